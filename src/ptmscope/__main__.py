@@ -1,0 +1,5 @@
+"""``python -m ptmscope``."""
+
+from ptmscope.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,78 @@
+"""The audit pipeline: reference → source → package → probes → scorecard.
+
+Everything the CLI does is here, callable from Python.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from types import MappingProxyType
+
+from ptmscope._version import __version__
+from ptmscope.package import Package
+from ptmscope.probes import all_probes
+from ptmscope.probes.base import Definition, Finding, Outcome, Probe, Severity
+from ptmscope.scoring import Scorecard, score
+from ptmscope.snapshot import collect as collect_snapshot
+from ptmscope.sources import open_source
+from ptmscope.sources.metadata import load_metadata
+
+
+@dataclass(frozen=True)
+class AuditOptions:
+    revision: str | None = None
+    source: str = "auto"
+    """``auto``, ``local`` or ``git``."""
+    metadata: str | Path | None = None
+    """A Hub ``model_info`` JSON file for popularity and maintenance facts."""
+    now: datetime | None = None
+    """The audit's clock (for reproducible maintenance scores)."""
+
+
+@dataclass(frozen=True)
+class AuditResult:
+    package: Package
+    findings: tuple[Finding, ...]
+    scorecard: Scorecard
+    definitions: Mapping[str, Definition]
+    tool_version: str = __version__
+
+    def at_or_above(self, severity: Severity) -> list[Finding]:
+        """Detected risks at or above ``severity`` (what ``--fail-on`` checks)."""
+        return [
+            f
+            for f in self.scorecard.risks
+            if f.severity is not None and f.severity.weight >= severity.weight
+        ]
+
+
+def collect(ref: str | Path, options: AuditOptions | None = None) -> Package:
+    """Read a package once, from a folder or a git repository."""
+    options = options or AuditOptions()
+    metadata = load_metadata(options.metadata) if options.metadata is not None else None
+    with open_source(str(ref), revision=options.revision, kind=options.source) as source:
+        return collect_snapshot(source, metadata, options.now)
+
+
+def run_probe(probe: Probe, package: Package) -> Finding:
+    """Run one probe; a probe bug becomes an ``unknown`` finding, never a lost audit."""
+    try:
+        return probe.run(package)
+    except Exception as exc:  # noqa: BLE001 - a broken probe must not hide the others
+        return Finding(probe.id, Outcome.UNKNOWN, f"probe error: {type(exc).__name__}: {exc}")
+
+
+def evaluate(package: Package, probes: Sequence[Probe] | None = None) -> AuditResult:
+    """Run the probes over a collected package and score the outcomes."""
+    chosen = tuple(probes) if probes is not None else all_probes()
+    findings = tuple(run_probe(probe, package) for probe in chosen)
+    definitions = MappingProxyType({probe.id: probe.definition for probe in chosen})
+    return AuditResult(package, findings, score(findings, definitions), definitions)
+
+
+def audit(ref: str | Path, options: AuditOptions | None = None) -> AuditResult:
+    """Audit a model package: the Python form of ``ptmscope audit``."""
+    return evaluate(collect(ref, options))

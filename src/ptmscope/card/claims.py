@@ -1,0 +1,340 @@
+"""Performance claims in the four places authors put them.
+
+1. ``.eval_results/*.yaml`` (the Hub's newer format), 2. ``model-index`` in the
+card's YAML, 3. the Trainer's prose ("It achieves the following results on the
+evaluation set: - Loss: … - Accuracy: …"), 4. Markdown tables. The first two are
+machine-parseable; the last two are what most authors actually write.
+Malformed entries never abort extraction: what is valid is kept and what is
+not becomes a problem message.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from ptmscope.card import markdown
+from ptmscope.card.values import metric_id, parse_value
+
+SOURCES = ("eval_results", "model-index", "trainer-prose", "markdown-table")
+MACHINE_PARSEABLE_SOURCES = frozenset({"eval_results", "model-index"})
+MAX_CLAIMS = 2000
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One claimed measurement: on this data, this metric has this value."""
+
+    task: str | None
+    dataset: str | None
+    config: str | None
+    split: str | None
+    metric: str
+    """Canonical metric id (``accuracy``, ``f1_macro``, ``wer``…) or the label lower-cased."""
+    value: float | None
+    """Normalised value (bounded metrics as a fraction); ``None`` when not a number."""
+    scale: str
+    """How the raw value was written: ``fraction``, ``percent``, ``absolute``, ``non-numeric``."""
+    source: str
+    """One of :data:`SOURCES`."""
+    location: str
+    """``README.md:42`` or ``.eval_results/hle.yaml#0``: where to look."""
+    raw: str
+    """The value exactly as written."""
+    label: str = ""
+    """The metric as the author named it."""
+    uncertainty: float | None = None
+    qualifier: str | None = None
+    dataset_revision: str | None = None
+    subject: str | None = None
+    """Row label of a table (often another model in a comparison table)."""
+    verified: bool | None = None
+
+    @property
+    def machine_parseable(self) -> bool:
+        """In a structured field and a number: what a registry could index and check."""
+        return self.source in MACHINE_PARSEABLE_SOURCES and self.value is not None
+
+
+def _text(value: Any) -> str | None:
+    if value is None or isinstance(value, dict | list):
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+def _claim(
+    *,
+    label: object,
+    raw: object,
+    source: str,
+    location: str,
+    task: str | None,
+    dataset: str | None = None,
+    config: str | None = None,
+    split: str | None = None,
+    dataset_revision: str | None = None,
+    subject: str | None = None,
+    verified: bool | None = None,
+) -> Claim:
+    name = _text(label) or "unnamed"
+    metric = metric_id(name) or name.lower()
+    parsed = parse_value(raw, metric)
+    return Claim(
+        task=task,
+        dataset=dataset,
+        config=config,
+        split=split,
+        metric=metric,
+        value=parsed.value,
+        scale=parsed.scale,
+        source=source,
+        location=location,
+        raw=str(raw),
+        label=name,
+        uncertainty=parsed.uncertainty,
+        qualifier=parsed.qualifier,
+        dataset_revision=dataset_revision,
+        subject=subject,
+        verified=verified,
+    )
+
+
+def from_model_index(
+    model_index: Any, default_task: str | None, where: str
+) -> tuple[list[Claim], list[str]]:
+    """Claims from ``model-index``; every shape problem is reported, nothing raises."""
+    claims: list[Claim] = []
+    problems: list[str] = []
+    models = model_index if isinstance(model_index, list) else [model_index]
+    for m, model in enumerate(models):
+        if not isinstance(model, dict):
+            problems.append(f"model-index[{m}] is not a mapping")
+            continue
+        results = model.get("results")
+        if not isinstance(results, list):
+            problems.append(f"model-index[{m}].results is missing or not a list")
+            continue
+        for r, result in enumerate(results):
+            key = f"model-index[{m}].results[{r}]"
+            if not isinstance(result, dict):
+                problems.append(f"{key} is not a mapping")
+                continue
+            task = result.get("task")
+            task_type = (
+                _text(task.get("type")) or _text(task.get("name"))
+                if isinstance(task, dict)
+                else _text(task)
+            )
+            if task_type is None:
+                problems.append(f"{key}.task has no type")
+            dataset = result.get("dataset")
+            ds_name = ds_config = ds_split = ds_revision = None
+            if isinstance(dataset, dict):
+                ds_name = _text(dataset.get("type")) or _text(dataset.get("name"))
+                ds_config = _text(dataset.get("config"))
+                ds_split = _text(dataset.get("split"))
+                ds_revision = _text(dataset.get("revision"))
+                if _text(dataset.get("name")) is None:
+                    problems.append(f"{key}.dataset has no name")
+            else:
+                ds_name = _text(dataset)
+                problems.append(f"{key}.dataset is not a mapping")
+            metrics = result.get("metrics")
+            if not isinstance(metrics, list):
+                problems.append(f"{key}.metrics is missing or not a list")
+                continue
+            for k, metric in enumerate(metrics):
+                if not isinstance(metric, dict):
+                    problems.append(f"{key}.metrics[{k}] is not a mapping")
+                    continue
+                if "value" not in metric:
+                    problems.append(f"{key}.metrics[{k}] has no value")
+                    continue
+                label = metric.get("type") or metric.get("name")
+                claims.append(
+                    _claim(
+                        label=label,
+                        raw=metric.get("value"),
+                        source="model-index",
+                        location=f"{where}#{key}.metrics[{k}]",
+                        task=task_type or default_task,
+                        dataset=ds_name,
+                        config=_text(metric.get("config")) or ds_config,
+                        split=ds_split,
+                        dataset_revision=ds_revision,
+                        verified=metric.get("verified")
+                        if isinstance(metric.get("verified"), bool)
+                        else None,
+                    )
+                )
+    return claims, problems
+
+
+def from_eval_results(
+    entries: Any, path: str, default_task: str | None
+) -> tuple[list[Claim], list[str]]:
+    """Claims from one ``.eval_results/*.yaml`` file (a list of results)."""
+    claims: list[Claim] = []
+    problems: list[str] = []
+    if isinstance(entries, dict):
+        entries = entries.get("results", [entries])
+    if not isinstance(entries, list):
+        return claims, [f"{path} is not a list of results"]
+    for i, entry in enumerate(entries):
+        if not isinstance(entry, dict):
+            problems.append(f"{path}#{i} is not a mapping")
+            continue
+        dataset = entry.get("dataset")
+        if not isinstance(dataset, dict) or _text(dataset.get("id")) is None:
+            problems.append(f"{path}#{i} has no dataset.id")
+            dataset = dataset if isinstance(dataset, dict) else {}
+        if "value" not in entry:
+            problems.append(f"{path}#{i} has no value")
+            continue
+        claims.append(
+            _claim(
+                label=entry.get("metric") or dataset.get("task_id") or "score",
+                raw=entry.get("value"),
+                source="eval_results",
+                location=f"{path}#{i}",
+                task=default_task,
+                dataset=_text(dataset.get("id")),
+                config=_text(dataset.get("task_id")),
+                split=_text(dataset.get("split")),
+                dataset_revision=_text(dataset.get("revision")),
+                verified=bool(entry.get("verifyToken")) or None,
+            )
+        )
+    return claims, problems
+
+
+_ACHIEVES = re.compile(r"achieves the following results on the (evaluation|test|validation) set")
+_FINETUNED_ON = re.compile(
+    r"fine-?tuned version of .{0,300}? on the (?P<ds>.{1,120}?) dataset", re.IGNORECASE
+)
+_ITEM = re.compile(r"^\s*[-*+]\s+(?P<label>[^:]{1,60}):\s*(?P<value>\S.{0,60}?)\s*$")
+
+
+def from_trainer_prose(
+    lines: Sequence[markdown.TextLine], card_path: str, default_task: str | None
+) -> list[Claim]:
+    """Claims from the Trainer's auto-generated "achieves the following results" list."""
+    claims: list[Claim] = []
+    dataset: str | None = None
+    for line in lines:
+        if line.in_code:
+            continue
+        found = _FINETUNED_ON.search(line.text)
+        if found and dataset is None:
+            name = found["ds"].strip().strip("[]`*")
+            dataset = None if name.lower() in ("none", "an unknown", "unknown") else name
+    for i, line in enumerate(lines):
+        if line.in_code:
+            continue
+        achieves = _ACHIEVES.search(line.text.lower())
+        if not achieves:
+            continue
+        split = {"evaluation": "eval"}.get(achieves.group(1), achieves.group(1))
+        for item in lines[i + 1 :]:
+            match = _ITEM.match(item.text)
+            if match is None:
+                break
+            claims.append(
+                _claim(
+                    label=match["label"].strip(),
+                    raw=match["value"],
+                    source="trainer-prose",
+                    location=f"{card_path}:{item.number}",
+                    task=default_task,
+                    dataset=dataset,
+                    split=split,
+                )
+            )
+    return claims
+
+
+_LOG_COLUMNS = frozenset({"epoch", "step", "training loss", "train loss", "steps"})
+_DATASET_COLUMNS = frozenset({"dataset", "data", "benchmark", "task", "test set", "corpus"})
+_GENERIC_VALUE = frozenset({"value", "score", "result", "results", "this model", "ours", ""})
+
+
+def from_tables(
+    lines: Sequence[markdown.TextLine], card_path: str, default_task: str | None
+) -> list[Claim]:
+    """Claims from Markdown tables, by metric columns or by metric rows.
+
+    Tables with epoch/step columns are training logs, not claims.
+    """
+    claims: list[Claim] = []
+    for table in markdown.tables(lines):
+        header = [cell.strip().lower().strip("*_` ") for cell in table.header]
+        if _LOG_COLUMNS.intersection(header):
+            continue
+        metric_cols = [i for i, cell in enumerate(table.header) if metric_id(cell)]
+        dataset_col = next((i for i, h in enumerate(header) if h in _DATASET_COLUMNS), None)
+        if metric_cols:
+            for number, cells in table.rows:
+                subject = cells[0] if cells and 0 not in metric_cols else None
+                dataset = (
+                    cells[dataset_col]
+                    if dataset_col is not None and dataset_col < len(cells)
+                    else None
+                )
+                for col in metric_cols:
+                    if col < len(cells):
+                        claims.append(
+                            _claim(
+                                label=table.header[col],
+                                raw=cells[col],
+                                source="markdown-table",
+                                location=f"{card_path}:{number}",
+                                task=default_task,
+                                dataset=dataset or None,
+                                subject=None if subject == dataset else subject or None,
+                            )
+                        )
+            continue
+        for number, cells in table.rows:
+            if not cells or metric_id(cells[0]) is None:
+                continue
+            for col in range(1, min(len(cells), len(table.header))):
+                column = header[col]
+                claims.append(
+                    _claim(
+                        label=cells[0],
+                        raw=cells[col],
+                        source="markdown-table",
+                        location=f"{card_path}:{number}",
+                        task=default_task,
+                        dataset=None if column in _GENERIC_VALUE else table.header[col].strip(),
+                    )
+                )
+    return claims
+
+
+def extract(
+    *,
+    card_path: str | None,
+    metadata: Mapping[str, Any],
+    lines: Sequence[markdown.TextLine],
+    eval_results: Iterable[tuple[str, Any]],
+    default_task: str | None,
+) -> tuple[tuple[Claim, ...], list[str]]:
+    """All claims of a package, machine-parseable ones first."""
+    claims: list[Claim] = []
+    problems: list[str] = []
+    for path, data in eval_results:
+        found, bad = from_eval_results(data, path, default_task)
+        claims.extend(found)
+        problems.extend(bad)
+    if card_path is not None:
+        if "model-index" in metadata:
+            found, bad = from_model_index(metadata["model-index"], default_task, card_path)
+            claims.extend(found)
+            problems.extend(bad)
+        claims.extend(from_trainer_prose(lines, card_path, default_task))
+        claims.extend(from_tables(lines, card_path, default_task))
+    return tuple(claims[:MAX_CLAIMS]), problems

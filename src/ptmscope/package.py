@@ -1,0 +1,247 @@
+"""The immutable package snapshot every probe reads.
+
+A :class:`Package` is collected once from a source (see :mod:`ptmscope.snapshot`)
+and then only read. Facts keep where they came from (a file and line, a YAML
+key, a git object) so that every finding can show its evidence. Parse problems
+are facts too: a card whose YAML does not parse is still a card, and the error
+is something a reuser needs to see.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from ptmscope.card.claims import Claim
+
+Reader = Callable[[int, int | None], bytes]
+"""Reads ``length`` bytes (``None``: to the end) from ``offset`` of one file."""
+
+
+@dataclass(frozen=True)
+class LfsPointer:
+    """A Git LFS pointer: the weights live elsewhere; only their identity is here."""
+
+    oid_sha256: str
+    size: int
+
+
+@dataclass(frozen=True)
+class FileEntry:
+    """One file of the package at the audited revision."""
+
+    path: str
+    """POSIX path relative to the package root."""
+    size: int
+    """True size in bytes (for an LFS pointer: the size of the object it points to)."""
+    origin: str
+    """Where the bytes come from: ``local:<abs path>`` or ``git:<blob oid>``."""
+    sha256: str | None = None
+    """Known without reading the file (LFS oid); ``None`` otherwise."""
+    git_oid: str | None = None
+    lfs: LfsPointer | None = None
+    """Set when the package holds only an LFS pointer for this path."""
+    reader: Reader | None = field(default=None, compare=False, repr=False)
+    """Lazy access to the bytes; ``None`` when the content is absent."""
+
+    @property
+    def available(self) -> bool:
+        """Whether the real content (not just a pointer) can be read."""
+        return self.reader is not None
+
+    @property
+    def name(self) -> str:
+        return self.path.rsplit("/", 1)[-1]
+
+    @property
+    def suffix(self) -> str:
+        name = self.name.lower()
+        return name[name.rfind(".") :] if "." in name else ""
+
+    def read(self, offset: int = 0, length: int | None = None) -> bytes:
+        """Bytes of the file; raises ``FileNotFoundError`` when only a pointer is here."""
+        if self.reader is None:
+            raise FileNotFoundError(f"{self.path}: content not present (LFS pointer)")
+        return self.reader(offset, length)
+
+
+@dataclass(frozen=True)
+class Section:
+    """A Markdown section of the card: a heading and the lines up to the next heading."""
+
+    title: str
+    level: int
+    line: int
+    """1-based line of the heading in the README."""
+    end_line: int
+    words: int
+    """Words in the section body that are not template boilerplate, comments or code."""
+    code_blocks: int
+
+    @property
+    def filled(self) -> bool:
+        """A section counts when it says something: five real words or a code block."""
+        return self.words >= 5 or self.code_blocks > 0
+
+
+@dataclass(frozen=True)
+class CardLine:
+    """A README line that is neither template boilerplate nor an HTML comment."""
+
+    number: int
+    text: str
+    in_code: bool
+
+
+@dataclass(frozen=True)
+class Card:
+    """The model card (README.md): YAML front matter plus Markdown body."""
+
+    path: str
+    size: int
+    has_front_matter: bool
+    metadata: Mapping[str, Any]
+    """Parsed front matter; empty when absent or unparseable."""
+    metadata_error: str | None
+    """Why the front matter did not parse, with its line; ``None`` when it did."""
+    body_line: int
+    """1-based README line where the Markdown body starts."""
+    sections: tuple[Section, ...]
+    lines: tuple[CardLine, ...]
+    """Body lines left after removing boilerplate (with their README line numbers)."""
+    words: int
+    """Real words in the body (boilerplate, comments and code excluded)."""
+    boilerplate_lines: int
+    """Body lines discounted as template text or placeholders."""
+
+    @property
+    def is_empty(self) -> bool:
+        return self.words == 0 and not self.metadata
+
+    def section_for_line(self, line: int) -> Section | None:
+        found = None
+        for section in self.sections:
+            if section.line <= line:
+                found = section
+            else:
+                break
+        return found
+
+
+@dataclass(frozen=True)
+class Signature:
+    """A commit's signature header, classified without verifying it cryptographically."""
+
+    kind: str
+    """``gpg``, ``ssh``, ``x509`` or ``unknown``."""
+    key_id: str | None
+    """PGP issuer key id (16 hex digits) or SSH key fingerprint (``SHA256:…``)."""
+    signer: str
+    """``author`` (someone signed their own work) or ``platform`` (a forge signed it)."""
+    platform: str | None = None
+    """``huggingface`` or ``github`` when ``signer`` is ``platform``."""
+
+
+@dataclass(frozen=True)
+class Person:
+    name: str
+    email: str
+    when: datetime
+
+
+@dataclass(frozen=True)
+class Commit:
+    sha: str
+    parents: tuple[str, ...]
+    author: Person
+    committer: Person
+    subject: str
+    signature: Signature | None
+
+
+@dataclass(frozen=True)
+class RegistryMetadata:
+    """A registry record in the Hub ``model_info`` shape (only the fields probes use)."""
+
+    origin: str
+    """The file or endpoint the record came from."""
+    id: str | None = None
+    author: str | None = None
+    sha: str | None = None
+    downloads: int | None = None
+    downloads_all_time: int | None = None
+    likes: int | None = None
+    tags: tuple[str, ...] = ()
+    pipeline_tag: str | None = None
+    library_name: str | None = None
+    card_data: Mapping[str, Any] | None = None
+    siblings: tuple[str, ...] = ()
+    created_at: datetime | None = None
+    last_modified: datetime | None = None
+    gated: bool | str | None = None
+    private: bool | None = None
+
+
+@dataclass(frozen=True)
+class WeightFile:
+    """A serialized model file, its format told from its first bytes where they are present."""
+
+    path: str
+    size: int
+    format: str
+    """``safetensors``, ``torch-zip``, ``torch-legacy``, ``pickle``, ``numpy``, ``zip``,
+    ``hdf5``, ``onnx``, ``gguf``, ``tflite``, ``msgpack``, ``unknown`` — or, with no bytes,
+    ``<format>?`` guessed from the name."""
+    pickle_based: bool
+    """Loading it would run a pickle (or might: a pointer with a pickle-ish name)."""
+    available: bool
+    role: str = "weights"
+    """``weights`` or ``training-state`` (optimizer, scheduler, ``training_args.bin``)."""
+    parameters: int | None = None
+    dtypes: tuple[str, ...] = ()
+    error: str | None = None
+    """Why the header could not be read (truncated, bad offsets…)."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Something in the package that could not be parsed, kept as a fact."""
+
+    path: str
+    message: str
+    line: int | None = None
+
+
+@dataclass(frozen=True)
+class Package:
+    """A model package at one revision, as collected from its source."""
+
+    ref: str
+    source: str
+    """``local`` or ``git``."""
+    name: str | None
+    """``owner/name`` when known (metadata, cache layout, repository name)."""
+    revision: str | None
+    commit: str | None
+    files: tuple[FileEntry, ...]
+    card: Card | None
+    config: Mapping[str, Any] | None
+    claims: tuple[Claim, ...]
+    weights: tuple[WeightFile, ...]
+    history: tuple[Commit, ...] | None
+    """All commits reachable from the revision, newest first; ``None`` when unknown."""
+    metadata: RegistryMetadata | None
+    problems: tuple[Problem, ...] = ()
+    collected_at: datetime | None = None
+
+    def file(self, path: str) -> FileEntry | None:
+        for entry in self.files:
+            if entry.path == path:
+                return entry
+        return None
+
+    @property
+    def total_bytes(self) -> int:
+        return sum(f.size for f in self.files)

@@ -1,0 +1,153 @@
+"""Evidence search shared by the documentation-factor probes.
+
+A factor is evidenced by a YAML key in the card (or the registry's card data),
+a *filled* section under a matching heading, a prose or code line, a file, or a
+``config.json`` key. Headings alone never count: template cards have them all.
+Lines are searched after template boilerplate was removed (see
+:mod:`ptmscope.card.boilerplate`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from ptmscope.package import Package
+from ptmscope.probes.base import Definition, Evidence, Finding, Probe, factor_result
+
+MAX_EVIDENCE = 5
+
+
+@lru_cache(maxsize=512)
+def _compile(patterns: tuple[str, ...]) -> re.Pattern[str] | None:
+    if not patterns:
+        return None
+    return re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Cues:
+    yaml: tuple[str, ...] = ()
+    """Dotted keys in the card metadata; ``key=value`` requires a value (case-insensitive)."""
+    headings: tuple[str, ...] = ()
+    prose: tuple[str, ...] = ()
+    code: tuple[str, ...] = ()
+    """Patterns searched in fenced code blocks."""
+    files: tuple[str, ...] = ()
+    """Patterns matched against whole package paths."""
+    config: tuple[str, ...] = ()
+    """Top-level ``config.json`` keys."""
+
+
+def _lookup(data: Any, dotted: str) -> Any:
+    for part in dotted.split("."):
+        if not isinstance(data, Mapping):
+            return None
+        data = data.get(part)
+    return data
+
+
+def _filled(value: Any) -> bool:
+    if value is None:
+        return False
+    if isinstance(value, str):
+        return value.strip().lower() not in ("", "[more information needed]", "none", "null")
+    if isinstance(value, list | dict | tuple):
+        return len(value) > 0
+    return True
+
+
+def _snippet(text: str, limit: int = 100) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def card_metadata(package: Package) -> Mapping[str, Any]:
+    """The card's YAML, or the registry's copy of it when the card is absent."""
+    if package.card is not None and package.card.metadata:
+        return package.card.metadata
+    if package.metadata is not None and package.metadata.card_data is not None:
+        return package.metadata.card_data
+    return {}
+
+
+def yaml_evidence(package: Package, keys: tuple[str, ...]) -> list[Evidence]:
+    meta = card_metadata(package)
+    where = package.card.path if package.card is not None else "registry cardData"
+    found = []
+    for key in keys:
+        name, _, wanted = key.partition("=")
+        value = _lookup(meta, name)
+        if not _filled(value):
+            continue
+        if wanted:
+            values = value if isinstance(value, list) else [value]
+            if not any(re.fullmatch(wanted, str(v), re.IGNORECASE) for v in values):
+                continue
+        found.append(Evidence(f"{where}#{name}", _snippet(repr(value), 80)))
+    return found
+
+
+def find(package: Package, cues: Cues, limit: int = MAX_EVIDENCE) -> list[Evidence]:
+    """Evidence for ``cues``, strongest kinds first, at most ``limit`` items."""
+    evidence = yaml_evidence(package, cues.yaml)
+    config = package.config or {}
+    for key in cues.config:
+        if _filled(config.get(key)):
+            evidence.append(Evidence(f"config.json#{key}", _snippet(repr(config[key]), 80)))
+    file_pattern = _compile(cues.files)
+    if file_pattern is not None:
+        for entry in package.files:
+            if file_pattern.search(entry.path):
+                evidence.append(Evidence(entry.path, "file"))
+                if len(evidence) >= limit:
+                    return evidence
+    card = package.card
+    if card is None:
+        return evidence[:limit]
+    heading = _compile(cues.headings)
+    if heading is not None:
+        for section in card.sections:
+            if section.filled and heading.search(section.title):
+                detail = f"section '{_snippet(section.title, 60)}' ({section.words} words)"
+                evidence.append(Evidence(f"{card.path}:{section.line}", detail))
+    for patterns, in_code in ((cues.prose, False), (cues.code, True)):
+        pattern = _compile(patterns)
+        if pattern is None:
+            continue
+        for line in card.lines:
+            if line.in_code is in_code and pattern.search(line.text):
+                evidence.append(Evidence(f"{card.path}:{line.number}", _snippet(line.text)))
+                if len(evidence) >= limit:
+                    return evidence
+    return evidence[:limit]
+
+
+def card_decidable(package: Package) -> bool:
+    """Whether absence of evidence means "missing": the card (or its absence) is known."""
+    readme = next((f for f in package.files if f.path.lower() == "readme.md"), None)
+    return readme is None or package.card is not None
+
+
+def factor_probe(
+    definition: Definition,
+    cues: Cues,
+    extra: Callable[[Package], list[Evidence]] | None = None,
+) -> Probe:
+    """A documentation-factor probe: package-specific evidence first, then the cue search."""
+
+    def run(package: Package) -> Finding:
+        found = extra(package) if extra is not None else []
+        found += find(package, cues, max(0, MAX_EVIDENCE - len(found)))
+        return factor_result(
+            definition,
+            found[:MAX_EVIDENCE],
+            card_decidable(package),
+            f"{definition.short}: documented",
+            f"{definition.short}: no evidence in the card, metadata or files",
+        )
+
+    return Probe(definition, run)

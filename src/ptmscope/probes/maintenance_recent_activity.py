@@ -1,0 +1,50 @@
+"""Maintenance · recent activity: when the package last changed."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from ptmscope.package import Package
+from ptmscope.probes.base import Definition, Evidence, Finding, Outcome, Probe
+
+FRESH_DAYS = 180
+STALE_DAYS = 3 * 365
+
+DEFINITION = Definition(
+    id="maintenance.recent_activity",
+    kind="signal",
+    attribute="maintenance",
+    short="Recent activity",
+    motivation=(
+        "A maintained model gets card fixes, security fixes (safetensors conversions) and "
+        "answers to issues; an abandoned one will not."
+    ),
+    implementation=(
+        f"From the newest commit date (or the registry's lastModified): 10 within {FRESH_DAYS} "
+        f"days, falling linearly to 0 at {STALE_DAYS} days. Unknown without history or metadata."
+    ),
+    remediation="Keep the card and files current; answer community discussions.",
+)
+
+
+def run(package: Package) -> Finding:
+    now = package.collected_at or datetime.now(UTC)
+    when = None
+    origin = ""
+    if package.history:
+        newest = max(package.history, key=lambda c: c.committer.when)
+        when, origin = newest.committer.when, f"commit {newest.sha[:12]}"
+    elif package.metadata is not None and package.metadata.last_modified is not None:
+        when, origin = package.metadata.last_modified, f"{package.metadata.origin}#lastModified"
+    if when is None:
+        return Finding(DEFINITION.id, Outcome.UNKNOWN, "no history or lastModified date")
+    age = max(0.0, (now - when).total_seconds() / 86400)
+    if age <= FRESH_DAYS:
+        score = 10.0
+    else:
+        score = max(0.0, 10.0 * (STALE_DAYS - age) / (STALE_DAYS - FRESH_DAYS))
+    message = f"last change {when.date().isoformat()} ({age:.0f} days ago)"
+    return Finding(DEFINITION.id, Outcome.PRESENT, message, (Evidence(origin, message),), round(score, 2))
+
+
+PROBE = Probe(DEFINITION, run)

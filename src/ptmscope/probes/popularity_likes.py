@@ -1,0 +1,35 @@
+"""Popularity · likes: how many people vouch for this model."""
+
+from __future__ import annotations
+
+from ptmscope.package import Package
+from ptmscope.probes.base import Definition, Evidence, Finding, Outcome, Probe
+from ptmscope.probes.popularity_downloads import log_score
+
+SATURATION = 1_000
+
+DEFINITION = Definition(
+    id="popularity.likes",
+    kind="signal",
+    attribute="popularity",
+    short="Likes",
+    motivation="Likes are a deliberate endorsement, harder to inflate by CI pulls than downloads.",
+    implementation=(
+        f"Score = 10 × log10(1 + likes) / log10(1 + {SATURATION:,}), capped at 10. Unknown "
+        "without registry metadata."
+    ),
+    remediation="Popularity is earned, not fixed; for private models, attach registry metadata.",
+)
+
+
+def run(package: Package) -> Finding:
+    meta = package.metadata
+    if meta is None or meta.likes is None:
+        return Finding(DEFINITION.id, Outcome.UNKNOWN, "no registry like count")
+    evidence = (Evidence(meta.origin, f"likes={meta.likes:,}"),)
+    return Finding(
+        DEFINITION.id, Outcome.PRESENT, f"{meta.likes:,} likes", evidence, log_score(meta.likes, SATURATION)
+    )
+
+
+PROBE = Probe(DEFINITION, run)

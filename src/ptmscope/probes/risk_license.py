@@ -1,0 +1,68 @@
+"""Risk · no licence, or one the Hub does not know."""
+
+from __future__ import annotations
+
+from ptmscope.licenses import PLACEHOLDER_LICENSES, hub_licenses
+from ptmscope.package import Package
+from ptmscope.probes.base import Definition, Evidence, Finding, Probe, Severity, Stride, clear, detected
+from ptmscope.probes.cues import card_metadata
+
+DEFINITION = Definition(
+    id="risk.license",
+    kind="risk",
+    short="No usable licence",
+    motivation=(
+        "Reusing a model without a licence, or under terms nobody can look up, exposes the "
+        "reuser to claims they cannot defend; tooling cannot check an identifier it does not know."
+    ),
+    implementation=(
+        "Detected when the card YAML has no `license`; when it is not in the Hub's licence list; "
+        "or when it is `other`/`unknown` without `license_name` and `license_link`. A LICENSE "
+        "file alone lowers the severity to low."
+    ),
+    remediation="Set `license:` to a Hub licence identifier (or `other` with `license_name` and `license_link`).",
+    severity=Severity.MEDIUM,
+    stride=(Stride.REPUDIATION,),
+)
+
+
+def _ids(value: object) -> list[str]:
+    if isinstance(value, str):
+        return [value.strip()]
+    if isinstance(value, list):
+        return [str(v).strip() for v in value if v is not None]
+    return []
+
+
+def run(package: Package) -> Finding:
+    meta = card_metadata(package)
+    license_file = next(
+        (f for f in package.files if "/" not in f.path and f.path.upper().startswith(("LICENSE", "LICENCE"))),
+        None,
+    )
+    ids = _ids(meta.get("license"))
+    if not ids:
+        if license_file is not None:
+            return detected(
+                DEFINITION,
+                "no licence identifier in the card; only a LICENSE file",
+                [Evidence(license_file.path, "file")],
+                Severity.LOW,
+            )
+        return detected(DEFINITION, "no licence in the card metadata and no LICENSE file")
+    known = hub_licenses()
+    unknown_ids = [i for i in ids if i.lower() not in known]
+    if unknown_ids:
+        return detected(DEFINITION, f"licence not in the Hub's list: {', '.join(unknown_ids)}", [Evidence("README.md#license", repr(ids))])
+    placeholder = [i for i in ids if i.lower() in PLACEHOLDER_LICENSES]
+    if placeholder and not (meta.get("license_name") and meta.get("license_link")):
+        return detected(
+            DEFINITION,
+            f"licence '{placeholder[0]}' without license_name and license_link",
+            [Evidence("README.md#license", repr(ids))],
+            Severity.LOW if license_file is not None else None,
+        )
+    return clear(DEFINITION, f"licence {', '.join(ids)}", [Evidence("README.md#license", repr(ids))])
+
+
+PROBE = Probe(DEFINITION, run)

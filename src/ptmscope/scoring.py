@@ -1,0 +1,122 @@
+"""From probe outcomes to 0–10 attribute scores, risk caps and a verdict.
+
+Every weight is written here, once. ``unknown`` outcomes are left out of the
+average (as Scorecard leaves out inconclusive checks), never counted as zero;
+an attribute with nothing known has no score. A detected risk caps the overall
+score, as Socket lets a critical alert cap a package's score.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from ptmscope.probes.base import Definition, Finding, Outcome, Severity
+
+ATTRIBUTES = ("popularity", "quality", "maintenance", "provenance", "reproducibility", "portability")
+
+FACTORS: Mapping[str, tuple[str, ...]] = {
+    "provenance": ("dataset_details", "performance_table", "architecture_details", "training_logs"),
+    "reproducibility": ("hardware_spec", "training_config", "demos", "documentation", "environment_image"),
+    "portability": (
+        "hardware_spec", "latency", "quantized_model", "environment_image", "framework_support",
+        "finetuning_instructions", "license", "cost_estimate",
+    ),
+}  # fmt: skip
+"""Table I of the study: the DL-specific attributes and their factors."""
+
+PROBE_WEIGHTS: Mapping[str, float] = {
+    "provenance.dataset_details": 1.5,
+    "provenance.performance_table": 1.5,
+    "reproducibility.documentation": 1.5,
+    "reproducibility.training_config": 1.5,
+    "portability.license": 2.0,
+    "popularity.downloads": 2.0,
+    "quality.claims_checkable": 1.5,
+}
+"""Weights within an attribute; every other probe weighs 1. The heavier factors are the
+ones practitioners in the study named first for that attribute."""
+
+ATTRIBUTE_WEIGHTS: Mapping[str, float] = {
+    "popularity": 1.0,
+    "quality": 1.0,
+    "maintenance": 1.0,
+    "provenance": 1.5,
+    "reproducibility": 1.5,
+    "portability": 1.5,
+}
+"""Weights of attributes in the overall score: the DL-specific ones, which the study found
+missing most often, count more."""
+
+RISK_CAPS: Mapping[Severity, float] = {
+    Severity.CRITICAL: 0.0,
+    Severity.HIGH: 5.0,
+    Severity.MEDIUM: 8.0,
+}
+"""The overall score cannot exceed this while a risk of that severity is detected."""
+
+
+@dataclass(frozen=True)
+class AttributeScore:
+    name: str
+    score: float | None
+    """0–10, or ``None`` when every probe of the attribute was unknown."""
+    findings: tuple[Finding, ...]
+    known: int
+
+
+@dataclass(frozen=True)
+class Scorecard:
+    attributes: tuple[AttributeScore, ...]
+    risks: tuple[Finding, ...]
+    """Detected risks, most severe first."""
+    overall: float | None
+    uncapped: float | None
+    cap: Severity | None
+    verdict: str
+    """``fail`` (a critical risk), ``review`` (a high risk or overall < 5), ``pass``."""
+
+    def attribute(self, name: str) -> AttributeScore:
+        return next(a for a in self.attributes if a.name == name)
+
+
+def _weighted(pairs: Iterable[tuple[float, float]]) -> float | None:
+    total = weight = 0.0
+    for value, w in pairs:
+        total += value * w
+        weight += w
+    return None if weight == 0 else round(total / weight, 2)
+
+
+def score(findings: Iterable[Finding], definitions: Mapping[str, Definition]) -> Scorecard:
+    by_attribute: dict[str, list[Finding]] = {name: [] for name in ATTRIBUTES}
+    risks: list[Finding] = []
+    for finding in findings:
+        definition = definitions[finding.probe]
+        if definition.kind == "risk":
+            if finding.outcome is Outcome.DETECTED:
+                risks.append(finding)
+        elif definition.attribute in by_attribute:
+            by_attribute[definition.attribute].append(finding)
+    attributes = []
+    for name in ATTRIBUTES:
+        found = by_attribute[name]
+        known = [f for f in found if f.outcome is not Outcome.UNKNOWN and f.score is not None]
+        value = _weighted((f.score or 0.0, PROBE_WEIGHTS.get(f.probe, 1.0)) for f in known)
+        attributes.append(AttributeScore(name, value, tuple(found), len(known)))
+    risks.sort(key=lambda f: -(f.severity or Severity.INFO).weight)
+    uncapped = _weighted(
+        (a.score, ATTRIBUTE_WEIGHTS[a.name]) for a in attributes if a.score is not None
+    )
+    cap = next((f.severity for f in risks if f.severity in RISK_CAPS), None)
+    overall = uncapped
+    if overall is not None and cap is not None:
+        overall = min(overall, RISK_CAPS[cap])
+    severities = {f.severity for f in risks}
+    if Severity.CRITICAL in severities:
+        verdict = "fail"
+    elif Severity.HIGH in severities or overall is None or overall < 5.0:
+        verdict = "review"
+    else:
+        verdict = "pass"
+    return Scorecard(tuple(attributes), tuple(risks), overall, uncapped, cap, verdict)

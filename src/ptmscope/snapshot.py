@@ -1,0 +1,156 @@
+"""Collect a :class:`Package` from a source: every file listed, every fact read once.
+
+This is the only stage that reads package bytes. It reads the card, configs and
+evaluation files (small), and the headers of serialized files; never whole
+weights. Anything unparseable becomes a :class:`Problem`; only input that makes
+an audit impossible (empty, not a model, hostile) raises.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from types import MappingProxyType
+from typing import Any
+
+from ptmscope.card import claims as card_claims
+from ptmscope.card.parse import MAX_CARD_BYTES, parse_card
+from ptmscope.card.safe_yaml import load_yaml
+from ptmscope.errors import HostileInputError, InputError
+from ptmscope.package import Card, FileEntry, Package, Problem, RegistryMetadata
+from ptmscope.sources.interface import Source
+from ptmscope.weights import inspect_all, is_weight_like
+
+MAX_CONFIG_BYTES = 16 << 20
+MAX_EVAL_FILES = 200
+_MODEL_HINTS = (
+    "config.json",
+    "model_index.json",
+    "modules.json",
+    "adapter_config.json",
+    "params.json",
+    "tokenizer.json",
+    "tokenizer_config.json",
+)
+
+
+def _root_file(files: Sequence[FileEntry], name: str) -> FileEntry | None:
+    lowered = name.lower()
+    for entry in files:
+        if "/" not in entry.path and entry.path.lower() == lowered:
+            return entry
+    return None
+
+
+def _read_small(entry: FileEntry, limit: int) -> bytes:
+    if entry.size > limit:
+        raise HostileInputError(f"{entry.path} is {entry.size} bytes, above the {limit}-byte limit")
+    return entry.read()
+
+
+def _card(files: Sequence[FileEntry], problems: list[Problem]) -> Card | None:
+    entry = _root_file(files, "README.md")
+    if entry is None:
+        return None
+    if not entry.available:
+        problems.append(Problem(entry.path, "model card is an LFS pointer; its text is absent"))
+        return None
+    card, notes = parse_card(entry.path, _read_small(entry, MAX_CARD_BYTES))
+    problems.extend(Problem(entry.path, note) for note in notes)
+    if card.metadata_error:
+        problems.append(Problem(entry.path, f"front matter: {card.metadata_error}"))
+    return card
+
+
+def _config(files: Sequence[FileEntry], problems: list[Problem]) -> Mapping[str, Any] | None:
+    entry = _root_file(files, "config.json")
+    if entry is None or not entry.available:
+        return None
+    try:
+        data = json.loads(_read_small(entry, MAX_CONFIG_BYTES))
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
+        problems.append(Problem(entry.path, f"not valid JSON: {exc}"))
+        return None
+    if not isinstance(data, dict):
+        problems.append(Problem(entry.path, "not a JSON object"))
+        return None
+    return MappingProxyType(data)
+
+
+def _eval_results(files: Sequence[FileEntry], problems: list[Problem]) -> list[tuple[str, Any]]:
+    found: list[tuple[str, Any]] = []
+    for entry in files:
+        if not entry.path.startswith(".eval_results/") or not entry.path.endswith((".yaml", ".yml")):
+            continue
+        if len(found) >= MAX_EVAL_FILES or not entry.available:
+            continue
+        raw = _read_small(entry, 1 << 20)
+        result = load_yaml(raw.decode("utf-8", "replace"))
+        if result.error:
+            problems.append(Problem(entry.path, f"YAML: {result.error}"))
+            continue
+        found.append((entry.path, result.data))
+    return found
+
+
+def _looks_like_model(files: Sequence[FileEntry], card: Card | None) -> bool:
+    if card is not None:
+        return True
+    for entry in files:
+        if is_weight_like(entry) or entry.name in _MODEL_HINTS:
+            return True
+    return False
+
+
+def collect(
+    source: Source, metadata: RegistryMetadata | None = None, now: datetime | None = None
+) -> Package:
+    """Read everything probes need from ``source``, once."""
+    info = source.info()
+    files = source.files()
+    if not files:
+        raise InputError(f"{info.ref}: empty package (no files at this revision)")
+    problems: list[Problem] = [
+        Problem(note.split(" (", 1)[0], f"skipped: {note}")
+        for note in getattr(source, "skipped", [])
+    ]
+    card = _card(files, problems)
+    if not _looks_like_model(files, card):
+        raise InputError(f"{info.ref}: not a model package (no model card, config or weights)")
+    config = _config(files, problems)
+    card_meta: Mapping[str, Any] = card.metadata if card is not None else {}
+    pipeline = card_meta.get("pipeline_tag")
+    default_task = pipeline if isinstance(pipeline, str) else None
+    if default_task is None and metadata is not None:
+        default_task = metadata.pipeline_tag
+    claims, claim_problems = card_claims.extract(
+        card_path=card.path if card is not None else None,
+        metadata=card_meta,
+        lines=card.lines if card is not None else (),
+        eval_results=_eval_results(files, problems),
+        default_task=default_task,
+    )
+    problems.extend(Problem("README.md", p) for p in claim_problems if p.startswith("model-index"))
+    problems.extend(
+        Problem(p.split("#", 1)[0], p) for p in claim_problems if not p.startswith("model-index")
+    )
+    weights = inspect_all(files)
+    problems.extend(Problem(w.path, w.error) for w in weights if w.error)
+    name = info.name or (metadata.id if metadata is not None else None)
+    return Package(
+        ref=info.ref,
+        source=info.kind,
+        name=name,
+        revision=info.revision,
+        commit=info.commit,
+        files=tuple(files),
+        card=card,
+        config=config,
+        claims=claims,
+        weights=weights,
+        history=source.history(),
+        metadata=metadata,
+        problems=tuple(problems),
+        collected_at=now or datetime.now(UTC),
+    )

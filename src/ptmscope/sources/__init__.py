@@ -1,0 +1,34 @@
+"""Sources turn a reference into files and history; they never interpret content."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ptmscope.errors import InputError
+from ptmscope.sources.git import GitSource, is_git_repository
+from ptmscope.sources.interface import Source
+from ptmscope.sources.local import LocalSource
+
+__all__ = ["GitSource", "LocalSource", "Source", "open_source"]
+
+SOURCE_KINDS = ("auto", "local", "git")
+
+
+def open_source(ref: str, *, revision: str | None = None, kind: str = "auto") -> Source:
+    """Choose the source for ``ref``.
+
+    ``auto``: a git repository (bare, or a work tree) is read from its git objects,
+    which gives history and any revision; any other folder is read as files.
+    """
+    if kind not in SOURCE_KINDS:
+        raise InputError(f"unknown source {kind!r}; choose from {', '.join(SOURCE_KINDS)}")
+    path = Path(ref).expanduser()
+    if not path.exists():
+        raise InputError(f"{ref}: no such file or directory")
+    if not path.is_dir():
+        raise InputError(f"{ref}: not a folder (a model package is a folder or a git repository)")
+    if kind == "git" or (kind == "auto" and is_git_repository(path)):
+        return GitSource(path, revision=revision)
+    if revision is not None:
+        raise InputError(f"{ref}: --revision needs a git repository, and this folder is not one")
+    return LocalSource(path)

@@ -1,0 +1,50 @@
+"""What every source provides (the pip-audit "dependency source" axis)."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from dataclasses import dataclass
+from types import TracebackType
+
+from ptmscope.package import Commit, FileEntry
+
+
+@dataclass(frozen=True)
+class SourceInfo:
+    ref: str
+    kind: str
+    """``local`` or ``git``."""
+    name: str | None
+    """``owner/name`` when the layout tells it."""
+    revision: str | None
+    commit: str | None
+
+
+class Source(ABC):
+    """A model package at one revision: its files and, where known, its history."""
+
+    @abstractmethod
+    def info(self) -> SourceInfo: ...
+
+    @abstractmethod
+    def files(self) -> Sequence[FileEntry]:
+        """Every file of the package, LFS pointers marked, bytes readable lazily."""
+
+    @abstractmethod
+    def history(self) -> tuple[Commit, ...] | None:
+        """Commits reachable from the revision, newest first; ``None`` when there is none."""
+
+    def close(self) -> None:
+        """Release processes or handles; safe to call twice."""
+
+    def __enter__(self) -> Source:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()

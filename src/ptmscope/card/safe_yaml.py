@@ -93,6 +93,8 @@ def load_yaml(
         _measure(text, max_depth, max_nodes)
         return YamlResult(yaml.load(text, Loader=_Loader), None)  # noqa: S506 - safe loader
     except yaml.YAMLError as exc:
+        if "nesting depth" in str(exc):  # libyaml's own guard against deep nesting
+            raise HostileInputError("YAML nests too deeply") from None
         return YamlResult(None, _error_text(exc, line_offset))
     except RecursionError:
         raise HostileInputError("YAML nests too deeply to parse") from None

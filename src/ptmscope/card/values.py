@@ -19,6 +19,9 @@ _METRIC_ALIASES: dict[str, str] = {
     "top-1": "accuracy",
     "top 1": "accuracy",
     "top1 accuracy": "accuracy",
+    "top-1 acc": "accuracy",
+    "top1 acc": "accuracy",
+    "acc@1": "accuracy",
     "top-1 accuracy": "accuracy",
     "top5": "top5_accuracy",
     "top-5": "top5_accuracy",
@@ -128,6 +131,7 @@ BOUNDED = frozenset(
 """Metrics whose natural range is [0, 1] (or [-1, 1]) but that authors often write ×100."""
 
 _PUNCT = re.compile(r"[*_`]+")
+_MARKUP = re.compile(r"[*`]+")
 _SPACES = re.compile(r"[\s_]+")
 _PAREN = re.compile(r"\s*\(.*?\)\s*")
 _NUMBER = r"[-+]?(?:\d+(?:[.,]\d+)*(?:\.\d+)?|\.\d+)(?:[eE][-+]?\d+)?"
@@ -140,7 +144,7 @@ _NON_NUMERIC = frozenset({"", "tbd", "tba", "n/a", "na", "-", "--", "?", "none",
 
 def metric_id(label: str) -> str | None:
     """The canonical metric behind a label ("Top-1 Acc (%)" → ``accuracy``), or ``None``."""
-    text = _PUNCT.sub("", label).strip().lower()
+    text = _MARKUP.sub("", label).strip().lower()
     text = _SPACES.sub(" ", text.replace("_", " ")).strip()
     for candidate in (text, _PAREN.sub(" ", text).strip(), text.replace("eval ", "")):
         candidate = candidate.strip(" :%")

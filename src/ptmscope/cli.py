@@ -1,0 +1,137 @@
+"""The ``ptmscope`` command: parse arguments, call the library, pick a format, set the exit code.
+
+Exit codes: 0 done; 1 a detected risk at or above ``--fail-on``; 2 usage or input
+error (one line on stderr, no traceback); 3 internal error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from rich.console import Console
+
+from ptmscope._version import __version__
+from ptmscope.audit import AuditOptions, AuditResult, audit
+from ptmscope.errors import EXIT_FINDINGS, EXIT_INPUT, EXIT_INTERNAL, EXIT_OK, PtmscopeError
+from ptmscope.formats import FORMATS, TextFormat, get_format
+from ptmscope.probes import all_probes
+from ptmscope.probes.base import Severity
+from ptmscope.sources import SOURCE_KINDS
+
+SEVERITIES = [s.label for s in Severity if s is not Severity.INFO]
+
+EPILOG = """exit codes:
+  0  audit done, nothing at or above --fail-on
+  1  a detected risk at or above --fail-on
+  2  usage error or unusable input (nothing audited)
+  3  internal error (set PTMSCOPE_DEBUG=1 for the traceback)
+"""
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="ptmscope",
+        description="What you are about to reuse when you take a pre-trained model.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"ptmscope {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def add_report_options(sub: argparse.ArgumentParser) -> None:
+        sub.add_argument("--format", "-f", choices=sorted(FORMATS), default="text")
+        sub.add_argument("--output", "-o", metavar="FILE", help="write the report here instead of stdout")
+        sub.add_argument(
+            "--fail-on",
+            choices=SEVERITIES,
+            metavar="SEVERITY",
+            help=f"exit 1 if a risk at or above this is detected ({', '.join(SEVERITIES)})",
+        )
+
+    sub = commands.add_parser(
+        "audit",
+        help="reuse scorecard for a model package (folder or git repository)",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    sub.add_argument("ref", metavar="REF", help="package folder or git repository (bare or not)")
+    sub.add_argument("--revision", "-r", help="git revision: branch, tag or commit (git sources)")
+    sub.add_argument("--source", choices=SOURCE_KINDS, default="auto", help="how to read REF (default: auto)")
+    sub.add_argument("--metadata", metavar="FILE", help="registry record (Hub model_info JSON)")
+    add_report_options(sub)
+
+    demo = commands.add_parser("demo", help="audit the embedded all-MiniLM-L6-v2 snapshot, offline")
+    add_report_options(demo)
+
+    commands.add_parser("probes", help="list every probe with what it checks and how to fix it")
+    return parser
+
+
+def _emit(result: AuditResult, args: argparse.Namespace) -> int:
+    if args.output:
+        text = get_format(args.format).render(result)
+        try:
+            Path(args.output).write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise PtmscopeError(f"cannot write {args.output}: {exc.strerror or exc}") from None
+    elif args.format == "text":
+        TextFormat().print(result, Console(highlight=False))
+    else:
+        sys.stdout.write(get_format(args.format).render(result))
+    if args.fail_on and result.at_or_above(Severity.parse(args.fail_on)):
+        return EXIT_FINDINGS
+    return EXIT_OK
+
+
+def _probes() -> int:
+    console = Console(highlight=False)
+    for probe in all_probes():
+        d = probe.definition
+        where = d.attribute or ", ".join(str(s) for s in d.stride)
+        severity = f" [{d.severity.label}]" if d.severity else ""
+        console.print(f"[bold]{d.id}[/bold]{severity} ({where}): {d.short}")
+        console.print(f"  why: {d.motivation}")
+        console.print(f"  how: {d.implementation}")
+        console.print(f"  fix: {d.remediation}\n")
+    return EXIT_OK
+
+
+def run(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.command == "probes":
+        return _probes()
+    if args.command == "demo":
+        from dataclasses import replace
+
+        from ptmscope.audit import collect, evaluate
+        from ptmscope.demo import DEMO_MODEL_ID, demo_model_path
+
+        package = collect(demo_model_path())
+        return _emit(evaluate(replace(package, name=DEMO_MODEL_ID)), args)
+    options = AuditOptions(revision=args.revision, source=args.source, metadata=args.metadata)
+    return _emit(audit(args.ref, options), args)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        return run(argv)
+    except PtmscopeError as exc:
+        print(f"ptmscope: error: {exc}", file=sys.stderr)
+        return EXIT_INPUT
+    except KeyboardInterrupt:
+        print("ptmscope: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK
+    except Exception as exc:
+        if os.environ.get("PTMSCOPE_DEBUG"):
+            raise
+        print(
+            f"ptmscope: internal error: {type(exc).__name__}: {exc} (PTMSCOPE_DEBUG=1 shows the traceback)",
+            file=sys.stderr,
+        )
+        return EXIT_INTERNAL

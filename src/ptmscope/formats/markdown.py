@@ -1,0 +1,68 @@
+"""Markdown: for pull requests, wikis and issue comments."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ptmscope.audit import AuditResult
+from ptmscope.formats.interface import Format
+from ptmscope.formats.report import build
+
+
+def _cell(text: object) -> str:
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def _score(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.1f}/10"
+
+
+class MarkdownFormat(Format):
+    def render(self, result: AuditResult) -> str:
+        data = build(result)
+        pkg, summary = data["package"], data["summary"]
+        out = [
+            f"# ptmscope audit: {pkg['name'] or pkg['ref']}",
+            "",
+            f"- **Source:** {pkg['source']} `{pkg['ref']}`"
+            + (f" at `{pkg['commit']}`" if pkg["commit"] else ""),
+            f"- **Overall:** {_score(summary['overall'])} — verdict **{summary['verdict']}**"
+            + (f" (capped by a {summary['capped_by']} risk)" if summary["capped_by"] else ""),
+            f"- **Files:** {pkg['files']} ({pkg['bytes']:,} bytes)",
+            "",
+            "## Risks",
+            "",
+        ]
+        risks = [f for f in data["findings"] if f["outcome"] == "detected"]
+        if risks:
+            out += ["| Severity | Risk | STRIDE | Finding | Evidence |", "|---|---|---|---|---|"]
+            for f in risks:
+                evidence = "; ".join(e["location"] for e in f["evidence"][:3])
+                out.append(
+                    f"| {f['severity']} | `{f['probe']}` | {', '.join(f['stride'])} | "
+                    f"{_cell(f['message'])} | {_cell(evidence)} |"
+                )
+        else:
+            out.append("No risks detected.")
+        for name, attribute in data["attributes"].items():
+            out += ["", f"## {name.capitalize()}: {_score(attribute['score'])}", ""]
+            out += ["| Factor | Outcome | Evidence |", "|---|---|---|"]
+            factor: dict[str, Any]
+            for key, factor in attribute["factors"].items():
+                evidence = "; ".join(
+                    f"{e['location']} {e['detail']}".strip() for e in factor["evidence"][:2]
+                )
+                out.append(f"| {key} | {factor['outcome']} | {_cell(evidence or factor['message'])} |")
+        out += ["", "## Top remediations", ""]
+        out += [f"{i}. **{r['probe']}**: {r['text']}" for i, r in enumerate(data["remediations"], 1)]
+        claims = data["claims"]
+        out += ["", f"## Claims ({len(claims)})", ""]
+        if claims:
+            out += ["| Source | Task | Dataset | Split | Metric | Value | Raw |", "|---|---|---|---|---|---|---|"]
+            for c in claims[:50]:
+                value = "" if c["value"] is None else f"{c['value']:.4g}"
+                out.append(
+                    f"| {c['source']} | {_cell(c['task'] or '')} | {_cell(c['dataset'] or '')} | "
+                    f"{_cell(c['split'] or '')} | {_cell(c['metric'])} | {value} | {_cell(c['raw'])} |"
+                )
+        return "\n".join(out) + "\n"

@@ -1,0 +1,144 @@
+"""The report as plain data: the one view every format renders.
+
+It only rearranges what the audit computed (and the JSON format serialises it
+as is), so formats never re-derive facts and never disagree with each other.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+from ptmscope.audit import AuditResult
+from ptmscope.probes.base import Definition, Finding, Outcome
+
+SCHEMA_VERSION = "1.0.0"
+
+
+def _evidence(finding: Finding) -> list[dict[str, str]]:
+    return [{"location": e.location, "detail": e.detail} for e in finding.evidence]
+
+
+def _finding(finding: Finding, definition: Definition) -> dict[str, Any]:
+    return {
+        "probe": finding.probe,
+        "kind": definition.kind,
+        "outcome": str(finding.outcome),
+        "severity": finding.severity.label if finding.severity else None,
+        "stride": [str(s) for s in definition.stride],
+        "message": finding.message,
+        "evidence": _evidence(finding),
+        "remediation": definition.remediation,
+    }
+
+
+def remediations(result: AuditResult, limit: int = 5) -> list[dict[str, str]]:
+    """The most useful fixes: detected risks by severity, then missing factors by weight."""
+    from ptmscope.scoring import PROBE_WEIGHTS
+
+    items: list[dict[str, str]] = []
+    for risk in result.scorecard.risks:
+        items.append({"probe": risk.probe, "text": result.definitions[risk.probe].remediation})
+    missing = [
+        f
+        for f in result.findings
+        if f.outcome is Outcome.MISSING and result.definitions[f.probe].kind == "factor"
+    ]
+    missing.sort(key=lambda f: -PROBE_WEIGHTS.get(f.probe, 1.0))
+    for finding in missing:
+        items.append({"probe": finding.probe, "text": result.definitions[finding.probe].remediation})
+    return items[:limit]
+
+
+def build(result: AuditResult) -> dict[str, Any]:
+    package = result.package
+    card = result.scorecard
+    history = package.history
+    attributes: dict[str, Any] = {}
+    for attribute in card.attributes:
+        factors = {}
+        for finding in attribute.findings:
+            definition = result.definitions[finding.probe]
+            factors[finding.probe.split(".", 1)[1]] = {
+                "probe": finding.probe,
+                "kind": definition.kind,
+                "outcome": str(finding.outcome),
+                "score": finding.score,
+                "message": finding.message,
+                "evidence": _evidence(finding),
+                "remediation": definition.remediation,
+            }
+        attributes[attribute.name] = {"score": attribute.score, "factors": factors}
+    risk_order = {f.probe: i for i, f in enumerate(card.risks)}
+    findings = sorted(
+        (f for f in result.findings if result.definitions[f.probe].kind == "risk"),
+        key=lambda f: (risk_order.get(f.probe, len(risk_order)), f.probe),
+    )
+    counts = {level: 0 for level in ("critical", "high", "medium", "low", "info")}
+    for risk in card.risks:
+        if risk.severity is not None:
+            counts[risk.severity.label] += 1
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "tool": {"name": "ptmscope", "version": result.tool_version},
+        "generated_at": package.collected_at.isoformat() if package.collected_at else None,
+        "package": {
+            "ref": package.ref,
+            "source": package.source,
+            "name": package.name,
+            "revision": package.revision,
+            "commit": package.commit,
+            "files": len(package.files),
+            "bytes": package.total_bytes,
+            "weights": [
+                {
+                    "path": w.path,
+                    "format": w.format,
+                    "role": w.role,
+                    "size": w.size,
+                    "pickle_based": w.pickle_based,
+                    "available": w.available,
+                    "parameters": w.parameters,
+                    "dtypes": list(w.dtypes),
+                }
+                for w in package.weights
+            ],
+            "history": None
+            if history is None
+            else {
+                "commits": len(history),
+                "signed": sum(1 for c in history if c.signature is not None),
+                "author_signed": sum(
+                    1 for c in history if c.signature is not None and c.signature.signer == "author"
+                ),
+                "platform_signed": sum(
+                    1 for c in history if c.signature is not None and c.signature.signer == "platform"
+                ),
+            },
+            "metadata": None if package.metadata is None else package.metadata.origin,
+            "problems": [asdict(p) for p in package.problems],
+        },
+        "summary": {
+            "overall": card.overall,
+            "uncapped": card.uncapped,
+            "capped_by": card.cap.label if card.cap else None,
+            "verdict": card.verdict,
+            "risks": counts,
+        },
+        "attributes": attributes,
+        "findings": [_finding(f, result.definitions[f.probe]) for f in findings],
+        "remediations": remediations(result),
+        "claims": [
+            {**asdict(c), "machine_parseable": c.machine_parseable} for c in package.claims
+        ],
+    }
+
+
+def schema() -> dict[str, Any]:
+    """The JSON Schema of :func:`build`'s output, shipped in the package."""
+    import json
+    from importlib import resources
+
+    text = (resources.files("ptmscope") / "schemas" / "report.schema.json").read_text("utf-8")
+    data: dict[str, Any] = json.loads(text)
+    return data

@@ -1,0 +1,119 @@
+"""Terminal scorecard (rich): risks first, a table per attribute, top remediations."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+from rich.console import Console
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from ptmscope.audit import AuditResult
+from ptmscope.formats.interface import Format
+from ptmscope.formats.report import build
+
+_OUTCOME_STYLE = {
+    "present": "green",
+    "missing": "red",
+    "unknown": "dim",
+    "detected": "red",
+    "clear": "green",
+}
+_SEVERITY_STYLE = {
+    "critical": "bold white on red",
+    "high": "bold red",
+    "medium": "yellow",
+    "low": "cyan",
+    "info": "dim",
+}
+_VERDICT_STYLE = {"pass": "bold green", "review": "bold yellow", "fail": "bold red"}
+
+
+def _score(value: float | None) -> Text:
+    if value is None:
+        return Text("n/a", style="dim")
+    style = "green" if value >= 7 else "yellow" if value >= 4 else "red"
+    return Text(f"{value:.1f}/10", style=style)
+
+
+def _evidence(items: list[dict[str, str]], limit: int = 2) -> str:
+    return "\n".join(f"{e['location']} {e['detail']}".strip() for e in items[:limit])
+
+
+class TextFormat(Format):
+    def __init__(self, width: int = 120, color: bool = False) -> None:
+        self.width = width
+        self.color = color
+
+    def print(self, result: AuditResult, console: Console) -> None:
+        data = build(result)
+        pkg, summary = data["package"], data["summary"]
+        head = Text()
+        head.append(f"{pkg['name'] or pkg['ref']}\n", style="bold")
+        head.append(f"{pkg['source']} {pkg['ref']}")
+        if pkg["commit"]:
+            head.append(f" @ {pkg['commit'][:12]}")
+        head.append(f"\n{pkg['files']} files, {pkg['bytes']:,} bytes; ")
+        head.append(f"{len(data['claims'])} claims\n")
+        head.append("Overall ")
+        head.append_text(_score(summary["overall"]))
+        head.append("  verdict ")
+        head.append(summary["verdict"].upper(), style=_VERDICT_STYLE[summary["verdict"]])
+        if summary["capped_by"]:
+            head.append(f"  (capped by a {summary['capped_by']} risk; uncapped {summary['uncapped']})")
+        console.print(Panel(head, title="ptmscope audit", expand=False))
+
+        risks = [f for f in data["findings"] if f["outcome"] == "detected"]
+        table = Table(title="Risks", title_justify="left", expand=False, show_lines=False)
+        for column in ("Severity", "Risk", "STRIDE", "Finding", "Evidence"):
+            table.add_column(column, overflow="fold")
+        for f in risks:
+            table.add_row(
+                Text(f["severity"] or "", style=_SEVERITY_STYLE.get(f["severity"] or "", "")),
+                f["probe"].removeprefix("risk."),
+                ", ".join(f["stride"]),
+                f["message"],
+                _evidence(f["evidence"]),
+            )
+        if not risks:
+            table.add_row("", "none detected", "", "", "")
+        console.print(table)
+
+        summary_table = Table(title="Attributes", title_justify="left")
+        summary_table.add_column("Attribute")
+        summary_table.add_column("Score")
+        summary_table.add_column("Known")
+        for name, attribute in data["attributes"].items():
+            known = sum(1 for f in attribute["factors"].values() if f["outcome"] != "unknown")
+            summary_table.add_row(name, _score(attribute["score"]), f"{known}/{len(attribute['factors'])}")
+        console.print(summary_table)
+
+        for name, attribute in data["attributes"].items():
+            table = Table(title=f"{name.capitalize()}  ", title_justify="left", expand=False)
+            table.caption = None
+            table.add_column("Factor", no_wrap=True)
+            table.add_column("Outcome")
+            table.add_column("Evidence", overflow="fold")
+            factor: dict[str, Any]
+            for key, factor in attribute["factors"].items():
+                outcome = factor["outcome"]
+                shown = outcome if factor["kind"] == "factor" else f"{outcome} {factor['score'] if factor['score'] is not None else ''}".strip()
+                table.add_row(
+                    key,
+                    Text(shown, style=_OUTCOME_STYLE.get(outcome, "")),
+                    _evidence(factor["evidence"]) or factor["message"],
+                )
+            console.print(table)
+
+        if data["remediations"]:
+            console.print(Text("Top remediations", style="bold"))
+            for i, item in enumerate(data["remediations"], 1):
+                console.print(f" {i}. [bold]{item['probe']}[/bold]: {item['text']}", highlight=False)
+
+    def render(self, result: AuditResult) -> str:
+        buffer = io.StringIO()
+        console = Console(file=buffer, width=self.width, color_system=None, force_terminal=False)
+        self.print(result, console)
+        return buffer.getvalue()

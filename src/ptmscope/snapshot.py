@@ -45,7 +45,9 @@ def _root_file(files: Sequence[FileEntry], name: str) -> FileEntry | None:
 
 def _read_small(entry: FileEntry, limit: int) -> bytes:
     if entry.size > limit:
-        raise HostileInputError(f"{entry.path} is {entry.size} bytes, above the {limit}-byte limit")
+        raise HostileInputError(
+            f"{entry.path} is {entry.size / 1e6:.1f} MB, above the {limit / (1 << 20):g} MiB limit"
+        )
     return entry.read()
 
 

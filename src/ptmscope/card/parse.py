@@ -58,7 +58,7 @@ def parse_card(path: str, raw: bytes) -> tuple[Card, list[str]]:
     """Parse a model card. Returns the card and problems worth reporting."""
     if len(raw) > MAX_CARD_BYTES:
         raise HostileInputError(
-            f"{path} is {len(raw) / 1e6:.1f} MB, above the {MAX_CARD_BYTES >> 20} MiB card limit"
+            f"{path} is {len(raw) / 1e6:.1f} MB, above the {MAX_CARD_BYTES >> 20} MiB limit"
         )
     text, decode_problem = decode(path, raw)
     problems = [decode_problem] if decode_problem else []

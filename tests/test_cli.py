@@ -39,7 +39,11 @@ def test_json_report_validates_and_has_every_factor(make_package) -> None:  # ty
     assert prov["performance_table"]["outcome"] == "present"
     assert prov["training_logs"]["outcome"] == "present"  # the per-epoch table
     assert report["attributes"]["portability"]["factors"]["latency"]["outcome"] == "present"
-    assert {c["source"] for c in report["claims"]} >= {"model-index", "trainer-prose", "markdown-table"}
+    assert {c["source"] for c in report["claims"]} >= {
+        "model-index",
+        "trainer-prose",
+        "markdown-table",
+    }
 
 
 def test_markdown_and_text_formats(make_package, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -75,12 +79,17 @@ def test_metadata_feeds_popularity_and_maintenance(make_package, tmp_path: Path)
             }
         )
     )
-    report = json.loads(ptmscope("audit", str(make_package()), "--metadata", str(meta), "-f", "json").stdout)
+    report = json.loads(
+        ptmscope("audit", str(make_package()), "--metadata", str(meta), "-f", "json").stdout
+    )
     assert report["package"]["name"] == "acme/tiny"
     popularity = report["attributes"]["popularity"]
     assert popularity["factors"]["downloads"]["score"] == pytest.approx(5.0, abs=0.01)
     assert report["attributes"]["maintenance"]["factors"]["recent_activity"]["score"] == 0.0
-    assert_input_error(ptmscope("audit", str(make_package("p2")), "--metadata", str(tmp_path / "nope.json")), "no such metadata")
+    assert_input_error(
+        ptmscope("audit", str(make_package("p2")), "--metadata", str(tmp_path / "nope.json")),
+        "no such metadata",
+    )
 
 
 def _bomb_card(kind: str) -> str:
@@ -102,7 +111,9 @@ def test_bad_input_gets_one_line_and_exit_2(tmp_path: Path, make_package) -> Non
     notes.mkdir()
     (notes / "todo.txt").write_text("buy milk")
     assert_input_error(ptmscope("audit", str(notes)), "not a model package")
-    binary = make_package("binary", card=None, files={"README.md": b"\x89PNG\r\n\x1a\n\x00\x00\x00"})
+    binary = make_package(
+        "binary", card=None, files={"README.md": b"\x89PNG\r\n\x1a\n\x00\x00\x00"}
+    )
     assert_input_error(ptmscope("audit", str(binary)), "binary")
     for kind in ("deep", "laughs"):
         bomb = make_package(f"bomb-{kind}", card=_bomb_card(kind))
@@ -111,7 +122,10 @@ def test_bad_input_gets_one_line_and_exit_2(tmp_path: Path, make_package) -> Non
     with (huge / "README.md").open("wb") as handle:
         handle.truncate(100 * 1024 * 1024)
     assert_input_error(ptmscope("audit", str(huge), timeout=30), "above the 8 MiB limit")
-    assert_input_error(ptmscope("audit", str(make_package("plain")), "--revision", "main"), "needs a git repository")
+    assert_input_error(
+        ptmscope("audit", str(make_package("plain")), "--revision", "main"),
+        "needs a git repository",
+    )
 
 
 def test_git_errors_are_input_errors(tmp_path: Path) -> None:

@@ -28,7 +28,9 @@ def minilm():  # type: ignore[no-untyped-def]
 def test_real_minilm_scorecard(minilm) -> None:  # type: ignore[no-untyped-def]
     result = audit(minilm)
     found = {f.probe: f for f in result.findings}
-    assert {"1_Pooling/config.json", "model.safetensors", "tokenizer.json"} <= {f.path for f in result.package.files}
+    assert {"1_Pooling/config.json", "model.safetensors", "tokenizer.json"} <= {
+        f.path for f in result.package.files
+    }
     assert found["portability.license"].outcome == Outcome.PRESENT
     assert found["provenance.architecture_details"].outcome == Outcome.PRESENT
     assert "22,713,728 parameters" in found["provenance.architecture_details"].evidence[0].detail
@@ -39,7 +41,12 @@ def test_real_minilm_scorecard(minilm) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_demo_command(minilm) -> None:  # type: ignore[no-untyped-def]
-    done = subprocess.run([sys.executable, "-m", "ptmscope", "demo", "-f", "json"], capture_output=True, text=True, check=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "ptmscope", "demo", "-f", "json"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     report = json.loads(done.stdout)
     jsonschema.validate(report, schema())
     assert report["package"]["name"] == "sentence-transformers/all-MiniLM-L6-v2"

@@ -36,5 +36,8 @@ def test_audit_never_runs_pickles_or_repo_code(make_package, tmp_path: Path) -> 
     risks = {f.probe for f in result.scorecard.risks}
     assert {"risk.pickle_weights", "risk.remote_code"} <= risks
     weights = {w.path: w for w in result.package.weights}
-    assert weights["pytorch_model.bin"].format == "pickle" and weights["pytorch_model.bin"].pickle_based
+    assert (
+        weights["pytorch_model.bin"].format == "pickle"
+        and weights["pytorch_model.bin"].pickle_based
+    )
     assert weights["training_args.bin"].role == "training-state"

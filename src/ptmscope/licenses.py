@@ -10,7 +10,9 @@ from importlib import resources
 def hub_licenses() -> frozenset[str]:
     text = (resources.files("ptmscope") / "data" / "hub_licenses.txt").read_text("utf-8")
     return frozenset(
-        line.strip().lower() for line in text.splitlines() if line.strip() and not line.startswith("#")
+        line.strip().lower()
+        for line in text.splitlines()
+        if line.strip() and not line.startswith("#")
     )
 
 

@@ -10,7 +10,9 @@ is something a reuser needs to see.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from bisect import bisect_right
 from dataclasses import dataclass, field
+from functools import cached_property
 from datetime import datetime
 from typing import Any
 
@@ -120,6 +122,28 @@ class Card:
     def is_empty(self) -> bool:
         return self.words == 0 and not self.metadata
 
+    @cached_property
+    def _joined(self) -> dict[bool, tuple[str, list[int], list[CardLine]]]:
+        """Prose and code lines joined once, so a pattern scans a card in one pass."""
+        joined: dict[bool, tuple[str, list[int], list[CardLine]]] = {}
+        for in_code in (False, True):
+            chosen = [line for line in self.lines if line.in_code is in_code]
+            starts, pos = [], 0
+            for line in chosen:
+                starts.append(pos)
+                pos += len(line.text) + 1
+            joined[in_code] = ("\n".join(line.text for line in chosen), starts, chosen)
+        return joined
+
+    def text(self, in_code: bool) -> str:
+        """All kept prose (or code) lines, newline-joined."""
+        return self._joined[in_code][0]
+
+    def line_at(self, in_code: bool, offset: int) -> CardLine:
+        """The line holding ``offset`` of :meth:`text`."""
+        _, starts, chosen = self._joined[in_code]
+        return chosen[bisect_right(starts, offset) - 1]
+
     def section_for_line(self, line: int) -> Section | None:
         found = None
         for section in self.sections:
@@ -220,7 +244,7 @@ class Package:
 
     ref: str
     source: str
-    """``local`` or ``git``."""
+    """``local``, ``git`` or ``record`` (a registry record: card, config, file names)."""
     name: str | None
     """``owner/name`` when known (metadata, cache layout, repository name)."""
     revision: str | None

@@ -13,7 +13,14 @@ from dataclasses import dataclass
 
 from ptmscope.probes.base import Definition, Finding, Outcome, Severity
 
-ATTRIBUTES = ("popularity", "quality", "maintenance", "provenance", "reproducibility", "portability")
+ATTRIBUTES = (
+    "popularity",
+    "quality",
+    "maintenance",
+    "provenance",
+    "reproducibility",
+    "portability",
+)
 
 FACTORS: Mapping[str, tuple[str, ...]] = {
     "provenance": ("dataset_details", "performance_table", "architecture_details", "training_logs"),

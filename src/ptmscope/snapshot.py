@@ -83,7 +83,9 @@ def _config(files: Sequence[FileEntry], problems: list[Problem]) -> Mapping[str,
 def _eval_results(files: Sequence[FileEntry], problems: list[Problem]) -> list[tuple[str, Any]]:
     found: list[tuple[str, Any]] = []
     for entry in files:
-        if not entry.path.startswith(".eval_results/") or not entry.path.endswith((".yaml", ".yml")):
+        if not entry.path.startswith(".eval_results/") or not entry.path.endswith(
+            (".yaml", ".yml")
+        ):
             continue
         if len(found) >= MAX_EVAL_FILES or not entry.available:
             continue
@@ -99,10 +101,7 @@ def _eval_results(files: Sequence[FileEntry], problems: list[Problem]) -> list[t
 def _looks_like_model(files: Sequence[FileEntry], card: Card | None) -> bool:
     if card is not None:
         return True
-    for entry in files:
-        if is_weight_like(entry) or entry.name in _MODEL_HINTS:
-            return True
-    return False
+    return any(is_weight_like(entry) or entry.name in _MODEL_HINTS for entry in files)
 
 
 def collect(

@@ -10,6 +10,7 @@ whether loading a file would run a pickle.
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 from collections.abc import Iterable
@@ -105,7 +106,7 @@ def _safetensors(entry: FileEntry, head: bytes) -> WeightFile:
         parameters += count
         dtypes.add(dtype)
     spans.sort()
-    for (_, prev_end), (start, _) in zip(spans, spans[1:], strict=False):
+    for (_, prev_end), (start, _) in itertools.pairwise(spans):
         if start < prev_end:
             return _result(entry, "safetensors", error="tensors overlap")
     return _result(entry, "safetensors", parameters=parameters, dtypes=tuple(sorted(dtypes)))

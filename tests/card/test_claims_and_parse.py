@@ -19,9 +19,19 @@ def test_every_claim_form_is_extracted(make_package) -> None:  # type: ignore[no
         by_source.setdefault(claim.source, []).append(claim)
     assert set(by_source) == {"eval_results", "model-index", "trainer-prose", "markdown-table"}
     (hle,) = by_source["eval_results"]
-    assert (hle.dataset, hle.config, hle.dataset_revision, hle.value) == ("cais/hle", "default", "abc1234", 20.90)
+    assert (hle.dataset, hle.config, hle.dataset_revision, hle.value) == (
+        "cais/hle",
+        "default",
+        "abc1234",
+        20.90,
+    )
     acc, f1 = by_source["model-index"]
-    assert (acc.task, acc.dataset, acc.split, acc.metric) == ("text-classification", "imdb", "test", "accuracy")
+    assert (acc.task, acc.dataset, acc.split, acc.metric) == (
+        "text-classification",
+        "imdb",
+        "test",
+        "accuracy",
+    )
     assert acc.value == pytest.approx(0.913) and acc.scale == "percent"
     assert f1.value == pytest.approx(0.90) and f1.uncertainty == pytest.approx(0.01)
     prose = {c.metric: c for c in by_source["trainer-prose"]}
@@ -50,7 +60,9 @@ def test_model_index_without_dataset_name_keeps_claims_and_reports() -> None:
 
 
 def test_yaml_error_is_kept_as_a_fact_with_its_line() -> None:
-    card, _ = parse_card("README.md", b"---\nlicense: mit\ntags: [a, b\n---\n# Title\nSome words here for you.\n")
+    card, _ = parse_card(
+        "README.md", b"---\nlicense: mit\ntags: [a, b\n---\n# Title\nSome words here for you.\n"
+    )
     assert card.metadata == {}
     assert card.metadata_error is not None and "line" in card.metadata_error
     assert card.sections[0].title == "Title"
@@ -59,7 +71,9 @@ def test_yaml_error_is_kept_as_a_fact_with_its_line() -> None:
 def test_template_boilerplate_is_discounted() -> None:
     from importlib import resources
 
-    template = (resources.files("huggingface_hub") / "templates" / "modelcard_template.md").read_text()
+    template = (
+        resources.files("huggingface_hub") / "templates" / "modelcard_template.md"
+    ).read_text()
     body = template.split("---", 2)[2]
     # Render the placeholders with their defaults, as the Hub does for an empty card.
     import re
@@ -77,7 +91,10 @@ def test_template_boilerplate_is_discounted() -> None:
     [
         "a: " + "[" * 5000 + "]" * 5000,
         "a: &a [x, x, x, x, x, x, x, x, x]\n"
-        + "".join(f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join(['*' + chr(97 + i)] * 9)}]\n" for i in range(8)),
+        + "".join(
+            f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join(['*' + chr(97 + i)] * 9)}]\n"
+            for i in range(8)
+        ),
     ],
     ids=["deep-nesting", "billion-laughs"],
 )

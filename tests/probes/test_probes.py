@@ -64,7 +64,10 @@ def test_pickle_only_weights_and_custom_code(make_package) -> None:  # type: ign
     risks = {f.probe: f for f in result.scorecard.risks}
     assert risks["risk.pickle_weights"].severity is Severity.HIGH
     assert "torch-zip" in risks["risk.pickle_weights"].evidence[0].detail
-    assert {e.location for e in risks["risk.remote_code"].evidence} == {"config.json#auto_map", "modeling_tiny.py"}
+    assert {e.location for e in risks["risk.remote_code"].evidence} == {
+        "config.json#auto_map",
+        "modeling_tiny.py",
+    }
     assert result.scorecard.overall is not None and result.scorecard.overall <= 5.0
     assert result.scorecard.verdict == "review"
 
@@ -76,12 +79,16 @@ def test_template_only_card_and_unknown_license(make_package) -> None:  # type: 
     assert found["risk.license"].outcome == Outcome.DETECTED
     assert "my-own-license" in found["risk.license"].message
     assert found["reproducibility.documentation"].outcome == Outcome.MISSING
-    empty = audit(make_package("empty-card", card="# Model Card for Model ID\n\n[More Information Needed]\n"))
+    empty = audit(
+        make_package("empty-card", card="# Model Card for Model ID\n\n[More Information Needed]\n")
+    )
     assert {f.probe for f in empty.scorecard.risks} >= {"risk.card_missing", "risk.license"}
 
 
 def test_other_license_needs_name_and_link(make_package) -> None:  # type: ignore[no-untyped-def]
-    bare = audit(make_package("a", card="---\nlicense: other\n---\n# m\ntext text text text text\n"))
+    bare = audit(
+        make_package("a", card="---\nlicense: other\n---\n# m\ntext text text text text\n")
+    )
     named = audit(
         make_package(
             "b",
@@ -111,7 +118,10 @@ def test_unknown_outcomes_are_left_out_of_scores(make_package) -> None:  # type:
 def test_quantized_and_container_evidence(make_package) -> None:  # type: ignore[no-untyped-def]
     root = make_package(
         config={"quantization_config": {"bits": 4}},
-        files={"Dockerfile": "FROM python:3.11\n", "model-q4_k_m.gguf": b"GGUF\x03\x00\x00\x00" + b"\x00" * 64},
+        files={
+            "Dockerfile": "FROM python:3.11\n",
+            "model-q4_k_m.gguf": b"GGUF\x03\x00\x00\x00" + b"\x00" * 64,
+        },
     )
     found = findings(root)
     assert found["portability.quantized_model"].outcome == Outcome.PRESENT  # type: ignore[attr-defined]
@@ -121,7 +131,9 @@ def test_quantized_and_container_evidence(make_package) -> None:  # type: ignore
 
 
 def test_corrupt_safetensors_header_is_reported(make_package) -> None:  # type: ignore[no-untyped-def]
-    header = json.dumps({"w": {"dtype": "F32", "shape": [4, 4], "data_offsets": [0, 9999]}}).encode()
+    header = json.dumps(
+        {"w": {"dtype": "F32", "shape": [4, 4], "data_offsets": [0, 9999]}}
+    ).encode()
     blob = len(header).to_bytes(8, "little") + header + b"\x00" * 64
     result = audit(make_package(safetensors=False, files={"model.safetensors": blob}))
     quality = {f.probe: f for f in result.findings}["quality.weights_intact"]

@@ -27,7 +27,9 @@ def repo(tmp_path: Path) -> Path:
     git(work, "commit", "-q", "-m", "first")
     git(work, "tag", "v1")
     weights = b"\x00" * 5000
-    (work / "pytorch_model.bin").write_text(lfs_pointer(hashlib.sha256(weights).hexdigest(), len(weights)))
+    (work / "pytorch_model.bin").write_text(
+        lfs_pointer(hashlib.sha256(weights).hexdigest(), len(weights))
+    )
     (work / "README.md").write_text(FULL_CARD)
     write_safetensors(work / "model.safetensors")
     git(work, "add", ".")
@@ -37,7 +39,10 @@ def repo(tmp_path: Path) -> Path:
         "-q",
         "-m",
         "second",
-        env={"GIT_COMMITTER_NAME": "huggingface-web", "GIT_COMMITTER_EMAIL": "noreply@huggingface.co"},
+        env={
+            "GIT_COMMITTER_NAME": "huggingface-web",
+            "GIT_COMMITTER_EMAIL": "noreply@huggingface.co",
+        },
     )
     return work
 
@@ -114,7 +119,11 @@ def test_throwaway_ssh_key_signature_is_read_and_classified(repo: Path, tmp_path
     platform, author = history[0].signature, history[1].signature
     assert author is not None and author.kind == "ssh" and author.signer == "author"
     assert author.key_id == fingerprint
-    assert platform is not None and platform.signer == "platform" and platform.platform == "huggingface"
+    assert (
+        platform is not None
+        and platform.signer == "platform"
+        and platform.platform == "huggingface"
+    )
     assert history[2].signature is None
     finding = next(f for f in audit(repo).findings if f.probe == "risk.history_unsigned")
     assert finding.outcome == "detected" and finding.severity is not None

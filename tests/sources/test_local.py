@@ -58,7 +58,9 @@ def test_symlink_leaving_the_package_is_not_followed(tmp_path: Path, make_packag
 
 
 def test_local_lfs_pointer_is_recognised(make_package) -> None:  # type: ignore[no-untyped-def]
-    pointer = "version https://git-lfs.github.com/spec/v1\noid sha256:" + "a" * 64 + "\nsize 123456789\n"
+    pointer = (
+        "version https://git-lfs.github.com/spec/v1\noid sha256:" + "a" * 64 + "\nsize 123456789\n"
+    )
     package = collect(make_package(safetensors=False, files={"pytorch_model.bin": pointer}))
     entry = package.file("pytorch_model.bin")
     assert entry is not None and entry.lfs is not None and not entry.available

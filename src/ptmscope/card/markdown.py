@@ -64,7 +64,9 @@ def scan(body: str, first_line: int) -> Iterator[Line]:
             continue
         atx = _ATX.match(text)
         if atx:
-            yield Line(number, text, False, False, (len(atx.group(1)), (atx.group(2) or "").strip()))
+            yield Line(
+                number, text, False, False, (len(atx.group(1)), (atx.group(2) or "").strip())
+            )
             previous = None
             continue
         if previous and _SETEXT_H1.match(text):

@@ -91,7 +91,7 @@ def load_yaml(
         raise HostileInputError(f"YAML is {len(text)} bytes, above the {max_bytes}-byte limit")
     try:
         _measure(text, max_depth, max_nodes)
-        return YamlResult(yaml.load(text, Loader=_Loader), None)  # noqa: S506 - safe loader
+        return YamlResult(yaml.load(text, Loader=_Loader), None)
     except yaml.YAMLError as exc:
         if "nesting depth" in str(exc):  # libyaml's own guard against deep nesting
             raise HostileInputError("YAML nests too deeply") from None

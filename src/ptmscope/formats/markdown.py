@@ -52,13 +52,20 @@ class MarkdownFormat(Format):
                 evidence = "; ".join(
                     f"{e['location']} {e['detail']}".strip() for e in factor["evidence"][:2]
                 )
-                out.append(f"| {key} | {factor['outcome']} | {_cell(evidence or factor['message'])} |")
+                out.append(
+                    f"| {key} | {factor['outcome']} | {_cell(evidence or factor['message'])} |"
+                )
         out += ["", "## Top remediations", ""]
-        out += [f"{i}. **{r['probe']}**: {r['text']}" for i, r in enumerate(data["remediations"], 1)]
+        out += [
+            f"{i}. **{r['probe']}**: {r['text']}" for i, r in enumerate(data["remediations"], 1)
+        ]
         claims = data["claims"]
         out += ["", f"## Claims ({len(claims)})", ""]
         if claims:
-            out += ["| Source | Task | Dataset | Split | Metric | Value | Raw |", "|---|---|---|---|---|---|---|"]
+            out += [
+                "| Source | Task | Dataset | Split | Metric | Value | Raw |",
+                "|---|---|---|---|---|---|---|",
+            ]
             for c in claims[:50]:
                 value = "" if c["value"] is None else f"{c['value']:.4g}"
                 out.append(

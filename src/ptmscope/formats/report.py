@@ -46,7 +46,9 @@ def remediations(result: AuditResult, limit: int = 5) -> list[dict[str, str]]:
     ]
     missing.sort(key=lambda f: -PROBE_WEIGHTS.get(f.probe, 1.0))
     for finding in missing:
-        items.append({"probe": finding.probe, "text": result.definitions[finding.probe].remediation})
+        items.append(
+            {"probe": finding.probe, "text": result.definitions[finding.probe].remediation}
+        )
     return items[:limit]
 
 
@@ -112,7 +114,9 @@ def build(result: AuditResult) -> dict[str, Any]:
                     1 for c in history if c.signature is not None and c.signature.signer == "author"
                 ),
                 "platform_signed": sum(
-                    1 for c in history if c.signature is not None and c.signature.signer == "platform"
+                    1
+                    for c in history
+                    if c.signature is not None and c.signature.signer == "platform"
                 ),
             },
             "metadata": None if package.metadata is None else package.metadata.origin,
@@ -128,9 +132,7 @@ def build(result: AuditResult) -> dict[str, Any]:
         "attributes": attributes,
         "findings": [_finding(f, result.definitions[f.probe]) for f in findings],
         "remediations": remediations(result),
-        "claims": [
-            {**asdict(c), "machine_parseable": c.machine_parseable} for c in package.claims
-        ],
+        "claims": [{**asdict(c), "machine_parseable": c.machine_parseable} for c in package.claims],
     }
 
 

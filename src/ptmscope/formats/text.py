@@ -62,7 +62,9 @@ class TextFormat(Format):
         head.append("  verdict ")
         head.append(summary["verdict"].upper(), style=_VERDICT_STYLE[summary["verdict"]])
         if summary["capped_by"]:
-            head.append(f"  (capped by a {summary['capped_by']} risk; uncapped {summary['uncapped']})")
+            head.append(
+                f"  (capped by a {summary['capped_by']} risk; uncapped {summary['uncapped']})"
+            )
         console.print(Panel(head, title="ptmscope audit", expand=False))
 
         risks = [f for f in data["findings"] if f["outcome"] == "detected"]
@@ -87,7 +89,9 @@ class TextFormat(Format):
         summary_table.add_column("Known")
         for name, attribute in data["attributes"].items():
             known = sum(1 for f in attribute["factors"].values() if f["outcome"] != "unknown")
-            summary_table.add_row(name, _score(attribute["score"]), f"{known}/{len(attribute['factors'])}")
+            summary_table.add_row(
+                name, _score(attribute["score"]), f"{known}/{len(attribute['factors'])}"
+            )
         console.print(summary_table)
 
         for name, attribute in data["attributes"].items():
@@ -99,7 +103,11 @@ class TextFormat(Format):
             factor: dict[str, Any]
             for key, factor in attribute["factors"].items():
                 outcome = factor["outcome"]
-                shown = outcome if factor["kind"] == "factor" else f"{outcome} {factor['score'] if factor['score'] is not None else ''}".strip()
+                shown = (
+                    outcome
+                    if factor["kind"] == "factor"
+                    else f"{outcome} {factor['score'] if factor['score'] is not None else ''}".strip()
+                )
                 table.add_row(
                     key,
                     Text(shown, style=_OUTCOME_STYLE.get(outcome, "")),
@@ -110,7 +118,9 @@ class TextFormat(Format):
         if data["remediations"]:
             console.print(Text("Top remediations", style="bold"))
             for i, item in enumerate(data["remediations"], 1):
-                console.print(f" {i}. [bold]{item['probe']}[/bold]: {item['text']}", highlight=False)
+                console.print(
+                    f" {i}. [bold]{item['probe']}[/bold]: {item['text']}", highlight=False
+                )
 
     def render(self, result: AuditResult) -> str:
         buffer = io.StringIO()

@@ -47,7 +47,9 @@ class Severity(Enum):
         for level in cls:
             if level.label == text.lower():
                 return level
-        raise ValueError(f"unknown severity {text!r}; choose from {', '.join(s.label for s in cls)}")
+        raise ValueError(
+            f"unknown severity {text!r}; choose from {', '.join(s.label for s in cls)}"
+        )
 
 
 class Stride(StrEnum):

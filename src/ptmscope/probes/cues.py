@@ -25,7 +25,7 @@ MAX_EVIDENCE = 5
 def _compile(patterns: tuple[str, ...]) -> re.Pattern[str] | None:
     if not patterns:
         return None
-    return re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE)
+    return re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE | re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -118,11 +118,15 @@ def find(package: Package, cues: Cues, limit: int = MAX_EVIDENCE) -> list[Eviden
         pattern = _compile(patterns)
         if pattern is None:
             continue
-        for line in card.lines:
-            if line.in_code is in_code and pattern.search(line.text):
-                evidence.append(Evidence(f"{card.path}:{line.number}", _snippet(line.text)))
-                if len(evidence) >= limit:
-                    return evidence
+        seen: set[int] = set()
+        for match in pattern.finditer(card.text(in_code)):
+            line = card.line_at(in_code, match.start())
+            if line.number in seen:
+                continue
+            seen.add(line.number)
+            evidence.append(Evidence(f"{card.path}:{line.number}", _snippet(line.text)))
+            if len(evidence) >= limit:
+                return evidence
     return evidence[:limit]
 
 

@@ -30,7 +30,9 @@ def run(package: Package) -> Finding:
         return Finding(DEFINITION.id, Outcome.UNKNOWN, "no git history")
     commits = len(package.history)
     people = len({c.author.email.lower() or c.author.name for c in package.history})
-    score = 5.0 * min(1.0, commits / SATURATION_COMMITS) + 5.0 * min(1.0, people / SATURATION_PEOPLE)
+    score = 5.0 * min(1.0, commits / SATURATION_COMMITS) + 5.0 * min(
+        1.0, people / SATURATION_PEOPLE
+    )
     message = f"{commits} commits by {people} author(s)"
     return Finding(
         DEFINITION.id, Outcome.PRESENT, message, (Evidence("history", message),), round(score, 2)

@@ -44,7 +44,9 @@ def run(package: Package) -> Finding:
     else:
         score = max(0.0, 10.0 * (STALE_DAYS - age) / (STALE_DAYS - FRESH_DAYS))
     message = f"last change {when.date().isoformat()} ({age:.0f} days ago)"
-    return Finding(DEFINITION.id, Outcome.PRESENT, message, (Evidence(origin, message),), round(score, 2))
+    return Finding(
+        DEFINITION.id, Outcome.PRESENT, message, (Evidence(origin, message),), round(score, 2)
+    )
 
 
 PROBE = Probe(DEFINITION, run)

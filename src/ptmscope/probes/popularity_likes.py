@@ -28,7 +28,11 @@ def run(package: Package) -> Finding:
         return Finding(DEFINITION.id, Outcome.UNKNOWN, "no registry like count")
     evidence = (Evidence(meta.origin, f"likes={meta.likes:,}"),)
     return Finding(
-        DEFINITION.id, Outcome.PRESENT, f"{meta.likes:,} likes", evidence, log_score(meta.likes, SATURATION)
+        DEFINITION.id,
+        Outcome.PRESENT,
+        f"{meta.likes:,} likes",
+        evidence,
+        log_score(meta.likes, SATURATION),
     )
 
 

@@ -5,7 +5,16 @@ from __future__ import annotations
 from ptmscope.package import Package
 from ptmscope.probes.base import Definition, Evidence, Finding, Outcome, Probe
 
-KEYS = ("license", "pipeline_tag", "library_name", "tags", "datasets", "language", "base_model", "model-index")
+KEYS = (
+    "license",
+    "pipeline_tag",
+    "library_name",
+    "tags",
+    "datasets",
+    "language",
+    "base_model",
+    "model-index",
+)
 
 DEFINITION = Definition(
     id="quality.card_metadata",

@@ -29,7 +29,9 @@ def run(package: Package) -> Finding:
     named = [c for c in numeric if c.dataset]
     score = 10.0 * len(named) / len(numeric)
     message = f"{len(named)} of {len(numeric)} numeric claims name their dataset"
-    evidence = tuple(Evidence(c.location, f"{c.metric}={c.raw} on {c.dataset or '?'}") for c in numeric[:3])
+    evidence = tuple(
+        Evidence(c.location, f"{c.metric}={c.raw} on {c.dataset or '?'}") for c in numeric[:3]
+    )
     return Finding(DEFINITION.id, Outcome.PRESENT, message, evidence, round(score, 2))
 
 

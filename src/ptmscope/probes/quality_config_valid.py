@@ -30,12 +30,26 @@ def run(package: Package) -> Finding:
     problem = next((p for p in package.problems if p.path == "config.json"), None)
     if package.config is None:
         detail = problem.message if problem else "content absent"
-        return Finding(DEFINITION.id, Outcome.MISSING, f"config.json unusable: {detail}", (Evidence("config.json", detail),), 0.0)
+        return Finding(
+            DEFINITION.id,
+            Outcome.MISSING,
+            f"config.json unusable: {detail}",
+            (Evidence("config.json", detail),),
+            0.0,
+        )
     named = [k for k in ("model_type", "architectures") if package.config.get(k)]
     if named:
         detail = ", ".join(f"{k}={package.config[k]!r}" for k in named)
-        return Finding(DEFINITION.id, Outcome.PRESENT, detail, (Evidence("config.json", detail),), 10.0)
-    return Finding(DEFINITION.id, Outcome.PRESENT, "config.json names no architecture", (Evidence("config.json"),), 5.0)
+        return Finding(
+            DEFINITION.id, Outcome.PRESENT, detail, (Evidence("config.json", detail),), 10.0
+        )
+    return Finding(
+        DEFINITION.id,
+        Outcome.PRESENT,
+        "config.json names no architecture",
+        (Evidence("config.json"),),
+        5.0,
+    )
 
 
 PROBE = Probe(DEFINITION, run)

@@ -44,7 +44,9 @@ def run(package: Package) -> Finding:
     )
     evidence = (Evidence(card.path, detail),)
     if card.words >= MIN_WORDS and len(filled) >= MIN_FILLED_SECTIONS:
-        return Finding(DEFINITION.id, Outcome.PRESENT, f"card documents the model: {detail}", evidence, 10.0)
+        return Finding(
+            DEFINITION.id, Outcome.PRESENT, f"card documents the model: {detail}", evidence, 10.0
+        )
     return Finding(DEFINITION.id, Outcome.MISSING, f"card is too thin: {detail}", evidence, 0.0)
 
 

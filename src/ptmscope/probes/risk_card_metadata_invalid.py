@@ -3,7 +3,17 @@
 from __future__ import annotations
 
 from ptmscope.package import Package
-from ptmscope.probes.base import Definition, Evidence, Finding, Probe, Severity, Stride, clear, detected, unknown
+from ptmscope.probes.base import (
+    Definition,
+    Evidence,
+    Finding,
+    Probe,
+    Severity,
+    Stride,
+    clear,
+    detected,
+    unknown,
+)
 
 DEFINITION = Definition(
     id="risk.card_metadata_invalid",
@@ -25,7 +35,11 @@ def run(package: Package) -> Finding:
     if card is None:
         return unknown(DEFINITION, "no model card")
     if card.metadata_error:
-        return detected(DEFINITION, "card front matter does not parse", [Evidence(card.path, card.metadata_error)])
+        return detected(
+            DEFINITION,
+            "card front matter does not parse",
+            [Evidence(card.path, card.metadata_error)],
+        )
     if not card.has_front_matter:
         return clear(DEFINITION, "card has no front matter to parse")
     return clear(DEFINITION, "card front matter parses")

@@ -3,7 +3,17 @@
 from __future__ import annotations
 
 from ptmscope.package import Package
-from ptmscope.probes.base import Definition, Evidence, Finding, Probe, Severity, Stride, clear, detected, unknown
+from ptmscope.probes.base import (
+    Definition,
+    Evidence,
+    Finding,
+    Probe,
+    Severity,
+    Stride,
+    clear,
+    detected,
+    unknown,
+)
 from ptmscope.probes.cues import card_decidable
 
 DEFINITION = Definition(
@@ -32,7 +42,9 @@ def run(package: Package) -> Finding:
             return unknown(DEFINITION, "README.md is present only as an LFS pointer")
         return detected(DEFINITION, "the package has no model card (README.md)")
     if card.words == 0 and not card.metadata:
-        evidence = [Evidence(card.path, f"{card.boilerplate_lines} template/placeholder lines, no content")]
+        evidence = [
+            Evidence(card.path, f"{card.boilerplate_lines} template/placeholder lines, no content")
+        ]
         return detected(DEFINITION, "the model card is empty or template-only", evidence)
     return clear(DEFINITION, f"model card with {card.words} words of content")
 

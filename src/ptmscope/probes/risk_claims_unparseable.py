@@ -3,7 +3,16 @@
 from __future__ import annotations
 
 from ptmscope.package import Package
-from ptmscope.probes.base import Definition, Evidence, Finding, Probe, Severity, Stride, clear, detected
+from ptmscope.probes.base import (
+    Definition,
+    Evidence,
+    Finding,
+    Probe,
+    Severity,
+    Stride,
+    clear,
+    detected,
+)
 
 DEFINITION = Definition(
     id="risk.claims_unparseable",
@@ -26,7 +35,11 @@ DEFINITION = Definition(
 def run(package: Package) -> Finding:
     parseable = [c for c in package.claims if c.machine_parseable]
     if parseable:
-        return clear(DEFINITION, f"{len(parseable)} machine-parseable claim(s)", [Evidence(parseable[0].location)])
+        return clear(
+            DEFINITION,
+            f"{len(parseable)} machine-parseable claim(s)",
+            [Evidence(parseable[0].location)],
+        )
     prose = [c for c in package.claims if c.value is not None]
     if prose:
         return detected(

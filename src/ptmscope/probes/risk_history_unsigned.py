@@ -3,7 +3,17 @@
 from __future__ import annotations
 
 from ptmscope.package import Package
-from ptmscope.probes.base import Definition, Evidence, Finding, Probe, Severity, Stride, clear, detected, unknown
+from ptmscope.probes.base import (
+    Definition,
+    Evidence,
+    Finding,
+    Probe,
+    Severity,
+    Stride,
+    clear,
+    detected,
+    unknown,
+)
 
 DEFINITION = Definition(
     id="risk.history_unsigned",
@@ -35,11 +45,18 @@ def run(package: Package) -> Finding:
     authors = [c for c in signed if c.signature is not None and c.signature.signer == "author"]
     summary = f"{len(signed)} of {len(history)} commits signed, {len(authors)} by an author key"
     if not signed:
-        return detected(DEFINITION, f"no signed commits ({len(history)} commits)", [Evidence("history", summary)])
+        return detected(
+            DEFINITION,
+            f"no signed commits ({len(history)} commits)",
+            [Evidence("history", summary)],
+        )
     if not authors:
         platforms = sorted({c.signature.platform or "platform" for c in signed if c.signature})
         evidence = [
-            Evidence(f"commit {c.sha[:12]}", f"{c.signature.kind} key {c.signature.key_id} ({c.signature.platform})")
+            Evidence(
+                f"commit {c.sha[:12]}",
+                f"{c.signature.kind} key {c.signature.key_id} ({c.signature.platform})",
+            )
             for c in signed[:3]
             if c.signature is not None
         ]
@@ -56,7 +73,9 @@ def run(package: Package) -> Finding:
         if c.signature is not None
     ]
     if head.signature is None or head.signature.signer != "author":
-        return detected(DEFINITION, f"the newest commit is not author-signed: {summary}", evidence, Severity.LOW)
+        return detected(
+            DEFINITION, f"the newest commit is not author-signed: {summary}", evidence, Severity.LOW
+        )
     return clear(DEFINITION, summary, evidence)
 
 

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from ptmscope.licenses import PLACEHOLDER_LICENSES, hub_licenses
 from ptmscope.package import Package
-from ptmscope.probes.base import Definition, Evidence, Finding, Probe, Severity, Stride, clear, detected
+from ptmscope.probes.base import (
+    Definition,
+    Evidence,
+    Finding,
+    Probe,
+    Severity,
+    Stride,
+    clear,
+    detected,
+)
 from ptmscope.probes.cues import card_metadata
 
 DEFINITION = Definition(
@@ -37,7 +46,11 @@ def _ids(value: object) -> list[str]:
 def run(package: Package) -> Finding:
     meta = card_metadata(package)
     license_file = next(
-        (f for f in package.files if "/" not in f.path and f.path.upper().startswith(("LICENSE", "LICENCE"))),
+        (
+            f
+            for f in package.files
+            if "/" not in f.path and f.path.upper().startswith(("LICENSE", "LICENCE"))
+        ),
         None,
     )
     ids = _ids(meta.get("license"))
@@ -53,7 +66,11 @@ def run(package: Package) -> Finding:
     known = hub_licenses()
     unknown_ids = [i for i in ids if i.lower() not in known]
     if unknown_ids:
-        return detected(DEFINITION, f"licence not in the Hub's list: {', '.join(unknown_ids)}", [Evidence("README.md#license", repr(ids))])
+        return detected(
+            DEFINITION,
+            f"licence not in the Hub's list: {', '.join(unknown_ids)}",
+            [Evidence("README.md#license", repr(ids))],
+        )
     placeholder = [i for i in ids if i.lower() in PLACEHOLDER_LICENSES]
     if placeholder and not (meta.get("license_name") and meta.get("license_link")):
         return detected(
@@ -62,7 +79,9 @@ def run(package: Package) -> Finding:
             [Evidence("README.md#license", repr(ids))],
             Severity.LOW if license_file is not None else None,
         )
-    return clear(DEFINITION, f"licence {', '.join(ids)}", [Evidence("README.md#license", repr(ids))])
+    return clear(
+        DEFINITION, f"licence {', '.join(ids)}", [Evidence("README.md#license", repr(ids))]
+    )
 
 
 PROBE = Probe(DEFINITION, run)

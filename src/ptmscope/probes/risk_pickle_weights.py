@@ -3,7 +3,17 @@
 from __future__ import annotations
 
 from ptmscope.package import Package
-from ptmscope.probes.base import Definition, Evidence, Finding, Probe, Severity, Stride, clear, detected, unknown
+from ptmscope.probes.base import (
+    Definition,
+    Evidence,
+    Finding,
+    Probe,
+    Severity,
+    Stride,
+    clear,
+    detected,
+    unknown,
+)
 
 DEFINITION = Definition(
     id="risk.pickle_weights",
@@ -33,9 +43,15 @@ def run(package: Package) -> Finding:
     safe = [w for w in weights if w.format.rstrip("?") == "safetensors"]
     if pickles and not safe:
         evidence = [Evidence(w.path, f"{w.format}, {w.size:,} bytes") for w in pickles[:5]]
-        return detected(DEFINITION, f"{len(pickles)} pickle-based weight file(s), no safetensors", evidence)
+        return detected(
+            DEFINITION, f"{len(pickles)} pickle-based weight file(s), no safetensors", evidence
+        )
     if pickles:
-        return clear(DEFINITION, f"safetensors available beside {len(pickles)} pickle file(s)", [Evidence(safe[0].path, "safetensors")])
+        return clear(
+            DEFINITION,
+            f"safetensors available beside {len(pickles)} pickle file(s)",
+            [Evidence(safe[0].path, "safetensors")],
+        )
     return clear(DEFINITION, "no pickle-based weights")
 
 

@@ -5,7 +5,16 @@ from __future__ import annotations
 import re
 
 from ptmscope.package import Package
-from ptmscope.probes.base import Definition, Evidence, Finding, Probe, Severity, Stride, clear, detected
+from ptmscope.probes.base import (
+    Definition,
+    Evidence,
+    Finding,
+    Probe,
+    Severity,
+    Stride,
+    clear,
+    detected,
+)
 
 _CODE = re.compile(r"\.py$", re.IGNORECASE)
 
@@ -34,7 +43,11 @@ def run(package: Package) -> Finding:
     evidence += [Evidence(f.path, "Python module") for f in package.files if _CODE.search(f.path)]
     if evidence:
         modules = sum(1 for e in evidence if e.detail == "Python module")
-        return detected(DEFINITION, f"custom code: auto_map={'yes' if evidence[0].location.endswith('auto_map') else 'no'}, {modules} Python file(s)", evidence[:6])
+        return detected(
+            DEFINITION,
+            f"custom code: auto_map={'yes' if evidence[0].location.endswith('auto_map') else 'no'}, {modules} Python file(s)",
+            evidence[:6],
+        )
     return clear(DEFINITION, "no auto_map and no Python files")
 
 

@@ -5,7 +5,16 @@ from __future__ import annotations
 import re
 
 from ptmscope.package import Package
-from ptmscope.probes.base import Definition, Evidence, Finding, Probe, Severity, Stride, clear, detected
+from ptmscope.probes.base import (
+    Definition,
+    Evidence,
+    Finding,
+    Probe,
+    Severity,
+    Stride,
+    clear,
+    detected,
+)
 from ptmscope.probes.cues import card_metadata
 
 _PINNED = re.compile(r"@[0-9a-f]{7,64}$")
@@ -50,10 +59,14 @@ def run(package: Package) -> Finding:
         if claim.source == "model-index" and claim.dataset:
             declared += 1
             if not claim.dataset_revision:
-                unpinned.append(Evidence(claim.location.split("#metrics")[0], f"dataset {claim.dataset}"))
+                unpinned.append(
+                    Evidence(claim.location.split("#metrics")[0], f"dataset {claim.dataset}")
+                )
     unique = list(dict.fromkeys(unpinned))
     if unique:
-        return detected(DEFINITION, f"{len(unique)} upstream reference(s) without a revision", unique[:5])
+        return detected(
+            DEFINITION, f"{len(unique)} upstream reference(s) without a revision", unique[:5]
+        )
     if declared == 0:
         return clear(DEFINITION, "no upstream models or datasets declared")
     return clear(DEFINITION, f"all {declared} upstream references pinned")

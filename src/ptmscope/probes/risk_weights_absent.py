@@ -3,7 +3,17 @@
 from __future__ import annotations
 
 from ptmscope.package import Package
-from ptmscope.probes.base import Definition, Evidence, Finding, Probe, Severity, Stride, clear, detected, unknown
+from ptmscope.probes.base import (
+    Definition,
+    Evidence,
+    Finding,
+    Probe,
+    Severity,
+    Stride,
+    clear,
+    detected,
+    unknown,
+)
 
 DEFINITION = Definition(
     id="risk.weights_absent",
@@ -28,8 +38,14 @@ def run(package: Package) -> Finding:
     if not absent:
         return clear(DEFINITION, f"all {len(weights)} weight file(s) present")
     sha = {f.path: f.sha256 for f in package.files}
-    evidence = [Evidence(w.path, f"pointer: {w.size:,} bytes, sha256 {sha.get(w.path)}") for w in absent[:5]]
-    return detected(DEFINITION, f"{len(absent)} of {len(weights)} weight file(s) are LFS pointers only", evidence)
+    evidence = [
+        Evidence(w.path, f"pointer: {w.size:,} bytes, sha256 {sha.get(w.path)}") for w in absent[:5]
+    ]
+    return detected(
+        DEFINITION,
+        f"{len(absent)} of {len(weights)} weight file(s) are LFS pointers only",
+        evidence,
+    )
 
 
 PROBE = Probe(DEFINITION, run)

@@ -83,7 +83,8 @@ def parse_commit(sha: str, raw: bytes) -> Commit:
         last = key
     author = _parse_person(headers.get("author", [""])[0])
     committer = _parse_person(headers.get("committer", [""])[0])
-    armored = (headers.get("gpgsig") or headers.get("gpgsig-sha256") or [None])[0]
+    signatures = headers.get("gpgsig") or headers.get("gpgsig-sha256") or []
+    armored = signatures[0] if signatures else None
     return Commit(
         sha=sha,
         parents=tuple(headers.get("parent", [])),
@@ -165,7 +166,9 @@ class GitSource(Source):
                 check=False,
             )
         except FileNotFoundError:
-            raise SourceError("git is not installed; it is needed to read git repositories") from None
+            raise SourceError(
+                "git is not installed; it is needed to read git repositories"
+            ) from None
         except subprocess.TimeoutExpired:
             raise SourceError(f"git {args[0]} took longer than {GIT_TIMEOUT_S} s") from None
         if check and done.returncode != 0:
@@ -209,7 +212,11 @@ class GitSource(Source):
 
     def _resolve(self, revision: str) -> str:
         done = self._git(
-            "rev-parse", "--verify", "--quiet", "--end-of-options", f"{revision}^{{commit}}",
+            "rev-parse",
+            "--verify",
+            "--quiet",
+            "--end-of-options",
+            f"{revision}^{{commit}}",
             check=False,
         )
         if done.returncode != 0:
@@ -273,7 +280,11 @@ class GitSource(Source):
                 on_disk = self._worktree_file(path, pointer.size, head_commit)
                 if on_disk is not None:
                     return FileEntry(
-                        path, pointer.size, f"local:{on_disk}", pointer.oid_sha256, oid,
+                        path,
+                        pointer.size,
+                        f"local:{on_disk}",
+                        pointer.oid_sha256,
+                        oid,
                         reader=disk_reader(on_disk),
                     )
                 return FileEntry(path, pointer.size, f"git:{oid}", pointer.oid_sha256, oid, pointer)
@@ -308,4 +319,3 @@ class GitSource(Source):
         if self._overlay is not None:
             shutil.rmtree(self._overlay, ignore_errors=True)
             self._overlay = None
-

@@ -35,7 +35,7 @@ class Source(ABC):
     def history(self) -> tuple[Commit, ...] | None:
         """Commits reachable from the revision, newest first; ``None`` when there is none."""
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 - optional hook, most sources hold nothing
         """Release processes or handles; safe to call twice."""
 
     def __enter__(self) -> Source:

@@ -47,7 +47,11 @@ def bench_cards() -> None:
         start = time.perf_counter()
         for row in rows:
             try:
-                package = collect(RecordSource(row["model_id"], readme=row["readme"], config_json=row["config_json"]))
+                package = collect(
+                    RecordSource(
+                        row["model_id"], readme=row["readme"], config_json=row["config_json"]
+                    )
+                )
             except InputError:
                 continue
             evaluate(package, probes)
@@ -59,7 +63,9 @@ def bench_cards() -> None:
                 probe.run(package)
         only.append(len(packages) / (time.perf_counter() - start))
     print(f"cards: {len(rows)} real cards, {len(packages)} audited, {REPEATS} runs")
-    print(f"  parse + all {len(probes)} probes: median {statistics.median(full):,.0f} cards/s (target 500)")
+    print(
+        f"  parse + all {len(probes)} probes: median {statistics.median(full):,.0f} cards/s (target 500)"
+    )
     print(f"  probes alone:            median {statistics.median(only):,.0f} cards/s")
     present: Counter[str] = Counter()
     for package in packages:
@@ -85,7 +91,11 @@ def bench_large_package() -> None:
         header: dict[str, object] = {}
         offset = 0
         for i in range(count):
-            header[f"layer{i}.weight"] = {"dtype": "F32", "shape": [1024, 1024], "data_offsets": [offset, offset + 4 * 1024 * 1024]}
+            header[f"layer{i}.weight"] = {
+                "dtype": "F32",
+                "shape": [1024, 1024],
+                "data_offsets": [offset, offset + 4 * 1024 * 1024],
+            }
             offset += 4 * 1024 * 1024
         blob = json.dumps(header).encode()
         with (root / "model.safetensors").open("wb") as handle:

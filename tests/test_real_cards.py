@@ -16,7 +16,9 @@ from ptmscope.sources.record import RecordSource
 from tests.conftest import SHARED_DATA
 
 CARDS = SHARED_DATA / "cards.parquet"
-_NUMBER = re.compile(r"^\s*[-+]?(\d+([.,]\d*)?|\.\d+)([eE][-+]?\d+)?\s*%?\s*((±|\+/-)\s*[\d.]+\s*%?)?\s*$")
+_NUMBER = re.compile(
+    r"^\s*[-+]?(\d+([.,]\d*)?|\.\d+)([eE][-+]?\d+)?\s*%?\s*((±|\+/-)\s*[\d.]+\s*%?)?\s*$"
+)
 
 
 def _numeric(value: Any) -> bool:
@@ -37,7 +39,7 @@ def independent_model_index(readme: str | None) -> bool:
         return False
     try:
         # libyaml, as the Hub's own tooling accepts tabs where pure-Python PyYAML does not.
-        meta = yaml.load(match.group(1), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506
+        meta = yaml.load(match.group(1), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except yaml.YAMLError:
         return False
     if not isinstance(meta, dict):
@@ -59,7 +61,9 @@ def independent_model_index(readme: str | None) -> bool:
 def test_all_real_cards() -> None:
     import pyarrow.parquet as pq
 
-    rows = pq.read_table(CARDS, columns=["model_id", "readme", "config_json", "siblings_json"]).to_pylist()
+    rows = pq.read_table(
+        CARDS, columns=["model_id", "readme", "config_json", "siblings_json"]
+    ).to_pylist()
     assert len(rows) == 25_185
     refused: list[str] = []
     ours = theirs = 0
@@ -68,11 +72,15 @@ def test_all_real_cards() -> None:
         siblings = []
         if row["siblings_json"]:
             try:
-                siblings = [s["rfilename"] for s in json.loads(row["siblings_json"]) if isinstance(s, dict)]
+                siblings = [
+                    s["rfilename"] for s in json.loads(row["siblings_json"]) if isinstance(s, dict)
+                ]
             except (ValueError, KeyError, TypeError):
                 siblings = []
         theirs += independent_model_index(row["readme"])
-        source = RecordSource(row["model_id"], readme=row["readme"], config_json=row["config_json"], siblings=siblings)
+        source = RecordSource(
+            row["model_id"], readme=row["readme"], config_json=row["config_json"], siblings=siblings
+        )
         try:
             package = collect(source)
         except InputError as exc:
@@ -80,7 +88,11 @@ def test_all_real_cards() -> None:
             continue
         ours += any(c.source == "model-index" and c.value is not None for c in package.claims)
         result = evaluate(package)
-        probe_errors += [f"{row['model_id']} {f.probe}: {f.message}" for f in result.findings if f.message.startswith("probe error")]
+        probe_errors += [
+            f"{row['model_id']} {f.probe}: {f.message}"
+            for f in result.findings
+            if f.message.startswith("probe error")
+        ]
     assert not probe_errors, probe_errors[:5]
     assert len(refused) <= 5, refused
     assert theirs > 1000

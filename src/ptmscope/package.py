@@ -9,11 +9,11 @@ is something a reuser needs to see.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
 from bisect import bisect_right
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from functools import cached_property
 from datetime import datetime
+from functools import cached_property
 from typing import Any
 
 from ptmscope.card.claims import Claim

@@ -25,6 +25,17 @@ CARDS = ROOT.parent / "shared" / "data" / "registry" / "cards.parquet"
 REPEATS = 3
 
 
+def _siblings(raw: str | None) -> list[str]:
+    """File names from a crawled ``siblings`` list (so file-based evidence counts)."""
+    try:
+        items = json.loads(raw) if raw else []
+    except ValueError:
+        return []
+    return [
+        s["rfilename"] for s in items if isinstance(s, dict) and isinstance(s.get("rfilename"), str)
+    ]
+
+
 def bench_cards() -> None:
     if not CARDS.is_file():
         print(f"cards: skipped ({CARDS} not available)")
@@ -38,7 +49,9 @@ def bench_cards() -> None:
     from ptmscope.snapshot import collect
     from ptmscope.sources.record import RecordSource
 
-    rows = pq.read_table(CARDS, columns=["model_id", "readme", "config_json"]).to_pylist()
+    rows = pq.read_table(
+        CARDS, columns=["model_id", "readme", "config_json", "siblings_json"]
+    ).to_pylist()
     probes = all_probes()
     full, only = [], []
     packages = []

@@ -10,7 +10,7 @@ is something a reuser needs to see.
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
@@ -20,6 +20,12 @@ from ptmscope.card.claims import Claim
 
 Reader = Callable[[int, int | None], bytes]
 """Reads ``length`` bytes (``None``: to the end) from ``offset`` of one file."""
+
+
+def root_file(files: Iterable[FileEntry], name: str) -> FileEntry | None:
+    """A top-level file by name, case-insensitively (registries treat README.md so)."""
+    lowered = name.lower()
+    return next((f for f in files if "/" not in f.path and f.path.lower() == lowered), None)
 
 
 @dataclass(frozen=True)
@@ -260,11 +266,17 @@ class Package:
     problems: tuple[Problem, ...] = ()
     collected_at: datetime | None = None
 
+    @cached_property
+    def _by_path(self) -> dict[str, FileEntry]:
+        return {entry.path: entry for entry in self.files}
+
     def file(self, path: str) -> FileEntry | None:
-        for entry in self.files:
-            if entry.path == path:
-                return entry
-        return None
+        return self._by_path.get(path)
+
+    @cached_property
+    def readme(self) -> FileEntry | None:
+        """The root README.md entry (any case), whether or not its text could be parsed."""
+        return root_file(self.files, "README.md")
 
     @property
     def total_bytes(self) -> int:

@@ -82,6 +82,8 @@ class Scorecard:
     cap: Severity | None
     verdict: str
     """``fail`` (a critical risk), ``review`` (a high risk or overall < 5), ``pass``."""
+    priorities: tuple[str, ...] = ()
+    """Probe ids to fix first: detected risks by severity, then missing factors by weight."""
 
     def attribute(self, name: str) -> AttributeScore:
         return next(a for a in self.attributes if a.name == name)
@@ -126,4 +128,12 @@ def score(findings: Iterable[Finding], definitions: Mapping[str, Definition]) ->
         verdict = "review"
     else:
         verdict = "pass"
-    return Scorecard(tuple(attributes), tuple(risks), overall, uncapped, cap, verdict)
+    missing = [
+        f
+        for a in attributes
+        for f in a.findings
+        if f.outcome is Outcome.MISSING and definitions[f.probe].kind == "factor"
+    ]
+    missing.sort(key=lambda f: -PROBE_WEIGHTS.get(f.probe, 1.0))
+    priorities = tuple(dict.fromkeys(f.probe for f in [*risks, *missing]))
+    return Scorecard(tuple(attributes), tuple(risks), overall, uncapped, cap, verdict, priorities)

@@ -18,7 +18,7 @@ from ptmscope.card import claims as card_claims
 from ptmscope.card.parse import MAX_CARD_BYTES, parse_card
 from ptmscope.card.safe_yaml import load_yaml
 from ptmscope.errors import HostileInputError, InputError
-from ptmscope.package import Card, FileEntry, Package, Problem, RegistryMetadata
+from ptmscope.package import Card, FileEntry, Package, Problem, RegistryMetadata, root_file
 from ptmscope.sources.interface import Source
 from ptmscope.weights import inspect_all, is_weight_like
 
@@ -35,24 +35,19 @@ _MODEL_HINTS = (
 )
 
 
-def _root_file(files: Sequence[FileEntry], name: str) -> FileEntry | None:
-    lowered = name.lower()
-    for entry in files:
-        if "/" not in entry.path and entry.path.lower() == lowered:
-            return entry
-    return None
-
-
 def _read_small(entry: FileEntry, limit: int) -> bytes:
     if entry.size > limit:
         raise HostileInputError(
             f"{entry.path} is {entry.size / 1e6:.1f} MB, above the {limit / (1 << 20):g} MiB limit"
         )
-    return entry.read()
+    try:
+        return entry.read()
+    except OSError as exc:
+        raise InputError(f"{entry.path}: cannot read: {exc.strerror or exc}") from None
 
 
 def _card(files: Sequence[FileEntry], problems: list[Problem]) -> Card | None:
-    entry = _root_file(files, "README.md")
+    entry = root_file(files, "README.md")
     if entry is None:
         return None
     if not entry.available:
@@ -66,7 +61,7 @@ def _card(files: Sequence[FileEntry], problems: list[Problem]) -> Card | None:
 
 
 def _config(files: Sequence[FileEntry], problems: list[Problem]) -> Mapping[str, Any] | None:
-    entry = _root_file(files, "config.json")
+    entry = root_file(files, "config.json")
     if entry is None or not entry.available:
         return None
     try:
@@ -112,10 +107,7 @@ def collect(
     files = source.files()
     if not files:
         raise InputError(f"{info.ref}: empty package (no files at this revision)")
-    problems: list[Problem] = [
-        Problem(note.split(" (", 1)[0], f"skipped: {note}")
-        for note in getattr(source, "skipped", [])
-    ]
+    problems = [Problem(path, f"skipped: {reason}") for path, reason in source.skipped()]
     card = _card(files, problems)
     if not _looks_like_model(files, card):
         raise InputError(f"{info.ref}: not a model package (no model card, config or weights)")
@@ -132,10 +124,7 @@ def collect(
         eval_results=_eval_results(files, problems),
         default_task=default_task,
     )
-    problems.extend(Problem("README.md", p) for p in claim_problems if p.startswith("model-index"))
-    problems.extend(
-        Problem(p.split("#", 1)[0], p) for p in claim_problems if not p.startswith("model-index")
-    )
+    problems.extend(Problem(path, message) for path, message in claim_problems)
     weights = inspect_all(files)
     problems.extend(Problem(w.path, w.error) for w in weights if w.error)
     name = info.name or (metadata.id if metadata is not None else None)

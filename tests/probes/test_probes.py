@@ -70,6 +70,9 @@ def test_pickle_only_weights_and_custom_code(make_package) -> None:  # type: ign
     }
     assert result.scorecard.overall is not None and result.scorecard.overall <= 5.0
     assert result.scorecard.verdict == "review"
+    # High risks come before missing factors in what to fix first.
+    assert set(result.scorecard.priorities[:2]) == {"risk.pickle_weights", "risk.remote_code"}
+    assert "portability.quantized_model" in result.scorecard.priorities
 
 
 def test_template_only_card_and_unknown_license(make_package) -> None:  # type: ignore[no-untyped-def]
@@ -101,7 +104,7 @@ def test_other_license_needs_name_and_link(make_package) -> None:  # type: ignor
 
 def test_unknown_outcomes_are_left_out_of_scores(make_package) -> None:  # type: ignore[no-untyped-def]
     package = audit(make_package()).package
-    from dataclasses import replace
+    from dataclasses import FrozenInstanceError
 
     from ptmscope.probes.base import Finding, Probe
 
@@ -112,7 +115,8 @@ def test_unknown_outcomes_are_left_out_of_scores(make_package) -> None:  # type:
     assert with_unknown.score == without.score and with_unknown.known == without.known
     broken = Probe(probes[0].definition, lambda _: 1 / 0)  # type: ignore[arg-type,return-value]
     assert evaluate(package, [broken]).findings[0].outcome == Outcome.UNKNOWN
-    assert replace(package) == package
+    with pytest.raises(FrozenInstanceError):
+        package.name = "changed"  # type: ignore[misc]
 
 
 def test_quantized_and_container_evidence(make_package) -> None:  # type: ignore[no-untyped-def]

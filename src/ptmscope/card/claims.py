@@ -322,19 +322,19 @@ def extract(
     lines: Sequence[markdown.TextLine],
     eval_results: Iterable[tuple[str, Any]],
     default_task: str | None,
-) -> tuple[tuple[Claim, ...], list[str]]:
-    """All claims of a package, machine-parseable ones first."""
+) -> tuple[tuple[Claim, ...], list[tuple[str, str]]]:
+    """All claims of a package, machine-parseable ones first, and ``(path, problem)`` pairs."""
     claims: list[Claim] = []
-    problems: list[str] = []
+    problems: list[tuple[str, str]] = []
     for path, data in eval_results:
         found, bad = from_eval_results(data, path, default_task)
         claims.extend(found)
-        problems.extend(bad)
+        problems.extend((path, message) for message in bad)
     if card_path is not None:
         if "model-index" in metadata:
             found, bad = from_model_index(metadata["model-index"], default_task, card_path)
             claims.extend(found)
-            problems.extend(bad)
+            problems.extend((card_path, message) for message in bad)
         claims.extend(from_trainer_prose(lines, card_path, default_task))
         claims.extend(from_tables(lines, card_path, default_task))
     return tuple(claims[:MAX_CLAIMS]), problems

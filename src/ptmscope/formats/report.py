@@ -10,7 +10,7 @@ from dataclasses import asdict
 from typing import Any
 
 from ptmscope.audit import AuditResult
-from ptmscope.probes.base import Definition, Finding, Outcome
+from ptmscope.probes.base import Definition, Finding
 
 SCHEMA_VERSION = "1.0.0"
 
@@ -33,23 +33,11 @@ def _finding(finding: Finding, definition: Definition) -> dict[str, Any]:
 
 
 def remediations(result: AuditResult, limit: int = 5) -> list[dict[str, str]]:
-    """The most useful fixes: detected risks by severity, then missing factors by weight."""
-    from ptmscope.scoring import PROBE_WEIGHTS
-
-    items: list[dict[str, str]] = []
-    for risk in result.scorecard.risks:
-        items.append({"probe": risk.probe, "text": result.definitions[risk.probe].remediation})
-    missing = [
-        f
-        for f in result.findings
-        if f.outcome is Outcome.MISSING and result.definitions[f.probe].kind == "factor"
+    """The scorecard's priorities, with the fix each probe's definition gives."""
+    return [
+        {"probe": probe, "text": result.definitions[probe].remediation}
+        for probe in result.scorecard.priorities[:limit]
     ]
-    missing.sort(key=lambda f: -PROBE_WEIGHTS.get(f.probe, 1.0))
-    for finding in missing:
-        items.append(
-            {"probe": finding.probe, "text": result.definitions[finding.probe].remediation}
-        )
-    return items[:limit]
 
 
 def build(result: AuditResult) -> dict[str, Any]:

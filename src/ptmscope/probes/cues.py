@@ -132,8 +132,7 @@ def find(package: Package, cues: Cues, limit: int = MAX_EVIDENCE) -> list[Eviden
 
 def card_decidable(package: Package) -> bool:
     """Whether absence of evidence means "missing": the card (or its absence) is known."""
-    readme = next((f for f in package.files if f.path.lower() == "readme.md"), None)
-    return readme is None or package.card is not None
+    return package.readme is None or package.card is not None
 
 
 def factor_probe(

@@ -37,17 +37,13 @@ DEFINITION = Definition(
 
 
 def run(package: Package) -> Finding:
-    evidence: list[Evidence] = []
-    if package.config is not None and package.config.get("auto_map"):
-        evidence.append(Evidence("config.json#auto_map", repr(package.config["auto_map"])[:100]))
-    evidence += [Evidence(f.path, "Python module") for f in package.files if _CODE.search(f.path)]
-    if evidence:
-        modules = sum(1 for e in evidence if e.detail == "Python module")
-        return detected(
-            DEFINITION,
-            f"custom code: auto_map={'yes' if evidence[0].location.endswith('auto_map') else 'no'}, {modules} Python file(s)",
-            evidence[:6],
-        )
+    auto_map = package.config.get("auto_map") if package.config is not None else None
+    modules = [Evidence(f.path, "Python module") for f in package.files if _CODE.search(f.path)]
+    evidence = [Evidence("config.json#auto_map", repr(auto_map)[:100])] if auto_map else []
+    if auto_map or modules:
+        loading = "config.json maps classes to repository code" if auto_map else "no auto_map"
+        message = f"custom code: {loading}; {len(modules)} Python file(s)"
+        return detected(DEFINITION, message, (evidence + modules)[:6])
     return clear(DEFINITION, "no auto_map and no Python files")
 
 

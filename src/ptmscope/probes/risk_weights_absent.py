@@ -18,12 +18,15 @@ from ptmscope.probes.base import (
 DEFINITION = Definition(
     id="risk.weights_absent",
     kind="risk",
-    short="Weights only as LFS pointers",
+    short="Weights absent",
     motivation=(
         "The audited package holds pointers, not weights: whatever is fetched later is "
         "trusted on the pointer's sha256 alone, and its format could not be inspected here."
     ),
-    implementation="Detected when weight files are LFS pointers whose content is absent; the pointer's size and sha256 are reported.",
+    implementation=(
+        "Detected when weight files are listed but their bytes are absent: Git LFS pointers "
+        "(size and sha256 reported) or names from a registry listing."
+    ),
     remediation="Fetch the LFS objects (`git lfs pull`) and audit again, or verify their sha256 against the pointers after download.",
     severity=Severity.LOW,
     stride=(Stride.TAMPERING,),
@@ -37,15 +40,18 @@ def run(package: Package) -> Finding:
     absent = [w for w in weights if not w.available]
     if not absent:
         return clear(DEFINITION, f"all {len(weights)} weight file(s) present")
-    sha = {f.path: f.sha256 for f in package.files}
-    evidence = [
-        Evidence(w.path, f"pointer: {w.size:,} bytes, sha256 {sha.get(w.path)}") for w in absent[:5]
-    ]
-    return detected(
-        DEFINITION,
-        f"{len(absent)} of {len(weights)} weight file(s) are LFS pointers only",
-        evidence,
-    )
+    evidence = []
+    for weight in absent[:5]:
+        entry = package.file(weight.path)
+        pointer = entry.lfs if entry is not None else None
+        detail = (
+            f"LFS pointer: {pointer.size:,} bytes, sha256 {pointer.oid_sha256}"
+            if pointer is not None
+            else "listed, content not present"
+        )
+        evidence.append(Evidence(weight.path, detail))
+    message = f"{len(absent)} of {len(weights)} weight file(s) have no content here"
+    return detected(DEFINITION, message, evidence)
 
 
 PROBE = Probe(DEFINITION, run)

@@ -35,6 +35,10 @@ class Source(ABC):
     def history(self) -> tuple[Commit, ...] | None:
         """Commits reachable from the revision, newest first; ``None`` when there is none."""
 
+    def skipped(self) -> tuple[tuple[str, str], ...]:
+        """``(path, reason)`` for what the source refused to read (escaping symlinks…)."""
+        return ()
+
     def close(self) -> None:  # noqa: B027 - optional hook, most sources hold nothing
         """Release processes or handles; safe to call twice."""
 

@@ -49,8 +49,7 @@ class LocalSource(Source):
             self._commit = root.name if _SHA.match(root.name) else None
         self._root = root
         self._files: tuple[FileEntry, ...] | None = None
-        self.skipped: list[str] = []
-        """Paths left out (symlinks leaving the package, special files)."""
+        self._skipped: list[tuple[str, str]] = []
 
     def _cache_snapshot(self, repo: Path) -> Path:
         ref = repo / "refs" / "main"
@@ -79,14 +78,14 @@ class LocalSource(Source):
             if stat.S_ISLNK(st.st_mode):
                 target = full.resolve()
                 if not target.is_relative_to(self._boundary):
-                    self.skipped.append(f"{rel} (symlink leaves the package)")
+                    self._skipped.append((rel, "symlink leaves the package"))
                     return None
                 st = target.stat()
         except OSError as exc:
-            self.skipped.append(f"{rel} ({exc.strerror or exc})")
+            self._skipped.append((rel, str(exc.strerror or exc)))
             return None
         if not stat.S_ISREG(st.st_mode):
-            self.skipped.append(f"{rel} (not a regular file)")
+            self._skipped.append((rel, "not a regular file"))
             return None
         origin = f"local:{target}"
         if st.st_size <= MAX_POINTER_BYTES:
@@ -111,7 +110,7 @@ class LocalSource(Source):
                 if d in _SKIP_DIRS or (prefix == "" and d == ".cache"):
                     continue
                 if (base / d).is_symlink():
-                    self.skipped.append(f"{prefix}{d}/ (symlinked folder not followed)")
+                    self._skipped.append((f"{prefix}{d}/", "symlinked folder not followed"))
                     continue
                 kept_dirs.append(d)
             dirs[:] = kept_dirs
@@ -125,6 +124,9 @@ class LocalSource(Source):
                     )
         self._files = tuple(sorted(found, key=lambda f: f.path))
         return self._files
+
+    def skipped(self) -> tuple[tuple[str, str], ...]:
+        return tuple(self._skipped)
 
     def history(self) -> tuple[Commit, ...] | None:
         return None

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -128,6 +129,39 @@ def test_throwaway_ssh_key_signature_is_read_and_classified(repo: Path, tmp_path
     finding = next(f for f in audit(repo).findings if f.probe == "risk.history_unsigned")
     assert finding.outcome == "detected" and finding.severity is not None
     assert finding.severity.label == "low"  # author signature exists, but HEAD is a platform commit
+
+
+@pytest.mark.skipif(shutil.which("gpg") is None, reason="gpg not installed")
+def test_throwaway_gpg_key_signature_gives_its_key_id(repo: Path, tmp_path: Path) -> None:
+    home = tmp_path / "gnupg"
+    home.mkdir(mode=0o700)
+    env = {"GNUPGHOME": str(home)}
+    gpg = ["gpg", "--batch", "--pinentry-mode", "loopback", "--passphrase", ""]
+    subprocess.run(
+        [*gpg, "--quick-gen-key", "Ada <ada@example.org>", "ed25519", "sign", "never"],
+        check=True,
+        capture_output=True,
+        env={**os.environ, **env},
+    )
+    listing = subprocess.run(
+        ["gpg", "--list-keys", "--with-colons"],
+        check=True,
+        capture_output=True,
+        text=True,
+        env={**os.environ, **env},
+    ).stdout
+    key_id = next(line.split(":")[4] for line in listing.splitlines() if line.startswith("pub:"))
+    git(repo, "config", "user.signingkey", key_id)
+    (repo / "notes.md").write_text("gpg-signed change")
+    git(repo, "add", "notes.md")
+    git(repo, "commit", "-q", "-S", "-m", "signed with gpg", env=env)
+    history = collect(repo).history
+    assert history is not None
+    signature = history[0].signature
+    assert signature is not None and signature.kind == "gpg"
+    assert signature.key_id == key_id and signature.signer == "author"
+    finding = next(f for f in audit(repo).findings if f.probe == "risk.history_unsigned")
+    assert finding.outcome == "clear"
 
 
 @pytest.mark.skipif(not GIT_REPOS.is_dir(), reason="shared/data/registry/git_repos not available")

@@ -22,6 +22,19 @@ Reader = Callable[[int, int | None], bytes]
 """Reads ``length`` bytes (``None``: to the end) from ``offset`` of one file."""
 
 
+_ASCII_LOWER = {code: code + 32 for code in range(ord("A"), ord("Z") + 1)}
+
+
+def fold_case(text: str) -> str:
+    """Lower-case ``text`` keeping every offset (a few non-ASCII letters grow when lowered).
+
+    Cue patterns are matched case-sensitively against folded text: about twice as fast
+    as ``re.IGNORECASE`` on real cards.
+    """
+    lowered = text.lower()
+    return lowered if len(lowered) == len(text) else text.translate(_ASCII_LOWER)
+
+
 def root_file(files: Iterable[FileEntry], name: str) -> FileEntry | None:
     """A top-level file by name, case-insensitively (registries treat README.md so)."""
     lowered = name.lower()
@@ -138,15 +151,16 @@ class Card:
             for line in chosen:
                 starts.append(pos)
                 pos += len(line.text) + 1
-            joined[in_code] = ("\n".join(line.text for line in chosen), starts, chosen)
+            text = "\n".join(line.text for line in chosen)
+            joined[in_code] = (fold_case(text), starts, chosen)
         return joined
 
-    def text(self, in_code: bool) -> str:
-        """All kept prose (or code) lines, newline-joined."""
+    def searchable(self, in_code: bool) -> str:
+        """All kept prose (or code) lines, newline-joined and case-folded (see :func:`fold_case`)."""
         return self._joined[in_code][0]
 
     def line_at(self, in_code: bool, offset: int) -> CardLine:
-        """The line holding ``offset`` of :meth:`text`."""
+        """The line holding ``offset`` of :meth:`searchable`."""
         _, starts, chosen = self._joined[in_code]
         return chosen[bisect_right(starts, offset) - 1]
 

@@ -15,17 +15,48 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from ptmscope.package import Package
+from ptmscope.package import Package, fold_case
 from ptmscope.probes.base import Definition, Evidence, Finding, Probe, factor_result
+from ptmscope.probes.literals import Literals, required_literals
 
 MAX_EVIDENCE = 5
 
 
-@lru_cache(maxsize=512)
+def fold_pattern(pattern: str) -> str:
+    """Lower-case a pattern's literals, leaving escapes (``\\S``, ``\\W``, ``\\b``) alone."""
+    out: list[str] = []
+    i = 0
+    while i < len(pattern):
+        if pattern[i] == "\\":
+            out.append(pattern[i : i + 2])
+            i += 2
+        else:
+            out.append(pattern[i].lower())
+            i += 1
+    return "".join(out)
+
+
+@lru_cache(maxsize=4096)
 def _compile(patterns: tuple[str, ...]) -> re.Pattern[str] | None:
+    """One case-insensitive alternation, to be matched against case-folded text."""
     if not patterns:
         return None
-    return re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE | re.MULTILINE)
+    return re.compile("|".join(f"(?:{fold_pattern(p)})" for p in patterns), re.MULTILINE)
+
+
+@lru_cache(maxsize=512)
+def _prefilters(patterns: tuple[str, ...]) -> tuple[tuple[str, Literals], ...]:
+    return tuple((p, required_literals(fold_pattern(p))) for p in patterns)
+
+
+def _search_pattern(patterns: tuple[str, ...], text: str) -> re.Pattern[str] | None:
+    """The alternation of only those patterns whose required literals occur in ``text``."""
+    alive = tuple(
+        p
+        for p, literals in _prefilters(patterns)
+        if literals is None or any(literal in text for literal in literals)
+    )
+    return _compile(alive)
 
 
 @dataclass(frozen=True)
@@ -101,7 +132,7 @@ def find(package: Package, cues: Cues, limit: int = MAX_EVIDENCE) -> list[Eviden
     file_pattern = _compile(cues.files)
     if file_pattern is not None:
         for entry in package.files:
-            if file_pattern.search(entry.path):
+            if file_pattern.search(fold_case(entry.path)):
                 evidence.append(Evidence(entry.path, "file"))
                 if len(evidence) >= limit:
                     return evidence
@@ -111,15 +142,16 @@ def find(package: Package, cues: Cues, limit: int = MAX_EVIDENCE) -> list[Eviden
     heading = _compile(cues.headings)
     if heading is not None:
         for section in card.sections:
-            if section.filled and heading.search(section.title):
+            if section.filled and heading.search(fold_case(section.title)):
                 detail = f"section '{_snippet(section.title, 60)}' ({section.words} words)"
                 evidence.append(Evidence(f"{card.path}:{section.line}", detail))
     for patterns, in_code in ((cues.prose, False), (cues.code, True)):
-        pattern = _compile(patterns)
+        text = card.searchable(in_code)
+        pattern = _search_pattern(patterns, text)
         if pattern is None:
             continue
         seen: set[int] = set()
-        for match in pattern.finditer(card.text(in_code)):
+        for match in pattern.finditer(text):
             line = card.line_at(in_code, match.start())
             if line.number in seen:
                 continue

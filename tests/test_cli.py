@@ -152,3 +152,17 @@ def test_probes_listing() -> None:
     done = ptmscope("probes")
     assert done.returncode == 0
     assert "risk.remote_code" in done.stdout and "fix:" in done.stdout
+
+
+def test_missing_git_is_an_input_error(tmp_path: Path) -> None:
+    bare = tmp_path / "repo.git"
+    (bare / "objects").mkdir(parents=True)
+    (bare / "HEAD").write_text("ref: refs/heads/main\n")
+    done = subprocess.run(
+        [sys.executable, "-m", "ptmscope", "audit", str(bare)],
+        capture_output=True,
+        text=True,
+        env={"PATH": str(tmp_path / "no-bin"), "HOME": str(tmp_path)},
+        timeout=60,
+    )
+    assert_input_error(done, "git is not installed")

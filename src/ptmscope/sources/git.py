@@ -182,12 +182,20 @@ class GitSource(Source):
         candidate = str(dot_git) if dot_git.exists() else str(self._path)
         if dot_git.exists():
             self._worktree = self._path
-        probe = subprocess.run(
-            ["git", "-c", "safe.directory=*", "--git-dir", candidate, "rev-parse", "--git-dir"],
-            capture_output=True,
-            env=self._env,
-            check=False,
-        )
+        try:
+            probe = subprocess.run(
+                ["git", "-c", "safe.directory=*", "--git-dir", candidate, "rev-parse", "--git-dir"],
+                capture_output=True,
+                env=self._env,
+                check=False,
+                timeout=GIT_TIMEOUT_S,
+            )
+        except FileNotFoundError:
+            raise SourceError(
+                "git is not installed; it is needed to read git repositories"
+            ) from None
+        except subprocess.TimeoutExpired:
+            raise SourceError(f"{self._ref}: git did not answer in {GIT_TIMEOUT_S} s") from None
         if probe.returncode == 0:
             return candidate
         if (Path(candidate) / "HEAD").is_file() and (Path(candidate) / "objects").is_dir():

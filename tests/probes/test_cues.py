@@ -76,7 +76,8 @@ def test_required_literals_never_rule_out_a_match() -> None:
             if regex.search(text):
                 checked += 1
                 assert any(literal in text for literal in literals), (pattern, literals, text)
-    assert checked > 50
+    # The fixture card alone gives a few dozen matches; the real cards thousands.
+    assert checked > (1000 if cards.is_file() else 20)
 
 
 def test_required_literals_examples() -> None:

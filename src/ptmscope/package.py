@@ -17,6 +17,7 @@ from functools import cached_property
 from typing import Any
 
 from ptmscope.card.claims import Claim
+from ptmscope.scan.results import FileScan
 
 Reader = Callable[[int, int | None], bytes]
 """Reads ``length`` bytes (``None``: to the end) from ``offset`` of one file."""
@@ -279,6 +280,8 @@ class Package:
     metadata: RegistryMetadata | None
     problems: tuple[Problem, ...] = ()
     collected_at: datetime | None = None
+    scans: tuple[FileScan, ...] = ()
+    """Serialization scans of the model files present (``ptmscope scan``'s results)."""
 
     @cached_property
     def _by_path(self) -> dict[str, FileEntry]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
+from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
@@ -19,6 +20,9 @@ from ptmscope.card.parse import MAX_CARD_BYTES, parse_card
 from ptmscope.card.safe_yaml import load_yaml
 from ptmscope.errors import HostileInputError, InputError
 from ptmscope.package import Card, FileEntry, Package, Problem, RegistryMetadata, root_file
+from ptmscope.scan.policy import default_policy
+from ptmscope.scan.results import FileScan, ScanError
+from ptmscope.scan.scanner import scan_bytes, scan_file
 from ptmscope.sources.interface import Source
 from ptmscope.weights import inspect_all, is_weight_like
 
@@ -93,6 +97,34 @@ def _eval_results(files: Sequence[FileEntry], problems: list[Problem]) -> list[t
     return found
 
 
+_SCANNED_CONFIGS = frozenset({"tokenizer_config.json", "config.json", "chat_template.json"})
+
+
+def _scan(files: Sequence[FileEntry]) -> tuple[FileScan, ...]:
+    """Scan every model file whose bytes are here (weights, pickles, archives, templates)."""
+    policy = default_policy()
+    scans: list[FileScan] = []
+    for entry in files:
+        if not entry.available or not (is_weight_like(entry) or entry.name in _SCANNED_CONFIGS):
+            continue
+        if entry.origin.startswith("local:"):
+            scans.append(
+                scan_file(Path(entry.origin.removeprefix("local:")), policy, display=entry.path)
+            )
+            continue
+        try:
+            data = entry.read()
+        except OSError as exc:
+            scans.append(
+                FileScan(
+                    entry.path, "unreadable", entry.size, errors=(ScanError(f"cannot read: {exc}"),)
+                )
+            )
+            continue
+        scans.append(scan_bytes(data, entry.path, policy))
+    return tuple(scans)
+
+
 def _looks_like_model(files: Sequence[FileEntry], card: Card | None) -> bool:
     if card is not None:
         return True
@@ -127,6 +159,7 @@ def collect(
     problems.extend(Problem(path, message) for path, message in claim_problems)
     weights = inspect_all(files)
     problems.extend(Problem(w.path, w.error) for w in weights if w.error)
+    scans = _scan(files)
     name = info.name or (metadata.id if metadata is not None else None)
     return Package(
         ref=info.ref,
@@ -143,4 +176,5 @@ def collect(
         metadata=metadata,
         problems=tuple(problems),
         collected_at=now or datetime.now(UTC),
+        scans=scans,
     )

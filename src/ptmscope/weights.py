@@ -10,12 +10,10 @@ whether loading a file would run a pickle.
 
 from __future__ import annotations
 
-import itertools
-import json
-import math
 from collections.abc import Iterable
 
 from ptmscope.package import FileEntry, WeightFile
+from ptmscope.scan.containers import safetensors
 
 WEIGHT_SUFFIXES = frozenset(
     {
@@ -47,12 +45,6 @@ _GUESS = {
     ".npz": "zip",
 }
 _TORCH_LEGACY_MAGIC = bytes.fromhex("8a0a6cfc9c46f9206aa85019")
-MAX_SAFETENSORS_HEADER = 100_000_000
-_DTYPE_BITS = {
-    "F64": 64, "F32": 32, "F16": 16, "BF16": 16, "F8_E4M3": 8, "F8_E5M2": 8, "I64": 64,
-    "I32": 32, "I16": 16, "I8": 8, "U64": 64, "U32": 32, "U16": 16, "U8": 8, "BOOL": 8,
-    "F4": 4, "F6_E2M3": 6, "F6_E3M2": 6, "F8_E8M0": 8, "C64": 64, "U4": 4, "I4": 4,
-}  # fmt: skip
 QUANTIZED_DTYPES = frozenset({"I8", "U8", "I4", "U4", "F8_E4M3", "F8_E5M2", "F4"})
 
 
@@ -64,52 +56,12 @@ def role(entry: FileEntry) -> str:
     return "training-state" if entry.name in TRAINING_STATE else "weights"
 
 
-def _safetensors(entry: FileEntry, head: bytes) -> WeightFile:
-    length = int.from_bytes(head[:8], "little")
-    if length > MAX_SAFETENSORS_HEADER or 8 + length > entry.size:
-        return _result(entry, "safetensors", error=f"header length {length} exceeds the file")
+def _safetensors(entry: FileEntry) -> WeightFile:
     try:
-        header = json.loads(entry.read(8, length))
-    except (ValueError, UnicodeDecodeError) as exc:
-        return _result(entry, "safetensors", error=f"header is not JSON: {exc}")
-    if not isinstance(header, dict):
-        return _result(entry, "safetensors", error="header is not a JSON object")
-    data_size = entry.size - 8 - length
-    parameters = 0
-    dtypes: set[str] = set()
-    spans: list[tuple[int, int]] = []
-    for name, info in header.items():
-        if name == "__metadata__":
-            continue
-        if not isinstance(info, dict):
-            return _result(entry, "safetensors", error=f"tensor {name!r} is malformed")
-        dtype, shape, offsets = info.get("dtype"), info.get("shape"), info.get("data_offsets")
-        if (
-            not isinstance(dtype, str)
-            or not isinstance(shape, list)
-            or not all(isinstance(d, int) and d >= 0 for d in shape)
-            or not isinstance(offsets, list)
-            or len(offsets) != 2
-            or not all(isinstance(o, int) for o in offsets)
-        ):
-            return _result(entry, "safetensors", error=f"tensor {name!r} is malformed")
-        start, end = offsets
-        if not 0 <= start <= end <= data_size:
-            return _result(entry, "safetensors", error=f"tensor {name!r} lies outside the file")
-        count = math.prod(shape)
-        bits = _DTYPE_BITS.get(dtype)
-        if bits is None:
-            return _result(entry, "safetensors", error=f"tensor {name!r} has unknown dtype {dtype}")
-        if (count * bits + 7) // 8 != end - start:
-            return _result(entry, "safetensors", error=f"tensor {name!r} size disagrees with shape")
-        spans.append((start, end))
-        parameters += count
-        dtypes.add(dtype)
-    spans.sort()
-    for (_, prev_end), (start, _) in itertools.pairwise(spans):
-        if start < prev_end:
-            return _result(entry, "safetensors", error="tensors overlap")
-    return _result(entry, "safetensors", parameters=parameters, dtypes=tuple(sorted(dtypes)))
+        header = safetensors.parse_header(entry.read, entry.size)
+    except safetensors.HeaderError as exc:
+        return _result(entry, "safetensors", error=str(exc))
+    return _result(entry, "safetensors", parameters=header.parameters, dtypes=header.dtypes)
 
 
 def _result(
@@ -158,7 +110,7 @@ def sniff(entry: FileEntry) -> WeightFile:
     if len(head) < 8:
         return _result(entry, "unknown", error="truncated: fewer than 8 bytes")
     if len(head) >= 9 and head[8:9] == b"{" and int.from_bytes(head[:8], "little") > 1:
-        return _safetensors(entry, head)
+        return _safetensors(entry)
     if head.startswith(b"PK\x03\x04"):
         return _zip(entry, head)
     if head[0] == 0x80 and 2 <= head[1] <= 5:

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from enum import Enum, StrEnum
+from enum import StrEnum
 
 from ptmscope.package import Package
+from ptmscope.severity import Severity as Severity
 
 
 class Outcome(StrEnum):
@@ -23,33 +24,6 @@ class Outcome(StrEnum):
     """Could not be decided from this package (never counted as missing)."""
     DETECTED = "detected"
     CLEAR = "clear"
-
-
-class Severity(Enum):
-    """Risk levels and their Scorecard weights."""
-
-    INFO = ("info", 0.0)
-    LOW = ("low", 2.5)
-    MEDIUM = ("medium", 5.0)
-    HIGH = ("high", 7.5)
-    CRITICAL = ("critical", 10.0)
-
-    @property
-    def label(self) -> str:
-        return self.value[0]
-
-    @property
-    def weight(self) -> float:
-        return self.value[1]
-
-    @classmethod
-    def parse(cls, text: str) -> Severity:
-        for level in cls:
-            if level.label == text.lower():
-                return level
-        raise ValueError(
-            f"unknown severity {text!r}; choose from {', '.join(s.label for s in cls)}"
-        )
 
 
 class Stride(StrEnum):

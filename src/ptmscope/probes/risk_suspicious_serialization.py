@@ -1,0 +1,49 @@
+"""Risk · a model file that imports code beyond what loading a model needs, or could not be scanned."""
+
+from __future__ import annotations
+
+from ptmscope.package import Package
+from ptmscope.probes.base import (
+    Definition,
+    Finding,
+    Probe,
+    Severity,
+    Stride,
+    clear,
+    detected,
+    unknown,
+)
+from ptmscope.probes.risk_malicious_serialization import evidence
+from ptmscope.scan.results import Verdict
+
+DEFINITION = Definition(
+    id="risk.suspicious_serialization",
+    kind="risk",
+    short="Model file imports unusual code or resists scanning",
+    motivation=(
+        "A checkpoint that instantiates classes outside torch/numpy (custom modules, "
+        "framework objects) runs library code on load and breaks when that code changes; a file "
+        "the scanner cannot read fully cannot be cleared."
+    ),
+    implementation=(
+        "Detected when a scanned file's verdict is suspicious (only low or medium findings) or "
+        "error (part of it unreadable, e.g. truncated or encrypted)."
+    ),
+    remediation="Re-save the weights as safetensors (state dict only); keep configuration in JSON, not pickles.",
+    severity=Severity.MEDIUM,
+    stride=(Stride.TAMPERING,),
+)
+
+
+def run(package: Package) -> Finding:
+    if not package.scans:
+        return unknown(DEFINITION, "no model file with its bytes present to scan")
+    odd = [s for s in package.scans if s.verdict in (Verdict.SUSPICIOUS, Verdict.ERROR)]
+    if odd:
+        return detected(
+            DEFINITION, f"{len(odd)} file(s) suspicious or not fully scannable", evidence(odd)
+        )
+    return clear(DEFINITION, f"{len(package.scans)} file(s) scanned")
+
+
+PROBE = Probe(DEFINITION, run)

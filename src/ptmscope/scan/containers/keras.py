@@ -1,0 +1,182 @@
+"""Keras models: the architecture config (HDF5 ``model_config`` or ``.keras`` ``config.json``).
+
+Loading a Keras model rebuilds layers from this config. A ``Lambda`` layer
+carries marshalled bytecode that runs on load (CVE-2024-3660); Keras 3 configs
+can name any ``module`` + function, and ``os.system`` is a function (CVE-2025-1550).
+The config is walked at any depth (nested models), every Lambda is reported and
+every referenced callable goes through the scan policy.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+
+from ptmscope.scan.bytecode import names_in_base64
+from ptmscope.scan.context import ScanContext, Span
+from ptmscope.severity import Severity
+
+_KERAS_MODULES = (
+    "keras",
+    "tf_keras",
+    "tensorflow.keras",
+    "tensorflow.python.keras",
+    "keras_nlp",
+    "keras_hub",
+    "keras_cv",
+)
+_CONFIG_START = re.compile(rb'\{\s*"(?:module|class_name)"\s*:')
+_MAX_DEPTH = 200
+
+
+def check_config(config: object, ctx: ScanContext, source: str) -> None:
+    _walk(config, ctx, source, 0)
+
+
+def _walk(node: object, ctx: ScanContext, where: str, depth: int) -> None:
+    if depth > _MAX_DEPTH:
+        ctx.error(f"{where}: config nests deeper than {_MAX_DEPTH} levels")
+        return
+    if isinstance(node, list):
+        for item in node:
+            _walk(item, ctx, where, depth + 1)
+        return
+    if not isinstance(node, dict):
+        return
+    class_name = node.get("class_name")
+    config = node.get("config")
+    if class_name == "Lambda" and isinstance(config, dict):
+        _lambda(config, ctx, where)
+    module = node.get("module")
+    if isinstance(module, str) and isinstance(class_name, str) and class_name != "__lambda__":
+        name = config if class_name == "function" and isinstance(config, str) else class_name
+        _reference(f"{module}.{name}", ctx, where, called=class_name == "function")
+    for value in node.values():
+        _walk(value, ctx, where, depth + 1)
+
+
+def _lambda(config: dict[str, object], ctx: ScanContext, where: str) -> None:
+    function = config.get("function")
+    name = config.get("name", "lambda")
+    code: str | None = None
+    if isinstance(function, list) and function and isinstance(function[0], str):
+        code = function[0]
+    elif isinstance(function, dict) and function.get("class_name") == "__lambda__":
+        inner = function.get("config")
+        if isinstance(inner, dict) and isinstance(inner.get("code"), str):
+            code = str(inner["code"])
+    if code is not None:
+        names = names_in_base64(code)
+        ctx.add(
+            "keras.lambda_bytecode",
+            Severity.CRITICAL,
+            f"{where}: Lambda layer {name!r} holds Python bytecode that runs when the model loads"
+            + (f" (names used: {', '.join(names)})" if names else ""),
+            target=f"Lambda:{name}",
+            category="code-execution",
+        )
+    elif isinstance(function, dict | str):
+        ctx.add(
+            "keras.lambda_layer",
+            Severity.MEDIUM,
+            f"{where}: Lambda layer {name!r} calls a Python function by name when the model runs",
+            target=f"Lambda:{name}",
+            category="code-execution",
+        )
+
+
+def _reference(target: str, ctx: ScanContext, where: str, called: bool) -> None:
+    if target.endswith(".Lambda") or target.startswith(tuple(m + "." for m in _KERAS_MODULES)):
+        return  # Keras's own layers; Lambda layers are reported by _lambda
+    decision = ctx.policy.decide(target)
+    if decision.allowed:
+        return
+    rule = decision.rule
+    if rule is not None:
+        severity, reason, category = rule.severity, rule.reason, rule.category
+    else:
+        severity = Severity.MEDIUM
+        reason = "a custom object outside Keras: loading imports its module"
+        category = "unlisted"
+    ctx.add(
+        f"keras.{category.replace('-', '_')}",
+        severity,
+        f"{where}: the config {'calls' if called else 'references'} {target}: {reason}",
+        target=target,
+        category=category,
+    )
+
+
+def check_config_json(span: Span, ctx: ScanContext) -> None:
+    try:
+        config = json.loads(span.read(0, span.size))
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
+        ctx.error(f"config.json is not JSON: {exc}")
+        return
+    check_config(config, ctx, "config.json")
+
+
+def scan_h5(span: Span, ctx: ScanContext) -> str:
+    """HDF5: read Keras configs with h5py when installed, else find the JSON in the raw bytes."""
+    configs = _configs_h5py(span, ctx)
+    if configs is None:
+        configs = _configs_raw(span)
+    for name, text in configs:
+        try:
+            config = json.loads(text)
+        except (ValueError, RecursionError):
+            ctx.error(f"{name} attribute is not JSON")
+            continue
+        check_config(config, ctx, name)
+    return "keras-h5" if configs else "hdf5"
+
+
+def _configs_h5py(span: Span, ctx: ScanContext) -> list[tuple[str, str]] | None:
+    try:
+        import h5py  # type: ignore[import-untyped]
+    except ImportError:
+        return None
+    found: list[tuple[str, str]] = []
+    try:
+        with h5py.File(io.BytesIO(span.read(0, span.size)), "r") as handle:
+            groups = [handle]
+            handle.visit(
+                lambda name: (
+                    groups.append(handle[name]) if isinstance(handle[name], h5py.Group) else None
+                )
+            )
+            for group in groups[:10_000]:
+                for key in ("model_config", "training_config", "keras_version"):
+                    if key == "keras_version" or key not in group.attrs:
+                        continue
+                    value = group.attrs[key]
+                    text = (
+                        value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
+                    )
+                    found.append((f"{group.name}:{key}".replace("/:", ":"), text))
+    except Exception as exc:  # h5py raises OSError, KeyError, RuntimeError… on hostile files
+        ctx.error(f"HDF5 file unreadable: {type(exc).__name__}: {exc}")
+        return []
+    return found
+
+
+def _configs_raw(span: Span) -> list[tuple[str, str]]:
+    data = span.read(0, min(span.size, 256 << 20))
+    found: list[tuple[str, str]] = []
+    decoder = json.JSONDecoder()
+    for match in _CONFIG_START.finditer(data):
+        try:
+            window = data[match.start() : match.start() + (16 << 20)]
+            _, end = decoder.raw_decode(window.decode("utf-8", "replace"))
+        except ValueError:
+            continue
+        found.append(
+            (
+                f"offset {match.start()}",
+                data[match.start() : match.start() + end].decode("utf-8", "replace"),
+            )
+        )
+        if len(found) > 16:
+            break
+    return found

@@ -1,0 +1,54 @@
+"""Legacy PyTorch files (``_use_new_zipfile_serialization=False``): stacked pickles, then storages.
+
+The format is five pickles (magic number, protocol version, system info, the
+object, the storage keys) followed by each storage as an 8-byte element count
+and raw data. torch unpickles all five, so a payload in the magic-number or
+sys-info pickle runs as surely as one in the object; every one is scanned. The
+storage sizes come from the object pickle's persistent ids, so the raw data is
+stepped over exactly and anything appended after it is searched too.
+"""
+
+from __future__ import annotations
+
+from ptmscope.scan.context import ScanContext, Span
+from ptmscope.scan.pickle_vm import Ref
+from ptmscope.scan.pickles import Nested, scan_pickle
+
+_ELEMENT_SIZE = {
+    "Double": 8, "Float": 4, "Half": 2, "BFloat16": 2, "Long": 8, "Int": 4, "Short": 2,
+    "Char": 1, "Byte": 1, "Bool": 1, "ComplexFloat": 8, "ComplexDouble": 16, "QInt8": 1,
+    "QUInt8": 1, "QInt32": 4, "QUInt4x2": 1, "QUInt2x4": 1, "Untyped": 1,
+}  # fmt: skip
+
+
+def _element_size(storage_type: object) -> int | None:
+    if not isinstance(storage_type, Ref):
+        return None
+    name = storage_type.target.rsplit(".", 1)[-1]
+    return _ELEMENT_SIZE.get(name.removesuffix("Storage"))
+
+
+def scan_torch_legacy(span: Span, ctx: ScanContext, nested: Nested) -> str:
+    result = scan_pickle(span, ctx, nested=nested, max_streams=5)
+    if len(result.streams) < 5 or not all(s.stopped for s in result.streams):
+        return "pytorch-legacy"
+    storages: dict[object, int] = {}
+    for pid in result.streams[3].machine.persistent_ids:
+        if not (isinstance(pid, tuple) and len(pid) >= 5 and pid[0] == "storage"):
+            continue
+        size = _element_size(pid[1])
+        key, numel = pid[2], pid[4]
+        if size is None or not isinstance(numel, int):
+            ctx.error("a storage of unknown element size: trailing data searched instead")
+            storages.clear()
+            break
+        storages[key] = numel * size
+    pos = result.streams[-1].end - span.start
+    if storages:
+        pos += sum(8 + size for size in storages.values())
+    if pos < span.size:
+        rest = span.sub(pos, span.size - pos)
+        scan_pickle(
+            rest, ctx.member(f"data after offset {pos}"), nested=nested, sniffing=True, search=True
+        )
+    return "pytorch-legacy"

@@ -1,0 +1,220 @@
+"""A zip reader for scanning: central directory first, every disagreement reported.
+
+``zipfile`` is built to extract, not to judge: it trusts the central directory,
+checks a CRC only when a member is read to its end, and says nothing when a
+local header names a different file than the directory (torch reads one,
+``zipfile`` the other: CVE-2025-1944 class). This reader lists members from the
+central directory, compares each with its local header, decompresses only the
+members a scanner asks for (bounded, so zip bombs stop at the budget) and checks
+their CRC. Stored members come back as slices of the file, never copied.
+"""
+
+from __future__ import annotations
+
+import bz2
+import itertools
+import lzma
+import struct
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from ptmscope.scan.context import ScanContext, Span
+from ptmscope.severity import Severity
+
+_EOCD = struct.Struct("<4sHHHHIIH")
+_EOCD64_LOCATOR = struct.Struct("<4sIQI")
+_EOCD64 = struct.Struct("<4sQHHIIQQQQ")
+_CENTRAL = struct.Struct("<4sHHHHHHIIIHHHHHII")
+_LOCAL = struct.Struct("<4sHHHHHIIIHH")
+
+
+class ZipError(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class Member:
+    name: str
+    local_name: str | None
+    method: int
+    flags: int
+    crc: int
+    compressed: int
+    size: int
+    header_offset: int
+    data_offset: int
+
+    @property
+    def encrypted(self) -> bool:
+        return bool(self.flags & 1)
+
+    @property
+    def is_dir(self) -> bool:
+        return self.name.endswith("/")
+
+
+def _find_eocd(span: Span) -> int:
+    tail_start = max(0, span.size - (65535 + 22))
+    tail = span.read(tail_start, span.size - tail_start)
+    index = tail.rfind(b"PK\x05\x06")
+    while index >= 0:
+        if index + 22 <= len(tail):
+            return tail_start + index
+        index = tail.rfind(b"PK\x05\x06", 0, index)
+    raise ZipError("no end-of-central-directory record")
+
+
+def members(span: Span, limit: int) -> tuple[list[Member], list[str]]:
+    """Central-directory members and the structural problems met while listing them."""
+    problems: list[str] = []
+    eocd = _find_eocd(span)
+    _, _, _, _, count, cd_size, cd_offset, _ = _EOCD.unpack(span.read(eocd, 22))
+    directory_end = eocd
+    if eocd >= 20 + 56:
+        locator = span.read(eocd - 20, 20)
+        if locator[:4] == b"PK\x06\x07":
+            _, _, _eocd64, _ = _EOCD64_LOCATOR.unpack(locator)
+            record = span.read(eocd - 20 - 56, 56)
+            if record[:4] == b"PK\x06\x06":
+                fields = _EOCD64.unpack(record)
+                count, cd_size, cd_offset = fields[7], fields[8], fields[9]
+                directory_end = eocd - 20 - 56
+    # Bytes before the archive (a prefix) shift every offset by the same amount.
+    shift = directory_end - (cd_offset + cd_size)
+    if shift < 0:
+        raise ZipError("central directory lies outside the file")
+    if shift:
+        problems.append(f"{shift} bytes precede the zip archive")
+    if count > limit:
+        raise ZipError(f"{count} members, above the limit of {limit}")
+    directory = span.read(cd_offset + shift, cd_size)
+    found: list[Member] = []
+    pos = 0
+    while pos + 46 <= len(directory) and len(found) < count:
+        fields = _CENTRAL.unpack_from(directory, pos)
+        if fields[0] != b"PK\x01\x02":
+            problems.append("central directory entry with a bad signature")
+            break
+        flags, method, crc, csize, usize = fields[3], fields[4], fields[7], fields[8], fields[9]
+        name_len, extra_len, comment_len = fields[10], fields[11], fields[12]
+        offset = fields[16]
+        raw_name = directory[pos + 46 : pos + 46 + name_len]
+        extra = directory[pos + 46 + name_len : pos + 46 + name_len + extra_len]
+        usize, csize, offset = _zip64(extra, usize, csize, offset)
+        name = raw_name.decode("utf-8" if flags & 0x800 else "cp437", "replace")
+        pos += 46 + name_len + extra_len + comment_len
+        header = offset + shift
+        local = span.read(header, 30)
+        if len(local) < 30 or local[:4] != b"PK\x03\x04":
+            problems.append(f"{name}: no local header where the directory points")
+            continue
+        lfields = _LOCAL.unpack(local)
+        lname_len, lextra_len = lfields[9], lfields[10]
+        local_name = span.read(header + 30, lname_len).decode(
+            "utf-8" if lfields[2] & 0x800 else "cp437", "replace"
+        )
+        data = header + 30 + lname_len + lextra_len
+        if data + csize > span.size:
+            problems.append(f"{name}: data runs past the end of the file")
+            continue
+        found.append(Member(name, local_name, method, flags, crc, csize, usize, header, data))
+    spans = sorted((m.data_offset, m.data_offset + m.compressed, m.name) for m in found)
+    for (_, end_a, name_a), (start_b, _, name_b) in itertools.pairwise(spans):
+        if start_b < end_a:
+            problems.append(f"members {name_a} and {name_b} overlap (a zip-bomb construction)")
+            break
+    return found, problems
+
+
+def _zip64(extra: bytes, usize: int, csize: int, offset: int) -> tuple[int, int, int]:
+    pos = 0
+    while pos + 4 <= len(extra):
+        tag, size = struct.unpack_from("<HH", extra, pos)
+        if tag == 1:
+            body = extra[pos + 4 : pos + 4 + size]
+            values = [struct.unpack_from("<Q", body, i)[0] for i in range(0, len(body) - 7, 8)]
+            if usize == 0xFFFFFFFF and values:
+                usize = values.pop(0)
+            if csize == 0xFFFFFFFF and values:
+                csize = values.pop(0)
+            if offset == 0xFFFFFFFF and values:
+                offset = values.pop(0)
+        pos += 4 + size
+    return usize, csize, offset
+
+
+def read_member(span: Span, member: Member, ctx: ScanContext) -> Span | None:
+    """The member's bytes (a slice when stored), or ``None`` with an error recorded."""
+    if member.encrypted:
+        ctx.error(f"{member.name}: encrypted member cannot be scanned")
+        return None
+    limit = min(ctx.limits.member_bytes, ctx.budget.bytes_left)
+    if member.method == 0:
+        return span.sub(member.data_offset, member.compressed)
+    raw = span.read(member.data_offset, member.compressed)
+    try:
+        if member.method == 8:
+            inflater = zlib.decompressobj(-15)
+            data = inflater.decompress(raw, limit + 1)
+        elif member.method == 12:
+            data = bz2.BZ2Decompressor().decompress(raw, limit + 1)
+        elif member.method == 14:
+            data = _lzma_member(raw, limit + 1)
+        else:
+            ctx.error(f"{member.name}: compression method {member.method} is not supported")
+            return None
+    except (zlib.error, OSError, lzma.LZMAError, EOFError, ValueError) as exc:
+        ctx.error(f"{member.name}: cannot decompress: {exc}")
+        return None
+    if len(data) > limit:
+        ctx.error(
+            f"{member.name}: decompresses past the scan budget of {limit:,} bytes "
+            f"(declared {member.size:,}; ratio {member.size / max(member.compressed, 1):,.0f}:1)"
+        )
+        return None
+    ctx.take_bytes(len(data))
+    return Span(data)
+
+
+def _lzma_member(raw: bytes, limit: int) -> bytes:
+    if len(raw) < 4:
+        raise ValueError("short LZMA header")
+    props_size = int.from_bytes(raw[2:4], "little")
+    props = raw[4 : 4 + props_size]
+    filters = [lzma._decode_filter_properties(lzma.FILTER_LZMA1, props)]  # type: ignore[attr-defined]
+    return lzma.LZMADecompressor(lzma.FORMAT_RAW, filters=filters).decompress(
+        raw[4 + props_size :], limit
+    )
+
+
+def crc_matches(member: Member, data: Span) -> bool:
+    crc = 0
+    view = data.view()
+    for start in range(0, len(view), 1 << 24):
+        crc = zlib.crc32(view[start : start + (1 << 24)], crc)
+    return crc == member.crc
+
+
+def walk(span: Span, ctx: ScanContext) -> Iterator[Member]:
+    """Members in directory order, with tampering reported as findings as they are met."""
+    try:
+        found, problems = members(span, ctx.limits.members)
+    except (ZipError, struct.error) as exc:
+        ctx.error(f"not a readable zip archive: {exc}")
+        return
+    for problem in problems:
+        severity = Severity.HIGH if "overlap" in problem else Severity.MEDIUM
+        ctx.add("zip.structure", severity, problem, category="tampering")
+    for member in found:
+        if member.local_name is not None and member.local_name != member.name:
+            ctx.add(
+                "zip.name_mismatch",
+                Severity.HIGH,
+                f"the central directory calls a member {member.name!r} but its local header "
+                f"says {member.local_name!r}; readers disagree on what the archive holds",
+                offset=member.header_offset,
+                target=member.name,
+                category="tampering",
+            )
+        yield member

@@ -1,0 +1,141 @@
+"""Whole pickle files: stacked streams, junk after ``STOP``, and parse errors.
+
+``pickle.load`` reads one stream, but a file can hold several (legacy torch
+writes five; an attacker can append one after the real model) and loaders differ
+in where they start. So after each ``STOP``, and after a parse error, the rest of
+the data is searched for further streams. A stream found there counts when it
+parses to its ``STOP`` or names a callable; random bytes that merely look like a
+``PROTO`` opcode are dropped without a word.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from ptmscope.scan.context import ScanContext, ScanTimeout, Span
+from ptmscope.scan.pickle_vm import Malformed, PickleMachine
+
+_PROTO = re.compile(rb"\x80[\x02-\x05]")
+Nested = Callable[[Span | bytes, str, int], None]
+
+
+@dataclass
+class StreamResult:
+    start: int
+    end: int
+    stopped: bool
+    machine: PickleMachine
+
+
+@dataclass
+class PickleScan:
+    streams: list[StreamResult] = field(default_factory=list)
+    is_pickle: bool = False
+    joblib: bool = False
+
+
+def _names_a_rule(machine: PickleMachine, ctx: ScanContext) -> bool:
+    """A stream cut short still counts if it names something a policy rule knows."""
+    for target in machine.records:
+        rule = ctx.policy.decide(target).rule
+        if rule is not None and not rule.allow:
+            return True
+    return False
+
+
+def _run(
+    span: Span, ctx: ScanContext, origin: int, nested: Nested | None, speculative: bool
+) -> tuple[StreamResult, str | None]:
+    machine = PickleMachine(span, ctx, nested=nested, speculative=speculative)
+    machine.origin = origin
+    machine.joblib = True
+    error: str | None = None
+    end = span.start
+    try:
+        end = machine.run(span.start)
+    except Malformed as exc:
+        error = str(exc)
+        end = machine.op_offset
+    except (RecursionError, MemoryError):
+        error = "the stream exhausted the scanner's resources"
+        end = machine.op_offset
+    finally:
+        machine.report()
+    return StreamResult(span.start, end, machine.stopped, machine), error
+
+
+def scan_pickle(
+    span: Span,
+    ctx: ScanContext,
+    *,
+    nested: Nested | None = None,
+    sniffing: bool = False,
+    search: bool = False,
+    max_streams: int | None = None,
+) -> PickleScan:
+    """Scan every pickle stream in ``span``.
+
+    With ``sniffing`` the data is not known to be a pickle: the first stream is
+    parsed speculatively and, if it is not one, nothing is reported (unless
+    ``search`` asks for pickles further into the data).
+    """
+    result = PickleScan()
+
+    def origin(pos: int) -> int:
+        return pos - span.start
+
+    def attempt(pos: int, speculative: bool) -> StreamResult | None:
+        trial = ctx.capture() if speculative else ctx
+        stream, error = _run(Span(span.buf, pos, span.end), trial, origin(pos), nested, speculative)
+        machine = stream.machine
+        if speculative and not (stream.stopped or machine.dynamic or _names_a_rule(machine, ctx)):
+            return None
+        if trial is not ctx:
+            ctx.merge(trial)
+        result.streams.append(stream)
+        result.is_pickle = True
+        if "joblib.numpy_pickle.NumpyArrayWrapper" in machine.records:
+            result.joblib = True
+        if error:
+            ctx.error(f"pickle parse stopped: {error}", offset=origin(stream.end))
+        return stream
+
+    pos = span.start
+    candidates = 0
+    try:
+        first = attempt(pos, sniffing)
+        if first is None:
+            if not search:
+                return result
+            pos, stopped = span.start - 1, False
+        else:
+            pos, stopped = first.end, first.stopped
+        while pos < span.end:
+            if max_streams is not None and len(result.streams) >= max_streams:
+                break
+            if stopped:
+                stacked = attempt(pos, True)
+                if stacked is not None:
+                    pos, stopped = max(stacked.end, pos + 1), stacked.stopped
+                    continue
+            match = _PROTO.search(span.buf, pos + 1, span.end)
+            if match is None:
+                break
+            candidates += 1
+            if candidates > ctx.limits.junk_candidates:
+                ctx.error(
+                    f"stopped looking for further pickles after {ctx.limits.junk_candidates} "
+                    "candidates in trailing data",
+                    offset=origin(match.start()),
+                )
+                break
+            found = attempt(match.start(), True)
+            if found is None:
+                pos, stopped = match.start(), False
+            else:
+                pos, stopped = max(found.end, match.start() + 1), found.stopped
+    except ScanTimeout as exc:
+        ctx.error(str(exc), offset=origin(pos))
+    return result

@@ -1,0 +1,245 @@
+"""The scan policy: which callables loading a model may touch, as data.
+
+The default policy ships as ``data/scan_policy.yaml``; a user file given with
+``--policy`` is read the same way and tried first, so an organisation can allow
+its own classes or forbid more without editing ours. Rules are ordered and the
+first match wins, which keeps a decision explainable: every finding names the
+rule's reason.
+"""
+
+from __future__ import annotations
+
+import _compat_pickle
+import fnmatch
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cache, lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from ptmscope.card.safe_yaml import load_yaml
+from ptmscope.errors import InputError
+from ptmscope.severity import Severity
+
+_ALIASES = {
+    **_compat_pickle.IMPORT_MAPPING,
+    "__builtin__": "builtins",
+    "copy_reg": "copyreg",
+    "cPickle": "pickle",
+}
+
+
+@dataclass(frozen=True)
+class Rule:
+    patterns: tuple[str, ...]
+    allow: bool
+    severity: Severity
+    category: str
+    reason: str
+    origin: str
+    """Which policy file the rule came from."""
+
+    def matches(self, target: str) -> bool:
+        return any(_match(pattern, target) for pattern in self.patterns)
+
+
+@dataclass(frozen=True)
+class Decision:
+    target: str
+    rule: Rule | None
+    """``None``: no rule matched and the policy defaults apply."""
+
+    @property
+    def allowed(self) -> bool:
+        return self.rule is not None and self.rule.allow
+
+
+@dataclass(frozen=True)
+class OpRule:
+    severity: Severity
+    reason: str
+
+
+@dataclass(frozen=True)
+class Policy:
+    rules: tuple[Rule, ...]
+    called: Severity
+    imported: Severity
+    loaders: Mapping[str, str] = field(default_factory=dict)
+    """Target → payload kind (``pickle`` or ``marshal``) for nested deserializers."""
+    calls_arguments: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
+    tensorflow_ops: Mapping[str, OpRule] = field(default_factory=dict)
+    onnx_domains: frozenset[str] = frozenset()
+
+    def decide(self, target: str) -> Decision:
+        return _decide(self, target)
+
+    def severity_for(self, decision: Decision, called: bool) -> Severity | None:
+        """``None`` when allowed; otherwise the rule's severity or the default."""
+        if decision.rule is not None:
+            return None if decision.rule.allow else decision.rule.severity
+        return self.called if called else self.imported
+
+    def __hash__(self) -> int:
+        return id(self)
+
+    def __eq__(self, other: object) -> bool:
+        return self is other
+
+
+@lru_cache(maxsize=1 << 16)
+def _decide(policy: Policy, target: str) -> Decision:
+    for rule in policy.rules:
+        if rule.matches(target):
+            return Decision(target, rule)
+    return Decision(target, None)
+
+
+def _match(pattern: str, target: str) -> bool:
+    if pattern.endswith(".*") and "*" not in pattern[:-2] and "?" not in pattern:
+        stem = pattern[:-2]
+        return target == stem or target.startswith(stem + ".")
+    if "*" in pattern or "?" in pattern or "[" in pattern:
+        return fnmatch.fnmatchcase(target, pattern)
+    return target == pattern
+
+
+def normalize(module: str, name: str) -> str:
+    """``module.qualname`` with Python 2 names mapped as the unpickler maps them."""
+    mapped = _compat_pickle.NAME_MAPPING.get((module, name))
+    if mapped is not None:
+        module, name = mapped
+    module = _ALIASES.get(module, module)
+    return f"{module}.{name}" if name else module
+
+
+def _severity(text: Any, where: str) -> Severity:
+    try:
+        return Severity.parse(str(text))
+    except ValueError as exc:
+        raise InputError(f"{where}: {exc}") from None
+
+
+def _strings(value: Any, where: str) -> tuple[str, ...]:
+    if isinstance(value, str):
+        return (value,)
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return tuple(value)
+    raise InputError(f"{where}: expected a name or a list of names")
+
+
+def _parse(data: Any, origin: str) -> dict[str, Any]:
+    if not isinstance(data, dict):
+        raise InputError(f"{origin}: a policy is a YAML mapping")
+    unknown = set(data) - {
+        "version", "defaults", "rules", "loaders", "calls_arguments", "tensorflow_ops",
+        "onnx_domains",
+    }  # fmt: skip
+    if unknown:
+        raise InputError(f"{origin}: unknown keys {', '.join(sorted(map(str, unknown)))}")
+    rules: list[Rule] = []
+    for index, raw in enumerate(data.get("rules") or []):
+        where = f"{origin}: rules[{index}]"
+        if not isinstance(raw, dict) or "match" not in raw:
+            raise InputError(f"{where}: each rule needs `match`")
+        allow = bool(raw.get("allow", False))
+        if not allow and "severity" not in raw:
+            raise InputError(f"{where}: give `allow: true` or a `severity`")
+        rules.append(
+            Rule(
+                patterns=_strings(raw["match"], where),
+                allow=allow,
+                severity=Severity.INFO if allow else _severity(raw["severity"], where),
+                category=str(raw.get("category", "allowed" if allow else "policy")),
+                reason=str(raw.get("reason", "listed in the scan policy")),
+                origin=origin,
+            )
+        )
+    parsed: dict[str, Any] = {"rules": rules}
+    defaults = data.get("defaults") or {}
+    if not isinstance(defaults, dict):
+        raise InputError(f"{origin}: `defaults` is a mapping")
+    for key in ("called", "imported"):
+        if key in defaults:
+            parsed[key] = _severity(defaults[key], f"{origin}: defaults.{key}")
+    loaders: dict[str, str] = {}
+    for kind, names in (data.get("loaders") or {}).items():
+        for name in _strings(names, f"{origin}: loaders.{kind}"):
+            loaders[name] = str(kind)
+    parsed["loaders"] = loaders
+    calls: dict[str, tuple[int, ...]] = {}
+    for name, indices in (data.get("calls_arguments") or {}).items():
+        if not isinstance(indices, list) or not all(isinstance(i, int) for i in indices):
+            raise InputError(f"{origin}: calls_arguments.{name} is a list of argument indices")
+        calls[str(name)] = tuple(indices)
+    parsed["calls_arguments"] = calls
+    ops: dict[str, OpRule] = {}
+    for level, spec in (data.get("tensorflow_ops") or {}).items():
+        if not isinstance(spec, dict):
+            raise InputError(f"{origin}: tensorflow_ops.{level} is a mapping")
+        rule = OpRule(_severity(level, f"{origin}: tensorflow_ops"), str(spec.get("reason", "")))
+        for op in _strings(spec.get("ops", []), f"{origin}: tensorflow_ops.{level}.ops"):
+            ops[op] = rule
+    parsed["tensorflow_ops"] = ops
+    parsed["onnx_domains"] = set(_strings(data.get("onnx_domains", []), f"{origin}: onnx_domains"))
+    return parsed
+
+
+def _read(text: str, origin: str) -> dict[str, Any]:
+    result = load_yaml(text)
+    if result.error:
+        raise InputError(f"{origin}: not valid YAML: {result.error}")
+    return _parse(result.data, origin)
+
+
+@cache
+def default_policy() -> Policy:
+    return _build([_read(_default_text(), "ptmscope default policy")])
+
+
+def _default_text() -> str:
+    return resources.files("ptmscope").joinpath("data/scan_policy.yaml").read_text("utf-8")
+
+
+def load_policy(paths: Sequence[Path] = ()) -> Policy:
+    """The default policy with the user's files (first given wins) tried before it."""
+    if not paths:
+        return default_policy()
+    layers = []
+    for path in paths:
+        try:
+            text = path.read_text("utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise InputError(f"{path}: cannot read policy: {exc}") from None
+        layers.append(_read(text, str(path)))
+    layers.append(_read(_default_text(), "ptmscope default policy"))
+    return _build(layers)
+
+
+def _build(layers: list[dict[str, Any]]) -> Policy:
+    rules: list[Rule] = []
+    loaders: dict[str, str] = {}
+    calls: dict[str, tuple[int, ...]] = {}
+    ops: dict[str, OpRule] = {}
+    domains: set[str] = set()
+    called = imported = None
+    for layer in layers:
+        rules.extend(layer["rules"])
+        for key, target in (("loaders", loaders), ("calls_arguments", calls)):
+            for name, value in layer[key].items():
+                target.setdefault(name, value)
+        for name, rule in layer["tensorflow_ops"].items():
+            ops.setdefault(name, rule)
+        domains |= layer["onnx_domains"]
+        called = called or layer.get("called")
+        imported = imported or layer.get("imported")
+    return Policy(
+        rules=tuple(rules),
+        called=called or Severity.HIGH,
+        imported=imported or Severity.MEDIUM,
+        loaders=loaders,
+        calls_arguments=calls,
+        tensorflow_ops=ops,
+        onnx_domains=frozenset(domains),
+    )

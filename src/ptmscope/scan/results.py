@@ -1,0 +1,82 @@
+"""What a scan finds: findings and errors per file, and the verdict they add up to.
+
+A finding is something loading the file would do (import ``os.system``, read
+``../../etc/passwd``); an error is a part of the file that could not be read.
+They are kept apart so that an error never hides a finding: a file with both is
+judged by its findings and still lists its errors.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from ptmscope.severity import Severity
+
+
+class Verdict(StrEnum):
+    CLEAN = "clean"
+    SUSPICIOUS = "suspicious"
+    """Only low or medium findings: worth a look, not proof of intent."""
+    MALICIOUS = "malicious"
+    """A critical or high finding: loading the file would do something a model never needs."""
+    ERROR = "error"
+    """No finding, but part of the file could not be scanned; a gate should fail closed."""
+
+
+@dataclass(frozen=True)
+class Location:
+    """Where in the file: archive members from the outside in, then a byte offset."""
+
+    members: tuple[str, ...] = ()
+    offset: int | None = None
+
+    def describe(self) -> str:
+        parts = list(self.members)
+        if self.offset is not None:
+            parts.append(f"offset {self.offset}")
+        return " > ".join(parts)
+
+
+@dataclass(frozen=True)
+class ScanFinding:
+    rule: str
+    """Stable id, e.g. ``pickle.dangerous_call``, ``zip.crc_mismatch``."""
+    severity: Severity
+    message: str
+    location: Location = field(default_factory=Location)
+    target: str | None = None
+    """The callable, operation or path the finding is about (``os.system``)."""
+    category: str | None = None
+    """``process``, ``code-execution``, ``network``, ``tampering``…"""
+
+
+@dataclass(frozen=True)
+class ScanError:
+    message: str
+    location: Location = field(default_factory=Location)
+
+
+@dataclass(frozen=True)
+class FileScan:
+    path: str
+    format: str
+    """Told from the content: ``pickle``, ``pytorch-zip``, ``joblib``, ``gguf``…"""
+    size: int
+    findings: tuple[ScanFinding, ...] = ()
+    errors: tuple[ScanError, ...] = ()
+    seconds: float = 0.0
+
+    @property
+    def verdict(self) -> Verdict:
+        if any(f.severity.rank >= Severity.HIGH.rank for f in self.findings):
+            return Verdict.MALICIOUS
+        if any(f.severity.rank > Severity.INFO.rank for f in self.findings):
+            return Verdict.SUSPICIOUS
+        if self.errors:
+            return Verdict.ERROR
+        return Verdict.CLEAN
+
+    @property
+    def worst(self) -> Severity | None:
+        return max((f.severity for f in self.findings), key=lambda s: s.rank, default=None)

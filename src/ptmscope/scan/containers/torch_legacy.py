@@ -31,6 +31,8 @@ def _element_size(storage_type: object) -> int | None:
 def scan_torch_legacy(span: Span, ctx: ScanContext, nested: Nested) -> str:
     result = scan_pickle(span, ctx, nested=nested, max_streams=5)
     if len(result.streams) < 5 or not all(s.stopped for s in result.streams):
+        if not ctx.errors:
+            ctx.error(f"legacy torch file ends after {len(result.streams)} of its 5 pickles")
         return "pytorch-legacy"
     storages: dict[object, int] = {}
     for pid in result.streams[3].machine.persistent_ids:
@@ -46,7 +48,9 @@ def scan_torch_legacy(span: Span, ctx: ScanContext, nested: Nested) -> str:
     pos = result.streams[-1].end - span.start
     if storages:
         pos += sum(8 + size for size in storages.values())
-    if pos < span.size:
+    if pos > span.size:
+        ctx.error(f"tensor storages truncated: {pos - span.size:,} bytes missing")
+    elif pos < span.size:
         rest = span.sub(pos, span.size - pos)
         scan_pickle(
             rest, ctx.member(f"data after offset {pos}"), nested=nested, sniffing=True, search=True

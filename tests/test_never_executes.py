@@ -34,7 +34,14 @@ def test_audit_never_runs_pickles_or_repo_code(make_package, tmp_path: Path) -> 
     result = audit(root)
     assert not canary.exists()
     risks = {f.probe for f in result.scorecard.risks}
-    assert {"risk.pickle_weights", "risk.remote_code"} <= risks
+    assert {"risk.pickle_weights", "risk.remote_code", "risk.malicious_serialization"} <= risks
+    scans = {s.path: s for s in result.package.scans}
+    assert scans["pytorch_model.bin"].verdict.value == "malicious"
+    assert any(
+        "os.system" in (f.target or "") or "posix.system" in (f.target or "")
+        for f in scans["training_args.bin"].findings
+    )
+    assert result.scorecard.verdict == "fail"
     weights = {w.path: w for w in result.package.weights}
     assert (
         weights["pytorch_model.bin"].format == "pickle"

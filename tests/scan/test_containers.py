@@ -120,20 +120,20 @@ def test_chat_template_in_tokenizer_config(tmp_path: Path) -> None:
     assert scan_file(path).verdict is Verdict.CLEAN
 
 
-def test_keras_h5_without_h5py_falls_back_to_raw_bytes(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    import builtins
+def test_keras_h5_config_read_from_raw_bytes_and_through_h5py(tmp_path: Path) -> None:
+    from ptmscope.scan.containers import keras
+    from ptmscope.scan.context import ScanContext, Span
+    from ptmscope.scan.policy import default_policy
 
     path = b.write_keras_h5(tmp_path / "m.h5", tmp_path / "MARKER")
-    real_import = builtins.__import__
-
-    def no_h5py(name: str, *args: object, **kwargs: object) -> object:
-        if name == "h5py":
-            raise ImportError("hidden")
-        return real_import(name, *args, **kwargs)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(builtins, "__import__", no_h5py)
     result = scan_file(path)
     assert any(f.rule == "keras.lambda_bytecode" for f in result.findings)
+    ctx = ScanContext.start(default_policy(), Limits())
+    configs = keras._configs_h5py(Span(path.read_bytes()), ctx)  # the child-process reader
+    assert [name for name, _ in configs] == ["/:model_config"] and not ctx.errors
+    garbage = ScanContext.start(default_policy(), Limits())
+    assert keras._configs_h5py(Span(b"\x89HDF\r\n\x1a\n" + b"\x00" * 100), garbage) == []
+    assert garbage.errors and not (tmp_path / "MARKER").exists()
 
 
 def test_formats_come_from_content_not_names(tmp_path: Path) -> None:

@@ -17,7 +17,7 @@ from ptmscope.scan.results import FileScan
 from ptmscope.scan.scanner import scan_bytes
 from tests.scan import seeds
 
-LIMITS = Limits(seconds=5.0, member_bytes=32 << 20, total_bytes=64 << 20)
+LIMITS = Limits(seconds=5.0, member_bytes=32 << 20, total_bytes=64 << 20, hdf5_library=False)
 FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 

@@ -45,11 +45,8 @@ def scan_zip(span: Span, ctx: ScanContext, recurse: Recurse) -> str:
         if child.too_deep():
             continue
         ctx.check_time()
-        if (
-            _is_storage(kind, member.name)
-            and member.method == 0
-            and not _worth_scanning(span.sub(member.data_offset, _TORCH_STORAGE_SNIFF))
-        ):
+        if _is_storage(kind, member.name):
+            _storage(span, member, child, recurse)
             continue
         data = zipread.read_member(span, member, child)
         if data is None:
@@ -70,11 +67,27 @@ def scan_zip(span: Span, ctx: ScanContext, recurse: Recurse) -> str:
     return kind
 
 
-def _worth_scanning(head: Span) -> bool:
-    """A raw tensor storage is skipped unless it starts like something loadable."""
-    from ptmscope.scan.detect import detect
+_EMBEDDED = frozenset({"zip", "7z", "npy", "hdf5", "gguf", "pytorch-legacy", "tar"})
 
-    return detect(head.read(0, _TORCH_STORAGE_SNIFF), head.size) not in (None, "unknown")
+
+def _storage(span: Span, member: zipread.Member, ctx: ScanContext, recurse: Recurse) -> None:
+    """Raw tensor bytes, which torch never unpickles: only something with unmistakable
+    magic is scanned, and a pickle-like start only counts if it parses as one, so the
+    cost does not grow with the tensor bytes and float noise raises no alarm."""
+    from ptmscope.scan.detect import detect
+    from ptmscope.scan.pickles import scan_pickle
+
+    if member.method != 0:
+        data = zipread.read_member(span, member, ctx)
+    else:
+        data = span.sub(member.data_offset, member.compressed)
+    if data is None:
+        return
+    kind = detect(data.read(0, _TORCH_STORAGE_SNIFF), data.size)
+    if kind in _EMBEDDED:
+        recurse(data, ctx)
+    elif kind == "pickle":
+        scan_pickle(data, ctx, sniffing=True)
 
 
 def scan_7z(span: Span, ctx: ScanContext, recurse: Recurse) -> str:

@@ -9,9 +9,11 @@ every referenced callable goes through the scan policy.
 
 from __future__ import annotations
 
-import io
+import importlib.util
 import json
 import re
+import subprocess
+import sys
 
 from ptmscope.scan.bytecode import names_in_base64
 from ptmscope.scan.context import ScanContext, Span
@@ -118,10 +120,16 @@ def check_config_json(span: Span, ctx: ScanContext) -> None:
 
 
 def scan_h5(span: Span, ctx: ScanContext) -> str:
-    """HDF5: read Keras configs with h5py when installed, else find the JSON in the raw bytes."""
-    configs = _configs_h5py(span, ctx)
-    if configs is None:
-        configs = _configs_raw(span)
+    """HDF5: find the Keras config JSON in the raw bytes (bounded, no HDF5 library).
+
+    HDF5 attributes are never compressed, so ``model_config`` lies in the file as
+    text. Only when none is found is h5py asked (when installed), in a child
+    process with a time limit: the HDF5 library can loop on a corrupt file, and
+    a hang in C code cannot be interrupted in-process.
+    """
+    configs = _configs_raw(span)
+    if not configs and ctx.limits.hdf5_library:
+        configs = _configs_h5py(span, ctx)
     for name, text in configs:
         try:
             config = json.loads(text)
@@ -132,33 +140,46 @@ def scan_h5(span: Span, ctx: ScanContext) -> str:
     return "keras-h5" if configs else "hdf5"
 
 
-def _configs_h5py(span: Span, ctx: ScanContext) -> list[tuple[str, str]] | None:
-    try:
-        import h5py  # type: ignore[import-untyped]
-    except ImportError:
-        return None
-    found: list[tuple[str, str]] = []
-    try:
-        with h5py.File(io.BytesIO(span.read(0, span.size)), "r") as handle:
-            groups = [handle]
-            handle.visit(
-                lambda name: (
-                    groups.append(handle[name]) if isinstance(handle[name], h5py.Group) else None
-                )
-            )
-            for group in groups[:10_000]:
-                for key in ("model_config", "training_config", "keras_version"):
-                    if key == "keras_version" or key not in group.attrs:
-                        continue
-                    value = group.attrs[key]
-                    text = (
-                        value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
-                    )
-                    found.append((f"{group.name}:{key}".replace("/:", ":"), text))
-    except Exception as exc:  # h5py raises OSError, KeyError, RuntimeError… on hostile files
-        ctx.error(f"HDF5 file unreadable: {type(exc).__name__}: {exc}")
+_H5_CHILD = """
+import io, json, sys
+import h5py
+found = []
+with h5py.File(io.BytesIO(sys.stdin.buffer.read()), "r") as handle:
+    groups = [handle]
+    handle.visit(lambda n: groups.append(handle[n]) if isinstance(handle[n], h5py.Group) else None)
+    for group in groups[:10000]:
+        for key in ("model_config", "training_config"):
+            if key in group.attrs:
+                value = group.attrs[key]
+                text = value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
+                found.append([group.name + ":" + key, text])
+print(json.dumps(found))
+"""
+
+
+def _configs_h5py(span: Span, ctx: ScanContext) -> list[tuple[str, str]]:
+    if importlib.util.find_spec("h5py") is None:
         return []
-    return found
+    try:
+        done = subprocess.run(
+            [sys.executable, "-I", "-c", _H5_CHILD],
+            input=span.read(0, span.size),
+            capture_output=True,
+            timeout=min(ctx.limits.seconds, 30.0),
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        ctx.error("the HDF5 library did not finish reading the file (time limit)")
+        return []
+    if done.returncode != 0:
+        last = done.stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or ["unknown error"]
+        ctx.error(f"HDF5 file unreadable: {last[0][:200]}")
+        return []
+    try:
+        return [(str(name), str(text)) for name, text in json.loads(done.stdout)]
+    except (ValueError, TypeError):
+        ctx.error("HDF5 reader returned no result")
+        return []
 
 
 def _configs_raw(span: Span) -> list[tuple[str, str]]:

@@ -147,3 +147,21 @@ def test_formats_come_from_content_not_names(tmp_path: Path) -> None:
         target.parent.mkdir(exist_ok=True)
         target.write_bytes(data)
         assert scan_file(target).verdict is Verdict.MALICIOUS, name
+
+
+def test_keras_metadata_protobuf_lambda(tmp_path: Path) -> None:
+    import json
+
+    config = json.dumps(b.keras_config(tmp_path / "MARKER")).encode()
+    metadata = (
+        b"\x0a"
+        + bytes([0x80 | (len(config) + 4) & 0x7F, (len(config) + 4) >> 7])
+        + b"\x32"
+        + bytes([0x80 | len(config) & 0x7F, len(config) >> 7])
+        + config
+    )
+    path = tmp_path / "keras_metadata.pb"
+    path.write_bytes(metadata)
+    result = scan_file(path)
+    assert result.format == "keras-metadata"
+    assert any(f.rule == "keras.lambda_bytecode" for f in result.findings)

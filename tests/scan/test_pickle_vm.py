@@ -167,3 +167,25 @@ def test_text_is_not_mistaken_for_a_pickle() -> None:
     for text in (b"cat\ndog is here\n", b"import os\n", b"(hello) world", b"# README\n"):
         result = scan_bytes(text)
         assert result.verdict is Verdict.CLEAN, (text, result.findings)
+
+
+def test_out_of_band_buffers_and_persistent_ids() -> None:
+    import io
+
+    buffers: list[pickle.PickleBuffer] = []
+    data = pickle.dumps(pickle.PickleBuffer(b"x" * 100), protocol=5, buffer_callback=buffers.append)
+    assert b"\x97" in data and buffers  # NEXT_BUFFER
+    assert scan_bytes(data).verdict is Verdict.CLEAN
+    readonly = b"\x80\x05\x97\x98."
+    assert scan_bytes(readonly).verdict is Verdict.CLEAN
+
+    class Persisting(pickle.Pickler):
+        def persistent_id(self, obj: object) -> str | None:
+            return "tensor-1" if obj == "TENSOR" else None
+
+    for protocol in (0, 2):
+        stream = io.BytesIO()
+        Persisting(stream, protocol=protocol).dump({"w": "TENSOR"})
+        opcodes = {op.name for op, _, _ in pickletools.genops(stream.getvalue())}
+        assert opcodes & {"PERSID", "BINPERSID"}
+        assert scan_bytes(stream.getvalue()).verdict is Verdict.CLEAN

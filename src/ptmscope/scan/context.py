@@ -8,9 +8,11 @@ made, so whatever stops a reader later cannot take them back.
 
 from __future__ import annotations
 
+import io
 import mmap
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 from ptmscope.scan.policy import Policy
 from ptmscope.scan.results import Location, ScanError, ScanFinding
@@ -74,6 +76,36 @@ class Span:
 
     def view(self) -> memoryview:
         return memoryview(self.buf)[self.start : self.end]
+
+
+class SpanReader(io.RawIOBase):
+    """A read-only, seekable file over a span, for libraries that want a file object
+    (tarfile, py7zr) without copying the whole file into memory."""
+
+    def __init__(self, span: Span) -> None:
+        self._span = span
+        self._pos = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self._pos
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._pos, io.SEEK_END: self._span.size}[whence]
+        self._pos = max(0, base + offset)
+        return self._pos
+
+    def readinto(self, buffer: Any) -> int:
+        view = memoryview(buffer).cast("B")
+        chunk = self._span.read(self._pos, len(view))
+        view[: len(chunk)] = chunk
+        self._pos += len(chunk)
+        return len(chunk)
 
 
 class ScanTimeout(Exception):

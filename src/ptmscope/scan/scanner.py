@@ -115,6 +115,8 @@ def _protobuf(span: Span, ctx: ScanContext) -> str | None:
         return onnx.scan_onnx(span, ctx)
     if savedmodel.looks_like_savedmodel(span):
         return savedmodel.scan_savedmodel(span, ctx)
+    if keras.scan_embedded_configs(span, ctx):
+        return "keras-metadata"
     return None
 
 
@@ -207,6 +209,8 @@ def iter_files(paths: Iterable[Path]) -> Iterator[tuple[Path, str]]:
         if root.is_file():
             yield root, str(root)
             continue
+        if not root.is_dir():
+            raise InputError(f"{root}: not a regular file or folder")
         resolved_root = root.resolve()
         for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
             dirnames[:] = sorted(d for d in dirnames if d not in SKIPPED_DIRS)

@@ -11,7 +11,7 @@ import io
 import tarfile
 
 from ptmscope.scan.containers import Recurse, keras, zipread
-from ptmscope.scan.context import ScanContext, Span
+from ptmscope.scan.context import ScanContext, Span, SpanReader
 from ptmscope.severity import Severity
 
 _TORCH_STORAGE_SNIFF = 64
@@ -99,7 +99,7 @@ def scan_7z(span: Span, ctx: ScanContext, recurse: Recurse) -> str:
         return "7z"
     limit = min(ctx.limits.member_bytes, ctx.budget.bytes_left)
     try:
-        with py7zr.SevenZipFile(io.BytesIO(span.read(0, span.size)), "r") as archive:
+        with py7zr.SevenZipFile(io.BufferedReader(SpanReader(span)), "r") as archive:
             if archive.needs_password():
                 ctx.error("encrypted 7z archive cannot be scanned")
                 return "7z"
@@ -131,7 +131,7 @@ def scan_7z(span: Span, ctx: ScanContext, recurse: Recurse) -> str:
 def scan_tar(span: Span, ctx: ScanContext, recurse: Recurse) -> str:
     names: list[str] = []
     try:
-        with tarfile.open(fileobj=io.BytesIO(span.read(0, span.size)), mode="r:") as archive:
+        with tarfile.open(fileobj=io.BufferedReader(SpanReader(span)), mode="r:") as archive:
             for count, info in enumerate(archive):
                 if count >= ctx.limits.members:
                     ctx.error(f"more than {ctx.limits.members} members: the rest were not scanned")

@@ -140,6 +140,17 @@ def scan_h5(span: Span, ctx: ScanContext) -> str:
     return "keras-h5" if configs else "hdf5"
 
 
+def scan_embedded_configs(span: Span, ctx: ScanContext) -> bool:
+    """Keras configs inside another container (``keras_metadata.pb`` of a SavedModel)."""
+    configs = _configs_raw(span)
+    for name, text in configs:
+        try:
+            check_config(json.loads(text), ctx, f"embedded Keras config at {name}")
+        except (ValueError, RecursionError):
+            continue
+    return bool(configs)
+
+
 _H5_CHILD = """
 import io, json, sys
 import h5py

@@ -189,3 +189,40 @@ def test_out_of_band_buffers_and_persistent_ids() -> None:
         opcodes = {op.name for op, _, _ in pickletools.genops(stream.getvalue())}
         assert opcodes & {"PERSID", "BINPERSID"}
         assert scan_bytes(stream.getvalue()).verdict is Verdict.CLEAN
+
+
+def test_evaluation_never_runs_attacker_chosen_string_code() -> None:
+    # str.format would read attributes of its arguments; str.__mul__ would allocate
+    # what the attacker asks: neither is evaluated, both stay unknown calls.
+    fmt = (
+        b"\x80\x04"
+        + _short("builtins")
+        + _short("str.format")
+        + b"\x93"
+        + _short("{0.__class__}")
+        + _short("x")
+        + b"\x86R."
+    )
+    mul = (
+        b"\x80\x04"
+        + _short("builtins")
+        + _short("str.__mul__")
+        + b"\x93"
+        + _short("a")
+        + b"\x8a\x05\x00\x00\x00\x00\x10\x86R."
+    )
+    for data in (fmt, mul):
+        result = scan_bytes(data)
+        assert result.verdict is Verdict.MALICIOUS and not result.errors
+
+
+def test_ufunc_reconstruct_names_are_resolved_and_judged() -> None:
+    import numpy as np
+
+    benign = scan_bytes(pickle.dumps(np.log, protocol=2))
+    assert benign.verdict is not Verdict.MALICIOUS, benign.findings
+    evil = (
+        b"\x80\x02cnumpy.core\n_ufunc_reconstruct\nX\x02\x00\x00\x00osX\x06\x00\x00\x00system\x86R."
+    )
+    result = scan_bytes(evil)
+    assert any(f.target == "os.system" and "reached through" in f.message for f in result.findings)

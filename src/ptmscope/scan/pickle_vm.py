@@ -119,10 +119,15 @@ _STRING_METHODS: dict[str, Callable[..., object]] = {
     f"builtins.str.{name}": getattr(str, name)
     for name in (
         "lower", "upper", "casefold", "strip", "lstrip", "rstrip", "title", "capitalize",
-        "swapcase", "replace", "join", "format", "__add__", "__mul__", "removeprefix",
-        "removesuffix", "translate",
+        "swapcase", "replace", "join", "__add__", "removeprefix", "removesuffix",
     )
 }  # fmt: skip
+"""Pure, bounded string functions. Never ``format`` (it reads attributes of its
+arguments) nor ``__mul__`` (its size is the attacker's to choose)."""
+_SAFE_CODECS = frozenset(
+    {"utf-8", "utf8", "latin-1", "latin1", "ascii", "rot13", "rot_13", "hex", "base64"}
+)
+_RESOLVERS_PAIR = frozenset({"numpy.core._ufunc_reconstruct", "numpy._core._ufunc_reconstruct"})
 _RESOLVERS_ATTR = frozenset({"builtins.getattr", "inspect.getattr_static"})
 _RESOLVERS_MODULE = frozenset(
     {"builtins.__import__", "importlib.import_module", "importlib.__import__"}
@@ -301,14 +306,24 @@ class PickleMachine:
         first = argv[0] if argv else None
         if target in _STRING_METHODS and isinstance(first, str):
             rest = argv[1:]
-            if all(isinstance(a, str | int) or _is_str_list(a) for a in rest):
+            if len(rest) <= 3 and all(
+                isinstance(a, str) or _is_str_list(a) or (isinstance(a, int) and abs(a) < 1 << 16)
+                for a in rest
+            ):
                 try:
                     result = _STRING_METHODS[target](first, *rest)
-                except (TypeError, ValueError, KeyError, IndexError, OverflowError):
+                except Exception:  # any failure just leaves the value unknown
                     return None
                 if isinstance(result, str) and len(result) <= self.limits.small:
                     return result
             return None
+        if (
+            target in _RESOLVERS_PAIR
+            and len(argv) >= 2
+            and isinstance(first, str)
+            and isinstance(argv[1], str)
+        ):
+            return self._import(first, argv[1], offset, target)
         if target in _RESOLVERS_MODULE and isinstance(first, str):
             module, _, name = first.partition(".")
             return self._import(
@@ -331,9 +346,11 @@ class PickleMachine:
             first, bytes
         ):
             encoding = argv[1] if len(argv) > 1 and isinstance(argv[1], str) else "utf-8"
+            if encoding.lower() not in _SAFE_CODECS:
+                return None
             try:
                 text = codecs.decode(first, encoding)
-            except (LookupError, ValueError, TypeError):
+            except Exception:
                 return None
             return text if isinstance(text, str) else None
         if target in {"codecs.decode", "_codecs.decode"} and isinstance(first, str):

@@ -20,6 +20,9 @@ _DANGEROUS_NAMES = frozenset(
 )  # fmt: skip
 
 
+MAX_TEMPLATE = 1 << 20
+
+
 @dataclass(frozen=True)
 class TemplateIssue:
     severity: Severity
@@ -32,6 +35,11 @@ def check_template(source: str) -> tuple[list[TemplateIssue], str | None]:
     from jinja2 import TemplateSyntaxError, nodes
     from jinja2.sandbox import ImmutableSandboxedEnvironment
 
+    if len(source) > MAX_TEMPLATE:
+        return (
+            [],
+            f"template of {len(source):,} characters is too large to check (limit {MAX_TEMPLATE:,})",
+        )
     env = ImmutableSandboxedEnvironment()
     try:
         tree = env.parse(source)

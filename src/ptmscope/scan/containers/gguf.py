@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import struct
 
-from ptmscope.scan.context import ScanContext, Span
+from ptmscope.scan.context import ScanContext, ScanTimeout, Span
 from ptmscope.scan.templates import check_template
 from ptmscope.severity import Severity
 
@@ -36,10 +36,11 @@ class GGUFError(ValueError):
 
 
 class _Reader:
-    def __init__(self, span: Span, version: int) -> None:
+    def __init__(self, span: Span, version: int, ctx: ScanContext) -> None:
         self.span = span
         self.pos = 8
         self.version = version
+        self.ctx = ctx
 
     def take(self, n: int) -> bytes:
         if n < 0 or self.pos + n > self.span.size:
@@ -77,7 +78,11 @@ class _Reader:
             if inner in _SCALARS:
                 self.take(n * struct.calcsize(_SCALARS[inner]))
                 return None
-            items = [self.value(inner, keep and n <= 16) for _ in range(n)]
+            items = []
+            for index in range(n):
+                if index & 0xFFFF == 0xFFFF:
+                    self.ctx.check_time()
+                items.append(self.value(inner, keep and n <= 16))
             return items if keep and n <= 16 else None
         raise GGUFError(f"unknown value type {kind}")
 
@@ -88,7 +93,7 @@ def scan_gguf(span: Span, ctx: ScanContext) -> str:
     if version not in (1, 2, 3):
         ctx.error(f"unknown GGUF version {version}")
         return "gguf"
-    reader = _Reader(span, version)
+    reader = _Reader(span, version, ctx)
     try:
         tensors = reader.count()
         kv_count = reader.count()
@@ -125,6 +130,8 @@ def scan_gguf(span: Span, ctx: ScanContext) -> str:
             )
     except (GGUFError, struct.error) as exc:
         ctx.error(f"GGUF header unreadable: {exc}", offset=reader.pos)
+    except ScanTimeout as exc:
+        ctx.error(f"GGUF header: {exc}", offset=reader.pos)
     return "gguf"
 
 

@@ -18,6 +18,7 @@ from ptmscope.probes.base import Definition, Finding, Outcome, Probe, Severity
 from ptmscope.scoring import Scorecard, score
 from ptmscope.snapshot import collect as collect_snapshot
 from ptmscope.sources import open_source
+from ptmscope.sources.hub import HubSource
 from ptmscope.sources.metadata import load_metadata
 
 
@@ -30,6 +31,10 @@ class AuditOptions:
     """A Hub ``model_info`` JSON file for popularity and maintenance facts."""
     now: datetime | None = None
     """The audit's clock (for reproducible maintenance scores)."""
+    token: str | None = None
+    """Hub token (else ``HF_TOKEN`` / the cached login)."""
+    download: bool = False
+    """Hub sources: fetch whole files instead of reading byte ranges."""
 
 
 @dataclass(frozen=True)
@@ -53,7 +58,15 @@ def collect(ref: str | Path, options: AuditOptions | None = None) -> Package:
     """Read a package once, from a folder or a git repository."""
     options = options or AuditOptions()
     metadata = load_metadata(options.metadata) if options.metadata is not None else None
-    with open_source(str(ref), revision=options.revision, kind=options.source) as source:
+    with open_source(
+        str(ref),
+        revision=options.revision,
+        kind=options.source,
+        token=options.token,
+        download=options.download,
+    ) as source:
+        if metadata is None and isinstance(source, HubSource):
+            metadata = source.metadata()
         return collect_snapshot(source, metadata, options.now)
 
 

@@ -60,12 +60,22 @@ def _parser() -> argparse.ArgumentParser:
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    sub.add_argument("ref", metavar="REF", help="package folder or git repository (bare or not)")
+    sub.add_argument(
+        "ref",
+        metavar="REF",
+        help="package folder, git repository (bare or not), or Hub model owner/name[@revision]",
+    )
     sub.add_argument("--revision", "-r", help="git revision: branch, tag or commit (git sources)")
     sub.add_argument(
         "--source", choices=SOURCE_KINDS, default="auto", help="how to read REF (default: auto)"
     )
     sub.add_argument("--metadata", metavar="FILE", help="registry record (Hub model_info JSON)")
+    sub.add_argument("--token", help="Hub token for private or gated models (default: HF_TOKEN)")
+    sub.add_argument(
+        "--download",
+        action="store_true",
+        help="Hub models: fetch whole files (default: byte ranges)",
+    )
     add_report_options(sub)
 
     demo = commands.add_parser("demo", help="audit the embedded all-MiniLM-L6-v2 snapshot, offline")
@@ -79,7 +89,14 @@ def _parser() -> argparse.ArgumentParser:
         epilog=SCAN_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    scan.add_argument("paths", nargs="+", metavar="PATH", help="files or folders (recursive)")
+    scan.add_argument(
+        "paths",
+        nargs="+",
+        metavar="PATH",
+        help="files, folders (recursive) or Hub models owner/name[@revision]",
+    )
+    scan.add_argument("--token", help="Hub token for private or gated models (default: HF_TOKEN)")
+    scan.add_argument("--download", action="store_true", help="Hub models: fetch whole files")
     scan.add_argument("--format", "-f", choices=["text", "json", "sarif"], default="text")
     scan.add_argument(
         "--output", "-o", metavar="FILE", help="write the report here instead of stdout"
@@ -105,7 +122,36 @@ def _parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help="time limit per file (default 120)",
     )
+    registry = commands.add_parser("registry", help="a Hub-compatible registry: mirror and gateway")
+    registry_commands = registry.add_subparsers(
+        dest="registry_command", required=True, metavar="COMMAND"
+    )
+    serve = registry_commands.add_parser(
+        "serve",
+        help="serve ROOT/<owner>/<name>/ packages (folders or git repositories) over the Hub API",
+        epilog=SERVE_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    serve.add_argument("root", metavar="ROOT", help="folder holding <owner>/<name>/ packages")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument(
+        "--policy", metavar="FILE", help="gateway policy (YAML): audit, scan and refuse"
+    )
+    serve.add_argument(
+        "--audit-log", metavar="FILE", help="JSON-lines log of refusals (default ROOT/.ptmscope/)"
+    )
+    serve.add_argument(
+        "--rate-limit", type=float, metavar="N", help="requests per second per client (429 beyond)"
+    )
     return parser
+
+
+SERVE_EPILOG = """Point any huggingface_hub client at it with HF_ENDPOINT=http://HOST:PORT.
+With --policy, each package revision is audited and scanned when first served;
+files the policy forbids get HTTP 403 with the finding, and each refusal is
+appended to the audit log (time, repo, revision, file, rule, client).
+"""
 
 
 SCAN_EPILOG = """verdicts: malicious (a critical or high finding), suspicious (low or medium
@@ -128,11 +174,23 @@ def _scan(args: argparse.Namespace) -> int:
     from ptmscope.scan.policy import load_policy
     from ptmscope.scan.results import Verdict
     from ptmscope.scan.scanner import scan_paths
+    from ptmscope.snapshot import scan_source
+    from ptmscope.sources import open_source
+    from ptmscope.sources.hub import parse_ref
 
     if args.timeout <= 0:
         raise PtmscopeError("--timeout must be positive")
     policy = load_policy([Path(p) for p in args.policy])
-    scans = scan_paths([Path(p) for p in args.paths], policy, Limits(seconds=args.timeout))
+    limits = Limits(seconds=args.timeout)
+    scans = []
+    for target in args.paths:
+        if not Path(target).exists() and parse_ref(target) is not None:
+            with open_source(
+                target, kind="hub", token=args.token, download=args.download
+            ) as source:
+                scans.extend(scan_source(source, policy, limits))
+        else:
+            scans.extend(scan_paths([Path(target)], policy, limits))
     if args.output:
         try:
             Path(args.output).write_text(render(args.format, scans), encoding="utf-8")
@@ -186,6 +244,17 @@ def run(argv: Sequence[str] | None = None) -> int:
         return _probes()
     if args.command == "scan":
         return _scan(args)
+    if args.command == "registry":
+        from ptmscope.registry.serve import build, serve
+
+        registry = build(
+            Path(args.root),
+            Path(args.policy) if args.policy else None,
+            Path(args.audit_log) if args.audit_log else None,
+            args.rate_limit,
+        )
+        serve(registry, args.host, args.port)
+        return EXIT_OK
     if args.command == "demo":
         from dataclasses import replace
 
@@ -194,7 +263,13 @@ def run(argv: Sequence[str] | None = None) -> int:
 
         package = collect(demo_model_path())
         return _emit(evaluate(replace(package, name=DEMO_MODEL_ID)), args)
-    options = AuditOptions(revision=args.revision, source=args.source, metadata=args.metadata)
+    options = AuditOptions(
+        revision=args.revision,
+        source=args.source,
+        metadata=args.metadata,
+        token=args.token,
+        download=args.download,
+    )
     return _emit(audit(args.ref, options), args)
 
 

@@ -67,6 +67,10 @@ class FileEntry:
     """Set when the package holds only an LFS pointer for this path."""
     reader: Reader | None = field(default=None, compare=False, repr=False)
     """Lazy access to the bytes; ``None`` when the content is absent."""
+    buffer: Any = field(default=None, compare=False, repr=False)
+    """A bytes-like view (``len``, slicing, ``find``) that fetches on demand, for files
+    that live elsewhere (a Hub file read by HTTP Range): the scanner walks it without
+    reading the whole file."""
 
     @property
     def available(self) -> bool:
@@ -250,6 +254,15 @@ class WeightFile:
     """Why the header could not be read (truncated, bad offsets…)."""
 
 
+@dataclass
+class Transfer:
+    """Bytes a remote source fetched, against the size of the whole package."""
+
+    bytes_downloaded: int = 0
+    package_bytes: int = 0
+    requests: int = 0
+
+
 @dataclass(frozen=True)
 class Problem:
     """Something in the package that could not be parsed, kept as a fact."""
@@ -281,6 +294,9 @@ class Package:
     problems: tuple[Problem, ...] = ()
     collected_at: datetime | None = None
     scans: tuple[FileScan, ...] = ()
+    signatures_known: bool = True
+    """False when the source cannot see commit signatures (the Hub API does not show them)."""
+    transfer: Transfer | None = None
     """Serialization scans of the model files present (``ptmscope scan``'s results)."""
 
     @cached_property

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from types import MappingProxyType
@@ -20,9 +21,10 @@ from ptmscope.card.parse import MAX_CARD_BYTES, parse_card
 from ptmscope.card.safe_yaml import load_yaml
 from ptmscope.errors import HostileInputError, InputError
 from ptmscope.package import Card, FileEntry, Package, Problem, RegistryMetadata, root_file
-from ptmscope.scan.policy import default_policy
+from ptmscope.scan.context import Limits
+from ptmscope.scan.policy import Policy, default_policy
 from ptmscope.scan.results import FileScan, ScanError
-from ptmscope.scan.scanner import scan_bytes, scan_file
+from ptmscope.scan.scanner import scan_buffer, scan_bytes, scan_file
 from ptmscope.sources.interface import Source
 from ptmscope.weights import inspect_all, is_weight_like
 
@@ -100,17 +102,35 @@ def _eval_results(files: Sequence[FileEntry], problems: list[Problem]) -> list[t
 _SCANNED_CONFIGS = frozenset({"tokenizer_config.json", "config.json", "chat_template.json"})
 
 
-def _scan(files: Sequence[FileEntry]) -> tuple[FileScan, ...]:
+def scan_source(
+    source: Source, policy: Policy | None = None, limits: Limits | None = None
+) -> list[FileScan]:
+    """``ptmscope scan`` over a source's model files (a Hub model), named ``owner/name/path``."""
+    info = source.info()
+    prefix = f"{info.name}/" if info.name else ""
+    return [
+        replace(scan, path=prefix + scan.path)
+        for scan in _scan(source.files(), policy or default_policy(), limits)
+    ]
+
+
+def _scan(
+    files: Sequence[FileEntry], policy: Policy, limits: Limits | None = None
+) -> tuple[FileScan, ...]:
     """Scan every model file whose bytes are here (weights, pickles, archives, templates)."""
-    policy = default_policy()
     scans: list[FileScan] = []
     for entry in files:
         if not entry.available or not (is_weight_like(entry) or entry.name in _SCANNED_CONFIGS):
             continue
         if entry.origin.startswith("local:"):
             scans.append(
-                scan_file(Path(entry.origin.removeprefix("local:")), policy, display=entry.path)
+                scan_file(
+                    Path(entry.origin.removeprefix("local:")), policy, limits, display=entry.path
+                )
             )
+            continue
+        if entry.buffer is not None:
+            scans.append(scan_buffer(entry.buffer, entry.path, policy, limits))
             continue
         try:
             data = entry.read()
@@ -121,7 +141,7 @@ def _scan(files: Sequence[FileEntry]) -> tuple[FileScan, ...]:
                 )
             )
             continue
-        scans.append(scan_bytes(data, entry.path, policy))
+        scans.append(scan_bytes(data, entry.path, policy, limits))
     return tuple(scans)
 
 
@@ -132,7 +152,10 @@ def _looks_like_model(files: Sequence[FileEntry], card: Card | None) -> bool:
 
 
 def collect(
-    source: Source, metadata: RegistryMetadata | None = None, now: datetime | None = None
+    source: Source,
+    metadata: RegistryMetadata | None = None,
+    now: datetime | None = None,
+    scan_policy: Policy | None = None,
 ) -> Package:
     """Read everything probes need from ``source``, once."""
     info = source.info()
@@ -159,7 +182,7 @@ def collect(
     problems.extend(Problem(path, message) for path, message in claim_problems)
     weights = inspect_all(files)
     problems.extend(Problem(w.path, w.error) for w in weights if w.error)
-    scans = _scan(files)
+    scans = _scan(files, scan_policy or default_policy())
     name = info.name or (metadata.id if metadata is not None else None)
     return Package(
         ref=info.ref,
@@ -177,4 +200,6 @@ def collect(
         problems=tuple(problems),
         collected_at=now or datetime.now(UTC),
         scans=scans,
+        signatures_known=source.signatures_visible(),
+        transfer=source.transfer_report(),
     )

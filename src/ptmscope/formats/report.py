@@ -12,7 +12,7 @@ from typing import Any
 from ptmscope.audit import AuditResult
 from ptmscope.probes.base import Definition, Finding
 
-SCHEMA_VERSION = "1.0.0"
+SCHEMA_VERSION = "1.1.0"
 
 
 def _evidence(finding: Finding) -> list[dict[str, str]]:
@@ -72,6 +72,23 @@ def build(result: AuditResult) -> dict[str, Any]:
         "schema_version": SCHEMA_VERSION,
         "tool": {"name": "ptmscope", "version": result.tool_version},
         "generated_at": package.collected_at.isoformat() if package.collected_at else None,
+        "transfer": None
+        if package.transfer is None
+        else {
+            "bytes_downloaded": package.transfer.bytes_downloaded,
+            "package_bytes": package.transfer.package_bytes,
+            "requests": package.transfer.requests,
+        },
+        "scans": [
+            {
+                "path": s.path,
+                "format": s.format,
+                "verdict": s.verdict.value,
+                "findings": len(s.findings),
+                "errors": len(s.errors),
+            }
+            for s in package.scans
+        ],
         "package": {
             "ref": package.ref,
             "source": package.source,

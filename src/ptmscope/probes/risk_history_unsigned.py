@@ -41,6 +41,10 @@ def run(package: Package) -> Finding:
     history = package.history
     if not history:
         return unknown(DEFINITION, "no git history to check")
+    if not package.signatures_known:
+        return unknown(
+            DEFINITION, f"{len(history)} commits listed, but this source does not show signatures"
+        )
     signed = [c for c in history if c.signature is not None]
     authors = [c for c in signed if c.signature is not None and c.signature.signer == "author"]
     summary = f"{len(signed)} of {len(history)} commits signed, {len(authors)} by an author key"

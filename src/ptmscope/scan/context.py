@@ -18,7 +18,8 @@ from ptmscope.scan.policy import Policy
 from ptmscope.scan.results import Location, ScanError, ScanFinding
 from ptmscope.severity import Severity
 
-Buffer = bytes | mmap.mmap
+Buffer = Any
+"""``bytes``, an ``mmap`` or a bytes-like remote file (``len``, slicing, ``find``)."""
 
 
 @dataclass(frozen=True)
@@ -75,7 +76,9 @@ class Span:
         return Span(self.buf, begin, min(self.end, begin + length))
 
     def view(self) -> memoryview:
-        return memoryview(self.buf)[self.start : self.end]
+        if isinstance(self.buf, bytes | bytearray | mmap.mmap):
+            return memoryview(self.buf)[self.start : self.end]
+        return memoryview(self.read(0, self.size))  # a remote buffer: fetch this span
 
 
 class SpanReader(io.RawIOBase):

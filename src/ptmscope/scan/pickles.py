@@ -10,6 +10,7 @@ parses to its ``STOP`` or names a callable; random bytes that merely look like a
 
 from __future__ import annotations
 
+import mmap
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -34,6 +35,23 @@ class PickleScan:
     streams: list[StreamResult] = field(default_factory=list)
     is_pickle: bool = False
     joblib: bool = False
+
+
+def _search_proto(buf: object, start: int, end: int) -> int | None:
+    """Offset of the next ``PROTO 2..5`` opcode, or ``None``."""
+    if isinstance(buf, bytes | bytearray | mmap.mmap):
+        match = _PROTO.search(buf, start, end)
+        return match.start() if match is not None else None
+    find = buf.find  # type: ignore[attr-defined]
+    pos = start
+    while pos < end:
+        index = int(find(b"\x80", pos, end))
+        if index < 0 or index + 1 >= end:
+            return None
+        if 2 <= buf[index + 1] <= 5:  # type: ignore[index]
+            return index
+        pos = index + 1
+    return None
 
 
 def _names_a_rule(machine: PickleMachine, ctx: ScanContext) -> bool:
@@ -120,7 +138,7 @@ def scan_pickle(
                 if stacked is not None:
                     pos, stopped = max(stacked.end, pos + 1), stacked.stopped
                     continue
-            match = _PROTO.search(span.buf, pos + 1, span.end)
+            match = _search_proto(span.buf, pos + 1, span.end)
             if match is None:
                 break
             candidates += 1
@@ -128,14 +146,14 @@ def scan_pickle(
                 ctx.error(
                     f"stopped looking for further pickles after {ctx.limits.junk_candidates} "
                     "candidates in trailing data",
-                    offset=origin(match.start()),
+                    offset=origin(match),
                 )
                 break
-            found = attempt(match.start(), True)
+            found = attempt(match, True)
             if found is None:
-                pos, stopped = match.start(), False
+                pos, stopped = match, False
             else:
-                pos, stopped = max(found.end, match.start() + 1), found.stopped
+                pos, stopped = max(found.end, match + 1), found.stopped
     except ScanTimeout as exc:
         ctx.error(str(exc), offset=origin(pos))
     return result

@@ -14,6 +14,7 @@ import os
 import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import Any
 
 from ptmscope.errors import InputError
 from ptmscope.scan.bytecode import names_in
@@ -174,6 +175,16 @@ def scan_bytes(
 ) -> FileScan:
     ctx = ScanContext.start(policy or default_policy(), limits or Limits())
     return _finish(name, Span(data), ctx, time.perf_counter())
+
+
+def scan_buffer(
+    buffer: Any, name: str, policy: Policy | None = None, limits: Limits | None = None
+) -> FileScan:
+    """Scan a bytes-like object that fetches on demand (a remote file): only what is read is fetched."""
+    ctx = ScanContext.start(policy or default_policy(), limits or Limits())
+    if len(buffer) == 0:
+        return FileScan(name, "empty", 0)
+    return _finish(name, Span(buffer), ctx, time.perf_counter())
 
 
 def scan_file(

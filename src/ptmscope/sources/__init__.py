@@ -6,25 +6,44 @@ from pathlib import Path
 
 from ptmscope.errors import InputError
 from ptmscope.sources.git import GitSource, is_git_repository
+from ptmscope.sources.hub import HubSource, parse_ref
 from ptmscope.sources.interface import Source
 from ptmscope.sources.local import LocalSource
 
-__all__ = ["GitSource", "LocalSource", "Source", "open_source"]
+__all__ = ["GitSource", "HubSource", "LocalSource", "Source", "open_source"]
 
-SOURCE_KINDS = ("auto", "local", "git")
+SOURCE_KINDS = ("auto", "local", "git", "hub")
 
 
-def open_source(ref: str, *, revision: str | None = None, kind: str = "auto") -> Source:
+def open_source(
+    ref: str,
+    *,
+    revision: str | None = None,
+    kind: str = "auto",
+    token: str | None = None,
+    download: bool = False,
+) -> Source:
     """Choose the source for ``ref``.
 
     ``auto``: a git repository (bare, or a work tree) is read from its git objects,
-    which gives history and any revision; any other folder is read as files.
+    which gives history and any revision; any other folder is read as files; a
+    reference that is no local path but reads ``owner/name[@revision]`` is a Hub model.
     """
     if kind not in SOURCE_KINDS:
         raise InputError(f"unknown source {kind!r}; choose from {', '.join(SOURCE_KINDS)}")
     path = Path(ref).expanduser()
+    hub_ref = parse_ref(ref)
+    if kind == "hub" or (kind == "auto" and not path.exists() and hub_ref is not None):
+        if hub_ref is None:
+            raise InputError(f"{ref}: a Hub model is named owner/name[@revision]")
+        repo_id, at_revision = hub_ref
+        if at_revision and revision and at_revision != revision:
+            raise InputError(
+                f"{ref}: two revisions given ({at_revision!r} and --revision {revision!r})"
+            )
+        return HubSource(repo_id, at_revision or revision, token=token, download=download)
     if not path.exists():
-        raise InputError(f"{ref}: no such file or directory")
+        raise InputError(f"{ref}: no such file or directory (nor an owner/name Hub model)")
     if not path.is_dir():
         raise InputError(f"{ref}: not a folder (a model package is a folder or a git repository)")
     if kind == "git" or (kind == "auto" and is_git_repository(path)):

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from types import TracebackType
 
-from ptmscope.package import Commit, FileEntry
+from ptmscope.package import Commit, FileEntry, Transfer
 
 
 @dataclass(frozen=True)
@@ -38,6 +38,14 @@ class Source(ABC):
     def skipped(self) -> tuple[tuple[str, str], ...]:
         """``(path, reason)`` for what the source refused to read (escaping symlinks…)."""
         return ()
+
+    def signatures_visible(self) -> bool:
+        """Whether commit signatures can be seen (git objects: yes; a Hub API listing: no)."""
+        return True
+
+    def transfer_report(self) -> Transfer | None:
+        """Bytes fetched over the network so far, for sources that fetch."""
+        return None
 
     def close(self) -> None:  # noqa: B027 - optional hook, most sources hold nothing
         """Release processes or handles; safe to call twice."""

@@ -1,0 +1,468 @@
+"""The Hub-compatible HTTP API over a :class:`Store`, as an ASGI (Starlette) application.
+
+It answers what ``huggingface_hub`` asks: model info, model listing, refs,
+commits, tree, paths-info and ``resolve`` downloads (HEAD, Range, ETag,
+``X-Repo-Commit``), with the Hub's error codes so the client raises its usual
+exceptions. Routing is done on the raw, still percent-encoded path: a revision
+such as ``refs/pr/1`` arrives as ``refs%2Fpr%2F1`` and must not be confused with
+the file path that follows it.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import threading
+import time
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlencode
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.routing import Route
+
+from ptmscope.package import FileEntry
+from ptmscope.registry.gateway import Gateway, Refusal
+from ptmscope.registry.store import NotFound, Repo, Snapshot, Store, iter_bytes
+
+MAX_PATH = 4096
+PAGE = 1000
+_RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+
+
+def _iso(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.000Z")
+
+
+def _error(status: int, message: str, code: str | None = None) -> JSONResponse:
+    headers = {"X-Error-Message": message}
+    if code:
+        headers["X-Error-Code"] = code
+    return JSONResponse({"error": message}, status_code=status, headers=headers)
+
+
+class RateLimiter:
+    """Token bucket per client address: ``rate`` requests per second, bursts of ``rate``."""
+
+    def __init__(self, rate: float) -> None:
+        self.rate = rate
+        self._buckets: dict[str, tuple[float, float]] = {}
+        self._lock = threading.Lock()
+
+    def allow(self, client: str) -> float:
+        """0 when allowed, else the seconds to wait."""
+        now = time.monotonic()
+        with self._lock:
+            tokens, stamp = self._buckets.get(client, (self.rate, now))
+            tokens = min(self.rate, tokens + (now - stamp) * self.rate)
+            if tokens >= 1:
+                self._buckets[client] = (tokens - 1, now)
+                return 0.0
+            self._buckets[client] = (tokens, now)
+            return (1 - tokens) / self.rate
+
+
+class Registry:
+    def __init__(
+        self, store: Store, gateway: Gateway | None = None, rate_limit: float | None = None
+    ) -> None:
+        self.store = store
+        self.gateway = gateway
+        self.limiter = RateLimiter(rate_limit) if rate_limit else None
+        self.downloads: dict[str, int] = {}
+        self._count_lock = threading.Lock()
+
+    # ------------------------------------------------------------ dispatch
+    def app(self) -> Starlette:
+        return Starlette(
+            routes=[Route("/{rest:path}", self.dispatch, methods=["GET", "HEAD", "POST"])]
+        )
+
+    def dispatch(self, request: Request) -> Response:
+        raw = request.scope.get("raw_path") or request.url.path.encode()
+        raw_path = raw.decode("latin-1").split("?", 1)[0]
+        if len(raw_path) > MAX_PATH:
+            return _error(414, "Request path too long")
+        client = f"{request.client.host}:{request.client.port}" if request.client else "?"
+        if self.limiter is not None:
+            wait = self.limiter.allow(request.client.host if request.client else "?")
+            if wait:
+                response = _error(429, "Too many requests: rate limit exceeded")
+                response.headers["Retry-After"] = str(max(1, math.ceil(wait)))
+                return response
+        parts = [unquote(p) for p in raw_path.strip("/").split("/")] if raw_path.strip("/") else []
+        if any(p in ("", ".", "..") or "\0" in p for p in parts[:2]):
+            return _error(404, "Repository not found", "RepoNotFound")
+        try:
+            return self._route(request, parts, client)
+        except NotFound as exc:
+            status = 404
+            return _error(status, str(exc), exc.code)
+
+    def _route(self, request: Request, parts: list[str], client: str) -> Response:
+        method = request.method
+        if parts[:2] == ["api", "models"]:
+            rest = parts[2:]
+            if not rest and method == "GET":
+                return self.list_models(request)
+            if len(rest) >= 2:
+                repo = self.store.repo(rest[0], rest[1])
+                action, args = (rest[2], rest[3:]) if len(rest) > 2 else ("info", [])
+                if action == "info" and method == "GET":
+                    return self.model_info(request, repo, None)
+                if action == "revision" and len(args) == 1 and method == "GET":
+                    return self.model_info(request, repo, args[0])
+                if action == "refs" and not args and method == "GET":
+                    return self.refs(repo)
+                if action == "commits" and len(args) <= 1 and method == "GET":
+                    return self.commits(request, repo, args[0] if args else None)
+                if action == "tree" and method == "GET":
+                    return self.tree(request, repo, args[0] if args else None, "/".join(args[1:]))
+                if action == "paths-info" and len(args) == 1 and method == "POST":
+                    return self.paths_info(request, repo, args[0])
+            return _error(404, "Not found")
+        if len(parts) >= 5 and parts[2] == "resolve" and method in ("GET", "HEAD"):
+            repo = self.store.repo(parts[0], parts[1])
+            return self.resolve(request, repo, parts[3], "/".join(parts[4:]), client)
+        return _error(404, "Not found")
+
+    # ------------------------------------------------------------ helpers
+    def _snapshot(self, repo: Repo, revision: str | None) -> Snapshot:
+        refusal = self.gateway.owner_refusal(repo.repo_id) if self.gateway else None
+        if refusal is not None:
+            raise _Refused(refusal)
+        return self.store.snapshot(repo, repo.resolve(revision))
+
+    def _sibling(self, snapshot: Snapshot, entry: FileEntry, blobs: bool) -> dict[str, Any]:
+        item: dict[str, Any] = {"rfilename": entry.path}
+        if blobs:
+            digest = self.store.digest(snapshot, entry)
+            item["size"] = entry.size
+            item["blobId"] = digest.git_oid
+            if digest.sha256 is not None:
+                item["lfs"] = {
+                    "size": entry.size,
+                    "sha256": digest.sha256,
+                    "pointerSize": digest.pointer_size,
+                }
+        return item
+
+    def _info(
+        self, snapshot: Snapshot, blobs: bool, card: bool = True, security: bool = True
+    ) -> dict[str, Any]:
+        owner = snapshot.repo_id.split("/", 1)[0]
+        card_data = snapshot.card_data or {}
+        tags = _tags(card_data, snapshot)
+        info: dict[str, Any] = {
+            "_id": snapshot.sha[:24],
+            "id": snapshot.repo_id,
+            "modelId": snapshot.repo_id,
+            "author": owner,
+            "sha": snapshot.sha,
+            "lastModified": _iso(snapshot.modified),
+            "createdAt": _iso(snapshot.created),
+            "private": False,
+            "disabled": False,
+            "gated": False,
+            "downloads": self.downloads.get(snapshot.repo_id, 0),
+            "likes": 0,
+            "tags": tags,
+            "pipeline_tag": card_data.get("pipeline_tag")
+            if isinstance(card_data.get("pipeline_tag"), str)
+            else None,
+            "library_name": card_data.get("library_name")
+            if isinstance(card_data.get("library_name"), str)
+            else None,
+            "siblings": [self._sibling(snapshot, f, blobs) for f in snapshot.files],
+            "spaces": [],
+            "usedStorage": sum(f.size for f in snapshot.files),
+        }
+        if card and snapshot.card_data is not None:
+            info["cardData"] = snapshot.card_data
+        if snapshot.config is not None:
+            info["config"] = snapshot.config
+        if security and self.gateway is not None:
+            info["securityRepoStatus"] = self.gateway.security_status(
+                self.gateway.verdict(snapshot)
+            )
+        return info
+
+    def _page(self, request: Request, items: list[Any], size: int = PAGE) -> Response:
+        try:
+            start = max(0, int(request.query_params.get("cursor", "0")))
+        except ValueError:
+            return _error(400, "bad cursor")
+        page = items[start : start + size]
+        headers = {}
+        if start + size < len(items):
+            query = [(k, v) for k, v in request.query_params.multi_items() if k != "cursor"]
+            query.append(("cursor", str(start + size)))
+            headers["Link"] = f'<{request.url.replace(query=urlencode(query))}>; rel="next"'
+        return JSONResponse(page, headers=headers)
+
+    # ------------------------------------------------------------ endpoints
+    def model_info(self, request: Request, repo: Repo, revision: str | None) -> Response:
+        try:
+            snapshot = self._snapshot(repo, revision)
+        except _Refused as refused:
+            return refused.response()
+        blobs = request.query_params.get("blobs", "").lower() in ("1", "true")
+        return JSONResponse(self._info(snapshot, blobs))
+
+    def list_models(self, request: Request) -> Response:
+        params = request.query_params
+        search = params.get("search", "").lower()
+        author = params.get("author")
+        wanted = set(params.getlist("filter"))
+        for key in ("pipeline_tag", "library"):
+            if params.get(key):
+                wanted.add(params[key])
+        full = params.get("full", "").lower() in ("1", "true")
+        card = params.get("cardData", "").lower() in ("1", "true")
+        items = []
+        for repo_id in self.store.repo_ids():
+            owner, name = repo_id.split("/", 1)
+            if (author and owner != author) or (search and search not in repo_id.lower()):
+                continue
+            if self.gateway is not None and self.gateway.owner_refusal(repo_id):
+                continue
+            try:
+                repo = self.store.repo(owner, name)
+                snapshot = self.store.snapshot(repo, repo.resolve(None))
+            except NotFound:
+                continue
+            except Exception:  # a broken package is left out of listings, not fatal
+                continue
+            info = self._info(snapshot, blobs=False, card=card, security=False)
+            if wanted and not wanted <= set(info["tags"]) | {
+                info["pipeline_tag"],
+                info["library_name"],
+            }:
+                continue
+            if not full:
+                info.pop("siblings", None)
+            items.append(info)
+        sort = params.get("sort")
+        if sort in ("downloads", "likes", "lastModified", "createdAt", "id", "trending_score"):
+            key = "id" if sort == "trending_score" else sort
+            items.sort(key=lambda i: i.get(key) or 0, reverse=params.get("direction", "-1") == "-1")
+        limit = params.get("limit")
+        if limit is not None and limit.isdigit():
+            items = items[: int(limit)]
+        return self._page(request, items, size=50)
+
+    def refs(self, repo: Repo) -> Response:
+        branches, tags, _ = repo.refs()
+        return JSONResponse(
+            {
+                "branches": [
+                    {"name": n, "ref": f"refs/heads/{n}", "targetCommit": s}
+                    for n, s in sorted(branches.items())
+                ],
+                "tags": [
+                    {"name": n, "ref": f"refs/tags/{n}", "targetCommit": s}
+                    for n, s in sorted(tags.items())
+                ],
+                "converts": [],
+            }
+        )
+
+    def commits(self, request: Request, repo: Repo, revision: str | None) -> Response:
+        try:
+            snapshot = self._snapshot(repo, revision)
+        except _Refused as refused:
+            return refused.response()
+        items = [
+            {
+                "id": c.sha,
+                "title": c.subject,
+                "message": c.subject,
+                "authors": [{"user": c.author.name, "avatar": None}],
+                "date": _iso(c.author.when),
+            }
+            for c in snapshot.history or ()
+        ]
+        return self._page(request, items)
+
+    def _tree_entry(self, snapshot: Snapshot, entry: FileEntry) -> dict[str, Any]:
+        digest = self.store.digest(snapshot, entry)
+        item: dict[str, Any] = {
+            "type": "file",
+            "oid": digest.git_oid,
+            "size": entry.size,
+            "path": entry.path,
+        }
+        if digest.sha256 is not None:
+            item["lfs"] = {
+                "oid": digest.sha256,
+                "size": entry.size,
+                "pointerSize": digest.pointer_size,
+            }
+        return item
+
+    def tree(self, request: Request, repo: Repo, revision: str | None, path: str) -> Response:
+        try:
+            snapshot = self._snapshot(repo, revision)
+        except _Refused as refused:
+            return refused.response()
+        recursive = request.query_params.get("recursive", "").lower() in ("1", "true")
+        prefix = path.strip("/") + "/" if path.strip("/") else ""
+        if prefix and not any(f.path.startswith(prefix) for f in snapshot.files):
+            raise NotFound("EntryNotFound", f"{path} does not exist on {revision or 'main'}")
+        items: list[dict[str, Any]] = []
+        folders: set[str] = set()
+        for entry in snapshot.files:
+            if not entry.path.startswith(prefix):
+                continue
+            rest = entry.path[len(prefix) :]
+            if "/" in rest and not recursive:
+                folders.add(prefix + rest.split("/", 1)[0])
+                continue
+            if recursive:
+                parts = rest.split("/")[:-1]
+                for depth in range(1, len(parts) + 1):
+                    folders.add(prefix + "/".join(parts[:depth]))
+            items.append(self._tree_entry(snapshot, entry))
+        items.extend(
+            {"type": "directory", "oid": "0" * 40, "path": folder} for folder in sorted(folders)
+        )
+        items.sort(key=lambda i: i["path"])
+        return self._page(request, items)
+
+    async def _form(self, request: Request) -> dict[str, list[str]]:
+        body = await request.body()
+        return parse_qs(body.decode("utf-8", "replace")) if len(body) < (1 << 20) else {}
+
+    def paths_info(self, request: Request, repo: Repo, revision: str) -> Response:
+        import anyio.from_thread
+
+        form = anyio.from_thread.run(self._form, request)
+        try:
+            snapshot = self._snapshot(repo, revision)
+        except _Refused as refused:
+            return refused.response()
+        items: list[dict[str, Any]] = []
+        for path in form.get("paths", []):
+            entry = snapshot.index.get(path)
+            if entry is not None:
+                items.append(self._tree_entry(snapshot, entry))
+            elif any(f.path.startswith(path.rstrip("/") + "/") for f in snapshot.files):
+                items.append({"type": "directory", "oid": "0" * 40, "path": path.rstrip("/")})
+        return JSONResponse(items)
+
+    def resolve(
+        self, request: Request, repo: Repo, revision: str, path: str, client: str
+    ) -> Response:
+        try:
+            snapshot = self._snapshot(repo, revision)
+        except _Refused as refused:
+            if self.gateway is not None:
+                self.gateway.log(refused.refusal, repo.repo_id, revision, path, client)
+            return refused.response()
+        entry = snapshot.index.get(path)
+        if entry is None:
+            raise NotFound("EntryNotFound", f"{path} does not exist on {revision}")
+        if self.gateway is not None:
+            refusal = self.gateway.verdict(snapshot).refused.get(path)
+            if refusal is not None:
+                self.gateway.log(refusal, repo.repo_id, snapshot.sha, path, client)
+                return _Refused(refusal, path).response()
+        if entry.reader is None:
+            raise NotFound(
+                "EntryNotFound", f"{path}: its LFS object is not stored on this registry"
+            )
+        digest = self.store.digest(snapshot, entry)
+        etag = f'"{digest.sha256 or digest.git_oid}"'
+        headers = {
+            "X-Repo-Commit": snapshot.sha,
+            "ETag": etag,
+            "Accept-Ranges": "bytes",
+            "Content-Type": "application/octet-stream",
+        }
+        if digest.sha256 is not None:
+            headers["X-Linked-Etag"] = etag
+            headers["X-Linked-Size"] = str(entry.size)
+        start, end = 0, entry.size
+        status = 200
+        header = request.headers.get("range")
+        if header is not None:
+            parsed = _parse_range(header, entry.size)
+            if parsed is None:
+                return Response(
+                    status_code=416,
+                    headers={
+                        "Content-Range": f"bytes */{entry.size}",
+                        "X-Error-Message": "Range not satisfiable",
+                    },
+                )
+            start, end = parsed
+            status = 206
+            headers["Content-Range"] = f"bytes {start}-{end - 1}/{entry.size}"
+        headers["Content-Length"] = str(end - start)
+        if request.method == "HEAD":
+            return Response(status_code=status, headers=headers)
+        if status == 200:
+            with self._count_lock:
+                self.downloads[repo.repo_id] = self.downloads.get(repo.repo_id, 0) + 1
+        return StreamingResponse(_stream(entry, start, end), status_code=status, headers=headers)
+
+
+def _stream(entry: FileEntry, start: int, end: int) -> Iterator[bytes]:
+    yield from iter_bytes(entry, start, end)
+
+
+def _parse_range(header: str, size: int) -> tuple[int, int] | None:
+    """One ``bytes=`` range as ``[start, end)``; ``None`` when malformed, multiple or unsatisfiable."""
+    match = _RANGE.match(header.strip())
+    if match is None or len(header) > 100:
+        return None
+    first, last = match.groups()
+    if not first and not last:
+        return None
+    if not first:
+        length = int(last)
+        if length == 0:
+            return None
+        return max(0, size - length), size
+    start = int(first)
+    end = min(size, int(last) + 1) if last else size
+    if start >= size or end <= start:
+        return None
+    return start, end
+
+
+def _tags(card: dict[str, Any], snapshot: Snapshot) -> list[str]:
+    tags: list[str] = []
+
+    def add(value: object, prefix: str = "") -> None:
+        values = value if isinstance(value, list) else [value]
+        for item in values:
+            if isinstance(item, str) and item and f"{prefix}{item}" not in tags:
+                tags.append(f"{prefix}{item}")
+
+    add(card.get("tags"))
+    add(card.get("library_name"))
+    add(card.get("pipeline_tag"))
+    add(card.get("language"))
+    add(card.get("license"), "license:")
+    add(card.get("datasets"), "dataset:")
+    add(card.get("base_model"), "base_model:")
+    if any(f.path.endswith(".safetensors") for f in snapshot.files):
+        add("safetensors")
+    return tags
+
+
+class _Refused(Exception):
+    def __init__(self, refusal: Refusal, path: str | None = None) -> None:
+        super().__init__(refusal.message)
+        self.refusal = refusal
+        self.path = path
+
+    def response(self) -> JSONResponse:
+        what = f"{self.path} refused" if self.path else "repository refused"
+        return _error(
+            403, f"ptmscope gateway: {what} by policy ({self.refusal.rule}): {self.refusal.message}"
+        )

@@ -37,8 +37,12 @@ def _iso(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%S.000Z")
 
 
+_UNSAFE_HEADER = re.compile(r"[^\x20-\x7e]")
+
+
 def _error(status: int, message: str, code: str | None = None) -> JSONResponse:
-    headers = {"X-Error-Message": message}
+    # Messages can quote request paths: keep headers to printable ASCII (no injection).
+    headers = {"X-Error-Message": _UNSAFE_HEADER.sub("?", message)[:1000]}
     if code:
         headers["X-Error-Code"] = code
     return JSONResponse({"error": message}, status_code=status, headers=headers)

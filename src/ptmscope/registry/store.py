@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-import subprocess
 import threading
 import time
 from collections import OrderedDict
@@ -23,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from ptmscope.card.safe_yaml import load_yaml
-from ptmscope.errors import InputError
+from ptmscope.errors import InputError, SourceError
 from ptmscope.package import Commit, FileEntry, Person
 from ptmscope.sources.git import GitSource, is_git_repository
 from ptmscope.sources.interface import Source, SourceInfo
@@ -115,20 +114,23 @@ class Repo:
         self.kind = "git" if is_git_repository(path) else "folder"
         self._refs: tuple[float, dict[str, str], dict[str, str], str] | None = None
         self._lock = threading.Lock()
+        self._source: GitSource | None = None
 
     # ------------------------------------------------------------------ refs
     def _git(self, *args: str) -> str:
-        done = subprocess.run(
-            ["git", "-c", "safe.directory=*", "--git-dir", str(self._git_dir()), *args],
-            capture_output=True,
-            timeout=30,
-            check=False,
-            env={**os.environ, "GIT_ALLOW_PROTOCOL": "file", "GIT_NO_LAZY_FETCH": "1"},
-        )
+        """Run git on the repository (through GitSource, which also opens refs-less bare clones)."""
+        if self._source is None:
+            try:
+                self._source = GitSource(self.path)
+            except SourceError:
+                return ""
+        done = self._source._git(*args, check=False)
         return done.stdout.decode("utf-8", "replace") if done.returncode == 0 else ""
 
-    def _git_dir(self) -> Path:
-        return self.path / ".git" if (self.path / ".git").exists() else self.path
+    def close(self) -> None:
+        if self._source is not None:
+            self._source.close()
+            self._source = None
 
     def refs(self) -> tuple[dict[str, str], dict[str, str], str]:
         """Branches and tags (name → commit) and the default branch."""
@@ -174,8 +176,8 @@ class Repo:
         for table in (branches, tags):
             if revision in table:
                 return table[revision]
-        if revision == "HEAD" and default in branches:
-            return branches[default]
+        if revision in ("HEAD", "main") and default in branches:
+            return branches[default]  # the Hub's clients ask for "main"; older repos say "master"
         if self.kind == "git" and re.fullmatch(r"[0-9a-f]{7,40}", revision):
             sha = self._git("rev-parse", "--verify", "-q", f"{revision}^{{commit}}").strip()
             if SHA.match(sha):
@@ -325,6 +327,8 @@ class Store:
             for _, source in self._snapshots.values():
                 source.close()
             self._snapshots.clear()
+            for repo in self._repos.values():
+                repo.close()
 
 
 def _mtime(entry: FileEntry) -> str:

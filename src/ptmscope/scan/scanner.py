@@ -160,6 +160,9 @@ def _finish(path: str, span: Span, ctx: ScanContext, started: float) -> FileScan
     except (RecursionError, MemoryError) as exc:
         ctx.error(f"scan stopped: {type(exc).__name__}")
         fmt = "unknown"
+    except OSError as exc:  # a remote file whose content is not there, a vanished file
+        ctx.error(f"cannot read: {exc}")
+        fmt = "unreadable"
     return FileScan(
         path=path,
         format=fmt,

@@ -79,6 +79,8 @@ def call_hub(what: str, endpoint: str, fn: Callable[[], T]) -> T:
     for attempt in range(_RETRIES):
         try:
             return fn()
+        except _Missing:
+            raise
         except hub_errors.GatedRepoError:
             raise SourceError(
                 f"{what}: gated model; accept its terms on the Hub and pass --token or set HF_TOKEN"
@@ -117,6 +119,17 @@ def call_hub(what: str, endpoint: str, fn: Callable[[], T]) -> T:
                 raise SourceError(f"{what}: cannot reach {endpoint}: {exc}") from None
             raise
     raise SourceError(f"{what}: rate limited (429) after {_RETRIES} tries")  # pragma: no cover
+
+
+class _Missing(Exception):
+    pass
+
+
+def _entry_guard(get: Callable[[], bytes], hub_errors: Any) -> bytes:
+    try:
+        return get()
+    except hub_errors.EntryNotFoundError:
+        raise _Missing from None
 
 
 class RemoteFile:
@@ -169,7 +182,14 @@ class RemoteFile:
                 return body[start:end]
             return body
 
-        data = call_hub(self._what, self._endpoint, get)
+        from huggingface_hub import errors as hub_errors
+
+        try:
+            data = call_hub(self._what, self._endpoint, lambda: _entry_guard(get, hub_errors))
+        except _Missing:
+            raise FileNotFoundError(
+                f"{self._what}: the server has no content for this file"
+            ) from None
         if len(data) != end - start:
             raise SourceError(
                 f"{self._what}: the server sent {len(data)} bytes for a {end - start}-byte range"

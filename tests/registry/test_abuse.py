@@ -1,0 +1,114 @@
+"""Hostile requests: traversal, encoded slashes, symlinks, bad ranges, huge paths, floods."""
+
+from __future__ import annotations
+
+import http.client
+import os
+from pathlib import Path
+
+import pytest
+
+from tests.registry.conftest import Server, build_root, run_cli
+
+
+def _get(
+    server: Server, path: str, headers: dict[str, str] | None = None, method: str = "GET"
+) -> http.client.HTTPResponse:
+    connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+    connection.putrequest(method, path, skip_host=False, skip_accept_encoding=True)
+    for key, value in (headers or {}).items():
+        connection.putheader(key, value)
+    connection.endheaders()
+    response = connection.getresponse()
+    response.read()
+    return response
+
+
+@pytest.fixture(scope="module")
+def hostile(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    base = tmp_path_factory.mktemp("hostile")
+    root = build_root(base / "root")
+    secret = base / "secret.txt"
+    secret.write_text("top secret")
+    os.symlink(secret, root / "acme" / "tiny" / "leak.txt")
+    os.symlink(base, root / "acme" / "linked")
+    return root, secret
+
+
+@pytest.fixture(scope="module")
+def hostile_server(hostile: tuple[Path, Path]):  # type: ignore[no-untyped-def]
+    running = Server(hostile[0])
+    yield running
+    running.stop()
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/acme/tiny/resolve/main/../../../secret.txt",
+        "/acme/tiny/resolve/main/%2e%2e/%2e%2e/%2e%2e/secret.txt",
+        "/acme/tiny/resolve/main/..%2f..%2f..%2fsecret.txt",
+        "/..%2f..%2f/secret.txt/resolve/main/x",
+        "/acme/..%2f..%2fsecret.txt/resolve/main/x",
+        "/acme/tiny/resolve/main/leak.txt",
+        "/acme/linked/resolve/main/secret.txt",
+        "/acme/tiny/resolve/main/%00",
+        "/api/models/acme/..%2F..%2F",
+        "/api/models/../../etc",
+    ],
+)
+def test_no_path_escapes_root(hostile_server: Server, path: str) -> None:
+    response = _get(hostile_server, path)
+    assert response.status in (400, 404), (path, response.status)
+
+
+def test_ranges(hostile_server: Server, hostile: tuple[Path, Path]) -> None:
+    data = (hostile[0] / "acme" / "tiny" / "config.json").read_bytes()
+    ok = _get(hostile_server, "/acme/tiny/resolve/main/config.json", {"Range": "bytes=2-5"})
+    assert ok.status == 206 and ok.getheader("Content-Range") == f"bytes 2-5/{len(data)}"
+    tail = _get(hostile_server, "/acme/tiny/resolve/main/config.json", {"Range": "bytes=-3"})
+    assert tail.status == 206 and tail.getheader("Content-Length") == "3"
+    for bad in (
+        "bytes=abc",
+        "bytes=10-5",
+        f"bytes={len(data) + 10}-",
+        "bytes=0-1,4-5",
+        "items=0-1",
+        "bytes=-0",
+    ):
+        response = _get(hostile_server, "/acme/tiny/resolve/main/config.json", {"Range": bad})
+        assert response.status == 416, bad
+        assert response.getheader("Content-Range") == f"bytes */{len(data)}"
+    head = _get(hostile_server, "/acme/tiny/resolve/main/config.json", method="HEAD")
+    assert head.status == 200 and head.getheader("Content-Length") == str(len(data))
+    assert head.getheader("X-Repo-Commit") and head.getheader("ETag")
+
+
+def test_huge_and_odd_requests(hostile_server: Server) -> None:
+    assert _get(hostile_server, "/acme/tiny/resolve/main/" + "a" * 10_000).status in (414, 431, 400)
+    assert _get(hostile_server, "/api/models?cursor=-5&limit=notanumber").status == 200
+    assert _get(hostile_server, "/api/models/acme/tiny/commits/main?cursor=x").status == 400
+    assert (
+        _get(hostile_server, "/acme/tiny/resolve/nope/config.json").getheader("X-Error-Code")
+        == "RevisionNotFound"
+    )
+    assert (
+        _get(hostile_server, "/acme/tiny/resolve/main/nope").getheader("X-Error-Code")
+        == "EntryNotFound"
+    )
+    assert (
+        _get(hostile_server, "/acme/nope/resolve/main/x").getheader("X-Error-Code")
+        == "RepoNotFound"
+    )
+
+
+def test_rate_limit_answers_429_and_clients_back_off(make_server, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    root = build_root(tmp_path / "root")
+    server = make_server(root, "--rate-limit", "4")
+    statuses = [_get(server, "/api/models/acme/tiny").status for _ in range(12)]
+    assert 429 in statuses and statuses[0] == 200
+    limited = _get(server, "/api/models/acme/tiny")
+    if limited.status == 429:
+        assert int(limited.getheader("Retry-After") or "0") >= 1
+    done = run_cli(server, tmp_path / "home", "audit", "acme/tiny")
+    assert done.returncode == 0, done.stderr  # ptmscope waits as told and finishes

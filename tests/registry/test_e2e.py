@@ -148,3 +148,17 @@ print(json.dumps(out))
     assert done.returncode == 0, done.stderr
     report = json.loads(done.stdout)
     assert report["package"]["history"]["commits"] == result[repo][0]
+
+
+def test_refused_access_is_one_line_exit_2(make_server, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from tests.registry.conftest import build_root
+
+    root = build_root(tmp_path / "root")
+    policy = tmp_path / "gateway.yaml"
+    policy.write_text("allowed_owners: [acme]\n")
+    server = make_server(root, "--policy", str(policy), "--audit-log", str(tmp_path / "log.jsonl"))
+    done = run_cli(server, tmp_path / "home", "audit", "evil/zip")
+    assert done.returncode == 2 and "403" in done.stderr and "allowed_owners" in done.stderr, (
+        done.stderr
+    )
+    assert "Traceback" not in done.stderr

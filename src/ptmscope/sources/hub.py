@@ -101,10 +101,14 @@ def call_hub(what: str, endpoint: str, fn: Callable[[], T]) -> T:
                 time.sleep(_retry_after(exc, attempt))
                 continue
             if status in (401, 403):
-                detail = str(exc).strip().splitlines()
+                server = getattr(exc, "server_message", None) or ""
+                hint = (
+                    ""
+                    if "ptmscope gateway" in server
+                    else " (pass --token or set HF_TOKEN if the model is private or gated)"
+                )
                 raise SourceError(
-                    f"{what}: access refused ({status}): {detail[-1] if detail else ''} "
-                    "(pass --token or set HF_TOKEN if the model is private or gated)"
+                    f"{what}: access refused ({status}): {server.strip() or 'no reason given'}{hint}"
                 ) from None
             if status == 429:
                 raise SourceError(f"{what}: rate limited (429) after {_RETRIES} tries") from None

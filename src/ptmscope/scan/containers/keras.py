@@ -193,22 +193,34 @@ def _configs_h5py(span: Span, ctx: ScanContext) -> list[tuple[str, str]]:
         return []
 
 
+_WINDOW = 4 << 20
+_MAX_RAW = 256 << 20
+
+
 def _configs_raw(span: Span) -> list[tuple[str, str]]:
-    data = span.read(0, min(span.size, 256 << 20))
+    """Keras config JSON objects found in the raw bytes, read a window at a time.
+
+    Reading stops after the first window that holds a config (Keras writes the
+    root group's attributes near the start), so a remote file costs a few
+    megabytes, not its size.
+    """
     found: list[tuple[str, str]] = []
     decoder = json.JSONDecoder()
-    for match in _CONFIG_START.finditer(data):
-        try:
-            window = data[match.start() : match.start() + (16 << 20)]
-            _, end = decoder.raw_decode(window.decode("utf-8", "replace"))
-        except ValueError:
-            continue
-        found.append(
-            (
-                f"offset {match.start()}",
-                data[match.start() : match.start() + end].decode("utf-8", "replace"),
-            )
-        )
-        if len(found) > 16:
-            break
+    limit = min(span.size, _MAX_RAW)
+    for base in range(0, limit, _WINDOW):
+        data = span.read(base, min(_WINDOW + 64, limit - base))
+        for match in _CONFIG_START.finditer(data):
+            start = base + match.start()
+            if any(start < int(name.split()[1]) + len(text) for name, text in found):
+                continue  # inside a config already taken
+            window = span.read(start, 16 << 20)
+            try:
+                _, end = decoder.raw_decode(window.decode("utf-8", "replace"))
+            except ValueError:
+                continue
+            found.append((f"offset {start}", window[:end].decode("utf-8", "replace")))
+            if len(found) > 16:
+                return found
+        if found:
+            return found
     return found

@@ -162,3 +162,34 @@ def test_refused_access_is_one_line_exit_2(make_server, tmp_path: Path) -> None:
         done.stderr
     )
     assert "Traceback" not in done.stderr
+
+
+def test_listing_follows_link_pagination(make_server, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    root = tmp_path / "root"
+    for index in range(120):
+        package = root / f"org{index % 3}" / f"model-{index:03d}"
+        package.mkdir(parents=True)
+        (package / "README.md").write_text(
+            f"---\nlicense: mit\ntags: [n{index % 2}]\n---\n# {index}\n"
+        )
+    server = make_server(root)
+    code = """
+import json
+from huggingface_hub import HfApi
+api = HfApi()
+print(json.dumps({
+    "all": len(list(api.list_models())),
+    "org1": len(list(api.list_models(author="org1"))),
+    "tag": len(list(api.list_models(filter="n1"))),
+    "limited": len(list(api.list_models(limit=7))),
+    "sorted": [m.id for m in api.list_models(sort="id", limit=2)],
+}))
+"""
+    result = run_client(server, tmp_path / "home", code)
+    assert result == {
+        "all": 120,
+        "org1": 40,
+        "tag": 60,
+        "limited": 7,
+        "sorted": ["org2/model-119", "org2/model-116"],
+    }

@@ -122,6 +122,41 @@ def _parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help="time limit per file (default 120)",
     )
+    verify = commands.add_parser(
+        "verify",
+        help="re-measure the performance a model card claims",
+        epilog=VERIFY_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    verify.add_argument(
+        "ref",
+        metavar="REF",
+        help="package folder, git repository or Hub model owner/name[@revision]",
+    )
+    verify.add_argument("--revision", "-r", help="git revision or Hub revision")
+    verify.add_argument(
+        "--data",
+        action="append",
+        default=[],
+        metavar="NAME=PATH",
+        help="local data for a claimed dataset (NAME or *)",
+    )
+    verify.add_argument(
+        "--columns",
+        action="append",
+        default=[],
+        metavar="ROLE=COLUMN",
+        help="name a column (text, label, tokens, …)",
+    )
+    verify.add_argument(
+        "--limit", type=int, metavar="N", help="evaluate N examples sampled with --seed"
+    )
+    verify.add_argument("--seed", type=int, default=0)
+    verify.add_argument("--batch-size", type=int, default=32)
+    verify.add_argument("--token", help="Hub token (default: HF_TOKEN)")
+    verify.add_argument("--format", "-f", choices=["text", "json", "markdown"], default="text")
+    verify.add_argument("--output", "-o", metavar="FILE")
+
     registry = commands.add_parser("registry", help="a Hub-compatible registry: mirror and gateway")
     registry_commands = registry.add_subparsers(
         dest="registry_command", required=True, metavar="COMMAND"
@@ -154,6 +189,18 @@ appended to the audit log (time, repo, revision, file, rule, client).
 """
 
 
+VERIFY_EPILOG = """Each claim (model-index, .eval_results, Trainer prose, Markdown tables) is
+mapped to a recipe by task and metric, its dataset is loaded (from --data, else
+from the Hub with `datasets`), the model is run (batched, inference mode, no
+remote code) and the value gets a 95% interval (Wilson for proportions,
+bootstrap otherwise). Verdicts: consistent, over-claimed, under-claimed,
+inconclusive (interval too wide), unverifiable (the reason says why).
+
+exit codes: 0 done, no claim over-claimed; 1 a claim is over-claimed;
+2 usage or input error; 3 internal error.
+"""
+
+
 SCAN_EPILOG = """verdicts: malicious (a critical or high finding), suspicious (low or medium
 findings only), error (no finding, but part of the file could not be read),
 clean. A file is told apart by its content, never by its name.
@@ -165,6 +212,48 @@ exit codes:
   2  usage error or unusable input (nothing scanned)
   3  internal error (set PTMSCOPE_DEBUG=1 for the traceback)
 """
+
+
+def _pairs(values: Sequence[str], option: str) -> dict[str, str]:
+    pairs = {}
+    for value in values:
+        name, sep, target = value.partition("=")
+        if not sep or not name or not target:
+            raise PtmscopeError(f"{option} {value!r}: expected NAME=VALUE")
+        pairs[name] = target
+    return pairs
+
+
+def _verify(args: argparse.Namespace) -> int:
+    from ptmscope.formats.verify import render
+    from ptmscope.snapshot import collect as collect_snapshot
+    from ptmscope.sources import open_source
+    from ptmscope.sources.hub import HubSource
+    from ptmscope.verify import Verdict, VerifyOptions, model_folder, verify_package
+
+    if args.limit is not None and args.limit <= 0:
+        raise PtmscopeError("--limit must be positive")
+    options = VerifyOptions(
+        data=_pairs(args.data, "--data"),
+        columns=_pairs(args.columns, "--columns"),
+        limit=args.limit,
+        seed=args.seed,
+        batch_size=args.batch_size,
+    )
+    with open_source(args.ref, revision=args.revision, token=args.token) as source:
+        metadata = source.metadata() if isinstance(source, HubSource) else None
+        package = collect_snapshot(source, metadata)
+        with model_folder(source, package) as folder:
+            results = verify_package(package, folder, options)
+    text = render(args.format, package.ref, package.commit, results)
+    if args.output:
+        try:
+            Path(args.output).write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise PtmscopeError(f"cannot write {args.output}: {exc.strerror or exc}") from None
+    else:
+        sys.stdout.write(text)
+    return EXIT_FINDINGS if any(r.verdict is Verdict.OVER_CLAIMED for r in results) else EXIT_OK
 
 
 def _scan(args: argparse.Namespace) -> int:
@@ -244,6 +333,8 @@ def run(argv: Sequence[str] | None = None) -> int:
         return _probes()
     if args.command == "scan":
         return _scan(args)
+    if args.command == "verify":
+        return _verify(args)
     if args.command == "registry":
         from ptmscope.registry.serve import build, serve
 

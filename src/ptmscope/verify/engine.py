@@ -1,0 +1,351 @@
+"""From claims to measurements: recipes, data, model runs, statistics, verdicts.
+
+Claims are grouped by task and data so that the model runs once per dataset,
+however many metrics the card claims on it. Every claim gets a verdict, with a
+reason when it could not be checked.
+"""
+
+from __future__ import annotations
+
+import re
+import string
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ptmscope.card.claims import Claim
+from ptmscope.package import Package
+from ptmscope.verify.data import (
+    DataUnavailable,
+    Table,
+    load_file,
+    load_hub,
+    resolve_columns,
+    sample,
+)
+from ptmscope.verify.metrics import METRICS, Measurement, Metric
+from ptmscope.verify.results import ClaimResult, Verdict
+from ptmscope.verify.run import ModelUnavailable, Runner
+
+TASK_ALIASES = {
+    "text-classification": "text-classification",
+    "sentiment-analysis": "text-classification",
+    "natural-language-inference": "text-classification",
+    "token-classification": "token-classification",
+    "ner": "token-classification",
+    "named-entity-recognition": "token-classification",
+    "image-classification": "image-classification",
+    "automatic-speech-recognition": "automatic-speech-recognition",
+    "asr": "automatic-speech-recognition",
+    "summarization": "summarization",
+    "translation": "translation",
+    "text2text-generation": "translation",
+    "question-answering": "question-answering",
+    "extractive-question-answering": "question-answering",
+    "sentence-similarity": "sentence-similarity",
+    "semantic-similarity": "sentence-similarity",
+    "feature-extraction": "sentence-similarity",
+    "fill-mask": "fill-mask",
+}
+RECIPES: dict[str, dict[str, str]] = {
+    "text-classification": {
+        "accuracy": "accuracy", "f1": "f1", "f1_macro": "f1_macro", "f1_micro": "f1_micro",
+        "f1_weighted": "f1_weighted", "precision": "precision", "recall": "recall",
+    },
+    "token-classification": {
+        "f1": "seqeval_f1", "precision": "seqeval_precision", "recall": "seqeval_recall",
+        "accuracy": "seqeval_accuracy",
+    },
+    "image-classification": {"accuracy": "accuracy", "top5_accuracy": "top_k_accuracy"},
+    "automatic-speech-recognition": {"wer": "wer", "cer": "cer"},
+    "summarization": {"rouge1": "rouge1", "rouge2": "rouge2", "rougeL": "rougeL", "rougeLsum": "rougeLsum"},
+    "translation": {"bleu": "bleu", "chrf": "chrf"},
+    "question-answering": {"exact_match": "exact_match", "f1": "squad_f1"},
+    "sentence-similarity": {"spearman": "spearman", "pearson": "pearson"},
+    "fill-mask": {"accuracy": "top_k_accuracy", "top5_accuracy": "top_k_accuracy"},
+}  # fmt: skip
+INCONCLUSIVE_HALF_WIDTH = 0.1
+"""On the fraction scale: an interval wider than ±0.1 decides nothing."""
+ROUNDING = 0.005
+"""Claims are printed rounded; an interval is widened by this much before judging."""
+
+
+@dataclass(frozen=True)
+class VerifyOptions:
+    data: Mapping[str, str] = field(default_factory=dict)
+    """Dataset name (or ``*``) → local path."""
+    columns: Mapping[str, str] = field(default_factory=dict)
+    limit: int | None = None
+    seed: int = 0
+    batch_size: int = 32
+    hub_datasets: bool = True
+
+
+def normalize_task(task: str | None) -> str | None:
+    if not task:
+        return None
+    key = task.strip().lower().replace("_", "-")
+    if key.startswith("translation"):
+        return "translation"
+    return TASK_ALIASES.get(key)
+
+
+def _key(name: str) -> str:
+    return name.strip().lower()
+
+
+def _data_path(claim: Claim, options: VerifyOptions) -> str | None:
+    mapping = {_key(k): v for k, v in options.data.items()}
+    for candidate in (claim.dataset, (claim.dataset or "").rsplit("/", 1)[-1]):
+        if candidate and _key(candidate) in mapping:
+            return mapping[_key(candidate)]
+    return mapping.get("*")
+
+
+def _unverifiable(claim: Claim, task: str | None, reason: str) -> ClaimResult:
+    return ClaimResult(
+        task=task, dataset=claim.dataset, config=claim.config, split=claim.split, metric=claim.metric,
+        claimed=claim.value, measured=None, ci=None, n=0, verdict=Verdict.UNVERIFIABLE, reason=reason,
+        source=claim.source, location=claim.location,
+    )  # fmt: skip
+
+
+def verify_package(
+    package: Package, folder: Path, options: VerifyOptions | None = None
+) -> list[ClaimResult]:
+    options = options or VerifyOptions()
+    default_task = package.metadata.pipeline_tag if package.metadata is not None else None
+    if package.card is not None and isinstance(package.card.metadata.get("pipeline_tag"), str):
+        default_task = package.card.metadata["pipeline_tag"]
+    results: list[ClaimResult | None] = []
+    groups: dict[tuple[str, str, str | None, str | None], list[tuple[int, Claim, Metric]]] = (
+        defaultdict(list)
+    )
+    for claim in package.claims:
+        task = normalize_task(claim.task) or normalize_task(default_task)
+        if claim.value is None:
+            results.append(
+                _unverifiable(claim, task, f"the claimed value {claim.raw!r} is not a number")
+            )
+            continue
+        if task is None:
+            results.append(
+                _unverifiable(
+                    claim, None, "no task: the card names no pipeline_tag and the claim no task"
+                )
+            )
+            continue
+        metric_id = RECIPES[task].get(claim.metric)
+        if metric_id is None:
+            results.append(_unverifiable(claim, task, f"no recipe for {claim.metric!r} on {task}"))
+            continue
+        path = _data_path(claim, options)
+        if path is None and not claim.dataset:
+            results.append(
+                _unverifiable(claim, task, "the claim names no dataset; pass --data '*=PATH'")
+            )
+            continue
+        source = f"file:{path}" if path else f"hub:{claim.dataset}"
+        groups[(task, source, claim.config, claim.split)].append(
+            (len(results), claim, METRICS[metric_id])
+        )
+        results.append(None)
+    runner: Runner | None = None
+    runner_error: str | None = None
+    for (task, source, config, split), members in groups.items():
+        try:
+            if source.startswith("file:"):
+                table = load_file(Path(source.removeprefix("file:")))
+            elif options.hub_datasets:
+                table = load_hub(source.removeprefix("hub:"), config, split)
+            else:
+                raise DataUnavailable(
+                    f"dataset {source.removeprefix('hub:')!r} not mapped; pass --data NAME=PATH"
+                )
+            rows = sample(table.rows, options.limit, options.seed)
+            columns = resolve_columns(task, Table(rows, table.origin), options.columns)
+            if runner is None and runner_error is None:
+                try:
+                    runner = Runner(folder, options.batch_size)
+                except ModelUnavailable as exc:
+                    runner_error = str(exc)
+            if runner is None:
+                raise ModelUnavailable(runner_error or "model unavailable")
+            predictions = _predict(task, runner, rows, columns, members)
+        except (DataUnavailable, ModelUnavailable) as exc:
+            for index, claim, _ in members:
+                results[index] = _unverifiable(claim, task, str(exc))
+            continue
+        for index, claim, metric in members:
+            preds, refs = predictions[metric.id]
+            measurement = metric.compute(preds, refs)
+            results[index] = judge(claim, task, metric, measurement, table.origin)
+    return [r for r in results if r is not None]
+
+
+# ---------------------------------------------------------------- predictions
+def _label_key(value: Any) -> str:
+    text = str(value).strip()
+    return text.lower()
+
+
+def _normalize_text(text: str) -> str:
+    text = text.lower()
+    text = "".join(ch for ch in text if ch not in set(string.punctuation) - {"'"})
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def _as_label(pred: int, labels: Mapping[int, str], reference: Any) -> str:
+    """A predicted id in the reference's vocabulary (ids stay ids, names become names)."""
+    if isinstance(reference, int) or str(reference).strip().lstrip("-").isdigit():
+        return str(pred)
+    return _label_key(labels.get(pred, str(pred)))
+
+
+def _predict(
+    task: str,
+    runner: Runner,
+    rows: list[dict[str, Any]],
+    columns: dict[str, str],
+    members: Sequence[tuple[int, Claim, Metric]],
+) -> dict[str, tuple[list[Any], list[Any]]]:
+    metric_ids = {metric.id for _, _, metric in members}
+    out: dict[str, tuple[list[Any], list[Any]]] = {}
+    if task == "text-classification":
+        texts = [str(r[columns["text"]]) for r in rows]
+        pairs = [str(r[columns["text_pair"]]) for r in rows] if "text_pair" in columns else None
+        ids, labels = runner.classify(texts, pairs)
+        refs = [r[columns["label"]] for r in rows]
+        preds = [_as_label(p, labels, ref) for p, ref in zip(ids, refs, strict=True)]
+        keys = [_label_key(ref) for ref in refs]
+        return {m: (preds, keys) for m in metric_ids}
+    if task == "token-classification":
+        sentences = [_as_list(r[columns["tokens"]]) for r in rows]
+        tags, labels = runner.tag(sentences)
+        refs = [
+            [
+                labels.get(int(t), str(t)) if str(t).isdigit() else str(t)
+                for t in _as_list(r[columns["tags"]])
+            ]
+            for r in rows
+        ]
+        return {m: (tags, refs) for m in metric_ids}
+    if task == "image-classification":
+        ranked, labels = runner.classify_images([str(r[columns["image"]]) for r in rows], k=5)
+        refs = [r[columns["label"]] for r in rows]
+        keys = [_label_key(ref) for ref in refs]
+        names = [
+            [_as_label(p, labels, ref) for p in row] for row, ref in zip(ranked, refs, strict=True)
+        ]
+        for m in metric_ids:
+            out[m] = (
+                ([row[:5] for row in names], keys)
+                if m == "top_k_accuracy"
+                else ([row[0] for row in names], keys)
+            )
+        return out
+    if task == "automatic-speech-recognition":
+        heard = runner.transcribe([str(r[columns["audio"]]) for r in rows])
+        refs = [_normalize_text(str(r[columns["text"]])) for r in rows]
+        return {m: ([_normalize_text(h) for h in heard], refs) for m in metric_ids}
+    if task in ("summarization", "translation"):
+        source_key, target_key = (
+            ("document", "summary") if task == "summarization" else ("source", "target")
+        )
+        produced = runner.generate([str(r[columns[source_key]]) for r in rows])
+        return {m: (produced, [str(r[columns[target_key]]) for r in rows]) for m in metric_ids}
+    if task == "question-answering":
+        answers = runner.answer(
+            [str(r[columns["question"]]) for r in rows], [str(r[columns["context"]]) for r in rows]
+        )
+        refs = [_answers(r[columns["answers"]]) for r in rows]
+        return {m: (answers, refs) for m in metric_ids}
+    if task == "sentence-similarity":
+        left = runner.embed([str(r[columns["sentence1"]]) for r in rows])
+        right = runner.embed([str(r[columns["sentence2"]]) for r in rows])
+        cosines = [float(x) for x in (left * right).sum(axis=1)]
+        gold = [float(r[columns["score"]]) for r in rows]
+        return {m: (cosines, gold) for m in metric_ids}
+    if task == "fill-mask":
+        k = 5 if any(c.metric == "top5_accuracy" for _, c, _ in members) else 1
+        ranked_tokens = runner.fill_mask([str(r[columns["text"]]) for r in rows], k)
+        refs = [_label_key(r[columns["answer"]]) for r in rows]
+        return {
+            m: ([[_label_key(t) for t in row] for row in ranked_tokens], refs) for m in metric_ids
+        }
+    raise DataUnavailable(f"no runner for {task}")
+
+
+def _as_list(value: Any) -> list[Any]:
+    if isinstance(value, list | tuple):
+        return list(value)
+    text = str(value).strip()
+    if text.startswith("["):
+        import json
+
+        try:
+            parsed = json.loads(text.replace("'", '"'))
+            if isinstance(parsed, list):
+                return parsed
+        except ValueError:
+            pass
+    return text.split()
+
+
+def _answers(value: Any) -> list[str]:
+    if isinstance(value, dict):
+        value = value.get("text", [])
+    if isinstance(value, list | tuple):
+        return [str(v) for v in value] or [""]
+    text = str(value)
+    if text.startswith("["):
+        return [str(v) for v in _as_list(text)]
+    return [text]
+
+
+# ---------------------------------------------------------------- verdicts
+def judge(
+    claim: Claim, task: str, metric: Metric, measured: Measurement, origin: str
+) -> ClaimResult:
+    value, low, high = (
+        measured.value / metric.scale,
+        measured.low / metric.scale,
+        measured.high / metric.scale,
+    )
+    claimed = float(claim.value or 0.0)
+    notes = []
+    if abs(claimed) > 1.0 and abs(claimed) <= 100.0:
+        claimed /= 100.0
+        notes.append(f"claimed {claim.raw} read as {claimed:.4g} (a 0–100 scale)")
+    elif claim.scale == "percent":
+        notes.append(f"claimed {claim.raw} read as {claimed:.4g}")
+    lo, hi = low - ROUNDING, high + ROUNDING
+    better = claimed > hi if metric.higher_is_better else claimed < lo
+    worse = claimed < lo if metric.higher_is_better else claimed > hi
+    interval = f"measured {value:.4f} [{low:.4f}, {high:.4f}] ({measured.method}, n={measured.n}) on {origin}"
+    if better:
+        verdict, reason = (
+            Verdict.OVER_CLAIMED,
+            f"claimed {claimed:.4f} is better than the whole interval: {interval}",
+        )
+    elif worse:
+        verdict, reason = (
+            Verdict.UNDER_CLAIMED,
+            f"claimed {claimed:.4f} is worse than the whole interval: {interval}",
+        )
+    elif (high - low) / 2 > INCONCLUSIVE_HALF_WIDTH:
+        verdict, reason = Verdict.INCONCLUSIVE, f"interval too wide to decide: {interval}"
+    else:
+        verdict, reason = (
+            Verdict.CONSISTENT,
+            f"claimed {claimed:.4f} lies in the interval: {interval}",
+        )
+    if notes:
+        reason += "; " + "; ".join(notes)
+    return ClaimResult(
+        task=task, dataset=claim.dataset, config=claim.config, split=claim.split, metric=claim.metric,
+        claimed=claimed, measured=value, ci=(low, high), n=measured.n, verdict=verdict, reason=reason,
+        source=claim.source, location=claim.location,
+    )  # fmt: skip

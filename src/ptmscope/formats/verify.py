@@ -43,7 +43,7 @@ def build(ref: str, commit: str | None, results: Sequence[ClaimResult]) -> dict[
                 "reason": r.reason,
                 "source": r.source,
                 "location": r.location,
-            }  # fmt: skip
+            }
             for r in results
         ],
     }

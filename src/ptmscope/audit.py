@@ -6,7 +6,7 @@ Everything the CLI does is here, callable from Python.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from types import MappingProxyType
@@ -20,6 +20,7 @@ from ptmscope.snapshot import collect as collect_snapshot
 from ptmscope.sources import open_source
 from ptmscope.sources.hub import HubSource
 from ptmscope.sources.metadata import load_metadata
+from ptmscope.verify.engine import VerifyOptions
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,8 @@ class AuditOptions:
     """Hub token (else ``HF_TOKEN`` / the cached login)."""
     download: bool = False
     """Hub sources: fetch whole files instead of reading byte ranges."""
+    verify: VerifyOptions | None = None
+    """Re-measure the card's claims (runs the model) and report discrepancies."""
 
 
 @dataclass(frozen=True)
@@ -67,7 +70,15 @@ def collect(ref: str | Path, options: AuditOptions | None = None) -> Package:
     ) as source:
         if metadata is None and isinstance(source, HubSource):
             metadata = source.metadata()
-        return collect_snapshot(source, metadata, options.now)
+        package = collect_snapshot(source, metadata, options.now)
+        if options.verify is not None:
+            from ptmscope.verify.engine import verify_package
+            from ptmscope.verify.materialize import model_folder
+
+            with model_folder(source, package) as folder:
+                results = verify_package(package, folder, options.verify)
+            package = replace(package, verifications=tuple(results))
+        return package
 
 
 def run_probe(probe: Probe, package: Package) -> Finding:

@@ -21,6 +21,7 @@ from ptmscope.formats import FORMATS, TextFormat, get_format
 from ptmscope.probes import all_probes
 from ptmscope.probes.base import Severity
 from ptmscope.sources import SOURCE_KINDS
+from ptmscope.verify.engine import VerifyOptions
 
 SEVERITIES = [s.label for s in Severity if s is not Severity.INFO]
 
@@ -76,6 +77,16 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="Hub models: fetch whole files (default: byte ranges)",
     )
+    sub.add_argument(
+        "--verify", action="store_true", help="re-measure the card's claims (runs the model)"
+    )
+    sub.add_argument(
+        "--data", action="append", default=[], metavar="NAME=PATH", help="with --verify: local data"
+    )
+    sub.add_argument(
+        "--columns", action="append", default=[], metavar="ROLE=COLUMN", help="with --verify"
+    )
+    sub.add_argument("--limit", type=int, metavar="N", help="with --verify: examples per dataset")
     add_report_options(sub)
 
     demo = commands.add_parser("demo", help="audit the embedded all-MiniLM-L6-v2 snapshot, offline")
@@ -224,22 +235,28 @@ def _pairs(values: Sequence[str], option: str) -> dict[str, str]:
     return pairs
 
 
+def _verify_options(args: argparse.Namespace) -> VerifyOptions:
+    if args.limit is not None and args.limit <= 0:
+        raise PtmscopeError("--limit must be positive")
+    return VerifyOptions(
+        data=_pairs(args.data, "--data"),
+        columns=_pairs(args.columns, "--columns"),
+        limit=args.limit,
+        seed=getattr(args, "seed", 0),
+        batch_size=getattr(args, "batch_size", 32),
+    )
+
+
 def _verify(args: argparse.Namespace) -> int:
     from ptmscope.formats.verify import render
     from ptmscope.snapshot import collect as collect_snapshot
     from ptmscope.sources import open_source
     from ptmscope.sources.hub import HubSource
-    from ptmscope.verify import Verdict, VerifyOptions, model_folder, verify_package
+    from ptmscope.verify.engine import verify_package
+    from ptmscope.verify.materialize import model_folder
+    from ptmscope.verify.results import Verdict
 
-    if args.limit is not None and args.limit <= 0:
-        raise PtmscopeError("--limit must be positive")
-    options = VerifyOptions(
-        data=_pairs(args.data, "--data"),
-        columns=_pairs(args.columns, "--columns"),
-        limit=args.limit,
-        seed=args.seed,
-        batch_size=args.batch_size,
-    )
+    options = _verify_options(args)
     with open_source(args.ref, revision=args.revision, token=args.token) as source:
         metadata = source.metadata() if isinstance(source, HubSource) else None
         package = collect_snapshot(source, metadata)
@@ -360,6 +377,7 @@ def run(argv: Sequence[str] | None = None) -> int:
         metadata=args.metadata,
         token=args.token,
         download=args.download,
+        verify=_verify_options(args) if args.verify else None,
     )
     return _emit(audit(args.ref, options), args)
 

@@ -18,6 +18,7 @@ from typing import Any
 
 from ptmscope.card.claims import Claim
 from ptmscope.scan.results import FileScan
+from ptmscope.verify.results import ClaimResult
 
 Reader = Callable[[int, int | None], bytes]
 """Reads ``length`` bytes (``None``: to the end) from ``offset`` of one file."""
@@ -297,6 +298,8 @@ class Package:
     signatures_known: bool = True
     """False when the source cannot see commit signatures (the Hub API does not show them)."""
     transfer: Transfer | None = None
+    verifications: tuple[ClaimResult, ...] | None = None
+    """Claims re-measured by ``verify`` (``audit --verify``); ``None`` when not run."""
     """Serialization scans of the model files present (``ptmscope scan``'s results)."""
 
     @cached_property

@@ -173,3 +173,23 @@ def test_limit_samples_with_a_fixed_seed(digits, tmp_path: Path, capsys) -> None
         runs.append(json.loads(capsys.readouterr().out)["claims"][0])
     assert runs[0]["n"] == 40 and runs[0]["measured"] == runs[1]["measured"]
     assert runs[0]["verdict"] in ("consistent", "inconclusive")
+
+
+def test_audit_verify_reports_the_discrepancy(digits, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    model, data, accuracy = digits
+    package = tmp_path / "pkg"
+    shutil.copytree(model, package)
+    (package / "README.md").write_text(
+        _card("model-index", round(min(accuracy + 0.1, 0.999), 4))[0]
+    )
+    main(["audit", str(package), "--verify", "--data", f"digits={data}", "--format", "json"])
+    report = json.loads(capsys.readouterr().out)
+    finding = next(f for f in report["findings"] if f["probe"] == "risk.claims_discrepant")
+    assert finding["outcome"] == "detected" and finding["stride"] == ["Repudiation"]
+    assert "over-claimed" in finding["message"]
+    main(["audit", str(package), "--format", "json"])
+    plain = json.loads(capsys.readouterr().out)
+    assert (
+        next(f for f in plain["findings"] if f["probe"] == "risk.claims_discrepant")["outcome"]
+        == "unknown"
+    )

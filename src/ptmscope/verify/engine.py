@@ -178,6 +178,12 @@ def verify_package(
             for index, claim, _ in members:
                 results[index] = _unverifiable(claim, task, str(exc))
             continue
+        except (ValueError, KeyError, TypeError, RuntimeError, OSError, IndexError) as exc:
+            detail = str(exc).splitlines()[0][:200] if str(exc) else ""
+            reason = f"the model failed on this data: {type(exc).__name__}: {detail}"
+            for index, claim, _ in members:
+                results[index] = _unverifiable(claim, task, reason)
+            continue
         for index, claim, metric in members:
             preds, refs = predictions[metric.id]
             measurement = metric.compute(preds, refs)

@@ -238,6 +238,7 @@ class Runner:
             encoded = tokenizer(
                 [texts[i] for i in batch], padding=True, truncation=True, return_tensors="pt"
             ).to(self.device)
+            encoded.pop("token_type_ids", None)
             output = model.generate(**encoded, max_new_tokens=max_new_tokens)
             return [str(s) for s in tokenizer.batch_decode(output, skip_special_tokens=True)]
 
@@ -271,9 +272,11 @@ class Runner:
 
         try:
             recognizer = pipeline(
-                "automatic-speech-recognition", model=str(self.folder), device=self.device,
-                model_kwargs={"trust_remote_code": False, "local_files_only": True},
-            )  # fmt: skip
+                "automatic-speech-recognition",
+                model=str(self.folder),
+                device=self.device,
+                trust_remote_code=False,
+            )
         except (OSError, ValueError) as exc:
             raise ModelUnavailable(f"cannot load the speech model: {exc}") from None
         inputs = []

@@ -193,3 +193,59 @@ def test_audit_verify_reports_the_discrepancy(digits, tmp_path: Path, capsys) ->
         next(f for f in plain["findings"] if f["probe"] == "risk.claims_discrepant")["outcome"]
         == "unknown"
     )
+
+
+def test_verify_reads_git_revisions_and_hub_models(digits, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    import subprocess
+
+    from tests.conftest import git
+    from tests.registry.conftest import Server, run_cli
+
+    model, data, accuracy = digits
+    repo = tmp_path / "root" / "acme" / "digits"
+    shutil.copytree(model, repo)
+    (repo / "README.md").write_text(_card("model-index", round(accuracy, 4))[0])
+    git(repo, "init", "-q", "-b", "main")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "honest card")
+    (repo / "README.md").write_text(_card("model-index", round(min(accuracy + 0.1, 0.999), 4))[0])
+    git(repo, "commit", "-q", "-am", "inflated card")
+    for revision, expected in (("HEAD~1", "consistent"), ("HEAD", "over-claimed")):
+        main(
+            [
+                "verify",
+                str(repo),
+                "--revision",
+                revision,
+                "--data",
+                f"digits={data}",
+                "--format",
+                "json",
+            ]
+        )
+        assert json.loads(capsys.readouterr().out)["claims"][0]["verdict"] == expected
+    server = Server(tmp_path / "root")
+    try:
+        done = run_cli(
+            server,
+            tmp_path / "home",
+            "verify",
+            "acme/digits",
+            "--data",
+            f"digits={data}",
+            "--format",
+            "json",
+        )
+    finally:
+        server.stop()
+    assert done.returncode == 1, done.stderr
+    report = json.loads(done.stdout)
+    assert (
+        report["claims"][0]["verdict"] == "over-claimed" and len(report["package"]["commit"]) == 40
+    )
+    assert (
+        subprocess.run(
+            ["git", "-C", str(repo), "status", "--porcelain"], capture_output=True, text=True
+        ).stdout
+        == ""
+    )

@@ -249,3 +249,23 @@ def test_verify_reads_git_revisions_and_hub_models(digits, tmp_path: Path, capsy
         ).stdout
         == ""
     )
+
+
+def test_text_and_markdown_reports_and_usage_errors(digits, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    model, data, accuracy = digits
+    package = tmp_path / "pkg"
+    shutil.copytree(model, package)
+    (package / "README.md").write_text(
+        _card("markdown-table", round(min(accuracy + 0.1, 0.999), 4))[0]
+    )
+    assert main(["verify", str(package), "--data", f"digits={data}"]) == 1
+    text = capsys.readouterr().out
+    assert "over-claimed" in text and "README.md" in text
+    assert main(["verify", str(package), "--data", f"digits={data}", "--format", "markdown"]) == 1
+    markdown = capsys.readouterr().out
+    assert "| markdown-table" in markdown and "**over-claimed**" in markdown
+    assert main(["verify", str(package), "--data", "nonsense"]) == 2
+    assert main(["verify", str(package), "--limit", "0"]) == 2
+    assert main(["verify", str(tmp_path / "missing")]) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and err.count("ptmscope: error:") == 3

@@ -11,6 +11,7 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console
 
@@ -168,6 +169,31 @@ def _parser() -> argparse.ArgumentParser:
     verify.add_argument("--format", "-f", choices=["text", "json", "markdown"], default="text")
     verify.add_argument("--output", "-o", metavar="FILE")
 
+    study = commands.add_parser("study", help="registry-wide measurement: ingest data, then report")
+    study_commands = study.add_subparsers(dest="study_command", required=True, metavar="COMMAND")
+    ingest = study_commands.add_parser(
+        "ingest", help="add listings, cards or package folders to a study database"
+    )
+    ingest.add_argument(
+        "sources", nargs="+", metavar="SOURCE", help="CSV/JSONL listing, cards Parquet, or folder"
+    )
+    ingest.add_argument("--db", required=True, metavar="DIR")
+    ingest.add_argument("--workers", type=int, default=2, help="local processes (default 2)")
+    ingest.add_argument("--engine", choices=["local", "dask"], default="local")
+    ingest.add_argument(
+        "--scheduler", metavar="ADDRESS", help="Dask scheduler, e.g. tcp://127.0.0.1:8786"
+    )
+    ingest.add_argument("--chunk-size", type=int, default=500)
+    report = study_commands.add_parser(
+        "report", help="measurements beside the paper's, as HTML, JSON or Markdown"
+    )
+    report.add_argument("--db", required=True, metavar="DIR")
+    report.add_argument("--format", "-f", choices=["html", "json", "markdown"], default="html")
+    report.add_argument("--output", "-o", metavar="FILE")
+    report.add_argument(
+        "--paper", metavar="CSV", help="paper_measurements.csv (default: ../shared copy if present)"
+    )
+
     registry = commands.add_parser("registry", help="a Hub-compatible registry: mirror and gateway")
     registry_commands = registry.add_subparsers(
         dest="registry_command", required=True, metavar="COMMAND"
@@ -223,6 +249,58 @@ exit codes:
   2  usage error or unusable input (nothing scanned)
   3  internal error (set PTMSCOPE_DEBUG=1 for the traceback)
 """
+
+
+def _study(args: argparse.Namespace) -> int:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from ptmscope.study.db import StudyDB
+    from ptmscope.study.ingest import ingest
+    from ptmscope.study.measure import measure, paper_values
+    from ptmscope.study.report import render
+
+    db = StudyDB(Path(args.db))
+    if args.study_command == "ingest":
+        if args.chunk_size <= 0 or args.workers <= 0:
+            raise PtmscopeError("--chunk-size and --workers must be positive")
+        columns = (
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+        )
+        with Progress(*columns, console=Console(stderr=True), transient=True) as progress:
+            tasks: dict[str, Any] = {}
+
+            def report(name: str, done: int, total: int) -> None:
+                if name not in tasks:
+                    tasks[name] = progress.add_task(f"chunks of {name}", total=total)
+                progress.update(tasks[name], completed=done)
+
+            stats = ingest(
+                db, [Path(s) for s in args.sources], workers=args.workers, engine=args.engine,
+                scheduler=args.scheduler, chunk_size=args.chunk_size, progress=report,
+            )  # fmt: skip
+        print(
+            f"ingested {stats.models:,} listing rows and {stats.packages:,} packages "
+            f"({stats.chunks_written} chunks written, {stats.chunks_skipped} already there) into {args.db}",
+            file=sys.stderr,
+        )
+        return EXIT_OK
+    default_paper = (
+        Path(__file__).resolve().parents[2].parent
+        / "shared"
+        / "data"
+        / "registry"
+        / "paper_measurements.csv"
+    )
+    paper = paper_values(Path(args.paper) if args.paper else default_paper)
+    text = render(args.format, measure(db.connect(), paper))
+    if args.output:
+        Path(args.output).write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+    return EXIT_OK
 
 
 def _pairs(values: Sequence[str], option: str) -> dict[str, str]:
@@ -352,6 +430,8 @@ def run(argv: Sequence[str] | None = None) -> int:
         return _scan(args)
     if args.command == "verify":
         return _verify(args)
+    if args.command == "study":
+        return _study(args)
     if args.command == "registry":
         from ptmscope.registry.serve import build, serve
 

@@ -1,0 +1,91 @@
+"""Per-package analysis for the study: the same collection and probes ``audit`` runs.
+
+A row per package: its task (card ``pipeline_tag``, else the registry's, else
+``none``), whether it has a card and whether that card is only template text,
+whether it holds a machine-parseable claim (a number in ``.eval_results`` or
+``model-index``), its declared datasets, base models, architecture and licence,
+and which of the 17 Table I factors the factor probes find present. This
+function is what the process pool or the Dask cluster runs, on plain data.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ptmscope.study.db import FACTOR_COLUMNS
+
+_FACTOR_PROBES = {column.removeprefix("f_").replace("__", "."): column for column in FACTOR_COLUMNS}
+
+
+def _strings(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list | tuple):
+        return [str(v) for v in value if isinstance(v, str | int) and str(v)]
+    return []
+
+
+def analyze_one(record: dict[str, Any]) -> dict[str, Any]:
+    import json
+
+    from ptmscope.audit import evaluate
+    from ptmscope.errors import InputError
+    from ptmscope.probes import all_probes
+    from ptmscope.probes.base import Outcome
+    from ptmscope.snapshot import collect
+    from ptmscope.sources.record import RecordSource
+
+    model_id = str(record["id"])
+    readme = record.get("readme")
+    registry_task = record.get("pipeline_tag") or None
+    row: dict[str, Any] = {
+        "id": model_id,
+        "_source": record.get("_source"),
+        "has_card": bool(readme),
+    }
+    try:
+        package = collect(
+            RecordSource(model_id, readme=readme, config_json=record.get("config_json"))
+        )
+    except InputError as exc:
+        row.update(
+            task=registry_task or "none", error=str(exc)[:300], machine_parseable=False, claims=0
+        )
+        return row
+    probes = [p for p in all_probes() if p.id in _FACTOR_PROBES]
+    result = evaluate(package, probes)
+    card = package.card
+    metadata = card.metadata if card is not None else {}
+    task = metadata.get("pipeline_tag") if isinstance(metadata.get("pipeline_tag"), str) else None
+    config = package.config or {}
+    model_type = config.get("model_type") if isinstance(config.get("model_type"), str) else None
+    if model_type is None and record.get("config_json"):
+        try:
+            model_type = json.loads(record["config_json"]).get("model_type")
+        except (ValueError, AttributeError):
+            model_type = None
+    row.update(
+        task=task or registry_task,  # NULL: the registry's task (or `none`) is used at report time
+        card_words=card.words if card is not None else 0,
+        template_only=card is not None and card.words == 0 and card.boilerplate_lines > 0,
+        machine_parseable=any(
+            c.value is not None and c.source in ("model-index", "eval_results")
+            for c in package.claims
+        ),
+        claims=len(package.claims),
+        datasets=_strings(metadata.get("datasets")),
+        base_models=_strings(metadata.get("base_model")),
+        model_type=model_type if isinstance(model_type, str) else None,
+        license=next(iter(_strings(metadata.get("license"))), None),
+    )
+    for finding in result.findings:
+        column = _FACTOR_PROBES.get(finding.probe)
+        if column is not None:
+            row[column] = (
+                None if finding.outcome is Outcome.UNKNOWN else finding.outcome is Outcome.PRESENT
+            )
+    return row
+
+
+def analyze_rows(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [analyze_one(record) for record in records]

@@ -1,0 +1,222 @@
+"""Ingest registry data into the study database: listings, model_info records, cards, package folders.
+
+Sources are told apart by their shape: a CSV/Parquet listing (``model_id``,
+``downloads``…), JSON Lines of ``model_info`` records, a Parquet of cards
+(``model_id`` + ``readme``), or a folder of packages (``ROOT/<owner>/<name>/``
+or ``ROOT/<owner>__<name>/``). Listings become the ``models`` table; cards and
+folders are analysed package by package (:mod:`ptmscope.study.analyze`) in a
+local process pool or on a Dask cluster, the same function either way, into
+the ``packages`` table.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import json
+from collections.abc import Callable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ptmscope.errors import InputError
+from ptmscope.study.analyze import analyze_rows
+from ptmscope.study.db import StudyDB, source_key
+
+CHUNK = 500
+
+
+@dataclass
+class IngestStats:
+    models: int = 0
+    packages: int = 0
+    chunks_written: int = 0
+    chunks_skipped: int = 0
+
+
+def _open_text(path: Path) -> io.TextIOWrapper:
+    if path.suffix == ".gz":
+        return io.TextIOWrapper(gzip.open(path), encoding="utf-8", errors="replace")
+    return path.open(encoding="utf-8", errors="replace")
+
+
+def _int(value: Any) -> int | None:
+    try:
+        return int(float(value)) if value not in (None, "", "None") else None
+    except (TypeError, ValueError):
+        return None
+
+
+def _bool(value: Any) -> bool | None:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.lower() in ("true", "false"):
+        return value.lower() == "true"
+    return None
+
+
+def _text(value: Any) -> str | None:
+    if value is None or value == "" or value == "None":
+        return None
+    if isinstance(value, list):
+        return str(value[0]) if value else None
+    return str(value)
+
+
+def _listing_row(record: dict[str, Any], source: str) -> dict[str, Any] | None:
+    model_id = record.get("model_id") or record.get("id") or record.get("modelId")
+    if not model_id:
+        return None
+    raw_card = record.get("cardData")
+    card_data: dict[str, Any] = raw_card if isinstance(raw_card, dict) else {}
+    has_card = _bool(record.get("has_modelcard", record.get("has_card")))
+    if has_card is None and "card" in record:
+        has_card = bool(record.get("card")) and record.get("card") not in ("None", "{}")
+    return {
+        "id": str(model_id),
+        "author": _text(record.get("author")) or str(model_id).split("/")[0],
+        "created_at": _text(record.get("created_at") or record.get("createdAt")),
+        "downloads": _int(record.get("downloads")),
+        "likes": _int(record.get("likes")),
+        "has_card": has_card,
+        "pipeline_tag": _text(record.get("pipeline_tag")),
+        "library_name": _text(record.get("library_name")),
+        "license": _text(record.get("license") or card_data.get("license")),
+        "_source": source,
+    }
+
+
+def _records(path: Path) -> tuple[str, list[dict[str, Any]]]:
+    """``(table, rows)`` read from one source, in a deterministic order."""
+    name = path.name.lower()
+    if path.is_dir():
+        return "packages", list(_folder_records(path))
+    if name.endswith((".jsonl", ".jsonl.gz", ".ndjson")):
+        with _open_text(path) as handle:
+            return "models", [json.loads(line) for line in handle if line.strip()]
+    if name.endswith((".csv", ".csv.gz")):
+        with _open_text(path) as handle:
+            return "models", list(csv.DictReader(handle))
+    if name.endswith(".parquet"):
+        import pyarrow.parquet as pq
+
+        table = pq.read_table(path)
+        rows = table.to_pylist()
+        if "readme" in table.column_names:
+            return "packages", [
+                {"id": r.get("model_id") or r.get("id"), "readme": r.get("readme"),
+                 "config_json": r.get("config_json"), "pipeline_tag": r.get("pipeline_tag")}
+                for r in rows
+            ]  # fmt: skip
+        return "models", rows
+    raise InputError(
+        f"{path}: not a study source (CSV or JSON Lines listing, Parquet, or a folder of packages)"
+    )
+
+
+def _folder_records(root: Path) -> Iterator[dict[str, Any]]:
+    for first in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")):
+        candidates = (
+            [(first.name.replace("__", "/", 1), first)]
+            if "__" in first.name
+            else [
+                (f"{first.name}/{second.name}", second)
+                for second in sorted(first.iterdir())
+                if second.is_dir()
+            ]
+        )
+        for model_id, folder in candidates:
+            readme = folder / "README.md"
+            config = folder / "config.json"
+            yield {
+                "id": model_id,
+                "readme": readme.read_text("utf-8", errors="replace") if readme.is_file() else None,
+                "config_json": config.read_text("utf-8", errors="replace")
+                if config.is_file()
+                else None,
+            }
+
+
+def ingest(
+    db: StudyDB,
+    sources: list[Path],
+    *,
+    workers: int = 2,
+    engine: str = "local",
+    scheduler: str | None = None,
+    chunk_size: int = CHUNK,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> IngestStats:
+    stats = IngestStats()
+    db.clean()
+    for path in sources:
+        if not path.exists():
+            raise InputError(f"{path}: no such file or folder")
+        table, records = _records(path)
+        key = source_key(path)
+        chunks = [records[i : i + chunk_size] for i in range(0, len(records), chunk_size)]
+        pending = [i for i in range(len(chunks)) if not db.has(table, key, i)]
+        stats.chunks_skipped += len(chunks) - len(pending)
+        if table == "models":
+            for i in pending:
+                rows = [r for r in (_listing_row(rec, key) for rec in chunks[i]) if r is not None]
+                db.write("models", key, i, rows)
+                stats.chunks_written += 1
+                if progress:
+                    progress(path.name, stats.chunks_written, len(pending))
+            stats.models += len(records)
+            continue
+        for chunk in chunks:
+            for record in chunk:
+                record["_source"] = key
+        work = {i: chunks[i] for i in pending}
+        for done, (index, rows) in enumerate(_run(engine, scheduler, workers, work), start=1):
+            db.write("packages", key, index, rows)
+            stats.chunks_written += 1
+            if progress:
+                progress(path.name, done, len(pending))
+        stats.packages += len(records)
+    return stats
+
+
+def _run(
+    engine: str, scheduler: str | None, workers: int, work: dict[int, list[dict[str, Any]]]
+) -> Iterator[tuple[int, list[dict[str, Any]]]]:
+    """Analyse chunks on the chosen engine; yield ``(chunk index, rows)`` as each finishes."""
+    if not work:
+        return
+    if engine == "dask":
+        try:
+            from distributed import Client, as_completed
+        except ImportError:
+            raise InputError("--engine dask needs the `distributed` package") from None
+        if not scheduler:
+            raise InputError("--engine dask needs --scheduler ADDRESS (tcp://host:8786)")
+        try:
+            client = Client(scheduler, timeout=30)  # type: ignore[no-untyped-call]
+        except OSError as exc:
+            raise InputError(f"cannot reach the Dask scheduler {scheduler}: {exc}") from None
+        try:
+            futures = {
+                client.submit(analyze_rows, chunk, pure=False): index
+                for index, chunk in work.items()
+            }
+            for future in as_completed(futures):  # type: ignore[no-untyped-call]
+                yield futures[future], future.result()
+        finally:
+            client.close()  # type: ignore[no-untyped-call]
+        return
+    if engine != "local":
+        raise InputError(f"unknown engine {engine!r}; choose local or dask")
+    with ProcessPoolExecutor(max_workers=max(1, workers)) as pool:
+        running: dict[Future[list[dict[str, Any]]], int] = {}
+        queue = list(work.items())
+        while queue or running:
+            while queue and len(running) < max(1, workers) * 2:
+                index, chunk = queue.pop(0)
+                running[pool.submit(analyze_rows, chunk)] = index
+            finished, _ = wait(running, return_when=FIRST_COMPLETED)
+            for future in finished:
+                yield running.pop(future), future.result()

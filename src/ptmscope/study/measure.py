@@ -1,0 +1,152 @@
+"""Registry-wide measurements as DuckDB SQL over the study tables, each with its definition.
+
+Every measurement is rows of ``(key, numerator, denominator)`` plus its
+definition and, where the ICSE 2023 paper reported it, the paper's value
+(``paper_measurements.csv``), so ours and theirs sit side by side.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ptmscope.study.db import FACTOR_COLUMNS
+
+PAPER_IDS = {
+    "claims_by_task": "M4",
+    "datasets": "M6",
+    "architectures": "M7",
+    "documentation": "M12",
+}
+
+
+@dataclass(frozen=True)
+class Row:
+    key: str
+    numerator: int
+    denominator: int
+
+    @property
+    def share(self) -> float:
+        return self.numerator / self.denominator if self.denominator else 0.0
+
+
+@dataclass(frozen=True)
+class Measurement:
+    id: str
+    title: str
+    definition: str
+    rows: tuple[Row, ...]
+    paper: str | None = None
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+
+def _rows(connection: Any, sql: str) -> tuple[Row, ...]:
+    return tuple(
+        Row(str(k), int(n or 0), int(d or 0)) for k, n, d in connection.execute(sql).fetchall()
+    )
+
+
+def paper_values(path: Path | None) -> dict[str, str]:
+    if path is None or not path.is_file():
+        return {}
+    with path.open(newline="", encoding="utf-8") as handle:
+        return {row["id"]: row["paper_value"] for row in csv.DictReader(handle)}
+
+
+def measure(connection: Any, paper: dict[str, str], top: int = 10) -> list[Measurement]:
+    task = "coalesce(p.task, m.pipeline_tag, 'none')"
+    joined = "packages p LEFT JOIN models m USING (id)"
+    found: list[Measurement] = []
+    found.append(
+        Measurement(
+            "claims_by_task",
+            "Machine-parseable performance claims per task (Fig. 7)",
+            "A package has one if its .eval_results or model-index holds at least one metric whose "
+            "value is a number (or a string that parses as one, with % or ± allowed); the task is the "
+            "card's pipeline_tag, else the registry's, else `none`. Denominator: packages with that task.",
+            _rows(
+                connection,
+                f"SELECT {task} AS k, count(*) FILTER (WHERE p.machine_parseable), count(*) FROM {joined} "
+                f"GROUP BY k UNION ALL SELECT 'all', count(*) FILTER (WHERE machine_parseable), count(*) "
+                f"FROM packages ORDER BY 3 DESC",
+            ),
+            paper.get("M4"),
+        )
+    )
+    with_card = "(SELECT * FROM packages WHERE has_card AND error IS NULL)"
+    factor_sql = " UNION ALL ".join(
+        f"SELECT '{column.removeprefix('f_').replace('__', '.')}', count(*) FILTER (WHERE {column}), "
+        f"count(*) FROM {with_card}"
+        for column in FACTOR_COLUMNS
+    )
+    documentation = _rows(
+        connection,
+        "SELECT 'no card', count(*) FILTER (WHERE NOT has_card), count(*) FROM packages UNION ALL "
+        "SELECT 'template-only card', count(*) FILTER (WHERE template_only), count(*) FROM packages "
+        "UNION ALL " + factor_sql,
+    )
+    listing_cards = _rows(
+        connection,
+        "SELECT 'no card (registry listing)', count(*) FILTER (WHERE has_card = false), "
+        "count(*) FILTER (WHERE has_card IS NOT NULL) FROM models",
+    )
+    found.append(
+        Measurement(
+            "documentation",
+            "Documentation: missing cards, template-only cards, Table I factors present",
+            "Share of packages without a card or whose card holds only template text; then, over "
+            "packages with a card, the share where each of the 17 Table I factors is present (the "
+            "same factor probes `audit` runs).",
+            documentation + listing_cards,
+            paper.get("M12"),
+        )
+    )
+    for ident, title, expression, source in (
+        (
+            "datasets",
+            "Packages per declared dataset (Fig. 6)",
+            "unnest(CASE WHEN len(datasets) = 0 THEN ['None'] ELSE datasets END)",
+            "packages",
+        ),
+        (
+            "architectures",
+            "Packages per architecture (Fig. 6)",
+            "coalesce(model_type, 'None')",
+            "packages",
+        ),
+        ("licenses", "Licences declared in cards", "coalesce(license, 'None')", "packages"),
+    ):
+        rows = _rows(
+            connection,
+            f"WITH c AS (SELECT {expression} AS k FROM {source}), t AS (SELECT count(*) AS n FROM {source}) "
+            f"SELECT k, count(*), (SELECT n FROM t) FROM c GROUP BY k ORDER BY 2 DESC, k LIMIT {top}",
+        )
+        found.append(
+            Measurement(
+                ident,
+                title,
+                f"Top {top} values over all packages; a package counts once per value it declares; "
+                "`None` when it declares none. Denominator: all packages.",
+                rows,
+                paper.get(PAPER_IDS.get(ident, "")),
+            )
+        )
+    found.append(
+        Measurement(
+            "popularity_concentration",
+            "Downloads held by the most downloaded models",
+            "Sum of downloads of the top 1% / 10% of listed models (by downloads) over all listed downloads.",
+            _rows(
+                connection,
+                "WITH r AS (SELECT downloads, row_number() OVER (ORDER BY downloads DESC) AS rank_, "
+                "count(*) OVER () AS n FROM models WHERE downloads IS NOT NULL) "
+                "SELECT 'top 1%', sum(downloads) FILTER (WHERE rank_ <= greatest(1, n * 0.01)), sum(downloads) FROM r "
+                "UNION ALL SELECT 'top 10%', sum(downloads) FILTER (WHERE rank_ <= greatest(1, n * 0.1)), "
+                "sum(downloads) FROM r",
+            ),
+        )
+    )
+    return found

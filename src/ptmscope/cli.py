@@ -175,8 +175,14 @@ def _parser() -> argparse.ArgumentParser:
         "ingest", help="add listings, cards or package folders to a study database"
     )
     ingest.add_argument(
-        "sources", nargs="+", metavar="SOURCE", help="CSV/JSONL listing, cards Parquet, or folder"
+        "sources", nargs="*", metavar="SOURCE", help="CSV/JSONL listing, cards Parquet, or folder"
     )
+    ingest.add_argument(
+        "--crawl", metavar="ENDPOINT", help="also crawl this Hub endpoint's listing"
+    )
+    ingest.add_argument("--rate", type=float, default=5.0, help="crawl: requests per second")
+    ingest.add_argument("--max-pages", type=int, help="crawl: stop after N pages (rerun resumes)")
+    ingest.add_argument("--token", help="crawl: Hub token (default: HF_TOKEN)")
     ingest.add_argument("--db", required=True, metavar="DIR")
     ingest.add_argument("--workers", type=int, default=2, help="local processes (default 2)")
     ingest.add_argument("--engine", choices=["local", "dask"], default="local")
@@ -263,6 +269,8 @@ def _study(args: argparse.Namespace) -> int:
     if args.study_command == "ingest":
         if args.chunk_size <= 0 or args.workers <= 0:
             raise PtmscopeError("--chunk-size and --workers must be positive")
+        if not args.sources and not args.crawl:
+            raise PtmscopeError("give SOURCE files or folders, or --crawl ENDPOINT")
         columns = (
             TextColumn("{task.description}"),
             BarColumn(),
@@ -281,6 +289,13 @@ def _study(args: argparse.Namespace) -> int:
                 db, [Path(s) for s in args.sources], workers=args.workers, engine=args.engine,
                 scheduler=args.scheduler, chunk_size=args.chunk_size, progress=report,
             )  # fmt: skip
+            if args.crawl:
+                from ptmscope.study.crawl import crawl
+
+                pages = crawl(
+                    db, args.crawl, token=args.token, rate=args.rate, max_pages=args.max_pages
+                )
+                print(f"crawled {pages} page(s) of {args.crawl}", file=sys.stderr)
         print(
             f"ingested {stats.models:,} listing rows and {stats.packages:,} packages "
             f"({stats.chunks_written} chunks written, {stats.chunks_skipped} already there) into {args.db}",

@@ -195,3 +195,35 @@ def test_real_registry_data(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
     # The same count test_real_cards makes independently (plain YAML): 9,084 of 25,185.
     assert (overall["numerator"], overall["denominator"]) == (9084, 25185)
     assert claims["paper"] and "token-classification" in claims["paper"]
+
+
+def test_crawl_a_hub_endpoint_with_rate_limits_and_resume(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tests.registry.conftest import Server
+
+    root = tmp_path / "root"
+    for index in range(120):
+        package = root / f"org{index % 3}" / f"model-{index:03d}"
+        package.mkdir(parents=True)
+        card = PARSEABLE if index % 4 == 0 else PROSE
+        (package / "README.md").write_text(card)
+    server = Server(root, "--rate-limit", "1")  # one request a second: the crawl meets 429s
+    try:
+        db = tmp_path / "db"
+        args = ["study", "ingest", "--db", str(db), "--crawl", server.endpoint, "--rate", "40"]
+        assert main([*args, "--max-pages", "1"]) == 0  # stops early, like a killed crawl
+        assert main(args) == 0  # resumes at page 2 (429s along the way are waited out)
+        assert main(args) == 0  # already complete: nothing to do
+    finally:
+        server.stop()
+    capsys.readouterr()
+    report = _report(db, capsys)
+    claims = next(m for m in report["measurements"] if m["id"] == "claims_by_task")
+    rows = {r["key"]: (r["numerator"], r["denominator"]) for r in claims["rows"]}
+    assert rows["all"] == (30, 120) and rows["token-classification"] == (30, 30)
+    connection = StudyDB(db).connect()
+    assert connection.execute("SELECT count(*), count(DISTINCT id) FROM models").fetchone() == (
+        120,
+        120,
+    )

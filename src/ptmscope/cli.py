@@ -297,7 +297,7 @@ def _study(args: argparse.Namespace) -> int:
                 )
                 print(f"crawled {pages} page(s) of {args.crawl}", file=sys.stderr)
         print(
-            f"ingested {stats.models:,} listing rows and {stats.packages:,} packages "
+            f"ingested {stats.models:,} listing rows, {stats.packages:,} packages and {stats.repos:,} repositories "
             f"({stats.chunks_written} chunks written, {stats.chunks_skipped} already there) into {args.db}",
             file=sys.stderr,
         )

@@ -227,3 +227,40 @@ def test_crawl_a_hub_endpoint_with_rate_limits_and_resume(
         120,
         120,
     )
+
+
+def test_git_repository_collections_measure_signing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import shutil
+
+    from tests.conftest import git
+
+    torrent = tmp_path / "torrent"
+    work = tmp_path / "work"
+    work.mkdir()
+    git(work, "init", "-q", "-b", "main")
+    (work / "README.md").write_text("# m\n")
+    git(work, "add", "-A")
+    git(work, "commit", "-q", "-m", "first")
+    torrent.mkdir()
+    subprocess.run(
+        ["git", "clone", "-q", "--bare", str(work), str(torrent / "acme__model.git")], check=True
+    )
+    if (SHARED_DATA / "git_repos").is_dir():
+        for repo in (SHARED_DATA / "git_repos").glob("*.git"):
+            shutil.copytree(repo, torrent / repo.name)
+    db = tmp_path / "db"
+    assert main(["study", "ingest", "--db", str(db), str(torrent)]) == 0
+    report = _report(db, capsys)
+    signing = next(m for m in report["measurements"] if m["id"] == "commit_signing")
+    rows = {r["key"]: (r["numerator"], r["denominator"]) for r in signing["rows"]}
+    repos = 1 + len(list((SHARED_DATA / "git_repos").glob("*.git")))
+    signed = 1 if repos > 1 else 0  # audeering's history holds Hub and GitHub web-flow signatures
+    assert rows["any signed commit"] == (signed, repos)
+    assert rows["platform-signed commit"] == (signed, repos)
+    assert rows["author-signed commit"] == (0, repos)
+    connection = StudyDB(db).connect()
+    assert connection.execute("SELECT commits FROM repos WHERE id = 'acme/model'").fetchone() == (
+        1,
+    )

@@ -89,3 +89,41 @@ def analyze_one(record: dict[str, Any]) -> dict[str, Any]:
 
 def analyze_rows(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [analyze_one(record) for record in records]
+
+
+def analyze_repos(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Commit signing per git repository (bare clones in the HFTorrent layout or work trees)."""
+    from pathlib import Path
+
+    from ptmscope.errors import InputError
+    from ptmscope.sources.git import GitSource
+
+    rows = []
+    for record in records:
+        row: dict[str, Any] = {"id": record["id"], "_source": record.get("_source")}
+        try:
+            with GitSource(Path(record["path"])) as source:
+                history = source.history() or ()
+        except InputError as exc:
+            row.update(
+                commits=0,
+                signed_commits=0,
+                author_signed_commits=0,
+                platform_signed_commits=0,
+                error=str(exc)[:300],
+            )
+            rows.append(row)
+            continue
+        signed = [c for c in history if c.signature is not None]
+        row.update(
+            commits=len(history),
+            signed_commits=len(signed),
+            author_signed_commits=sum(
+                1 for c in signed if c.signature is not None and c.signature.signer == "author"
+            ),
+            platform_signed_commits=sum(
+                1 for c in signed if c.signature is not None and c.signature.signer != "author"
+            ),
+        )
+        rows.append(row)
+    return rows

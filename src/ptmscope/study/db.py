@@ -40,7 +40,14 @@ PACKAGES = pa.schema(
         *[(column, pa.bool_()) for column in FACTOR_COLUMNS], ("_source", pa.string()),
     ]
 )  # fmt: skip
-SCHEMAS = {"models": MODELS, "packages": PACKAGES}
+REPOS = pa.schema(
+    [
+        ("id", pa.string()), ("commits", pa.int64()), ("signed_commits", pa.int64()),
+        ("author_signed_commits", pa.int64()), ("platform_signed_commits", pa.int64()),
+        ("error", pa.string()), ("_source", pa.string()),
+    ]
+)  # fmt: skip
+SCHEMAS = {"models": MODELS, "packages": PACKAGES, "repos": REPOS}
 
 
 def source_key(path: Path) -> str:

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from ptmscope.errors import InputError
-from ptmscope.study.analyze import analyze_rows
+from ptmscope.study.analyze import analyze_repos, analyze_rows
 from ptmscope.study.db import StudyDB, source_key
 
 CHUNK = 500
@@ -34,6 +34,7 @@ class IngestStats:
     packages: int = 0
     chunks_written: int = 0
     chunks_skipped: int = 0
+    repos: int = 0
 
 
 def _open_text(path: Path) -> io.TextIOWrapper:
@@ -92,6 +93,9 @@ def _records(path: Path) -> tuple[str, list[dict[str, Any]]]:
     """``(table, rows)`` read from one source, in a deterministic order."""
     name = path.name.lower()
     if path.is_dir():
+        repos = list(_repo_records(path))
+        if repos:
+            return "repos", repos
         return "packages", list(_folder_records(path))
     if name.endswith((".jsonl", ".jsonl.gz", ".ndjson")):
         with _open_text(path) as handle:
@@ -114,6 +118,28 @@ def _records(path: Path) -> tuple[str, list[dict[str, Any]]]:
     raise InputError(
         f"{path}: not a study source (CSV or JSON Lines listing, Parquet, or a folder of packages)"
     )
+
+
+def _repo_records(root: Path) -> Iterator[dict[str, Any]]:
+    """Git repositories under ROOT: ``<owner>__<name>.git`` (HFTorrent) or ``<owner>/<name>[.git]``."""
+    from ptmscope.sources.git import is_git_repository
+
+    def is_repo(path: Path) -> bool:
+        return is_git_repository(path) or (
+            (path / "HEAD").is_file() and (path / "objects").is_dir()
+        )
+
+    for first in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")):
+        if is_repo(first):
+            name = first.name.removesuffix(".git")
+            yield {"id": name.replace("__", "/", 1) if "__" in name else name, "path": str(first)}
+            continue
+        for second in sorted(p for p in first.iterdir() if p.is_dir()):
+            if is_repo(second):
+                yield {
+                    "id": f"{first.name}/{second.name.removesuffix('.git')}",
+                    "path": str(second),
+                }
 
 
 def _folder_records(root: Path) -> Iterator[dict[str, Any]]:
@@ -172,17 +198,27 @@ def ingest(
             for record in chunk:
                 record["_source"] = key
         work = {i: chunks[i] for i in pending}
-        for done, (index, rows) in enumerate(_run(engine, scheduler, workers, work), start=1):
-            db.write("packages", key, index, rows)
+        function = analyze_repos if table == "repos" else analyze_rows
+        for done, (index, rows) in enumerate(
+            _run(function, engine, scheduler, workers, work), start=1
+        ):
+            db.write(table, key, index, rows)
             stats.chunks_written += 1
             if progress:
                 progress(path.name, done, len(pending))
-        stats.packages += len(records)
+        if table == "packages":
+            stats.packages += len(records)
+        else:
+            stats.repos += len(records)
     return stats
 
 
 def _run(
-    engine: str, scheduler: str | None, workers: int, work: dict[int, list[dict[str, Any]]]
+    function: Callable[[list[dict[str, Any]]], list[dict[str, Any]]],
+    engine: str,
+    scheduler: str | None,
+    workers: int,
+    work: dict[int, list[dict[str, Any]]],
 ) -> Iterator[tuple[int, list[dict[str, Any]]]]:
     """Analyse chunks on the chosen engine; yield ``(chunk index, rows)`` as each finishes."""
     if not work:
@@ -200,8 +236,7 @@ def _run(
             raise InputError(f"cannot reach the Dask scheduler {scheduler}: {exc}") from None
         try:
             futures = {
-                client.submit(analyze_rows, chunk, pure=False): index
-                for index, chunk in work.items()
+                client.submit(function, chunk, pure=False): index for index, chunk in work.items()
             }
             for future in as_completed(futures):  # type: ignore[no-untyped-call]
                 yield futures[future], future.result()
@@ -216,7 +251,7 @@ def _run(
         while queue or running:
             while queue and len(running) < max(1, workers) * 2:
                 index, chunk = queue.pop(0)
-                running[pool.submit(analyze_rows, chunk)] = index
+                running[pool.submit(function, chunk)] = index
             finished, _ = wait(running, return_when=FIRST_COMPLETED)
             for future in finished:
                 yield running.pop(future), future.result()

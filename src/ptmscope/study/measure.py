@@ -136,6 +136,25 @@ def measure(connection: Any, paper: dict[str, str], top: int = 10) -> list[Measu
         )
     found.append(
         Measurement(
+            "commit_signing",
+            "Repositories with signed commits (Table IV, commit signing)",
+            "Repositories whose history (every commit reachable from the default branch) holds at "
+            "least one commit with a signature header; split into author-signed and platform-signed "
+            "(the Hub's or GitHub's web-flow key). Any signature counts; validity is not checked.",
+            _rows(
+                connection,
+                "SELECT 'any signed commit', count(*) FILTER (WHERE signed_commits > 0), count(*) FROM repos "
+                "WHERE error IS NULL UNION ALL SELECT 'author-signed commit', count(*) FILTER "
+                "(WHERE author_signed_commits > 0), count(*) FROM repos WHERE error IS NULL UNION ALL "
+                "SELECT 'platform-signed commit', count(*) FILTER (WHERE platform_signed_commits > 0), "
+                "count(*) FROM repos WHERE error IS NULL UNION ALL SELECT 'signed commits / all commits', "
+                "sum(signed_commits), sum(commits) FROM repos WHERE error IS NULL",
+            ),
+            paper.get("M2"),
+        )
+    )
+    found.append(
+        Measurement(
             "popularity_concentration",
             "Downloads held by the most downloaded models",
             "Sum of downloads of the top 1% / 10% of listed models (by downloads) over all listed downloads.",

@@ -43,10 +43,16 @@ class Measurement:
     notes: tuple[str, ...] = field(default_factory=tuple)
 
 
-def _rows(connection: Any, sql: str) -> tuple[Row, ...]:
-    return tuple(
-        Row(str(k), int(n or 0), int(d or 0)) for k, n, d in connection.execute(sql).fetchall()
-    )
+def _rows(connection: Any, sql: str | list[str]) -> tuple[Row, ...]:
+    """Rows of the queries in order; ``UNION ALL`` parts run one by one, so rows keep the
+    order they are written in (DuckDB does not promise an order for a union)."""
+    parts = sql if isinstance(sql, list) else sql.split(" UNION ALL ")
+    out: list[Row] = []
+    for part in parts:
+        out.extend(
+            Row(str(k), int(n or 0), int(d or 0)) for k, n, d in connection.execute(part).fetchall()
+        )
+    return tuple(out)
 
 
 def paper_values(path: Path | None) -> dict[str, str]:
@@ -69,9 +75,9 @@ def measure(connection: Any, paper: dict[str, str], top: int = 10) -> list[Measu
             "card's pipeline_tag, else the registry's, else `none`. Denominator: packages with that task.",
             _rows(
                 connection,
+                "SELECT 'all', count(*) FILTER (WHERE machine_parseable), count(*) FROM packages UNION ALL "
                 f"SELECT {task} AS k, count(*) FILTER (WHERE p.machine_parseable), count(*) FROM {joined} "
-                f"GROUP BY k UNION ALL SELECT 'all', count(*) FILTER (WHERE machine_parseable), count(*) "
-                f"FROM packages ORDER BY 3 DESC",
+                "GROUP BY k ORDER BY 3 DESC, 1",
             ),
             paper.get("M4"),
         )
@@ -160,11 +166,13 @@ def measure(connection: Any, paper: dict[str, str], top: int = 10) -> list[Measu
             "Sum of downloads of the top 1% / 10% of listed models (by downloads) over all listed downloads.",
             _rows(
                 connection,
-                "WITH r AS (SELECT downloads, row_number() OVER (ORDER BY downloads DESC) AS rank_, "
-                "count(*) OVER () AS n FROM models WHERE downloads IS NOT NULL) "
-                "SELECT 'top 1%', sum(downloads) FILTER (WHERE rank_ <= greatest(1, n * 0.01)), sum(downloads) FROM r "
-                "UNION ALL SELECT 'top 10%', sum(downloads) FILTER (WHERE rank_ <= greatest(1, n * 0.1)), "
-                "sum(downloads) FROM r",
+                [
+                    "WITH r AS (SELECT downloads, row_number() OVER (ORDER BY downloads DESC) AS rank_, "
+                    "count(*) OVER () AS n FROM models WHERE downloads IS NOT NULL) "
+                    f"SELECT 'top {label}', sum(downloads) FILTER (WHERE rank_ <= greatest(1, n * {share})), "
+                    "sum(downloads) FROM r"
+                    for label, share in (("1%", 0.01), ("10%", 0.1))
+                ],
             ),
         )
     )

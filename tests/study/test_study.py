@@ -264,3 +264,38 @@ def test_git_repository_collections_measure_signing(
     assert connection.execute("SELECT commits FROM repos WHERE id = 'acme/model'").fetchone() == (
         1,
     )
+
+
+def test_lineage_and_name_squatting(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    cards = {
+        "org/root": "---\nlicense: mit\ndatasets: [corpus]\n---\n# root\n",
+        "org/child": "---\nbase_model: org/root\n---\n# child\n",
+        "other/grandchild": "# g\n\nThis model is a fine-tuned version of [org/child](https://huggingface.co/org/child) on x.\n",
+        "third/cousin": "---\nbase_model: [org/root]\ndatasets: [corpus]\n---\n# c\n",
+    }
+    pq.write_table(
+        pa.table({"model_id": list(cards), "readme": list(cards.values())}),
+        tmp_path / "cards.parquet",
+    )
+    listing = tmp_path / "listing.csv"
+    listing.write_text(
+        "model_id,author,downloads\nbigorg/awesome-model,bigorg,1000000\nevil/awes0me-model,evil,3\n"
+        "evil/awesome-mode,evil,2\nfork/awesome-model,fork,9\nbigorg/opt-13b,bigorg,500000\nx/opt-1.3b,x,1\n"
+    )
+    db = tmp_path / "db"
+    assert (
+        main(["study", "ingest", "--db", str(db), str(tmp_path / "cards.parquet"), str(listing)])
+        == 0
+    )
+    measurements = {m["id"]: m for m in _report(db, capsys)["measurements"]}
+    lineage = {r["key"]: r["numerator"] for r in measurements["lineage"]["rows"]}
+    assert lineage["org/root"] == 3  # child, cousin, and the grandchild through child
+    assert (
+        lineage["org/child"] == 1 and lineage["dataset:corpus"] == 4
+    )  # root and cousin, plus their dependents
+    squat = measurements["name_squatting"]["rows"]
+    assert squat[0]["numerator"] == 2
+    assert {r["key"] for r in squat[1:]} == {
+        "evil/awes0me-model ~ bigorg/awesome-model",
+        "evil/awesome-mode ~ bigorg/awesome-model",
+    }

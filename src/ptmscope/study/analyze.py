@@ -10,10 +10,15 @@ function is what the process pool or the Dask cluster runs, on plain data.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from ptmscope.study.db import FACTOR_COLUMNS
 
+_FINETUNED = re.compile(
+    r"fine-?tuned version of \[?`?(?P<name>[\w.-]+(?:/[\w.-]+)?)`?\]?(?:\(https?://huggingface\.co/(?P<link>[\w.-]+(?:/[\w.-]+)?)\))?",
+    re.IGNORECASE,
+)
 _FACTOR_PROBES = {column.removeprefix("f_").replace("__", "."): column for column in FACTOR_COLUMNS}
 
 
@@ -75,6 +80,9 @@ def analyze_one(record: dict[str, Any]) -> dict[str, Any]:
         claims=len(package.claims),
         datasets=_strings(metadata.get("datasets")),
         base_models=_strings(metadata.get("base_model")),
+        finetuned_from=sorted(
+            {m["link"] or m["name"] for m in _FINETUNED.finditer(readme or "")} - {model_id}
+        ),
         model_type=model_type if isinstance(model_type, str) else None,
         license=next(iter(_strings(metadata.get("license"))), None),
     )

@@ -36,7 +36,8 @@ PACKAGES = pa.schema(
         ("id", pa.string()), ("task", pa.string()), ("has_card", pa.bool_()), ("card_words", pa.int64()),
         ("template_only", pa.bool_()), ("machine_parseable", pa.bool_()), ("claims", pa.int64()),
         ("datasets", pa.list_(pa.string())), ("model_type", pa.string()), ("license", pa.string()),
-        ("base_models", pa.list_(pa.string())), ("error", pa.string()),
+        ("base_models", pa.list_(pa.string())), ("finetuned_from", pa.list_(pa.string())),
+        ("error", pa.string()),
         *[(column, pa.bool_()) for column in FACTOR_COLUMNS], ("_source", pa.string()),
     ]
 )  # fmt: skip

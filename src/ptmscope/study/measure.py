@@ -176,4 +176,114 @@ def measure(connection: Any, paper: dict[str, str], top: int = 10) -> list[Measu
             ),
         )
     )
+    found.append(lineage(connection, top))
+    found.append(squatting(connection))
     return found
+
+
+def lineage(connection: Any, top: int = 10) -> Measurement:
+    """Upstream models and datasets ranked by transitive dependents (their blast radius)."""
+    edges: dict[str, set[str]] = {}
+    total = 0
+    for model_id, bases, mentions, datasets in connection.execute(
+        "SELECT id, base_models, finetuned_from, datasets FROM packages"
+    ).fetchall():
+        total += 1
+        for upstream in {*(bases or []), *(mentions or [])}:
+            edges.setdefault(upstream, set()).add(model_id)
+        for dataset in datasets or []:
+            edges.setdefault(f"dataset:{dataset}", set()).add(model_id)
+    reach: dict[str, int] = {}
+    for node in edges:
+        seen: set[str] = set()
+        stack = list(edges[node])
+        while stack:
+            child = stack.pop()
+            if child in seen or child == node:
+                continue
+            seen.add(child)
+            stack.extend(edges.get(child, ()))
+        reach[node] = len(seen)
+    ranked = sorted(reach.items(), key=lambda item: (-item[1], item[0]))
+    models = [Row(k, n, total) for k, n in ranked if not k.startswith("dataset:")][:top]
+    datasets = [Row(k, n, total) for k, n in ranked if k.startswith("dataset:")][:top]
+    direct = sum(1 for targets in edges.values() for _ in targets)
+    return Measurement(
+        "lineage",
+        "Lineage: upstream models and datasets with the most transitive dependents (blast radius)",
+        "Edges from `base_model` in card metadata, 'fine-tuned version of X' in card text, and "
+        "declared datasets; a node's blast radius is every package reachable downstream of it. "
+        f"{direct:,} direct edges. Denominator: all packages.",
+        tuple(models + datasets),
+    )
+
+
+_CONFUSABLE = str.maketrans({"0": "o", "1": "l", "i": "l", "_": "-", ".": "-"})
+
+
+def _skeleton(name: str) -> str:
+    return name.lower().replace("rn", "m").translate(_CONFUSABLE)
+
+
+def _deletions(name: str) -> set[str]:
+    return {name} | {name[:i] + name[i + 1 :] for i in range(len(name))}
+
+
+def _version_change(a: str, b: str) -> bool:
+    """Names that differ only in digits or dots (opt-1.3b, opt-13b) are versions, not look-alikes."""
+    strip = str.maketrans("", "", "0123456789.")
+    return a != b and a.translate(strip) == b.translate(strip) and _skeleton(a) != _skeleton(b)
+
+
+def squatting(connection: Any, popular: int = 1000, examples: int = 20) -> Measurement:
+    """Ids one edit (or a confusable spelling) away from a popular id, under another owner."""
+    ids = [
+        r[0]
+        for r in connection.execute(
+            "SELECT id FROM models UNION SELECT id FROM packages"
+        ).fetchall()
+    ]
+    downloads = dict(
+        connection.execute(
+            "SELECT id, downloads FROM models WHERE downloads IS NOT NULL"
+        ).fetchall()
+    )
+    top = sorted(downloads, key=lambda i: (-downloads[i], i))[:popular]
+    index: dict[str, list[str]] = {}
+    skeletons: dict[str, list[str]] = {}
+    for full in top:
+        name = full.split("/")[-1].lower()
+        for variant in _deletions(name):
+            index.setdefault(variant, []).append(full)
+        skeletons.setdefault(_skeleton(name), []).append(full)
+    found: dict[str, str] = {}
+    for full in ids:
+        owner, _, name = full.rpartition("/")
+        lowered = name.lower()
+        candidates = {c for v in _deletions(lowered) for c in index.get(v, ())}
+        candidates |= set(skeletons.get(_skeleton(lowered), ()))
+        for target in sorted(candidates):
+            target_owner, _, target_name = target.rpartition("/")
+            if target == full or target_owner == owner or target_name.lower() == lowered:
+                continue  # the same name under another owner is a fork or re-upload, not a look-alike
+            if min(len(lowered), len(target_name)) < 5 or _version_change(
+                lowered, target_name.lower()
+            ):
+                continue
+            if downloads.get(full, 0) >= downloads[target]:
+                continue  # a look-alike imitates something more popular than itself
+            found[full] = target
+            break
+    rows = [Row(f"ids near a top-{popular:,} id under another owner", len(found), len(ids))]
+    rows += [
+        Row(f"{suspect} ~ {target}", 1, 1) for suspect, target in sorted(found.items())[:examples]
+    ]
+    return Measurement(
+        "name_squatting",
+        "Name squatting: look-alike ids of popular models",
+        f"Ids whose name is one edit (insert, delete or change of a character) from, or a confusable "
+        f"spelling (0/o, 1/l/i, rn/m, _/./-) of, one of the {popular:,} most downloaded ids, under a "
+        "different owner; names under 5 characters, version-number changes and the same name under "
+        "another owner (forks) are left out. Examples follow the count.",
+        tuple(rows),
+    )

@@ -54,6 +54,8 @@ def _sources(tmp_path: Path) -> list[Path]:
     (folder / "acme" / "one" / "README.md").write_text(PARSEABLE)
     (folder / "team__two").mkdir(parents=True, exist_ok=True)
     (folder / "team__two" / "README.md").write_text(PROSE)
+    (folder / "team__two" / "pytorch_model.bin").write_bytes(b"\x80\x02N.")
+    (folder / "team__two" / "modeling_two.py").write_text("# remote code\n")
     return [listing, records, _cards(tmp_path / "cards.parquet"), folder]
 
 
@@ -100,6 +102,20 @@ def test_ingest_measure_report(tmp_path: Path, capsys: pytest.CaptureFixture[str
         for r in measurements["popularity_concentration"]["rows"]
     }
     assert top["top 1%"] == (1000, 1016)  # m00003: the listing (first source) says 5
+    formats = {
+        r["key"]: (r["numerator"], r["denominator"])
+        for r in measurements["serialization_formats"]["rows"]
+    }
+    assert formats == {"none": (1, 2), "pickle-only": (1, 2), "remote code": (1, 2)}
+    by_task = {
+        r["key"]: (r["numerator"], r["denominator"])
+        for r in measurements["factors_by_task"]["rows"]
+    }
+    assert by_task["token-classification · provenance.performance_table"] == (2, 3)
+    assert any(
+        key.startswith("10 · ")
+        for key in (r["key"] for r in measurements["factors_by_decile"]["rows"])
+    )
     for measurement in report["measurements"]:
         assert measurement["definition"] and isinstance(measurement["rows"], list)
     # Idempotent: a second ingest writes nothing and changes nothing.

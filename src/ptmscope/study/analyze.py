@@ -14,6 +14,7 @@ import re
 from typing import Any
 
 from ptmscope.study.db import FACTOR_COLUMNS
+from ptmscope.weights import WEIGHT_SUFFIXES
 
 _FINETUNED = re.compile(
     r"fine-?tuned version of \[?`?(?P<name>[\w.-]+(?:/[\w.-]+)?)`?\]?(?:\(https?://huggingface\.co/(?P<link>[\w.-]+(?:/[\w.-]+)?)\))?",
@@ -85,6 +86,7 @@ def analyze_one(record: dict[str, Any]) -> dict[str, Any]:
         ),
         model_type=model_type if isinstance(model_type, str) else None,
         license=next(iter(_strings(metadata.get("license"))), None),
+        **_files(record.get("siblings"), config),
     )
     for finding in result.findings:
         column = _FACTOR_PROBES.get(finding.probe)
@@ -93,6 +95,33 @@ def analyze_one(record: dict[str, Any]) -> dict[str, Any]:
                 None if finding.outcome is Outcome.UNKNOWN else finding.outcome is Outcome.PRESENT
             )
     return row
+
+
+_PICKLE_SUFFIXES = (".bin", ".pt", ".pth", ".ckpt", ".pkl", ".pickle", ".joblib")
+
+
+def _files(siblings: Any, config: Any) -> dict[str, Any]:
+    """Serialization format and remote code, when the record lists the package's files."""
+    names = [str(s) for s in siblings] if isinstance(siblings, list | tuple) else None
+    auto_map = isinstance(config, dict) and bool(config.get("auto_map"))
+    if names is None:
+        return {"files_known": False, "serialization": None, "remote_code": auto_map or None}
+    safe = any(n.endswith(".safetensors") for n in names)
+    pickled = any(
+        n.endswith(_PICKLE_SUFFIXES) and not n.endswith("training_args.bin") for n in names
+    )
+    other = any(n.lower().endswith(tuple(WEIGHT_SUFFIXES)) for n in names)
+    kind = (
+        "safetensors"
+        if safe
+        else "pickle-only"
+        if pickled
+        else "other weights"
+        if other
+        else "none"
+    )
+    remote = auto_map or any(n.endswith(".py") and "/" not in n for n in names)
+    return {"files_known": True, "serialization": kind, "remote_code": remote}
 
 
 def analyze_rows(records: list[dict[str, Any]]) -> list[dict[str, Any]]:

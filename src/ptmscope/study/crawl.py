@@ -94,6 +94,12 @@ def crawl(
                 "id": r.get("id"),
                 "readme": _front_matter(r.get("cardData")),
                 "pipeline_tag": r.get("pipeline_tag"),
+                "siblings": [
+                    s.get("rfilename") for s in r.get("siblings") or [] if isinstance(s, dict)
+                ],
+                "config_json": json.dumps(r["config"])
+                if isinstance(r.get("config"), dict)
+                else None,
                 "_source": key,
             }
             for r in records

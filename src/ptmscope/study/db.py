@@ -37,6 +37,7 @@ PACKAGES = pa.schema(
         ("template_only", pa.bool_()), ("machine_parseable", pa.bool_()), ("claims", pa.int64()),
         ("datasets", pa.list_(pa.string())), ("model_type", pa.string()), ("license", pa.string()),
         ("base_models", pa.list_(pa.string())), ("finetuned_from", pa.list_(pa.string())),
+        ("files_known", pa.bool_()), ("serialization", pa.string()), ("remote_code", pa.bool_()),
         ("error", pa.string()),
         *[(column, pa.bool_()) for column in FACTOR_COLUMNS], ("_source", pa.string()),
     ]

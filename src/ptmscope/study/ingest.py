@@ -73,6 +73,8 @@ def _listing_row(record: dict[str, Any], source: str) -> dict[str, Any] | None:
     raw_card = record.get("cardData")
     card_data: dict[str, Any] = raw_card if isinstance(raw_card, dict) else {}
     has_card = _bool(record.get("has_modelcard", record.get("has_card")))
+    if has_card is None and str(record.get("http_status", "")) == "404":
+        has_card = False  # models_without_card.csv: README.md answered 404
     if has_card is None and "card" in record:
         has_card = bool(record.get("card")) and record.get("card") not in ("None", "{}")
     return {
@@ -111,7 +113,8 @@ def _records(path: Path) -> tuple[str, list[dict[str, Any]]]:
         if "readme" in table.column_names:
             return "packages", [
                 {"id": r.get("model_id") or r.get("id"), "readme": r.get("readme"),
-                 "config_json": r.get("config_json"), "pipeline_tag": r.get("pipeline_tag")}
+                 "config_json": r.get("config_json"), "pipeline_tag": r.get("pipeline_tag"),
+                 "siblings": _siblings(r.get("siblings_json"))}
                 for r in rows
             ]  # fmt: skip
         return "models", rows
@@ -142,6 +145,18 @@ def _repo_records(root: Path) -> Iterator[dict[str, Any]]:
                 }
 
 
+def _siblings(raw: Any) -> list[str] | None:
+    if not raw:
+        return None
+    try:
+        items = json.loads(raw) if isinstance(raw, str) else raw
+    except ValueError:
+        return None
+    if not isinstance(items, list):
+        return None
+    return [str(i.get("rfilename")) if isinstance(i, dict) else str(i) for i in items]
+
+
 def _folder_records(root: Path) -> Iterator[dict[str, Any]]:
     for first in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")):
         candidates = (
@@ -162,6 +177,11 @@ def _folder_records(root: Path) -> Iterator[dict[str, Any]]:
                 "config_json": config.read_text("utf-8", errors="replace")
                 if config.is_file()
                 else None,
+                "siblings": sorted(
+                    p.relative_to(folder).as_posix()
+                    for p in folder.rglob("*")
+                    if p.is_file() and ".git" not in p.parts
+                ),
             }
 
 

@@ -176,6 +176,56 @@ def measure(connection: Any, paper: dict[str, str], top: int = 10) -> list[Measu
             ),
         )
     )
+    found.append(
+        Measurement(
+            "serialization_formats",
+            "Serialization formats and remote code",
+            "Over packages whose file list is known: weights in safetensors, pickle-only weights "
+            "(.bin/.pt/.ckpt/.pkl… without safetensors), other or no weights; and packages that need "
+            "their own code (config auto_map or top-level .py files).",
+            _rows(
+                connection,
+                "SELECT serialization, count(*), (SELECT count(*) FROM packages WHERE files_known) FROM "
+                "packages WHERE files_known GROUP BY serialization ORDER BY 2 DESC, 1 UNION ALL "
+                "SELECT 'remote code', count(*) FILTER (WHERE remote_code), count(*) FROM packages WHERE files_known",
+            ),
+        )
+    )
+    for ident, title, key in (
+        ("factors_by_task", "Table I factors present, per task (five largest tasks)", "task"),
+        (
+            "factors_by_decile",
+            "Table I factors present, per popularity decile (10 = most downloaded)",
+            "decile",
+        ),
+    ):
+        columns = ", ".join(FACTOR_COLUMNS)
+        unpivot = " UNION ALL ".join(
+            f"SELECT {key}, '{c.removeprefix('f_').replace('__', '.')}' AS factor, {c} AS present FROM base"
+            for c in FACTOR_COLUMNS
+        )
+        sql = (
+            f"WITH base AS (SELECT coalesce(p.task, m.pipeline_tag, 'none') AS task, "
+            f"ntile(10) OVER (ORDER BY coalesce(m.downloads, 0)) AS decile, {columns} "
+            f"FROM packages p LEFT JOIN models m USING (id) WHERE p.has_card AND p.error IS NULL), "
+            f"keys AS (SELECT {key} FROM base GROUP BY {key} ORDER BY count(*) DESC LIMIT 5), "
+            f"long AS ({unpivot}) "
+            f"SELECT {key} || ' · ' || factor, count(*) FILTER (WHERE present), count(*) FROM long "
+            f"WHERE {key} IN (SELECT {key} FROM keys) GROUP BY {key}, factor ORDER BY {key}, factor"
+        )
+        if key == "decile":
+            sql = sql.replace("LIMIT 5", "LIMIT 10")
+        found.append(
+            Measurement(
+                ident,
+                title,
+                "Over packages with a card: the share where each factor probe finds the factor present.",
+                tuple(
+                    Row(str(k), int(n or 0), int(d or 0))
+                    for k, n, d in connection.execute(sql).fetchall()
+                ),
+            )
+        )
     found.append(lineage(connection, top))
     found.append(squatting(connection))
     return found

@@ -190,6 +190,15 @@ def _parser() -> argparse.ArgumentParser:
         "--scheduler", metavar="ADDRESS", help="Dask scheduler, e.g. tcp://127.0.0.1:8786"
     )
     ingest.add_argument("--chunk-size", type=int, default=500)
+    snap = study_commands.add_parser(
+        "snapshot", help="bare git clones of packages from a Hub endpoint"
+    )
+    snap.add_argument("--ids", required=True, metavar="FILE", help="one owner/name per line")
+    snap.add_argument("--out", required=True, metavar="DIR")
+    snap.add_argument("--endpoint", help="default: HF_ENDPOINT or https://huggingface.co")
+    snap.add_argument("--retries", type=int, default=3)
+    snap.add_argument("--workers", type=int, default=4)
+    snap.add_argument("--token", help="Hub token (default: HF_TOKEN)")
     report = study_commands.add_parser(
         "report", help="measurements beside the paper's, as HTML, JSON or Markdown"
     )
@@ -265,6 +274,22 @@ def _study(args: argparse.Namespace) -> int:
     from ptmscope.study.measure import measure, paper_values
     from ptmscope.study.report import render
 
+    if args.study_command == "snapshot":
+        from huggingface_hub import constants
+
+        from ptmscope.study.snapshot import read_ids, snapshot
+
+        ids = read_ids(Path(args.ids))
+        cloned = snapshot(
+            ids, Path(args.out), args.endpoint or constants.ENDPOINT, retries=max(1, args.retries),
+            workers=args.workers, token=args.token or os.environ.get("HF_TOKEN"),
+        )  # fmt: skip
+        print(
+            f"{cloned.cloned} cloned, {cloned.skipped} already there, {len(cloned.failed)} failed "
+            f"(see {Path(args.out) / 'manifest.jsonl'})",
+            file=sys.stderr,
+        )
+        return EXIT_FINDINGS if cloned.failed else EXIT_OK
     db = StudyDB(Path(args.db))
     if args.study_command == "ingest":
         if args.chunk_size <= 0 or args.workers <= 0:

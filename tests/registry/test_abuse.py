@@ -112,3 +112,16 @@ def test_rate_limit_answers_429_and_clients_back_off(make_server, tmp_path: Path
         assert int(limited.getheader("Retry-After") or "0") >= 1
     done = run_cli(server, tmp_path / "home", "audit", "acme/tiny")
     assert done.returncode == 0, done.stderr  # ptmscope waits as told and finishes
+
+
+def test_git_http_is_read_only_and_folders_cannot_be_cloned(hostile_server: Server) -> None:
+    assert _get(hostile_server, "/acme/history/info/refs?service=git-receive-pack").status == 403
+    assert _get(hostile_server, "/acme/tiny/info/refs?service=git-upload-pack").status == 404
+    refs = _get(hostile_server, "/acme/history.git/info/refs?service=git-upload-pack")
+    assert (
+        refs.status == 200
+        and refs.getheader("Content-Type") == "application/x-git-upload-pack-advertisement"
+    )
+    assert (
+        _get(hostile_server, "/acme/..%2f..%2fetc/info/refs?service=git-upload-pack").status == 404
+    )

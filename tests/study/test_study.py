@@ -313,3 +313,52 @@ def test_lineage_and_name_squatting(tmp_path: Path, capsys: pytest.CaptureFixtur
         "evil/awes0me-model ~ bigorg/awesome-model",
         "evil/awesome-mode ~ bigorg/awesome-model",
     }
+
+
+def test_snapshot_clones_bare_repositories_over_git_http(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tests.registry.conftest import Server, build_root
+
+    root = build_root(tmp_path / "root")
+    ids = tmp_path / "ids.txt"
+    ids.write_text("model_id\nacme/history\nacme/bare\nacme/tiny\nacme/missing\n")
+    out = tmp_path / "torrent"
+    server = Server(root)
+    try:
+        args = [
+            "study",
+            "snapshot",
+            "--ids",
+            str(ids),
+            "--out",
+            str(out),
+            "--endpoint",
+            server.endpoint,
+            "--retries",
+            "2",
+        ]
+        assert main(args) == 1  # two ids cannot be cloned: a folder package and a missing one
+        assert main(args) == 1  # rerun: the clones are kept, the failures retried
+    finally:
+        server.stop()
+    capsys.readouterr()
+    assert sorted(p.name for p in out.glob("*.git")) == ["acme__bare.git", "acme__history.git"]
+    log = subprocess.run(
+        ["git", "--git-dir", str(out / "acme__history.git"), "log", "--format=%s"],
+        capture_output=True,
+        text=True,
+    )
+    assert log.stdout.split() == ["second", "first"]
+    manifest = [json.loads(line) for line in (out / "manifest.jsonl").read_text().splitlines()]
+    assert {m["id"] for m in manifest if m["status"] == "cloned"} == {"acme/history", "acme/bare"}
+    assert {m["id"] for m in manifest if m["status"] == "failed"} == {"acme/tiny", "acme/missing"}
+    assert all(
+        m["attempts"] == 1 for m in manifest if m["status"] == "failed"
+    )  # a 404 is not retried
+    assert not list(out.glob(".*.partial"))
+    db = tmp_path / "db"
+    assert main(["study", "ingest", "--db", str(db), str(out)]) == 0
+    capsys.readouterr()
+    signing = next(m for m in _report(db, capsys)["measurements"] if m["id"] == "commit_signing")
+    assert signing["rows"][-1]["denominator"] == 4  # two commits in each clone

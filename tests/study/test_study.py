@@ -46,7 +46,16 @@ def _sources(tmp_path: Path) -> list[Path]:
     )
     records = tmp_path / "records.jsonl"
     records.write_text(
-        json.dumps({"id": "org/m00003", "pipeline_tag": "image-classification", "downloads": 7})
+        json.dumps(
+            {
+                "id": "org/m00003",
+                "pipeline_tag": "image-classification",
+                "downloads": 7,
+                "authorVerified": True,
+            }
+        )
+        + "\n"
+        + json.dumps({"id": "solo/y", "authorVerified": False})
         + "\n"
     )
     folder = tmp_path / "packages"
@@ -90,6 +99,8 @@ def test_ingest_measure_report(tmp_path: Path, capsys: pytest.CaptureFixture[str
     assert claims["text-classification"] == (0, 1)
     assert claims["image-classification"] == (0, 1)
     assert claims["none"] == (0, 1)
+    verified = measurements["verified_organisations"]["rows"][0]
+    assert (verified["numerator"], verified["denominator"]) == (1, 2)
     documentation = {
         r["key"]: (r["numerator"], r["denominator"]) for r in measurements["documentation"]["rows"]
     }

@@ -87,6 +87,14 @@ def _listing_row(record: dict[str, Any], source: str) -> dict[str, Any] | None:
         "pipeline_tag": _text(record.get("pipeline_tag")),
         "library_name": _text(record.get("library_name")),
         "license": _text(record.get("license") or card_data.get("license")),
+        "author_verified": next(
+            (
+                _bool(record[k])
+                for k in ("author_verified", "authorVerified", "isVerified")
+                if k in record
+            ),
+            None,
+        ),
         "_source": source,
     }
 

@@ -142,6 +142,21 @@ def measure(connection: Any, paper: dict[str, str], top: int = 10) -> list[Measu
         )
     found.append(
         Measurement(
+            "verified_organisations",
+            "Verified organisations (Table IV, organisation verification)",
+            "Authors whose listing records carry a verification flag (`author_verified`, "
+            "`authorVerified` or `isVerified`) set to true, over authors whose records carry the flag "
+            "at all; 0/0 when the data carries no flag (the Hub API lists it per organisation).",
+            _rows(
+                connection,
+                "SELECT 'verified', count(DISTINCT author) FILTER (WHERE author_verified), "
+                "count(DISTINCT author) FILTER (WHERE author_verified IS NOT NULL) FROM models",
+            ),
+            paper.get("M1"),
+        )
+    )
+    found.append(
+        Measurement(
             "commit_signing",
             "Repositories with signed commits (Table IV, commit signing)",
             "Repositories whose history (every commit reachable from the default branch) holds at "

@@ -11,6 +11,7 @@ function is what the process pool or the Dask cluster runs, on plain data.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any
 
 from ptmscope.study.db import FACTOR_COLUMNS
@@ -70,6 +71,8 @@ def analyze_one(record: dict[str, Any]) -> dict[str, Any]:
             model_type = json.loads(record["config_json"]).get("model_type")
         except (ValueError, AttributeError):
             model_type = None
+    if not isinstance(model_type, str):
+        model_type = _card_architecture(metadata)
     row.update(
         task=task or registry_task,  # NULL: the registry's task (or `none`) is used at report time
         card_words=card.words if card is not None else 0,
@@ -122,6 +125,32 @@ def _files(siblings: Any, config: Any) -> dict[str, Any]:
     )
     remote = auto_map or any(n.endswith(".py") and "/" not in n for n in names)
     return {"files_known": True, "serialization": kind, "remote_code": remote}
+
+
+@lru_cache(maxsize=1)
+def _model_types() -> frozenset[str]:
+    """Architecture names transformers knows (``bert``, ``wav2vec2``…), when it is installed."""
+    try:
+        from transformers.models.auto.configuration_auto import (  # type: ignore[attr-defined]
+            CONFIG_MAPPING_NAMES,
+        )
+    except ImportError:
+        return frozenset()
+    return frozenset(CONFIG_MAPPING_NAMES)
+
+
+def _card_architecture(metadata: Any) -> str | None:
+    """The architecture the card metadata names: ``model_type``, else a tag that is one."""
+    if not hasattr(metadata, "get"):
+        return None
+    declared = metadata.get("model_type")
+    if isinstance(declared, str) and declared:
+        return declared
+    known = _model_types()
+    for tag in _strings(metadata.get("tags")):
+        if tag.lower() in known:
+            return tag.lower()
+    return None
 
 
 def analyze_rows(records: list[dict[str, Any]]) -> list[dict[str, Any]]:

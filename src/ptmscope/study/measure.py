@@ -119,7 +119,7 @@ def measure(connection: Any, paper: dict[str, str], top: int = 10) -> list[Measu
         ),
         (
             "architectures",
-            "Packages per architecture (Fig. 6)",
+            "Packages per architecture (Fig. 6; config.json model_type, else the card's)",
             "coalesce(model_type, 'None')",
             "packages",
         ),

@@ -58,8 +58,24 @@ def test_custom_class_is_flagged_by_default_and_called() -> None:
     result = scan_bytes(pickle.dumps(Plain(), protocol=2))
     finding = next(f for f in result.findings if f.target and f.target.endswith("Plain"))
     assert finding.rule == "pickle.unlisted_callable"
-    assert finding.severity is Severity.HIGH  # instantiated: it runs the class's code
+    assert finding.severity is Severity.MEDIUM  # an unlisted class: its constructor runs
     assert finding.message.startswith("calls ")
+
+
+def test_unlisted_function_called_is_high() -> None:
+    result = scan_bytes(b"\x80\x02cacme_tools\nrun_setup\nX\x01\x00\x00\x00x\x85R.")
+    (finding,) = result.findings
+    assert finding.target == "acme_tools.run_setup" and finding.severity is Severity.HIGH
+    assert result.verdict is Verdict.MALICIOUS
+
+
+def test_partial_is_transparent_and_bunch_is_data() -> None:
+    benign = scan_bytes(b"\x80\x02cfunctools\npartial\ncbuiltins\nlen\n\x85R.")
+    assert benign.verdict is not Verdict.MALICIOUS, benign.findings
+    evil = scan_bytes(b"\x80\x02cfunctools\npartial\ncos\nsystem\nX\x01\x00\x00\x00x\x86R)R.")
+    assert any(f.target == "os.system" and f.message.startswith("calls") for f in evil.findings)
+    bunch = scan_bytes(b"\x80\x02csklearn.datasets.base\nBunch\n)\x81}b.")
+    assert bunch.verdict is Verdict.CLEAN, bunch.findings
 
 
 def _short(text: str) -> bytes:

@@ -33,7 +33,7 @@ def test_default_policy_decisions() -> None:
 
 def test_user_policy_allows_and_forbids(tmp_path: Path) -> None:
     data = pickle.dumps(Plain(), protocol=2)
-    assert scan_bytes(data).verdict is Verdict.MALICIOUS  # unlisted class, instantiated
+    assert scan_bytes(data).verdict is Verdict.SUSPICIOUS  # unlisted class, instantiated
     allow = tmp_path / "allow.yaml"
     allow.write_text(f"version: 1\nrules:\n  - allow: true\n    match: ['{Plain.__module__}.*']\n")
     assert scan_bytes(data, policy=load_policy([allow])).verdict is Verdict.CLEAN

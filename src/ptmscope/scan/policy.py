@@ -66,6 +66,7 @@ class Policy:
     rules: tuple[Rule, ...]
     called: Severity
     imported: Severity
+    called_class: Severity = Severity.MEDIUM
     loaders: Mapping[str, str] = field(default_factory=dict)
     """Target → payload kind (``pickle`` or ``marshal``) for nested deserializers."""
     calls_arguments: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
@@ -79,7 +80,9 @@ class Policy:
         """``None`` when allowed; otherwise the rule's severity or the default."""
         if decision.rule is not None:
             return None if decision.rule.allow else decision.rule.severity
-        return self.called if called else self.imported
+        if not called:
+            return self.imported
+        return self.called_class if decision.target.rsplit(".", 1)[-1][:1].isupper() else self.called
 
     def __hash__(self) -> int:
         return id(self)
@@ -160,7 +163,7 @@ def _parse(data: Any, origin: str) -> dict[str, Any]:
     defaults = data.get("defaults") or {}
     if not isinstance(defaults, dict):
         raise InputError(f"{origin}: `defaults` is a mapping")
-    for key in ("called", "imported"):
+    for key in ("called", "called_class", "imported"):
         if key in defaults:
             parsed[key] = _severity(defaults[key], f"{origin}: defaults.{key}")
     loaders: dict[str, str] = {}
@@ -223,7 +226,7 @@ def _build(layers: list[dict[str, Any]]) -> Policy:
     calls: dict[str, tuple[int, ...]] = {}
     ops: dict[str, OpRule] = {}
     domains: set[str] = set()
-    called = imported = None
+    called = imported = called_class = None
     for layer in layers:
         rules.extend(layer["rules"])
         for key, target in (("loaders", loaders), ("calls_arguments", calls)):
@@ -233,10 +236,12 @@ def _build(layers: list[dict[str, Any]]) -> Policy:
             ops.setdefault(name, rule)
         domains |= layer["onnx_domains"]
         called = called or layer.get("called")
+        called_class = called_class or layer.get("called_class")
         imported = imported or layer.get("imported")
     return Policy(
         rules=tuple(rules),
         called=called or Severity.HIGH,
+        called_class=called_class or Severity.MEDIUM,
         imported=imported or Severity.MEDIUM,
         loaders=loaders,
         calls_arguments=calls,

@@ -82,7 +82,9 @@ class Policy:
             return None if decision.rule.allow else decision.rule.severity
         if not called:
             return self.imported
-        return self.called_class if decision.target.rsplit(".", 1)[-1][:1].isupper() else self.called
+        return (
+            self.called_class if decision.target.rsplit(".", 1)[-1][:1].isupper() else self.called
+        )
 
     def __hash__(self) -> int:
         return id(self)

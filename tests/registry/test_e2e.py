@@ -193,3 +193,19 @@ print(json.dumps({
         "limited": 7,
         "sorted": ["org2/model-119", "org2/model-116"],
     }
+
+
+def test_remote_history_carries_signatures_through_git(server: Server, tmp_path: Path) -> None:
+    done = run_cli(server, tmp_path / "home", "audit", "acme/history", "--format", "json")
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    assert report["package"]["history"]["commits"] == 2
+    finding = next(f for f in report["findings"] if f["probe"] == "risk.history_unsigned")
+    assert finding["outcome"] == "detected"  # seen through a blob-less clone, not left unknown
+    folder = run_cli(server, tmp_path / "home", "audit", "acme/tiny", "--format", "json")
+    plain = next(
+        f for f in json.loads(folder.stdout)["findings"] if f["probe"] == "risk.history_unsigned"
+    )
+    assert (
+        plain["outcome"] == "unknown"
+    )  # a folder package has no git: the API's list hides signatures

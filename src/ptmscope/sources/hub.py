@@ -21,7 +21,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
-from ptmscope.errors import SourceError
+from ptmscope.errors import InputError, SourceError
 from ptmscope.package import Commit, FileEntry, Person, RegistryMetadata, Transfer
 from ptmscope.sources.disk import disk_reader
 from ptmscope.sources.interface import Source, SourceInfo
@@ -302,6 +302,7 @@ class HubSource(Source):
         self._info = info
         self.transfer.package_bytes = sum(s.size or 0 for s in info.siblings or [])
         self._files: tuple[FileEntry, ...] | None = None
+        self._signatures = False
 
     # -- metadata ------------------------------------------------------------------
     def metadata(self) -> RegistryMetadata:
@@ -396,6 +397,12 @@ class HubSource(Source):
         return self._files
 
     def history(self) -> tuple[Commit, ...] | None:
+        """Commits with their signatures from a blob-less git clone when the endpoint serves git;
+        else the API's commit list, whose signatures cannot be seen."""
+        from_git = self._git_history()
+        if from_git is not None:
+            self._signatures = True
+            return from_git
         commits = call_hub(
             f"{self._ref} commits",
             self.endpoint,
@@ -408,8 +415,43 @@ class HubSource(Source):
             out.append(Commit(commit.commit_id, (), person, person, commit.title or "", None))
         return tuple(out)
 
+    def _git_history(self) -> tuple[Commit, ...] | None:
+        import os
+        import shutil
+        import subprocess
+        import tempfile
+
+        from ptmscope.sources.git import GitSource
+
+        folder = Path(tempfile.mkdtemp(prefix="ptmscope-hub-git-"))
+        command = ["git"]
+        if self._token:
+            command += ["-c", f"http.extraHeader=Authorization: Bearer {self._token}"]
+        command += [
+            "clone",
+            "--bare",
+            "--quiet",
+            "--filter=blob:none",
+            f"{self.endpoint}/{self.repo_id}",
+            str(folder / "repo.git"),
+        ]
+        env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "GIT_LFS_SKIP_SMUDGE": "1"}
+        try:
+            done = subprocess.run(command, capture_output=True, env=env, timeout=120, check=False)
+            if done.returncode != 0:
+                return None
+            packs = (folder / "repo.git" / "objects" / "pack").glob("*.pack")
+            self.transfer.bytes_downloaded += sum(p.stat().st_size for p in packs)
+            self.transfer.requests += 2
+            with GitSource(folder / "repo.git", revision=self.commit) as source:
+                return source.history()
+        except (OSError, subprocess.TimeoutExpired, InputError):
+            return None
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+
     def signatures_visible(self) -> bool:
-        return False
+        return self._signatures
 
     def transfer_report(self) -> Transfer:
         return self.transfer

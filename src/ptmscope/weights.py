@@ -14,6 +14,7 @@ from collections.abc import Iterable
 
 from ptmscope.package import FileEntry, WeightFile
 from ptmscope.scan.containers import safetensors
+from ptmscope.scan.detect import detect
 
 WEIGHT_SUFFIXES = frozenset(
     {
@@ -44,7 +45,6 @@ _GUESS = {
     ".npy": "numpy",
     ".npz": "zip",
 }
-_TORCH_LEGACY_MAGIC = bytes.fromhex("8a0a6cfc9c46f9206aa85019")
 QUANTIZED_DTYPES = frozenset({"I8", "U8", "I4", "U4", "F8_E4M3", "F8_E5M2", "F4"})
 
 
@@ -109,32 +109,29 @@ def sniff(entry: FileEntry) -> WeightFile:
         return _result(entry, "unknown", error=f"unreadable: {exc}")
     if len(head) < 8:
         return _result(entry, "unknown", error="truncated: fewer than 8 bytes")
-    if len(head) >= 9 and head[8:9] == b"{" and int.from_bytes(head[:8], "little") > 1:
+    kind = detect(head, entry.size)  # the scanner's content sniffing, so both agree
+    pickle_named = entry.suffix in PICKLE_SUFFIXES
+    if kind == "safetensors":
         return _safetensors(entry)
-    if head.startswith(b"PK\x03\x04"):
+    if kind == "zip":
         return _zip(entry, head)
-    if head[0] == 0x80 and 2 <= head[1] <= 5:
-        legacy = head[2:14] == _TORCH_LEGACY_MAGIC
-        return _result(entry, "torch-legacy" if legacy else "pickle", pickle_based=True)
-    if head.startswith(b"\x93NUMPY"):
+    if kind in ("pickle", "pytorch-legacy"):
+        return _result(entry, "pickle" if kind == "pickle" else "torch-legacy", pickle_based=True)
+    if kind == "npy":
         return _result(entry, "numpy", pickle_based=b"'descr': '|O'" in head)
-    if head.startswith(b"\x89HDF\r\n\x1a\n"):
-        return _result(entry, "hdf5")
-    if head.startswith(b"GGUF"):
-        return _result(entry, "gguf")
-    if head[4:8] == b"TFL3":
-        return _result(entry, "tflite")
-    if len(head) > 262 and head[257:262] == b"ustar":
-        return _result(entry, "tar", pickle_based=entry.suffix in PICKLE_SUFFIXES)
-    if head.startswith((b"\x1f\x8b", b"BZh", b"\xfd7zXZ", b"\x5d\x00\x00")):
-        return _result(entry, "compressed", pickle_based=entry.suffix in PICKLE_SUFFIXES)
-    if entry.suffix in PICKLE_SUFFIXES and head[:1] in (b"(", b"c", b"]", b"}", b"\x80"):
+    if kind in ("hdf5", "gguf", "tflite"):
+        return _result(entry, kind)
+    if kind == "tar":
+        return _result(entry, "tar", pickle_based=pickle_named)
+    if kind in ("gzip", "bzip2", "xz", "lzma", "zlib", "joblib-zfile"):
+        return _result(entry, "compressed", pickle_based=pickle_named)
+    if kind == "candidate-pickle" and pickle_named:
         return _result(entry, "pickle", pickle_based=True)
-    if entry.suffix == ".onnx" and head[:1] == b"\x08":
+    if kind == "candidate-protobuf" and entry.suffix == ".onnx":
         return _result(entry, "onnx")
     if entry.suffix == ".msgpack" and (0x80 <= head[0] <= 0x8F or head[0] in (0xDE, 0xDF)):
         return _result(entry, "msgpack")
-    return _result(entry, "unknown", pickle_based=entry.suffix in PICKLE_SUFFIXES)
+    return _result(entry, "unknown", pickle_based=pickle_named)
 
 
 def inspect_all(files: Iterable[FileEntry]) -> tuple[WeightFile, ...]:

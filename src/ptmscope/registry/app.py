@@ -14,7 +14,6 @@ import math
 import re
 import threading
 import time
-from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlencode
@@ -440,11 +439,7 @@ class Registry:
         if status == 200:
             with self._count_lock:
                 self.downloads[repo.repo_id] = self.downloads.get(repo.repo_id, 0) + 1
-        return StreamingResponse(_stream(entry, start, end), status_code=status, headers=headers)
-
-
-def _stream(entry: FileEntry, start: int, end: int) -> Iterator[bytes]:
-    yield from iter_bytes(entry, start, end)
+        return StreamingResponse(iter_bytes(entry, start, end), status_code=status, headers=headers)
 
 
 def _parse_range(header: str, size: int) -> tuple[int, int] | None:

@@ -42,7 +42,6 @@ class Limits:
     """Longer strings and bytes stay where they are in the file (referenced, never copied)."""
     junk_candidates: int = 4096
     """Places after a pickle's STOP (or a parse error) tried as further pickles."""
-    header_bytes: int = 100 << 20
     hdf5_library: bool = True
     """Let h5py (in a child process) read HDF5 files whose config is not in plain sight."""
 

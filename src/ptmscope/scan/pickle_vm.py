@@ -32,7 +32,6 @@ from ptmscope.severity import Severity
 
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*\Z")
 _F64 = struct.Struct(">d")
-PROTO_MAGIC = frozenset(range(2, 6))
 
 
 class Malformed(Exception):
@@ -92,11 +91,10 @@ class Opaque:
 
 
 class SymDict:
-    __slots__ = ("dropped", "pairs")
+    __slots__ = ("pairs",)
 
     def __init__(self) -> None:
         self.pairs: list[tuple[object, object]] = []
-        self.dropped = 0
 
     def get(self, key: str) -> object:
         for k, v in self.pairs:
@@ -179,8 +177,6 @@ class PickleMachine:
         self.proto = 0
         self.ops = 0
         self.stopped = False
-        self.imports_seen = False
-        self.joblib = False
         self.persistent_ids: list[object] = []
 
     # ------------------------------------------------------------ reading
@@ -240,7 +236,6 @@ class PickleMachine:
     # ------------------------------------------------------------ imports and calls
     def _import(self, module: str, name: str, offset: int, via: str | None = None) -> Ref:
         target = normalize(module, name)
-        self.imports_seen = True
         record = self.records.get(target)
         if record is None:
             record = self.records[target] = Record(target, offset, via)
@@ -918,7 +913,6 @@ def _set_items(m: PickleMachine, target: object, items: list[object]) -> None:
         room = m.limits.container_items - len(target.pairs)
         pairs = list(zip(items[::2], items[1::2], strict=True))
         target.pairs.extend(pairs[: max(room, 0)])
-        target.dropped += max(0, len(pairs) - max(room, 0))
     elif isinstance(target, Call):
         m._mark_called(target.func, m.op_offset, ())
     elif not isinstance(target, Opaque):
@@ -1068,7 +1062,6 @@ def _stack_global(m: PickleMachine, pos: int) -> int:
             f"({_describe(module)} . {_describe(name)}); no scanner can list it in advance",
         )
     )
-    m.imports_seen = True
     m._push(Ref("<dynamic>", m.op_offset))
     return pos
 
@@ -1141,7 +1134,7 @@ def _build(m: PickleMachine, pos: int) -> int:
             record.called_at = m.op_offset
     elif isinstance(obj, Call):
         obj.state = state
-        if m.joblib and target_of(obj.func) in _JOBLIB_WRAPPERS:
+        if target_of(obj.func) in _JOBLIB_WRAPPERS:
             return _joblib_array(m, pos, state)
     return pos
 
@@ -1171,7 +1164,6 @@ def _ext(size: int) -> Handler:
                 f"extension code {code} names a callable registered at load time (copyreg extension); it cannot be checked",
             )
         )
-        m.imports_seen = True
         m._push(Ref(f"<extension {code}>", m.op_offset))
         return pos + size
 

@@ -68,7 +68,6 @@ def _run(
 ) -> tuple[StreamResult, str | None]:
     machine = PickleMachine(span, ctx, nested=nested, speculative=speculative)
     machine.origin = origin
-    machine.joblib = True
     error: str | None = None
     end = span.start
     try:

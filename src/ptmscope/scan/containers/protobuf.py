@@ -69,10 +69,3 @@ def messages(span: Span, number: int) -> Iterator[Span]:
 
 def strings(span: Span, number: int) -> list[str]:
     return [bytes(m.view()).decode("utf-8", "replace") for m in messages(span, number)]
-
-
-def first_int(span: Span, number: int) -> int | None:
-    for field, wire, value in fields(span):
-        if field == number and wire == 0 and isinstance(value, int):
-            return value
-    return None

@@ -68,7 +68,8 @@ study: $(STAMP)
 	$(BIN)/ptmscope study ingest --db .cache/study $(SHARED_REGISTRY)/listing_2023.csv.gz \
 	  $(SHARED_REGISTRY)/snapshot.jsonl.gz $(SHARED_REGISTRY)/cards.parquet \
 	  $(SHARED_REGISTRY)/models_without_card.csv $(SHARED_REGISTRY)/git_repos
-	$(BIN)/ptmscope study report --db .cache/study --format html --output study-report.html
+	$(BIN)/ptmscope study report --db .cache/study --format html --output study-report.html \
+	  --paper $(SHARED_REGISTRY)/paper_measurements.csv
 	@echo "wrote study-report.html"
 
 # Study: the real registry data with 1 and 2 workers, and a synthetic 1M-model listing.

@@ -206,7 +206,9 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("--format", "-f", choices=["html", "json", "markdown"], default="html")
     report.add_argument("--output", "-o", metavar="FILE")
     report.add_argument(
-        "--paper", metavar="CSV", help="paper_measurements.csv (default: ../shared copy if present)"
+        "--paper",
+        metavar="CSV",
+        help="paper_measurements.csv, to show the paper's values beside ours",
     )
 
     registry = commands.add_parser("registry", help="a Hub-compatible registry: mirror and gateway")
@@ -327,17 +329,15 @@ def _study(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return EXIT_OK
-    default_paper = (
-        Path(__file__).resolve().parents[2].parent
-        / "shared"
-        / "data"
-        / "registry"
-        / "paper_measurements.csv"
-    )
-    paper = paper_values(Path(args.paper) if args.paper else default_paper)
+    if args.paper and not Path(args.paper).is_file():
+        raise PtmscopeError(f"{args.paper}: no such paper measurements file")
+    paper = paper_values(Path(args.paper)) if args.paper else {}
     text = render(args.format, measure(db.connect(), paper))
     if args.output:
-        Path(args.output).write_text(text, encoding="utf-8")
+        try:
+            Path(args.output).write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise PtmscopeError(f"cannot write {args.output}: {exc.strerror or exc}") from None
     else:
         sys.stdout.write(text)
     return EXIT_OK

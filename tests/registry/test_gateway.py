@@ -13,7 +13,7 @@ from tests.registry.conftest import build_root, run_cli, run_client
 
 DOWNLOADS = """
 import json
-from huggingface_hub import HfApi, hf_hub_download
+from huggingface_hub import hf_hub_download
 from huggingface_hub.errors import HfHubHTTPError
 out = {}
 for repo, name in (("evil/zip", "pytorch_model.bin"), ("evil/zip", "README.md"), ("acme/tiny", "model.safetensors")):
@@ -23,7 +23,8 @@ for repo, name in (("evil/zip", "pytorch_model.bin"), ("evil/zip", "README.md"),
     except Exception as exc:  # hf_hub_download wraps the 403 of its HEAD call
         cause = exc if isinstance(exc, HfHubHTTPError) else exc.__cause__
         out[f"{repo}/{name}"] = [cause.response.status_code, str(cause)]
-out["status"] = HfApi().model_info("evil/zip").__dict__.get("security_repo_status")
+from huggingface_hub import constants, get_session
+out["status"] = get_session().get(f"{constants.ENDPOINT}/api/models/evil/zip").json()["securityRepoStatus"]
 print(json.dumps(out, default=str))
 """
 
@@ -41,6 +42,7 @@ def test_gateway_refuses_unsafe_files_and_logs(make_server, tmp_path: Path) -> N
     assert "pickle.process" in message and "system" in message
     assert result["evil/zip/README.md"] == "ok"  # the card is not a model file
     assert result["acme/tiny/model.safetensors"] == "ok"
+    assert {"path": "pytorch_model.bin", "level": "unsafe"} in result["status"]["filesWithIssues"]
     records = [json.loads(line) for line in log.read_text().splitlines()]
     assert len(records) >= 1
     first = records[0]

@@ -68,8 +68,8 @@ def _sources(tmp_path: Path) -> list[Path]:
     return [listing, records, _cards(tmp_path / "cards.parquet"), folder]
 
 
-def _report(db: Path, capsys: pytest.CaptureFixture[str]) -> dict:  # type: ignore[type-arg]
-    assert main(["study", "report", "--db", str(db), "--format", "json"]) == 0
+def _report(db: Path, capsys: pytest.CaptureFixture[str], *extra: str) -> dict:  # type: ignore[type-arg]
+    assert main(["study", "report", "--db", str(db), "--format", "json", *extra]) == 0
     return json.loads(capsys.readouterr().out)  # type: ignore[no-any-return]
 
 
@@ -200,6 +200,30 @@ def test_bad_sources_are_input_errors(tmp_path: Path, capsys: pytest.CaptureFixt
         )
         == 2
     )
+    (tmp_path / "broken.parquet").write_bytes(b"PAR1 not really")
+    assert (
+        main(["study", "ingest", "--db", str(tmp_path / "db"), str(tmp_path / "broken.parquet")])
+        == 2
+    )
+    assert (
+        main(
+            ["study", "report", "--db", str(tmp_path / "db"), "--paper", str(tmp_path / "nope.csv")]
+        )
+        == 2
+    )
+    assert (
+        main(
+            [
+                "study",
+                "report",
+                "--db",
+                str(tmp_path / "db"),
+                "-o",
+                str(tmp_path / "no" / "dir" / "r.html"),
+            ]
+        )
+        == 2
+    )
     assert "Traceback" not in capsys.readouterr().err
 
 
@@ -214,7 +238,9 @@ def test_real_registry_data(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
         SHARED_DATA / "cards.parquet",
     ]
     assert main(["study", "ingest", "--db", str(tmp_path / "db"), *map(str, sources)]) == 0
-    report = _report(tmp_path / "db", capsys)
+    report = _report(
+        tmp_path / "db", capsys, "--paper", str(SHARED_DATA / "paper_measurements.csv")
+    )
     claims = next(m for m in report["measurements"] if m["id"] == "claims_by_task")
     overall = next(r for r in claims["rows"] if r["key"] == "all")
     # The same count test_real_cards makes independently (plain YAML): 9,084 of 25,185.

@@ -124,3 +124,17 @@ def test_data_files_and_columns(tmp_path: Path) -> None:
         bad.touch() if bad.suffix == ".xyz" else None
         with pytest.raises(DataUnavailable):
             load_file(bad)
+
+
+def test_sentence_transformers_modules_must_come_from_the_library(tmp_path: Path) -> None:
+    from ptmscope.verify.run import _library_modules_only
+
+    path = tmp_path / "modules.json"
+    path.write_text(
+        json.dumps([{"idx": 0, "path": "", "type": "sentence_transformers.models.Transformer"}])
+    )
+    assert _library_modules_only(path)
+    path.write_text(json.dumps([{"idx": 0, "path": "", "type": "evil_package.Module"}]))
+    assert not _library_modules_only(path)
+    path.write_text("not json")
+    assert not _library_modules_only(path)

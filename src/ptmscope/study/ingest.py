@@ -100,6 +100,16 @@ def _listing_row(record: dict[str, Any], source: str) -> dict[str, Any] | None:
 
 
 def _records(path: Path) -> tuple[str, list[dict[str, Any]]]:
+    """``(table, rows)`` read from one source; unreadable sources are input errors."""
+    try:
+        return _read_records(path)
+    except (OSError, ValueError, UnicodeDecodeError, csv.Error, EOFError) as exc:
+        raise InputError(
+            f"{path}: unreadable study source: {str(exc).splitlines()[0][:200]}"
+        ) from None
+
+
+def _read_records(path: Path) -> tuple[str, list[dict[str, Any]]]:
     """``(table, rows)`` read from one source, in a deterministic order."""
     name = path.name.lower()
     if path.is_dir():

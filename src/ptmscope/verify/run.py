@@ -37,6 +37,25 @@ def _by_length(texts: Sequence[str]) -> list[int]:
     return sorted(range(len(texts)), key=lambda i: len(texts[i]))
 
 
+def _library_modules_only(path: Path) -> bool:
+    """A sentence-transformers package whose modules all come from the library itself.
+
+    ``modules.json`` names classes by import path and sentence-transformers imports
+    them; a package naming anything else would make us import code the package
+    chose, so it is embedded with plain mean pooling instead.
+    """
+    if not path.is_file():
+        return False
+    try:
+        modules = json.loads(path.read_text("utf-8"))
+    except (ValueError, UnicodeDecodeError):
+        return False
+    return isinstance(modules, list) and all(
+        isinstance(m, dict) and str(m.get("type", "")).startswith("sentence_transformers.")
+        for m in modules
+    )
+
+
 class Runner:
     def __init__(self, folder: Path, batch_size: int = BATCH) -> None:
         self.folder = folder
@@ -170,7 +189,7 @@ class Runner:
         """Normalised sentence embeddings (sentence-transformers when the package is one)."""
         import numpy as np
 
-        if (self.folder / "modules.json").is_file() and importlib.util.find_spec(
+        if _library_modules_only(self.folder / "modules.json") and importlib.util.find_spec(
             "sentence_transformers"
         ):
             from sentence_transformers import SentenceTransformer

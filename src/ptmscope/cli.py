@@ -34,6 +34,35 @@ EPILOG = """exit codes:
 """
 
 
+def add_package_options(sub: argparse.ArgumentParser) -> None:
+    """REF, its revision and a Hub token: how audit and verify name a package."""
+    sub.add_argument(
+        "ref",
+        metavar="REF",
+        help="package folder, git repository (bare or not), or Hub model owner/name[@revision]",
+    )
+    sub.add_argument("--revision", "-r", help="branch, tag or commit (git and Hub sources)")
+    sub.add_argument("--token", help="Hub token for private or gated models (default: HF_TOKEN)")
+
+
+def add_verify_options(sub: argparse.ArgumentParser) -> None:
+    sub.add_argument(
+        "--data",
+        action="append",
+        default=[],
+        metavar="NAME=PATH",
+        help="local data for a claimed dataset (NAME or *)",
+    )
+    sub.add_argument(
+        "--columns",
+        action="append",
+        default=[],
+        metavar="ROLE=COLUMN",
+        help="name a column (text, label, tokens, …)",
+    )
+    sub.add_argument("--limit", type=int, metavar="N", help="evaluate N examples per dataset")
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="ptmscope",
@@ -62,17 +91,11 @@ def _parser() -> argparse.ArgumentParser:
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    sub.add_argument(
-        "ref",
-        metavar="REF",
-        help="package folder, git repository (bare or not), or Hub model owner/name[@revision]",
-    )
-    sub.add_argument("--revision", "-r", help="git revision: branch, tag or commit (git sources)")
+    add_package_options(sub)
     sub.add_argument(
         "--source", choices=SOURCE_KINDS, default="auto", help="how to read REF (default: auto)"
     )
     sub.add_argument("--metadata", metavar="FILE", help="registry record (Hub model_info JSON)")
-    sub.add_argument("--token", help="Hub token for private or gated models (default: HF_TOKEN)")
     sub.add_argument(
         "--download",
         action="store_true",
@@ -81,13 +104,7 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_argument(
         "--verify", action="store_true", help="re-measure the card's claims (runs the model)"
     )
-    sub.add_argument(
-        "--data", action="append", default=[], metavar="NAME=PATH", help="with --verify: local data"
-    )
-    sub.add_argument(
-        "--columns", action="append", default=[], metavar="ROLE=COLUMN", help="with --verify"
-    )
-    sub.add_argument("--limit", type=int, metavar="N", help="with --verify: examples per dataset")
+    add_verify_options(sub)
     add_report_options(sub)
 
     demo = commands.add_parser("demo", help="audit the embedded all-MiniLM-L6-v2 snapshot, offline")
@@ -140,32 +157,10 @@ def _parser() -> argparse.ArgumentParser:
         epilog=VERIFY_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    verify.add_argument(
-        "ref",
-        metavar="REF",
-        help="package folder, git repository or Hub model owner/name[@revision]",
-    )
-    verify.add_argument("--revision", "-r", help="git revision or Hub revision")
-    verify.add_argument(
-        "--data",
-        action="append",
-        default=[],
-        metavar="NAME=PATH",
-        help="local data for a claimed dataset (NAME or *)",
-    )
-    verify.add_argument(
-        "--columns",
-        action="append",
-        default=[],
-        metavar="ROLE=COLUMN",
-        help="name a column (text, label, tokens, …)",
-    )
-    verify.add_argument(
-        "--limit", type=int, metavar="N", help="evaluate N examples sampled with --seed"
-    )
+    add_package_options(verify)
+    add_verify_options(verify)
     verify.add_argument("--seed", type=int, default=0)
     verify.add_argument("--batch-size", type=int, default=32)
-    verify.add_argument("--token", help="Hub token (default: HF_TOKEN)")
     verify.add_argument("--format", "-f", choices=["text", "json", "markdown"], default="text")
     verify.add_argument("--output", "-o", metavar="FILE")
 

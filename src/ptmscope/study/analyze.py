@@ -37,7 +37,6 @@ def analyze_one(record: dict[str, Any]) -> dict[str, Any]:
 
     from ptmscope.audit import evaluate
     from ptmscope.errors import InputError
-    from ptmscope.probes import all_probes
     from ptmscope.probes.base import Outcome
     from ptmscope.snapshot import collect
     from ptmscope.sources.record import RecordSource
@@ -59,8 +58,7 @@ def analyze_one(record: dict[str, Any]) -> dict[str, Any]:
             task=registry_task or "none", error=str(exc)[:300], machine_parseable=False, claims=0
         )
         return row
-    probes = [p for p in all_probes() if p.id in _FACTOR_PROBES]
-    result = evaluate(package, probes)
+    result = evaluate(package, _factor_probes())
     card = package.card
     metadata = card.metadata if card is not None else {}
     task = metadata.get("pipeline_tag") if isinstance(metadata.get("pipeline_tag"), str) else None
@@ -125,6 +123,14 @@ def _files(siblings: Any, config: Any) -> dict[str, Any]:
     )
     remote = auto_map or any(n.endswith(".py") and "/" not in n for n in names)
     return {"files_known": True, "serialization": kind, "remote_code": remote}
+
+
+@lru_cache(maxsize=1)
+def _factor_probes() -> tuple[Any, ...]:
+    """The 17 Table I factor probes, chosen once per process rather than once per package."""
+    from ptmscope.probes import all_probes
+
+    return tuple(p for p in all_probes() if p.id in _FACTOR_PROBES)
 
 
 @lru_cache(maxsize=1)

@@ -125,3 +125,18 @@ def test_git_http_is_read_only_and_folders_cannot_be_cloned(hostile_server: Serv
     assert (
         _get(hostile_server, "/acme/..%2f..%2fetc/info/refs?service=git-upload-pack").status == 404
     )
+
+
+def test_busy_port_is_a_usage_error(hostile: tuple[Path, Path], hostile_server: Server) -> None:
+    import subprocess
+    import sys
+
+    from tests.registry.conftest import MAIN
+
+    done = subprocess.run(
+        [sys.executable, "-c", MAIN, "registry", "serve", str(hostile[0]), "--port", str(hostile_server.port)],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert (
+        done.returncode == 2 and "cannot listen" in done.stderr and "Traceback" not in done.stderr
+    )

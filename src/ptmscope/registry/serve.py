@@ -26,7 +26,15 @@ def build(
 
 
 def serve(registry: Registry, host: str, port: int) -> None:
+    import socket
+
     import uvicorn
+
+    try:  # a busy or forbidden address is the user's to fix: one line, exit 2
+        with socket.create_server((host, port), reuse_port=False):
+            pass
+    except OSError as exc:
+        raise InputError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
 
     print(f"ptmscope registry: serving {registry.store.root} on http://{host}:{port}", flush=True)
     if registry.gateway is not None:

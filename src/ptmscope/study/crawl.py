@@ -86,7 +86,12 @@ def crawl(
             break
         else:
             raise SourceError(f"{endpoint}: still rate limited (429) after {_RETRIES} tries")
-        records = response.json()
+        try:
+            records = response.json()
+        except ValueError:
+            raise SourceError(f"{endpoint} answered a model listing that is not JSON") from None
+        if not isinstance(records, list):
+            raise SourceError(f"{endpoint} answered a model listing that is not a list")
         page = int(state["page"])
         models = [r for r in (_listing_row(record, key) for record in records) if r is not None]
         cards = [

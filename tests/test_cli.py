@@ -111,21 +111,37 @@ def test_bad_input_gets_one_line_and_exit_2(tmp_path: Path, make_package) -> Non
     notes.mkdir()
     (notes / "todo.txt").write_text("buy milk")
     assert_input_error(ptmscope("audit", str(notes)), "not a model package")
-    binary = make_package(
-        "binary", card=None, files={"README.md": b"\x89PNG\r\n\x1a\n\x00\x00\x00"}
-    )
-    assert_input_error(ptmscope("audit", str(binary)), "binary")
-    for kind in ("deep", "laughs"):
-        bomb = make_package(f"bomb-{kind}", card=_bomb_card(kind))
-        assert_input_error(ptmscope("audit", str(bomb), timeout=30), "YAML")
-    huge = make_package("huge", card=None)
-    with (huge / "README.md").open("wb") as handle:
-        handle.truncate(100 * 1024 * 1024)
-    assert_input_error(ptmscope("audit", str(huge), timeout=30), "above the 8 MiB limit")
     assert_input_error(
         ptmscope("audit", str(make_package("plain")), "--revision", "main"),
         "needs a git repository",
     )
+
+
+def assert_fails_closed(done: subprocess.CompletedProcess[str], needle: str) -> None:
+    """Audited anyway: exit 1 and ``risk.unreadable_content`` naming the reason."""
+    assert done.returncode == 1, done.stderr
+    assert "Traceback" not in done.stderr
+    report = json.loads(done.stdout)
+    jsonschema.validate(report, schema())
+    finding = next(f for f in report["findings"] if f["probe"] == "risk.unreadable_content")
+    assert finding["outcome"] == "detected"
+    assert any(needle in e["detail"] for e in finding["evidence"]), finding
+
+
+def test_unreadable_card_fails_closed_instead_of_stopping(tmp_path: Path, make_package) -> None:  # type: ignore[no-untyped-def]
+    """A card built to break the parser used to end the audit (exit 2) and, in the
+    gateway, switch every check off; now the rest is still audited and the gate fails."""
+    binary = make_package(
+        "binary", card=None, files={"README.md": b"\x89PNG\r\n\x1a\n\x00\x00\x00"}
+    )
+    assert_fails_closed(ptmscope("audit", str(binary), "-f", "json"), "binary")
+    for kind in ("deep", "laughs"):
+        bomb = make_package(f"bomb-{kind}", card=_bomb_card(kind))
+        assert_fails_closed(ptmscope("audit", str(bomb), "-f", "json", timeout=60), "YAML")
+    huge = make_package("huge", card=None)
+    with (huge / "README.md").open("wb") as handle:
+        handle.truncate(100 * 1024 * 1024)
+    assert_fails_closed(ptmscope("audit", str(huge), "-f", "json", timeout=60), "8 MiB limit")
 
 
 def test_git_errors_are_input_errors(tmp_path: Path) -> None:

@@ -15,12 +15,15 @@ from ptmscope._version import __version__
 from ptmscope.package import Package
 from ptmscope.probes import all_probes
 from ptmscope.probes.base import Definition, Finding, Outcome, Probe, Severity
+from ptmscope.probes.risk_unreadable_content import DEFINITION as _UNREADABLE_DEFINITION
 from ptmscope.scoring import Scorecard, score
 from ptmscope.snapshot import collect as collect_snapshot
 from ptmscope.sources import open_source
 from ptmscope.sources.hub import HubSource
 from ptmscope.sources.metadata import load_metadata
 from ptmscope.verify.engine import VerifyOptions
+
+UNREADABLE = _UNREADABLE_DEFINITION.id
 
 
 @dataclass(frozen=True)
@@ -47,6 +50,18 @@ class AuditResult:
     scorecard: Scorecard
     definitions: Mapping[str, Definition]
     tool_version: str = __version__
+
+    @property
+    def incomplete(self) -> bool:
+        """Part of the package could not be read or scanned: no gate may pass it."""
+        return any(f.probe == UNREADABLE and f.outcome is Outcome.DETECTED for f in self.findings)
+
+    def fails(self, threshold: Severity | None) -> bool:
+        """The audit's gate: a risk at or above ``threshold``, or content that could not be
+        checked (fail closed, whatever the threshold)."""
+        if self.incomplete:
+            return True
+        return threshold is not None and bool(self.at_or_above(threshold))
 
     def at_or_above(self, severity: Severity) -> list[Finding]:
         """Detected risks at or above ``severity`` (what ``--fail-on`` checks)."""

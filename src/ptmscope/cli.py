@@ -28,7 +28,8 @@ SEVERITIES = [s.label for s in Severity if s is not Severity.INFO]
 
 EPILOG = """exit codes:
   0  audit done, nothing at or above --fail-on
-  1  a detected risk at or above --fail-on
+  1  a detected risk at or above --fail-on, or part of the package could not be
+     read or scanned (fail closed, whatever --fail-on says)
   2  usage error or unusable input (nothing audited)
   3  internal error (set PTMSCOPE_DEBUG=1 for the traceback)
 """
@@ -439,7 +440,7 @@ def _emit(result: AuditResult, args: argparse.Namespace) -> int:
         TextFormat().print(result, Console(highlight=False))
     else:
         sys.stdout.write(get_format(args.format).render(result))
-    if args.fail_on and result.at_or_above(Severity.parse(args.fail_on)):
+    if result.fails(Severity.parse(args.fail_on) if args.fail_on else None):
         return EXIT_FINDINGS
     return EXIT_OK
 

@@ -271,6 +271,10 @@ class Problem:
     path: str
     message: str
     line: int | None = None
+    unreadable: bool = False
+    """The content could not be read or parsed at all (binary card, over a size limit,
+    an unreadable folder, a symlink loop): what it holds is unknown, so checks that
+    needed it fail closed (``risk.unreadable_content``) instead of passing."""
 
 
 @dataclass(frozen=True)

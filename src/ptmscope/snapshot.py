@@ -19,17 +19,26 @@ from typing import Any
 from ptmscope.card import claims as card_claims
 from ptmscope.card.parse import MAX_CARD_BYTES, parse_card
 from ptmscope.card.safe_yaml import load_yaml
-from ptmscope.errors import HostileInputError, InputError
-from ptmscope.package import Card, FileEntry, Package, Problem, RegistryMetadata, root_file
+from ptmscope.errors import InputError
+from ptmscope.package import (
+    Card,
+    FileEntry,
+    Package,
+    Problem,
+    RegistryMetadata,
+    WeightFile,
+    root_file,
+)
 from ptmscope.scan.context import Limits
 from ptmscope.scan.policy import Policy, default_policy
 from ptmscope.scan.results import FileScan, ScanError
 from ptmscope.scan.scanner import scan_buffer, scan_bytes, scan_file
 from ptmscope.sources.interface import Source
-from ptmscope.weights import inspect_all, is_weight_like
+from ptmscope.weights import inspect_all
 
 MAX_CONFIG_BYTES = 16 << 20
 MAX_EVAL_FILES = 200
+MAX_EVAL_BYTES = 1 << 20
 _MODEL_HINTS = (
     "config.json",
     "model_index.json",
@@ -41,15 +50,23 @@ _MODEL_HINTS = (
 )
 
 
+class _Unreadable(Exception):
+    """A file collect needs could not be read or is over its limit: recorded, never fatal."""
+
+
 def _read_small(entry: FileEntry, limit: int) -> bytes:
     if entry.size > limit:
-        raise HostileInputError(
-            f"{entry.path} is {entry.size / 1e6:.1f} MB, above the {limit / (1 << 20):g} MiB limit"
+        raise _Unreadable(
+            f"{entry.size / 1e6:.1f} MB, above the {limit / (1 << 20):g} MiB limit: not read"
         )
     try:
         return entry.read()
     except OSError as exc:
-        raise InputError(f"{entry.path}: cannot read: {exc.strerror or exc}") from None
+        raise _Unreadable(f"cannot read: {exc.strerror or exc}") from None
+
+
+def _unreadable(entry: FileEntry, message: str) -> Problem:
+    return Problem(entry.path, message, unreadable=True)
 
 
 def _card(files: Sequence[FileEntry], problems: list[Problem]) -> Card | None:
@@ -59,7 +76,12 @@ def _card(files: Sequence[FileEntry], problems: list[Problem]) -> Card | None:
     if not entry.available:
         problems.append(Problem(entry.path, "model card is an LFS pointer; its text is absent"))
         return None
-    card, notes = parse_card(entry.path, _read_small(entry, MAX_CARD_BYTES))
+    try:
+        card, notes = parse_card(entry.path, _read_small(entry, MAX_CARD_BYTES))
+    except (_Unreadable, InputError) as exc:
+        # A card built to break the parser must not switch checks off: it is a fact.
+        problems.append(_unreadable(entry, f"model card unreadable: {exc}"))
+        return None
     problems.extend(Problem(entry.path, note) for note in notes)
     if card.metadata_error:
         problems.append(Problem(entry.path, f"front matter: {card.metadata_error}"))
@@ -72,6 +94,9 @@ def _config(files: Sequence[FileEntry], problems: list[Problem]) -> Mapping[str,
         return None
     try:
         data = json.loads(_read_small(entry, MAX_CONFIG_BYTES))
+    except _Unreadable as exc:
+        problems.append(_unreadable(entry, f"config unreadable: {exc}"))
+        return None
     except (ValueError, UnicodeDecodeError, RecursionError) as exc:
         problems.append(Problem(entry.path, f"not valid JSON: {exc}"))
         return None
@@ -90,8 +115,12 @@ def _eval_results(files: Sequence[FileEntry], problems: list[Problem]) -> list[t
             continue
         if len(found) >= MAX_EVAL_FILES or not entry.available:
             continue
-        raw = _read_small(entry, 1 << 20)
-        result = load_yaml(raw.decode("utf-8", "replace"))
+        try:
+            raw = _read_small(entry, MAX_EVAL_BYTES)
+            result = load_yaml(raw.decode("utf-8", "replace"))
+        except (_Unreadable, InputError) as exc:
+            problems.append(_unreadable(entry, f"evaluation results unreadable: {exc}"))
+            continue
         if result.error:
             problems.append(Problem(entry.path, f"YAML: {result.error}"))
             continue
@@ -99,13 +128,10 @@ def _eval_results(files: Sequence[FileEntry], problems: list[Problem]) -> list[t
     return found
 
 
-_SCANNED_CONFIGS = frozenset({"tokenizer_config.json", "config.json", "chat_template.json"})
-
-
 def scan_source(
     source: Source, policy: Policy | None = None, limits: Limits | None = None
 ) -> list[FileScan]:
-    """``ptmscope scan`` over a source's model files (a Hub model), named ``owner/name/path``."""
+    """``ptmscope scan`` over a source's files (a Hub model), named ``owner/name/path``."""
     info = source.info()
     prefix = f"{info.name}/" if info.name else ""
     return [
@@ -117,10 +143,15 @@ def scan_source(
 def _scan(
     files: Sequence[FileEntry], policy: Policy, limits: Limits | None = None
 ) -> tuple[FileScan, ...]:
-    """Scan every model file whose bytes are here (weights, pickles, archives, templates)."""
+    """Scan every file whose bytes are here, by content, whatever it is called.
+
+    Names are chosen by whoever uploads the package: a pickle called ``model.dat``,
+    ``checkpoint.pth.tar`` or ``README`` loads just the same, so no name may take a
+    file out of the scan.
+    """
     scans: list[FileScan] = []
     for entry in files:
-        if not entry.available or not (is_weight_like(entry) or entry.name in _SCANNED_CONFIGS):
+        if not entry.available:
             continue
         if entry.origin.startswith("local:"):
             scans.append(
@@ -145,10 +176,12 @@ def _scan(
     return tuple(scans)
 
 
-def _looks_like_model(files: Sequence[FileEntry], card: Card | None) -> bool:
-    if card is not None:
+def _looks_like_model(
+    files: Sequence[FileEntry], card: Card | None, weights: Sequence[WeightFile]
+) -> bool:
+    if card is not None or weights or root_file(files, "README.md") is not None:
         return True
-    return any(is_weight_like(entry) or entry.name in _MODEL_HINTS for entry in files)
+    return any(entry.name in _MODEL_HINTS for entry in files)
 
 
 def collect(
@@ -162,9 +195,12 @@ def collect(
     files = source.files()
     if not files:
         raise InputError(f"{info.ref}: empty package (no files at this revision)")
-    problems = [Problem(path, f"skipped: {reason}") for path, reason in source.skipped()]
+    problems = [
+        Problem(path, f"skipped: {reason}", unreadable=True) for path, reason in source.skipped()
+    ]
     card = _card(files, problems)
-    if not _looks_like_model(files, card):
+    weights = inspect_all(files)
+    if not _looks_like_model(files, card, weights):
         raise InputError(f"{info.ref}: not a model package (no model card, config or weights)")
     config = _config(files, problems)
     card_meta: Mapping[str, Any] = card.metadata if card is not None else {}
@@ -180,7 +216,6 @@ def collect(
         default_task=default_task,
     )
     problems.extend(Problem(path, message) for path, message in claim_problems)
-    weights = inspect_all(files)
     problems.extend(Problem(w.path, w.error) for w in weights if w.error)
     scans = _scan(files, scan_policy or default_policy())
     name = info.name or (metadata.id if metadata is not None else None)

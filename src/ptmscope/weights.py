@@ -134,5 +134,26 @@ def sniff(entry: FileEntry) -> WeightFile:
     return _result(entry, "unknown", pickle_based=pickle_named)
 
 
+_SERIALIZED_FORMATS = frozenset(
+    {"pickle", "torch-legacy", "torch-zip", "numpy-zip", "safetensors", "gguf", "hdf5", "tflite"}
+)
+"""Formats that are model files whatever they are called (``model.dat``, a name without suffix)."""
+
+
 def inspect_all(files: Iterable[FileEntry]) -> tuple[WeightFile, ...]:
-    return tuple(sniff(entry) for entry in files if is_weight_like(entry))
+    """Weight files by name, and serialized model files by content under any other name.
+
+    A pickle renamed ``checkpoint.dat`` is loaded just the same, so a name must not be
+    able to take a file out of the weight checks.
+    """
+    found: list[WeightFile] = []
+    for entry in files:
+        if is_weight_like(entry):
+            found.append(sniff(entry))
+        elif entry.available and entry.size >= 8:
+            weight = sniff(entry)
+            if weight.format in _SERIALIZED_FORMATS or (
+                weight.format == "numpy" and weight.pickle_based
+            ):
+                found.append(weight)
+    return tuple(found)

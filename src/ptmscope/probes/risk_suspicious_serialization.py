@@ -1,4 +1,4 @@
-"""Risk · a model file that imports code beyond what loading a model needs, or could not be scanned."""
+"""Risk · a model file that imports code beyond what loading a model needs."""
 
 from __future__ import annotations
 
@@ -19,15 +19,14 @@ from ptmscope.scan.results import Verdict
 DEFINITION = Definition(
     id="risk.suspicious_serialization",
     kind="risk",
-    short="Model file imports unusual code or resists scanning",
+    short="Model file imports unusual code",
     motivation=(
         "A checkpoint that instantiates classes outside torch/numpy (custom modules, "
-        "framework objects) runs library code on load and breaks when that code changes; a file "
-        "the scanner cannot read fully cannot be cleared."
+        "framework objects) runs library code on load and breaks when that code changes."
     ),
     implementation=(
-        "Detected when a scanned file's verdict is suspicious (only low or medium findings) or "
-        "error (part of it unreadable, e.g. truncated or encrypted)."
+        "Detected when a scanned file's verdict is suspicious (only low or medium findings). "
+        "A file that could not be scanned fully is risk.unreadable_content."
     ),
     remediation="Re-save the weights as safetensors (state dict only); keep configuration in JSON, not pickles.",
     severity=Severity.MEDIUM,
@@ -38,11 +37,9 @@ DEFINITION = Definition(
 def run(package: Package) -> Finding:
     if not package.scans:
         return unknown(DEFINITION, "no model file with its bytes present to scan")
-    odd = [s for s in package.scans if s.verdict in (Verdict.SUSPICIOUS, Verdict.ERROR)]
+    odd = [s for s in package.scans if s.verdict is Verdict.SUSPICIOUS]
     if odd:
-        return detected(
-            DEFINITION, f"{len(odd)} file(s) suspicious or not fully scannable", evidence(odd)
-        )
+        return detected(DEFINITION, f"{len(odd)} file(s) suspicious", evidence(odd))
     return clear(DEFINITION, f"{len(package.scans)} file(s) scanned")
 
 

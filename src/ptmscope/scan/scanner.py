@@ -12,11 +12,10 @@ import contextlib
 import mmap
 import os
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from ptmscope.errors import InputError
 from ptmscope.scan.bytecode import names_in
 from ptmscope.scan.containers import (
     archives,
@@ -35,10 +34,10 @@ from ptmscope.scan.pickles import Nested, scan_pickle
 from ptmscope.scan.policy import Policy, default_policy
 from ptmscope.scan.results import FileScan, ScanError
 from ptmscope.scan.templates import check_template
+from ptmscope.scan.walk import Skipped, walk
 from ptmscope.severity import Severity
 
 _MAX_JSON = 64 << 20
-SKIPPED_DIRS = frozenset({".git", ".hg", ".svn", "__pycache__"})
 
 
 def _nested_for(ctx: ScanContext) -> Nested:
@@ -215,32 +214,17 @@ def scan_file(
             mapped.close()
 
 
-def iter_files(paths: Iterable[Path]) -> Iterator[tuple[Path, str]]:
-    """Files under the given paths (folders recursively, without VCS folders), sorted."""
-    for root in paths:
-        if not root.exists():
-            raise InputError(f"{root}: no such file or folder")
-        if root.is_file():
-            yield root, str(root)
-            continue
-        if not root.is_dir():
-            raise InputError(f"{root}: not a regular file or folder")
-        resolved_root = root.resolve()
-        for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
-            dirnames[:] = sorted(d for d in dirnames if d not in SKIPPED_DIRS)
-            for filename in sorted(filenames):
-                path = Path(dirpath) / filename
-                if path.is_symlink():
-                    try:
-                        path.resolve().relative_to(resolved_root)
-                    except (ValueError, OSError):
-                        continue
-                if path.is_file():
-                    yield path, str(path)
-
-
 def scan_paths(
     paths: Iterable[Path], policy: Policy | None = None, limits: Limits | None = None
 ) -> list[FileScan]:
+    """Scan files and folders; what cannot be read is a result with an error, never dropped."""
     policy = policy or default_policy()
-    return [scan_file(path, policy, limits, display) for path, display in iter_files(paths)]
+    results = []
+    for item in walk(paths):
+        if isinstance(item, Skipped):
+            results.append(
+                FileScan(item.display, "unreadable", 0, errors=(ScanError(item.reason),))
+            )
+        else:
+            results.append(scan_file(item.path, policy, limits, item.display))
+    return results

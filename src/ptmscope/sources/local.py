@@ -7,6 +7,7 @@ followed; any other symlink that leaves the package is refused, never followed.
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 import stat
@@ -14,6 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ptmscope.errors import InputError
+from ptmscope.names import readable_name
 from ptmscope.package import Commit, FileEntry
 from ptmscope.sources.disk import disk_reader
 from ptmscope.sources.interface import Source, SourceInfo
@@ -76,13 +78,22 @@ class LocalSource(Source):
             st = full.lstat()
             target = full
             if stat.S_ISLNK(st.st_mode):
-                target = full.resolve()
+                target = Path(os.path.realpath(full, strict=True))
                 if not target.is_relative_to(self._boundary):
                     self._skipped.append((rel, "symlink leaves the package"))
                     return None
                 st = target.stat()
         except OSError as exc:
-            self._skipped.append((rel, str(exc.strerror or exc)))
+            if exc.errno == errno.ELOOP:
+                reason = "symlink loop"
+            elif exc.errno == errno.ENOENT:
+                reason = "broken symlink (its target does not exist)"
+            else:
+                reason = str(exc.strerror or exc)
+            self._skipped.append((rel, reason))
+            return None
+        except RuntimeError:  # pathlib's loop detection on some Python versions
+            self._skipped.append((rel, "symlink loop"))
             return None
         if not stat.S_ISREG(st.st_mode):
             self._skipped.append((rel, "not a regular file"))
@@ -101,27 +112,37 @@ class LocalSource(Source):
         if self._files is not None:
             return self._files
         found: list[FileEntry] = []
-        for folder, dirs, names in os.walk(self._root, followlinks=False):
+        failures: list[OSError] = []
+        for folder, dirs, names in os.walk(self._root, followlinks=False, onerror=failures.append):
             base = Path(folder)
-            rel_base = base.relative_to(self._root).as_posix()
+            rel_base = readable_name(base.relative_to(self._root).as_posix())
             prefix = "" if rel_base == "." else rel_base + "/"
             kept_dirs = []
             for d in sorted(dirs):
                 if d in _SKIP_DIRS or (prefix == "" and d == ".cache"):
                     continue
                 if (base / d).is_symlink():
-                    self._skipped.append((f"{prefix}{d}/", "symlinked folder not followed"))
+                    self._skipped.append(
+                        (f"{prefix}{readable_name(d)}/", "symlinked folder not followed")
+                    )
                     continue
                 kept_dirs.append(d)
             dirs[:] = kept_dirs
             for name in sorted(names):
-                entry = self._entry(prefix + name, base / name)
+                entry = self._entry(prefix + readable_name(name), base / name)
                 if entry is not None:
                     found.append(entry)
                 if len(found) > MAX_FILES:
                     raise InputError(
                         f"{self._ref}: more than {MAX_FILES} files; not a model package"
                     )
+        for failure in failures:  # a folder we may not list can hold anything: say so
+            where = Path(failure.filename) if failure.filename else self._root
+            try:
+                rel = readable_name(where.relative_to(self._root).as_posix()) + "/"
+            except ValueError:
+                rel = readable_name(str(where))
+            self._skipped.append((rel, f"folder not listed: {failure.strerror or failure}"))
         self._files = tuple(sorted(found, key=lambda f: f.path))
         return self._files
 

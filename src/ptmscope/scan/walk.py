@@ -97,7 +97,12 @@ def _walk_folder(root: Path) -> Iterator[Target | Skipped]:
             if name in SKIPPED_DIRS:
                 continue
             full = base / name
-            if full.is_symlink():
+            try:
+                linked = full.is_symlink()
+            except OSError as exc:
+                yield Skipped(readable_name(str(full)) + "/", f"folder not listed: {exc.strerror}")
+                continue
+            if linked:
                 yield Skipped(readable_name(str(full)) + "/", "symlinked folder: not followed")
                 continue
             kept.append(name)

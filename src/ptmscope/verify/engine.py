@@ -11,7 +11,6 @@ import re
 import string
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +25,7 @@ from ptmscope.verify.data import (
     sample,
 )
 from ptmscope.verify.metrics import METRICS, Measurement, Metric
+from ptmscope.verify.options import VerifyOptions as VerifyOptions
 from ptmscope.verify.results import ClaimResult, Verdict
 from ptmscope.verify.run import ModelUnavailable, Runner
 
@@ -70,17 +70,6 @@ INCONCLUSIVE_HALF_WIDTH = 0.1
 """On the fraction scale: an interval wider than ±0.1 decides nothing."""
 ROUNDING = 0.005
 """Claims are printed rounded; an interval is widened by this much before judging."""
-
-
-@dataclass(frozen=True)
-class VerifyOptions:
-    data: Mapping[str, str] = field(default_factory=dict)
-    """Dataset name (or ``*``) → local path."""
-    columns: Mapping[str, str] = field(default_factory=dict)
-    limit: int | None = None
-    seed: int = 0
-    batch_size: int = 32
-    hub_datasets: bool = True
 
 
 def normalize_task(task: str | None) -> str | None:

@@ -1,0 +1,69 @@
+"""A plain ``pip install ptmscope`` (no extras) audits and scans; verify names its extra.
+
+The heavy modules are made unimportable in a child process (``sys.modules[name] =
+None`` makes every ``import name`` fail), so the test sees exactly what a user
+without ``[verify]`` sees.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.conftest import git
+
+HEAVY = ("numpy", "torch", "transformers", "safetensors", "scipy", "sklearn", "datasets")
+_RUN = (
+    "import sys\n"
+    f"for name in {HEAVY!r}: sys.modules[name] = None\n"
+    "from ptmscope.cli import main\n"
+    "code = main(sys.argv[1:])\n"
+    f"leaked = [n for n in {HEAVY!r} if sys.modules.get(n) is not None]\n"
+    "assert not leaked, leaked\n"
+    "sys.exit(code)\n"
+)
+
+
+def plain(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-c", _RUN, *args], capture_output=True, text=True, timeout=120
+    )
+
+
+def _package(root: Path) -> Path:
+    root.mkdir()
+    (root / "README.md").write_text("---\nlicense: mit\n---\n# Tiny\n\nA tiny model.\n")
+    (root / "config.json").write_text('{"model_type": "bert"}')
+    header = json.dumps({"w": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]}}).encode()
+    blob = len(header).to_bytes(8, "little") + header + b"\x00" * 4
+    (root / "model.safetensors").write_bytes(blob)
+    return root
+
+
+def test_audit_scan_probes_and_version_without_extras(tmp_path: Path) -> None:
+    root = _package(tmp_path / "pkg")
+    assert plain("--version").returncode == 0
+    assert plain("probes").returncode == 0
+    audited = plain("audit", str(root), "-f", "json")
+    assert audited.returncode == 0, audited.stderr
+    assert json.loads(audited.stdout)["package"]["weights"][0]["format"] == "safetensors"
+    scanned = plain("scan", str(root), "-f", "json")
+    assert scanned.returncode == 0, scanned.stderr
+    assert {f["verdict"] for f in json.loads(scanned.stdout)["files"]} == {"clean"}
+    git(root, "init", "-q", "-b", "main")
+    git(root, "add", ".")
+    git(root, "commit", "-q", "-m", "one")
+    from_git = plain("audit", str(root), "--source", "git", "-f", "json")
+    assert from_git.returncode == 0, from_git.stderr
+    assert json.loads(from_git.stdout)["package"]["source"] == "git"
+
+
+def test_verify_without_its_extra_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    root = _package(tmp_path / "pkg")
+    for args in (("verify", str(root)), ("audit", str(root), "--verify")):
+        done = plain(*args)
+        assert done.returncode == 2, done.stderr
+        lines = done.stderr.strip().splitlines()
+        assert len(lines) == 1 and "pip install 'ptmscope[verify]'" in lines[0], done.stderr

@@ -26,10 +26,11 @@ _INVISIBLE_KEEP_NEWLINE = re.compile(
 )
 _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 # Characters that change the structure of rendered Markdown (CommonMark lets a backslash escape
-# any ASCII punctuation): table cells (|), code spans (`), HTML (<, >, &), links and images ([, ]),
+# any ASCII punctuation): table cells (|), code spans (`), HTML (<, >, &), links and images ([:
+# without it "](" is plain text, and locations like "metrics[0]" stay readable),
 # emphasis and strike-through (*, ~; "_" is left alone: GFM ignores it inside words, and
 # file names are full of it). The backslash itself first, so an input "\|" cannot undo it.
-_MARKDOWN = re.compile(r"([\\`|<>&\[\]*~])")
+_MARKDOWN = re.compile(r"([\\`|<>&\[*~])")
 # At the start of a cell or list item these open a heading or a nested list.
 _LINE_START = re.compile(r"^(#{1,6}|[+\-]|\d{1,9})([.)]?)(?= |$)")
 

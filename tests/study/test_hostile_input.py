@@ -172,20 +172,24 @@ def test_crawl_page_with_malformed_records(
     body = (
         '[{"id": "org/a", "downloads": 3}, {"id": "org/inf", "downloads": 1e400}, [1, 2], "x", '
         f'{{"id": "org/deep", "cardData": {DEEP}}}, {{"id": "org/b", "siblings": 5, '
-        '"pipeline_tag": {"x": 1}, "config": [1]}, {"id": "org/big", "likes": 1' + "0" * 30 + "}]"
+        '"pipeline_tag": {"x": 1}, "config": [1]}, {"id": "org/big", "likes": 1' + "0" * 30 + "}, "
+        '{"id": "org/c", "cardData": {"model-index": [{"name": "m", "results": [{"task": '
+        '{"type": "fill-mask"}, "dataset": {"name": "d", "type": "d"}, "metrics": '
+        '[{"type": "accuracy", "value": NaN}, {"type": "f1", "value": 1e400}]}]}]}}]'
     )
     home.pages["/api/models"] = (body, None)
     code, err, db = _crawl(tmp_path, home.origin, capsys)
     assert code == 0
     assert "skipped 5 malformed listing records (2 not objects, 1 too deep, 2 overflow)" in err
-    assert _ids(db) == ["org/a", "org/b"]
+    assert _ids(db) == ["org/a", "org/b", "org/c"]
 
 
 def _write_sources(tmp_path: Path) -> dict[str, Path]:
     good = [{"id": "org/a", "downloads": 5}, {"id": "org/b", "likes": 2}]
     lines = [json.dumps(r) for r in good] + [
         '{"id": "org/inf", "downloads": 1e400}',
-        '{"id": "org/nan", "downloads": NaN}',
+        '{"id": "org/nan", "downloads": NaN}',  # missing, as in tables
+        '{"id": "org/nancard", "cardData": {"m": [NaN, 1e400]}}',  # the Hub answers NaN there
         "[1, 2]",
         '"text"',
         "null",
@@ -221,13 +225,13 @@ def _write_sources(tmp_path: Path) -> dict[str, Path]:
     [
         (
             "jsonl",
-            "skipped 9 malformed listing records (1 not JSON, 3 not objects, 2 too deep, 3 overflow)",
-            ["org/a", "org/b"],
+            "skipped 8 malformed listing records (1 not JSON, 3 not objects, 2 too deep, 2 overflow)",
+            ["org/a", "org/b", "org/nan", "org/nancard"],
         ),
         (
             "json",
-            "skipped 8 malformed listing records (3 not objects, 2 too deep, 3 overflow)",
-            ["org/a", "org/b"],
+            "skipped 7 malformed listing records (3 not objects, 2 too deep, 2 overflow)",
+            ["org/a", "org/b", "org/nan", "org/nancard"],
         ),
         # Tables: NaN is pandas' and Parquet's "missing", kept as NULL; infinities overflow.
         ("csv", "skipped 2 malformed listing records (2 overflow)", ["org/a", "org/b", "org/nan"]),

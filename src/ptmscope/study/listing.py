@@ -9,8 +9,12 @@ reason, and reported in one line at the end. Reasons:
 - ``not an object``: ``[1, 2]``, ``"text"``, ``null`` where a record belongs;
 - ``too deep``: nesting beyond :data:`MAX_DEPTH` (Python's decoder recurses and
   raises ``RecursionError`` near 1,000 levels; later steps recurse too);
-- ``overflow``: a non-finite number (``1e400`` decodes to ``inf``; ``NaN`` and
-  ``Infinity`` literals), or an integer outside a 64-bit column.
+- ``overflow``: an integer beyond 64 bits anywhere in the record (later steps
+  turn numbers into floats and columns, and ``float(10**400)`` raises), or a
+  non-finite number (``1e400`` decodes to ``inf``) in a column (``downloads``,
+  ``likes``). Non-finite numbers elsewhere are kept: the Hub itself answers
+  ``NaN`` for card values written ``.nan`` (4 records of the shared snapshot),
+  and card analysis treats them as values. ``NaN`` in a column means missing.
 """
 
 from __future__ import annotations
@@ -66,22 +70,20 @@ def check(value: Any) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise Malformed(NOT_OBJECT)
     stack: list[tuple[Any, int]] = [(value, 1)]
-    while stack:
+    while stack:  # only containers are pushed: scalars are checked where they are met
         item, depth = stack.pop()
-        if isinstance(item, dict | list):
-            if depth > MAX_DEPTH:
-                raise Malformed(TOO_DEEP)
-            children = item.values() if isinstance(item, dict) else item
-            stack.extend((child, depth + 1) for child in children)
-        elif _overflows(item):
-            raise Malformed(OVERFLOW)
+        if depth > MAX_DEPTH:
+            raise Malformed(TOO_DEEP)
+        for child in item.values() if isinstance(item, dict) else item:
+            if isinstance(child, dict | list):
+                stack.append((child, depth + 1))
+            elif _overflows(child):
+                raise Malformed(OVERFLOW)
     return value
 
 
 def _overflows(item: Any) -> bool:
-    if isinstance(item, float):
-        return not math.isfinite(item)
-    return isinstance(item, int) and not INT64_MIN <= item <= INT64_MAX
+    return type(item) is int and not INT64_MIN <= item <= INT64_MAX
 
 
 def parse_record(text: str) -> dict[str, Any]:

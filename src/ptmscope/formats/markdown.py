@@ -5,12 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from ptmscope.audit import AuditResult
+from ptmscope.formats.escape import markdown as _cell
+from ptmscope.formats.escape import markdown_code as _code
 from ptmscope.formats.interface import Format
 from ptmscope.formats.report import build
-
-
-def _cell(text: object) -> str:
-    return str(text).replace("|", "\\|").replace("\n", " ")
 
 
 def _score(value: float | None) -> str:
@@ -22,10 +20,10 @@ class MarkdownFormat(Format):
         data = build(result)
         pkg, summary = data["package"], data["summary"]
         out = [
-            f"# ptmscope audit: {pkg['name'] or pkg['ref']}",
+            f"# ptmscope audit: {_cell(pkg['name'] or pkg['ref'])}",
             "",
-            f"- **Source:** {pkg['source']} `{pkg['ref']}`"
-            + (f" at `{pkg['commit']}`" if pkg["commit"] else ""),
+            f"- **Source:** {_cell(pkg['source'])} {_code(pkg['ref'])}"
+            + (f" at {_code(pkg['commit'])}" if pkg["commit"] else ""),
             f"- **Overall:** {_score(summary['overall'])} — verdict **{summary['verdict']}**"
             + (f" (capped by a {summary['capped_by']} risk)" if summary["capped_by"] else ""),
             f"- **Files:** {pkg['files']} ({pkg['bytes']:,} bytes)",
@@ -39,7 +37,7 @@ class MarkdownFormat(Format):
             for f in risks:
                 evidence = "; ".join(e["location"] for e in f["evidence"][:3])
                 out.append(
-                    f"| {f['severity']} | `{f['probe']}` | {', '.join(f['stride'])} | "
+                    f"| {f['severity']} | {_code(f['probe'], table=True)} | {', '.join(f['stride'])} | "
                     f"{_cell(f['message'])} | {_cell(evidence)} |"
                 )
         else:
@@ -53,7 +51,7 @@ class MarkdownFormat(Format):
                     f"{e['location']} {e['detail']}".strip() for e in factor["evidence"][:2]
                 )
                 out.append(
-                    f"| {key} | {factor['outcome']} | {_cell(evidence or factor['message'])} |"
+                    f"| {_cell(key)} | {factor['outcome']} | {_cell(evidence or factor['message'])} |"
                 )
         out += ["", "## Top remediations", ""]
         out += [
@@ -69,7 +67,7 @@ class MarkdownFormat(Format):
             for c in claims[:50]:
                 value = "" if c["value"] is None else f"{c['value']:.4g}"
                 out.append(
-                    f"| {c['source']} | {_cell(c['task'] or '')} | {_cell(c['dataset'] or '')} | "
+                    f"| {_cell(c['source'])} | {_cell(c['task'] or '')} | {_cell(c['dataset'] or '')} | "
                     f"{_cell(c['split'] or '')} | {_cell(c['metric'])} | {value} | {_cell(c['raw'])} |"
                 )
         return "\n".join(out) + "\n"

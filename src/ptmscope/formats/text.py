@@ -11,6 +11,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ptmscope.audit import AuditResult
+from ptmscope.formats.escape import markup, rich_text, visible
 from ptmscope.formats.interface import Format
 from ptmscope.formats.report import build
 
@@ -38,8 +39,9 @@ def _score(value: float | None) -> Text:
     return Text(f"{value:.1f}/10", style=style)
 
 
-def _evidence(items: list[dict[str, str]], limit: int = 2) -> str:
-    return "\n".join(f"{e['location']} {e['detail']}".strip() for e in items[:limit])
+def _evidence(items: list[dict[str, str]], limit: int = 2) -> Text:
+    """One line per item; each item's own line breaks and escapes are shown, not obeyed."""
+    return Text("\n".join(visible(f"{e['location']} {e['detail']}".strip()) for e in items[:limit]))
 
 
 class TextFormat(Format):
@@ -51,10 +53,10 @@ class TextFormat(Format):
         data = build(result)
         pkg, summary = data["package"], data["summary"]
         head = Text()
-        head.append(f"{pkg['name'] or pkg['ref']}\n", style="bold")
-        head.append(f"{pkg['source']} {pkg['ref']}")
+        head.append(f"{visible(pkg['name'] or pkg['ref'])}\n", style="bold")
+        head.append(f"{visible(pkg['source'])} {visible(pkg['ref'])}")
         if pkg["commit"]:
-            head.append(f" @ {pkg['commit'][:12]}")
+            head.append(f" @ {visible(pkg['commit'][:12])}")
         head.append(f"\n{pkg['files']} files, {pkg['bytes']:,} bytes; ")
         head.append(f"{len(data['claims'])} claims\n")
         head.append("Overall ")
@@ -74,9 +76,9 @@ class TextFormat(Format):
         for f in risks:
             table.add_row(
                 Text(f["severity"] or "", style=_SEVERITY_STYLE.get(f["severity"] or "", "")),
-                f["probe"].removeprefix("risk."),
-                ", ".join(f["stride"]),
-                f["message"],
+                rich_text(f["probe"].removeprefix("risk.")),
+                rich_text(", ".join(f["stride"])),
+                rich_text(f["message"]),
                 _evidence(f["evidence"]),
             )
         if not risks:
@@ -108,10 +110,11 @@ class TextFormat(Format):
                     if factor["kind"] == "factor"
                     else f"{outcome} {factor['score'] if factor['score'] is not None else ''}".strip()
                 )
+                evidence = _evidence(factor["evidence"])
                 table.add_row(
-                    key,
+                    rich_text(key),
                     Text(shown, style=_OUTCOME_STYLE.get(outcome, "")),
-                    _evidence(factor["evidence"]) or factor["message"],
+                    evidence if evidence.plain else rich_text(factor["message"]),
                 )
             console.print(table)
 
@@ -119,7 +122,9 @@ class TextFormat(Format):
             console.print(Text("Top remediations", style="bold"))
             for i, item in enumerate(data["remediations"], 1):
                 console.print(
-                    f" {i}. [bold]{item['probe']}[/bold]: {item['text']}", highlight=False
+                    f" {i}. [bold]{markup(item['probe'])}[/bold]: {markup(item['text'])}",
+                    highlight=False,
+                    emoji=False,
                 )
 
     def render(self, result: AuditResult) -> str:

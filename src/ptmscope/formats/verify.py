@@ -10,8 +10,10 @@ from typing import Any
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from ptmscope._version import __version__
+from ptmscope.formats.escape import markdown, rich_text, visible
 from ptmscope.verify.results import ClaimResult, Verdict
 
 SCHEMA_VERSION = "1.0.0"
@@ -54,7 +56,7 @@ def render(fmt: str, ref: str, commit: str | None, results: Sequence[ClaimResult
         return json.dumps(build(ref, commit, results), indent=2) + "\n"
     if fmt == "markdown":
         lines = [
-            f"# Claims of {ref}",
+            f"# Claims of {markdown(ref)}",
             "",
             "| source | task | dataset | metric | claimed | measured | 95% CI | n | verdict |",
             "|---|---|---|---|---|---|---|---|---|",
@@ -62,15 +64,18 @@ def render(fmt: str, ref: str, commit: str | None, results: Sequence[ClaimResult
         for r in results:
             ci = "" if r.ci is None else f"[{r.ci[0]:.4f}, {r.ci[1]:.4f}]"
             lines.append(
-                f"| {r.source} ({r.location}) | {r.task or ''} | {r.dataset or ''} | {r.metric} | "
+                f"| {markdown(r.source)} ({markdown(r.location)}) | {markdown(r.task or '')} | "
+                f"{markdown(r.dataset or '')} | {markdown(r.metric)} | "
                 f"{'' if r.claimed is None else f'{r.claimed:.4f}'} | {'' if r.measured is None else f'{r.measured:.4f}'} | "
                 f"{ci} | {r.n} | **{r.verdict.value}** |"
             )
-        lines += ["", *[f"- {r.location}: {r.reason}" for r in results], ""]
+        lines += ["", *[f"- {markdown(r.location)}: {markdown(r.reason)}" for r in results], ""]
         return "\n".join(lines)
     buffer = io.StringIO()
     console = Console(file=buffer, width=140, highlight=False, no_color=True)
-    table = Table(title=f"Claims of {ref}" + (f" @ {commit[:12]}" if commit else ""))
+    table = Table(
+        title=Text(f"Claims of {visible(ref)}" + (f" @ {visible(commit[:12])}" if commit else ""))
+    )
     for column in (
         "where",
         "task / data",
@@ -88,11 +93,12 @@ def render(fmt: str, ref: str, commit: str | None, results: Sequence[ClaimResult
             else f"{r.measured:.4f} [{r.ci[0]:.4f}, {r.ci[1]:.4f}]"
         )
         table.add_row(
-            r.location, f"{r.task or '?'} / {r.dataset or '?'}", r.metric,
-            "" if r.claimed is None else f"{r.claimed:.4f}", measured, str(r.n), r.verdict.value,
+            rich_text(r.location), rich_text(f"{r.task or '?'} / {r.dataset or '?'}"),
+            rich_text(r.metric), "" if r.claimed is None else f"{r.claimed:.4f}", measured,
+            str(r.n), r.verdict.value,
         )  # fmt: skip
     console.print(table)
     for r in results:
         if r.verdict in (Verdict.UNVERIFIABLE, Verdict.OVER_CLAIMED, Verdict.UNDER_CLAIMED):
-            console.print(f"{r.location}: {r.verdict.value}: {r.reason}")
+            console.print(rich_text(f"{r.location}: {r.verdict.value}: {r.reason}"))
     return buffer.getvalue()

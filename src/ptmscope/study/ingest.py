@@ -15,13 +15,17 @@ import csv
 import gzip
 import io
 import json
-from collections.abc import Callable, Iterator
+import sys
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ptmscope.errors import InputError
+from ptmscope.formats.escape import visible
+from ptmscope.study import listing
 from ptmscope.study.analyze import analyze_repos, analyze_rows
 from ptmscope.study.db import StudyDB, source_key
 
@@ -35,19 +39,21 @@ class IngestStats:
     chunks_written: int = 0
     chunks_skipped: int = 0
     repos: int = 0
+    malformed: int = 0
+    """Listing records skipped as unusable (see :mod:`ptmscope.study.listing`)."""
+    warnings: list[str] = field(default_factory=list)
+    """One line per source that had skipped records, also written to stderr by :func:`ingest`."""
+
+
+def warn_stderr(line: str) -> None:
+    """The default warning channel: one line on stderr, as the CLI prints its errors."""
+    print(f"ptmscope: warning: {line}", file=sys.stderr)
 
 
 def _open_text(path: Path) -> io.TextIOWrapper:
     if path.suffix == ".gz":
         return io.TextIOWrapper(gzip.open(path), encoding="utf-8", errors="replace")
     return path.open(encoding="utf-8", errors="replace")
-
-
-def _int(value: Any) -> int | None:
-    try:
-        return int(float(value)) if value not in (None, "", "None") else None
-    except (TypeError, ValueError):
-        return None
 
 
 def _bool(value: Any) -> bool | None:
@@ -67,6 +73,7 @@ def _text(value: Any) -> str | None:
 
 
 def _listing_row(record: dict[str, Any], source: str) -> dict[str, Any] | None:
+    """The ``models`` row of one record; raises :class:`listing.Malformed` on an overflow."""
     model_id = record.get("model_id") or record.get("id") or record.get("modelId")
     if not model_id:
         return None
@@ -81,8 +88,8 @@ def _listing_row(record: dict[str, Any], source: str) -> dict[str, Any] | None:
         "id": str(model_id),
         "author": _text(record.get("author")) or str(model_id).split("/")[0],
         "created_at": _text(record.get("created_at") or record.get("createdAt")),
-        "downloads": _int(record.get("downloads")),
-        "likes": _int(record.get("likes")),
+        "downloads": listing.integer(record.get("downloads")),
+        "likes": listing.integer(record.get("likes")),
         "has_card": has_card,
         "pipeline_tag": _text(record.get("pipeline_tag")),
         "library_name": _text(record.get("library_name")),
@@ -99,46 +106,94 @@ def _listing_row(record: dict[str, Any], source: str) -> dict[str, Any] | None:
     }
 
 
-def _records(path: Path) -> tuple[str, list[dict[str, Any]]]:
-    """``(table, rows)`` read from one source; unreadable sources are input errors."""
+@dataclass(frozen=True)
+class Source:
+    """What one source holds: its table, its usable records, and what was skipped (by reason)."""
+
+    table: str
+    records: list[dict[str, Any]]
+    skipped: Counter[str] = field(default_factory=Counter)
+
+
+def _records(path: Path) -> Source:
+    """The records of one source; unreadable sources are input errors."""
     try:
         return _read_records(path)
     except (OSError, ValueError, UnicodeDecodeError, csv.Error, EOFError) as exc:
         raise InputError(
-            f"{path}: unreadable study source: {str(exc).splitlines()[0][:200]}"
+            f"{visible(path)}: unreadable study source: {visible(str(exc).splitlines()[0][:200])}"
         ) from None
 
 
-def _read_records(path: Path) -> tuple[str, list[dict[str, Any]]]:
-    """``(table, rows)`` read from one source, in a deterministic order."""
+def _read_records(path: Path) -> Source:
+    """The records of one source, in a deterministic order."""
     name = path.name.lower()
     if path.is_dir():
         repos = list(_repo_records(path))
         if repos:
-            return "repos", repos
-        return "packages", list(_folder_records(path))
+            return Source("repos", repos)
+        return Source("packages", list(_folder_records(path)))
     if name.endswith((".jsonl", ".jsonl.gz", ".ndjson")):
         with _open_text(path) as handle:
-            return "models", [json.loads(line) for line in handle if line.strip()]
+            return _listing(*_json_lines(handle))
+    if name.endswith((".json", ".json.gz")):
+        with _open_text(path) as handle:
+            records, skipped = listing.parse_list(handle.read())
+        return _listing(records, skipped)
     if name.endswith((".csv", ".csv.gz")):
         with _open_text(path) as handle:
-            return "models", list(csv.DictReader(handle))
+            return _listing(csv.DictReader(handle))
     if name.endswith(".parquet"):
         import pyarrow.parquet as pq
 
         table = pq.read_table(path)
         rows = table.to_pylist()
         if "readme" in table.column_names:
-            return "packages", [
+            return Source("packages", [
                 {"id": r.get("model_id") or r.get("id"), "readme": r.get("readme"),
                  "config_json": r.get("config_json"), "pipeline_tag": r.get("pipeline_tag"),
                  "siblings": _siblings(r.get("siblings_json"))}
                 for r in rows
-            ]  # fmt: skip
-        return "models", rows
+            ])  # fmt: skip
+        return _listing(rows)
     raise InputError(
-        f"{path}: not a study source (CSV or JSON Lines listing, Parquet, or a folder of packages)"
+        f"{visible(path)}: not a study source "
+        "(CSV, JSON or JSON Lines listing, Parquet, or a folder of packages)"
     )
+
+
+def _json_lines(handle: Iterable[str]) -> tuple[list[dict[str, Any]], Counter[str]]:
+    """Each line on its own: a bad line costs only itself, unless no line is JSON at all."""
+    records: list[dict[str, Any]] = []
+    skipped: Counter[str] = Counter()
+    for line in handle:
+        if not line.strip():
+            continue
+        try:
+            records.append(listing.parse_record(line))
+        except listing.Malformed as exc:
+            skipped[exc.reason] += 1
+    if not records and skipped and set(skipped) == {listing.NOT_JSON}:
+        raise ValueError("no line is a JSON record")  # not JSON Lines at all: a bad source
+    return records, skipped
+
+
+def _listing(rows: Iterable[dict[str, Any]], skipped: Counter[str] | None = None) -> Source:
+    """A listing source: the records whose ``models`` row can be built, the others counted.
+
+    JSON records were checked whole as they were decoded; table rows (CSV, Parquet)
+    have typed columns, so only the values a ``models`` column holds can overflow.
+    """
+    counts: Counter[str] = Counter(skipped or {})
+    usable: list[dict[str, Any]] = []
+    for row in rows:
+        try:
+            _listing_row(row, "")
+        except listing.Malformed as exc:
+            counts[exc.reason] += 1
+            continue
+        usable.append(row)
+    return Source("models", usable, counts)
 
 
 def _repo_records(root: Path) -> Iterator[dict[str, Any]]:
@@ -212,13 +267,20 @@ def ingest(
     scheduler: str | None = None,
     chunk_size: int = CHUNK,
     progress: Callable[[str, int, int], None] | None = None,
+    warn: Callable[[str], None] | None = None,
 ) -> IngestStats:
+    """Ingest ``sources``; skipped listing records are warned about (one line per source) at the end."""
     stats = IngestStats()
     db.clean()
     for path in sources:
         if not path.exists():
-            raise InputError(f"{path}: no such file or folder")
-        table, records = _records(path)
+            raise InputError(f"{visible(path)}: no such file or folder")
+        source = _records(path)
+        table, records = source.table, source.records
+        stats.malformed += sum(source.skipped.values())
+        line = listing.summary(source.skipped, visible(path))
+        if line:
+            stats.warnings.append(line)
         key = source_key(path)
         chunks = [records[i : i + chunk_size] for i in range(0, len(records), chunk_size)]
         pending = [i for i in range(len(chunks)) if not db.has(table, key, i)]
@@ -248,6 +310,8 @@ def ingest(
             stats.packages += len(records)
         else:
             stats.repos += len(records)
+    for line in stats.warnings:
+        (warn or warn_stderr)(line)
     return stats
 
 

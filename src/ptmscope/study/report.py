@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from ptmscope._version import __version__
+from ptmscope.formats.escape import markdown, visible
 from ptmscope.study.measure import Measurement
 
 CHARTS = ("claims_by_task", "datasets", "architectures")
@@ -40,7 +41,8 @@ def _markdown(measurements: Sequence[Measurement]) -> str:
             out += [f"Paper (ICSE 2023): {m.paper}", ""]
         out += ["| key | numerator | denominator | share |", "|---|---:|---:|---:|"]
         out += [
-            f"| {r.key} | {r.numerator:,} | {r.denominator:,} | {r.share:.1%} |" for r in m.rows
+            f"| {markdown(r.key)} | {r.numerator:,} | {r.denominator:,} | {r.share:.1%} |"
+            for r in m.rows
         ]
         out.append("")
     return "\n".join(out)
@@ -56,7 +58,9 @@ def _bars(m: Measurement) -> str:
     for index, row in enumerate(rows):
         y = index * bar_height + 5
         length = int(width * row.share)
-        parts.append(f'<text x="0" y="{y + 13}" font-size="12">{html.escape(row.key[:28])}</text>')
+        parts.append(
+            f'<text x="0" y="{y + 13}" font-size="12">{html.escape(visible(row.key[:28]))}</text>'
+        )
         parts.append(
             f'<rect x="200" y="{y}" width="{length}" height="{bar_height - 4}" fill="#3b6ea5"/>'
         )
@@ -81,7 +85,7 @@ def _html(measurements: Sequence[Measurement]) -> str:
             "<table><tr><th>key</th><th>numerator</th><th>denominator</th><th>share</th></tr>"
         )
         body += [
-            f"<tr><td>{html.escape(r.key)}</td><td>{r.numerator:,}</td><td>{r.denominator:,}</td><td>{r.share:.1%}</td></tr>"
+            f"<tr><td>{html.escape(visible(r.key))}</td><td>{r.numerator:,}</td><td>{r.denominator:,}</td><td>{r.share:.1%}</td></tr>"
             for r in m.rows
         ]
         body.append("</table></section>")

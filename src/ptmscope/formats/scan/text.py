@@ -6,8 +6,8 @@ import io
 from collections.abc import Sequence
 
 from rich.console import Console
-from rich.markup import escape
 
+from ptmscope.formats.escape import markup as escape
 from ptmscope.scan.results import FileScan, Verdict
 
 _STYLE = {
@@ -23,20 +23,23 @@ def print_text(scans: Sequence[FileScan], console: Console) -> None:
         verdict = scan.verdict
         console.print(
             f"[{_STYLE[verdict]}]{verdict.value:<10}[/] {escape(scan.path)} "
-            f"[dim]({scan.format}, {scan.size:,} bytes)[/dim]"
+            f"[dim]({escape(scan.format)}, {scan.size:,} bytes)[/dim]",
+            emoji=False,
         )
         for finding in sorted(scan.findings, key=lambda f: -f.severity.rank):
             where = finding.location.describe()
             console.print(
                 f"  {escape('[' + finding.severity.label + ']')} {escape(finding.message)}"
                 + (f" [dim]@ {escape(where)}[/dim]" if where else "")
-                + f" [dim]{finding.rule}[/dim]"
+                + f" [dim]{escape(finding.rule)}[/dim]",
+                emoji=False,
             )
         for error in scan.errors:
             where = error.location.describe()
             console.print(
                 f"  [magenta]error[/magenta] {escape(error.message)}"
-                + (f" [dim]@ {escape(where)}[/dim]" if where else "")
+                + (f" [dim]@ {escape(where)}[/dim]" if where else ""),
+                emoji=False,
             )
     counts = {v: sum(1 for s in scans if s.verdict is v) for v in Verdict}
     console.print(

@@ -19,6 +19,7 @@ from ptmscope._version import __version__
 from ptmscope.audit import AuditOptions, AuditResult, audit
 from ptmscope.errors import EXIT_FINDINGS, EXIT_INPUT, EXIT_INTERNAL, EXIT_OK, PtmscopeError
 from ptmscope.formats import FORMATS, TextFormat, get_format
+from ptmscope.formats.escape import visible
 from ptmscope.probes import all_probes
 from ptmscope.probes.base import Severity
 from ptmscope.sources import SOURCE_KINDS
@@ -505,7 +506,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return run(argv)
     except PtmscopeError as exc:
-        print(f"ptmscope: error: {exc}", file=sys.stderr)
+        print(f"ptmscope: error: {visible(exc)}", file=sys.stderr)
         return EXIT_INPUT
     except KeyboardInterrupt:
         print("ptmscope: interrupted", file=sys.stderr)
@@ -516,7 +517,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if os.environ.get("PTMSCOPE_DEBUG"):
             raise
         print(
-            f"ptmscope: internal error: {type(exc).__name__}: {exc} (PTMSCOPE_DEBUG=1 shows the traceback)",
+            f"ptmscope: internal error: {type(exc).__name__}: {visible(exc)} "
+            "(PTMSCOPE_DEBUG=1 shows the traceback)",
             file=sys.stderr,
         )
         return EXIT_INTERNAL

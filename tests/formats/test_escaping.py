@@ -19,6 +19,8 @@ import pytest
 from ptmscope.cli import main
 from ptmscope.formats.escape import markdown, markdown_code, markup, visible
 
+pytestmark = pytest.mark.adversarial
+
 HOSTILE = "evil\x1b[2J\x1b[31mname\nX\u202e[bold]big[red]|`<b>`\u2066.bin"
 # A pickle that would call os.system('echo') if it were ever loaded: scanned, never run.
 CANARY = b"\x80\x02cos\nsystem\nq\x00X\x04\x00\x00\x00echoq\x01\x85q\x02Rq\x03."

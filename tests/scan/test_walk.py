@@ -8,10 +8,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from ptmscope.audit import audit
 from ptmscope.probes.base import Outcome
 from ptmscope.scan.scanner import scan_paths
 from tests.scan.builders import canary_pickle
+
+pytestmark = pytest.mark.adversarial
 
 SHA = "0123456789abcdef0123456789abcdef01234567"
 

@@ -24,6 +24,8 @@ from ptmscope.study import listing
 from ptmscope.study.crawl import same_origin
 from ptmscope.study.db import StudyDB
 
+pytestmark = pytest.mark.adversarial
+
 TOKEN = "hf_canary_token_never_leaves_its_origin"
 DEEP = "[" * 50_000 + "]" * 50_000
 _MAX_REQUESTS = 40

@@ -246,6 +246,10 @@ def test_aliases_symlinks_and_copies_of_refused_bytes_are_refused(
         assert status == 403, (name, body[:200])
     status, body, _ = _request(server, "/other/copy/resolve/main/notes.dat")
     assert status == 403 and b"same bytes as refused" in body, body[:300]
+    tree = json.loads(_request(server, "/api/models/evil/alias/tree/main")[1])
+    marks = {item["path"]: item["securityFileStatus"]["status"] for item in tree}
+    assert marks == {"README.md": "safe", "link.bin": "unsafe", "pytorch_model.bin": "unsafe",
+                     "weights.dat": "unsafe"}  # fmt: skip
     files = {r["file"] for r in _log(log) if r["repo"] in ("evil/alias", "other/copy")}
     assert {"pytorch_model.bin", "weights.dat", "link.bin", "notes.dat"} <= files
 

@@ -406,6 +406,13 @@ class Registry:
                 "size": entry.size,
                 "pointerSize": digest.pointer_size,
             }
+        if self.gateway is not None:  # the Hub's per-file field, so clients see refusals early
+            refusal = self.gateway.refusal(snapshot, entry)
+            item["securityFileStatus"] = (
+                {"status": "safe"}
+                if refusal is None
+                else {"status": "unsafe", "rule": refusal.rule, "message": refusal.message}
+            )
         return item
 
     def tree(self, request: Request, repo: Repo, revision: str | None, path: str) -> Response:

@@ -1,4 +1,23 @@
-"""Run the registry with uvicorn (``ptmscope registry serve``)."""
+"""Run the registry with uvicorn (``ptmscope registry serve``).
+
+Limits (each a named constant; the flags are those ``build()`` takes):
+
+==========================  ========  =====================================================
+limit                       default   what it bounds
+==========================  ========  =====================================================
+``--max-body-bytes``        16 MiB    a request body, received and after gzip decoding (413)
+``--body-timeout``          30 s      receiving a whole request body (408)
+``--git-timeout``           600 s     one ``git upload-pack`` run (killed after it)
+``--workers``               32        threads doing blocking work at once (judge, git, files)
+``KEEP_ALIVE_S``            5 s       idle keep-alive connections
+``MAX_CONNECTIONS``         1000      connections/tasks at once (503 beyond, by uvicorn)
+``MAX_PATH``                4096      request path length (414)
+``SPOOL_THRESHOLD``         1 MiB     git blobs above it are spooled once to a temp file
+``MAX_SPOOL_BYTES``         8 GiB     spooled blobs kept per repository reader (LRU)
+``MAX_GIT_DIR_ENTRIES``     500,000   entries walked in a git dir for symlinks (refused above)
+``MAX_FOLDER_FILES``        50,000    files in a folder package
+==========================  ========  =====================================================
+"""
 
 from __future__ import annotations
 

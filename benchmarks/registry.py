@@ -9,7 +9,8 @@
    - ``ptmscope``: ``registry serve`` with the gateway on (every file judged);
    - ``olah``: the self-hosted Hub mirror, serving the package as a local git mirror
      offline (``mirrors-path``), installed into its own virtual environment
-     (``.cache/olah-venv``); skipped, with the reason, when it cannot be installed.
+     (``.cache/olah-venv``); opt-in with ``--olah`` (slow: see the report), skipped with
+     the reason when it cannot be installed or does not start.
    Reports requests/s, p50/p99 latency and the server's peak memory (VmHWM), each as
    a ratio against the static floor; any error fails the run.
 2. Remote audit vs the naive baseline, same package (320 MB of safetensors), same run,
@@ -167,12 +168,14 @@ def start_olah(python: str, base: Path, package: Path) -> Process:
     )
 
 
-def load(server: Server | Process, size: int, label: str = "ptmscope") -> dict[str, float]:
+def load(
+    server: Server | Process, size: int, label: str = "ptmscope", limit_s: float = TIME_LIMIT
+) -> dict[str, float]:
     latencies: list[float] = []
     errors: list[str] = []
     lock = threading.Lock()
     counter = iter(range(REQUESTS))
-    deadline = time.monotonic() + TIME_LIMIT
+    deadline = time.monotonic() + limit_s
 
     def worker(seed: int) -> None:
         rng = random.Random(seed)
@@ -312,7 +315,7 @@ def main() -> None:
             finally:
                 static.stop()
             results["ptmscope"] = load(server, size, "ptmscope (gateway on)")
-            if "--no-olah" not in sys.argv:
+            if "--olah" in sys.argv:
                 python, why = olah_python(base)
                 if python is None:
                     print(f"olah: skipped: {why}")
@@ -323,7 +326,7 @@ def main() -> None:
                         print(f"olah: skipped: it did not start: {str(exc)[-300:]}")
                     else:
                         try:
-                            results["olah"] = load(olah, size, "olah (offline git mirror)")
+                            results["olah"] = load(olah, size, "olah (offline git mirror)", 60.0)
                         except SystemExit:
                             print("olah: errors under load (see above); not compared")
                         finally:

@@ -254,6 +254,20 @@ def test_aliases_symlinks_and_copies_of_refused_bytes_are_refused(
     assert {"pytorch_model.bin", "weights.dat", "link.bin", "notes.dat"} <= files
 
 
+def test_real_client_reads_the_per_file_security_status(
+    gateway: tuple[Server, Path], tmp_path: Path
+) -> None:
+    code = """
+import json
+from huggingface_hub import HfApi
+files = HfApi().list_repo_tree("evil/alias", expand=True)
+print(json.dumps({f.path: f.security["status"] for f in files}))
+"""
+    result = run_client(gateway[0], tmp_path / "home", code)
+    assert result == {"README.md": "safe", "link.bin": "unsafe", "pytorch_model.bin": "unsafe",
+                      "weights.dat": "unsafe"}  # fmt: skip
+
+
 @pytest.mark.parametrize("version", [0, 2])
 def test_git_clone_is_gated_tip_and_history(
     gateway: tuple[Server, Path], tmp_path: Path, version: int

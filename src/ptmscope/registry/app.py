@@ -408,11 +408,15 @@ class Registry:
             }
         if self.gateway is not None:  # the Hub's per-file field, so clients see refusals early
             refusal = self.gateway.refusal(snapshot, entry)
-            item["securityFileStatus"] = (
-                {"status": "safe"}
+            # huggingface_hub's RepoFile reads status, avScan and pickleImportScan
+            item["securityFileStatus"] = {
+                "status": "safe" if refusal is None else "unsafe",
+                "avScan": None,
+                "pickleImportScan": None
                 if refusal is None
-                else {"status": "unsafe", "rule": refusal.rule, "message": refusal.message}
-            )
+                else {"highestSafetyLevel": "dangerous", "imports": []},
+                **({} if refusal is None else {"rule": refusal.rule, "message": refusal.message}),
+            }
         return item
 
     def tree(self, request: Request, repo: Repo, revision: str | None, path: str) -> Response:

@@ -19,6 +19,17 @@ from tests.conftest import FULL_CARD, SHARED_DATA, git, write_safetensors
 from tests.scan import builders as b
 
 MAIN = "from ptmscope.cli import main; raise SystemExit(main())"
+LAUNCH = """
+import json, sys
+from pathlib import Path
+from ptmscope.registry.serve import build, serve
+options = json.loads(sys.argv[1])
+for key in ("root", "policy", "audit_log"):
+    if options.get(key):
+        options[key] = Path(options[key])
+port = options.pop("port")
+serve(build(**options), "127.0.0.1", port)
+"""
 
 
 def free_port() -> int:
@@ -28,23 +39,25 @@ def free_port() -> int:
 
 
 class Server:
-    def __init__(self, root: Path, *extra: str) -> None:
+    """``registry serve`` in a subprocess: through the CLI, or through ``build(**options)``
+    when options the CLI does not (yet) have are given (limits, timeouts)."""
+
+    def __init__(
+        self, root: Path, *extra: str, env: dict[str, str] | None = None, **options: object
+    ) -> None:
         self.port = free_port()
         self.endpoint = f"http://127.0.0.1:{self.port}"
+        if options:
+            launch = json.dumps({"root": str(root), "port": self.port, **options}, default=str)
+            command = [sys.executable, "-c", LAUNCH, launch]
+        else:
+            command = [sys.executable, "-c", MAIN, "registry", "serve", str(root)]
+            command += ["--port", str(self.port), *extra]
         self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-c",
-                MAIN,
-                "registry",
-                "serve",
-                str(root),
-                "--port",
-                str(self.port),
-                *extra,
-            ],
+            command,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
+            env=env,
         )
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
@@ -70,6 +83,13 @@ class Server:
             "HF_HUB_DISABLE_TELEMETRY": "1",
             "HF_HUB_DISABLE_PROGRESS_BARS": "1",
         }
+
+    def peak_rss_kb(self) -> int:
+        """The server process's peak resident memory (``VmHWM``), in KiB."""
+        for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+        raise RuntimeError("no VmHWM")
 
     def stop(self) -> None:
         self.process.terminate()
@@ -160,8 +180,8 @@ def server(registry_root: Path) -> Iterator[Server]:
 def make_server() -> Iterator[Callable[..., Server]]:
     started: list[Server] = []
 
-    def start(root: Path, *extra: str) -> Server:
-        started.append(Server(root, *extra))
+    def start(root: Path, *extra: str, **options: object) -> Server:
+        started.append(Server(root, *extra, **options))
         return started[-1]
 
     yield start

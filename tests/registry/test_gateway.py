@@ -42,7 +42,9 @@ def test_gateway_refuses_unsafe_files_and_logs(make_server, tmp_path: Path) -> N
     assert "pickle.process" in message and "system" in message
     assert result["evil/zip/README.md"] == "ok"  # the card is not a model file
     assert result["acme/tiny/model.safetensors"] == "ok"
-    assert {"path": "pytorch_model.bin", "level": "unsafe"} in result["status"]["filesWithIssues"]
+    issues = {i["path"]: i for i in result["status"]["filesWithIssues"]}
+    assert issues["pytorch_model.bin"]["level"] == "unsafe"
+    assert issues["pytorch_model.bin"]["rule"] == "pickle.process"
     records = [json.loads(line) for line in log.read_text().splitlines()]
     assert len(records) >= 1
     first = records[0]

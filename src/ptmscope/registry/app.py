@@ -6,6 +6,15 @@ commits, tree, paths-info and ``resolve`` downloads (HEAD, Range, ETag,
 exceptions. Routing is done on the raw, still percent-encoded path: a revision
 such as ``refs/pr/1`` arrives as ``refs%2Fpr%2F1`` and must not be confused with
 the file path that follows it.
+
+Every request is dispatched in the event loop: a request body is read there,
+under a size limit and a deadline (:mod:`ptmscope.registry.body`), and only then
+is the blocking work (judging, git, file reads) handed to a bounded pool of
+worker threads, so slow clients cannot starve the others. One gate serves every
+route: ``resolve`` asks the gateway about the file (by path and by content
+digest), the API carries the security status, and git smart HTTP asks
+:mod:`ptmscope.registry.gitgate` about everything a clone would carry. Every
+refusal is logged.
 """
 
 from __future__ import annotations
@@ -18,6 +27,8 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlencode
 
+import anyio
+import anyio.to_thread
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
@@ -25,8 +36,17 @@ from starlette.routing import Route
 
 from ptmscope.package import FileEntry
 from ptmscope.registry import githttp
-from ptmscope.registry.gateway import Gateway, Refusal
-from ptmscope.registry.store import NotFound, Repo, Snapshot, Store, iter_bytes
+from ptmscope.registry.body import BodyError, ServerLimits, read_body
+from ptmscope.registry.gateway import UNREADABLE, Gateway, Refusal
+from ptmscope.registry.store import (
+    Changed,
+    NotFound,
+    Repo,
+    Snapshot,
+    Store,
+    Unsafe,
+    iter_bytes,
+)
 
 MAX_PATH = 4096
 PAGE = 1000
@@ -71,13 +91,21 @@ class RateLimiter:
 
 class Registry:
     def __init__(
-        self, store: Store, gateway: Gateway | None = None, rate_limit: float | None = None
+        self,
+        store: Store,
+        gateway: Gateway | None = None,
+        rate_limit: float | None = None,
+        limits: ServerLimits | None = None,
     ) -> None:
         self.store = store
         self.gateway = gateway
+        if gateway is not None:
+            gateway.content_keys = store.content_keys
         self.limiter = RateLimiter(rate_limit) if rate_limit else None
+        self.limits = limits or ServerLimits()
         self.downloads: dict[str, int] = {}
         self._count_lock = threading.Lock()
+        self._workers: anyio.CapacityLimiter | None = None
 
     # ------------------------------------------------------------ dispatch
     def app(self) -> Starlette:
@@ -85,7 +113,7 @@ class Registry:
             routes=[Route("/{rest:path}", self.dispatch, methods=["GET", "HEAD", "POST"])]
         )
 
-    def dispatch(self, request: Request) -> Response:
+    async def dispatch(self, request: Request) -> Response:
         raw = request.scope.get("raw_path") or request.url.path.encode()
         raw_path = raw.decode("latin-1").split("?", 1)[0]
         if len(raw_path) > MAX_PATH:
@@ -100,13 +128,32 @@ class Registry:
         parts = [unquote(p) for p in raw_path.strip("/").split("/")] if raw_path.strip("/") else []
         if any(p in ("", ".", "..") or "\0" in p for p in parts[:2]):
             return _error(404, "Repository not found", "RepoNotFound")
-        try:
-            return self._route(request, parts, client)
-        except NotFound as exc:
-            status = 404
-            return _error(status, str(exc), exc.code)
+        body = b""
+        if request.method == "POST":
+            try:
+                body = await read_body(
+                    request, self.limits, allow_gzip=parts[-1:] == ["git-upload-pack"]
+                )
+            except BodyError as exc:
+                return _error(exc.status, str(exc))
+        if self._workers is None:
+            self._workers = anyio.CapacityLimiter(self.limits.workers)
+        return await anyio.to_thread.run_sync(
+            self._guarded, request, parts, client, body, limiter=self._workers
+        )
 
-    def _route(self, request: Request, parts: list[str], client: str) -> Response:
+    def _guarded(self, request: Request, parts: list[str], client: str, body: bytes) -> Response:
+        try:
+            return self._route(request, parts, client, body)
+        except Unsafe as exc:
+            if self.gateway is not None:
+                refusal = Refusal("root.boundary", exc.reason)
+                self.gateway.log(refusal, exc.repo_id, "-", "/".join(parts[2:]), client)
+            return _error(exc.status, str(exc), exc.code)
+        except NotFound as exc:
+            return _error(exc.status, str(exc), exc.code)
+
+    def _route(self, request: Request, parts: list[str], client: str, body: bytes) -> Response:
         method = request.method
         if parts[:2] == ["api", "models"]:
             rest = parts[2:]
@@ -126,23 +173,23 @@ class Registry:
                 if action == "tree" and method == "GET":
                     return self.tree(request, repo, args[0] if args else None, "/".join(args[1:]))
                 if action == "paths-info" and len(args) == 1 and method == "POST":
-                    return self.paths_info(request, repo, args[0])
+                    return self.paths_info(request, repo, args[0], body)
             return _error(404, "Not found")
         if len(parts) == 4 and parts[2:] == ["info", "refs"] and method == "GET":
             if request.query_params.get("service") != "git-upload-pack":
                 return _error(403, "only git-upload-pack (fetch and clone) is served")
-            git_dir = self._git_dir(parts[0], parts[1])
+            repo, git_dir = self._git_dir(parts[0], parts[1])
+            refusal = self._clone_refusal(repo, client)
+            if refusal is not None:
+                return githttp.refused_advertisement(_clone_message(repo, refusal))
             return githttp.advertise(git_dir, request.headers.get("git-protocol"))
         if len(parts) == 3 and parts[2] == "git-upload-pack" and method == "POST":
-            import anyio.from_thread
-
-            git_dir = self._git_dir(parts[0], parts[1])
-            body = anyio.from_thread.run(request.body)
+            repo, git_dir = self._git_dir(parts[0], parts[1])
+            refusal = self._clone_refusal(repo, client)
+            if refusal is not None:
+                return githttp.refused_negotiation(_clone_message(repo, refusal))
             return githttp.upload_pack(
-                git_dir,
-                body,
-                request.headers.get("content-encoding"),
-                request.headers.get("git-protocol"),
+                git_dir, body, request.headers.get("git-protocol"), self.limits.git_timeout_s
             )
         if len(parts) >= 5 and parts[2] == "resolve" and method in ("GET", "HEAD"):
             repo = self.store.repo(parts[0], parts[1])
@@ -150,7 +197,7 @@ class Registry:
         return _error(404, "Not found")
 
     # ------------------------------------------------------------ helpers
-    def _git_dir(self, owner: str, name: str) -> str:
+    def _git_dir(self, owner: str, name: str) -> tuple[Repo, str]:
         repo = self.store.repo(owner, name.removesuffix(".git"))
         if self.gateway is not None and self.gateway.owner_refusal(repo.repo_id):
             raise NotFound("RepoNotFound", "Repository not found")
@@ -160,13 +207,39 @@ class Registry:
                 "RepoNotFound",
                 "this package is a folder, not a git repository: it cannot be cloned",
             )
-        return git_dir
+        return repo, git_dir
+
+    def _clone_refusal(self, repo: Repo, client: str) -> Refusal | None:
+        """The gateway's word on a clone or fetch of ``repo`` (logged when it refuses)."""
+        if self.gateway is None:
+            return None
+        from ptmscope.registry.gitgate import clone_refusal
+
+        try:
+            refusal = clone_refusal(self.store, self.gateway, repo)
+        except Exception as exc:  # fail closed on anything
+            refusal = Refusal(UNREADABLE, f"the repository could not be judged ({exc})")
+            if self.gateway.policy.on_error == "warn":
+                self.gateway.log(refusal, repo.repo_id, "-", "<git>", client, warning=True)
+                return None
+        if refusal is not None:
+            self.gateway.log(refusal, repo.repo_id, "-", "<git clone>", client)
+        return refusal
 
     def _snapshot(self, repo: Repo, revision: str | None) -> Snapshot:
         refusal = self.gateway.owner_refusal(repo.repo_id) if self.gateway else None
         if refusal is not None:
             raise _Refused(refusal)
-        return self.store.snapshot(repo, repo.resolve(revision))
+        try:
+            return self.store.snapshot(repo, repo.resolve(revision))
+        except Changed:  # a folder changed between listing and reading: list it again, once
+            repo.invalidate()
+            try:
+                return self.store.snapshot(repo, repo.resolve(revision))
+            except Changed:
+                raise NotFound(
+                    "RevisionNotFound", f"{repo.repo_id} is changing; try again"
+                ) from None
 
     def _sibling(self, snapshot: Snapshot, entry: FileEntry, blobs: bool) -> dict[str, Any]:
         item: dict[str, Any] = {"rfilename": entry.path}
@@ -333,6 +406,17 @@ class Registry:
                 "size": entry.size,
                 "pointerSize": digest.pointer_size,
             }
+        if self.gateway is not None:  # the Hub's per-file field, so clients see refusals early
+            refusal = self.gateway.refusal(snapshot, entry)
+            # huggingface_hub's RepoFile reads status, avScan and pickleImportScan
+            item["securityFileStatus"] = {
+                "status": "safe" if refusal is None else "unsafe",
+                "avScan": None,
+                "pickleImportScan": None
+                if refusal is None
+                else {"highestSafetyLevel": "dangerous", "imports": []},
+                **({} if refusal is None else {"rule": refusal.rule, "message": refusal.message}),
+            }
         return item
 
     def tree(self, request: Request, repo: Repo, revision: str | None, path: str) -> Response:
@@ -364,14 +448,8 @@ class Registry:
         items.sort(key=lambda i: i["path"])
         return self._page(request, items)
 
-    async def _form(self, request: Request) -> dict[str, list[str]]:
-        body = await request.body()
-        return parse_qs(body.decode("utf-8", "replace")) if len(body) < (1 << 20) else {}
-
-    def paths_info(self, request: Request, repo: Repo, revision: str) -> Response:
-        import anyio.from_thread
-
-        form = anyio.from_thread.run(self._form, request)
+    def paths_info(self, request: Request, repo: Repo, revision: str, body: bytes) -> Response:
+        form = parse_qs(body.decode("utf-8", "replace"))
         try:
             snapshot = self._snapshot(repo, revision)
         except _Refused as refused:
@@ -398,10 +476,15 @@ class Registry:
         if entry is None:
             raise NotFound("EntryNotFound", f"{path} does not exist on {revision}")
         if self.gateway is not None:
-            refusal = self.gateway.verdict(snapshot).refused.get(path)
+            refusal = self.gateway.refusal(snapshot, entry)
             if refusal is not None:
                 self.gateway.log(refusal, repo.repo_id, snapshot.sha, path, client)
                 return _Refused(refusal, path).response()
+        if not snapshot.unchanged(path):
+            # a folder file swapped after its revision was judged: never serve the new bytes
+            # under the old verdict; the next request lists (and judges) the folder again
+            repo.invalidate()
+            return _error(409, f"{path} changed since revision {snapshot.sha[:12]}; try again")
         if entry.reader is None:
             raise NotFound(
                 "EntryNotFound", f"{path}: its LFS object is not stored on this registry"
@@ -481,6 +564,13 @@ def _tags(card: dict[str, Any], snapshot: Snapshot) -> list[str]:
     if any(f.path.endswith(".safetensors") for f in snapshot.files):
         add("safetensors")
     return tags
+
+
+def _clone_message(repo: Repo, refusal: Refusal) -> str:
+    return (
+        f"ptmscope gateway: clone of {repo.repo_id} refused by policy ({refusal.rule}): "
+        f"{refusal.message}"
+    )
 
 
 class _Refused(Exception):

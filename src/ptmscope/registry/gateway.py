@@ -10,26 +10,41 @@ A gateway policy is a small YAML file::
     require_safetensors: false # refuse pickle-based weight files
     allowed_owners: []         # when not empty, serve only these owners
     scan_policy: null          # a `ptmscope scan --policy` file (relative to this one)
+    on_error: refuse           # a revision that cannot be judged (unreadable card, crash):
+                               # refuse every file of it (default), or warn: serve it and
+                               # log a warning
 
 Verdicts are cached by commit sha: a revision is immutable, so it is judged
-once. Every refusal is appended to the audit log as one JSON object per line.
+once (a folder's revision id is a hash of its content). Judging fails closed:
+any exception while collecting, evaluating or scanning refuses every file of the
+revision (rule ``gateway.unreadable``). Refusals made on content (scan findings,
+scan errors) are also keyed by content digest (sha256 and git blob id), so the
+same bytes under another name, behind a symlink or in another package are
+refused too. Every refusal is appended to the audit log as one JSON object per
+line, and so is each revision that could not be judged.
 """
 
 from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from ptmscope.card.safe_yaml import load_yaml
-from ptmscope.errors import InputError
+from ptmscope.errors import InputError, PtmscopeError
+from ptmscope.package import FileEntry
 from ptmscope.registry.store import Snapshot, SnapshotSource
 from ptmscope.scan.policy import Policy, default_policy, load_policy
-from ptmscope.scan.results import Verdict
+from ptmscope.scan.results import FileScan, Verdict
 from ptmscope.severity import Severity
+
+ON_ERROR = ("refuse", "warn")
+UNREADABLE = "gateway.unreadable"
+ContentKeys = Callable[[Snapshot, FileEntry], frozenset[str]]
 
 _KEYS = {
     "version",
@@ -39,6 +54,7 @@ _KEYS = {
     "require_safetensors",
     "allowed_owners",
     "scan_policy",
+    "on_error",
 }
 
 
@@ -50,6 +66,8 @@ class GatewayPolicy:
     require_safetensors: bool = False
     allowed_owners: frozenset[str] = frozenset()
     scan_policy: Policy = field(default_factory=default_policy)
+    on_error: str = "refuse"
+    """``refuse``: a revision that cannot be judged is refused whole; ``warn``: served, logged."""
 
     @classmethod
     def load(cls, path: Path) -> GatewayPolicy:
@@ -77,6 +95,9 @@ class GatewayPolicy:
         for key in ("refuse_errors", "require_license", "require_safetensors"):
             if key in data and not isinstance(data[key], bool):
                 raise InputError(f"{path}: {key} is true or false")
+        on_error = str(data.get("on_error", "refuse"))
+        if on_error not in ON_ERROR:
+            raise InputError(f"{path}: on_error is one of {', '.join(ON_ERROR)}")
         scan_policy = default_policy()
         if data.get("scan_policy"):
             scan_policy = load_policy([(path.parent / str(data["scan_policy"])).resolve()])
@@ -87,6 +108,7 @@ class GatewayPolicy:
             require_safetensors=bool(data.get("require_safetensors", False)),
             allowed_owners=frozenset(owners),
             scan_policy=scan_policy,
+            on_error=on_error,
         )
 
 
@@ -102,16 +124,24 @@ class PackageVerdict:
     scanned: dict[str, str]
     """Path → scan verdict, for the model-info security status."""
     note: str | None = None
+    """Why the revision could not be judged (with ``on_error: warn`` it is served anyway)."""
 
 
 class Gateway:
     def __init__(self, policy: GatewayPolicy, log_path: Path) -> None:
         self.policy = policy
         self.log_path = log_path
+        self.content_keys: ContentKeys = lambda snapshot, entry: frozenset()
+        """How to name a file's bytes; the registry plugs in its store's digests."""
         self._verdicts: dict[tuple[str, str], PackageVerdict] = {}
-        self._locks: dict[tuple[str, str], threading.Lock] = {}
+        self._locks: dict[object, threading.Lock] = {}
         self._lock = threading.Lock()
         self._log_lock = threading.Lock()
+        self._denied: dict[str, tuple[Refusal, str]] = {}
+        """Content key → the refusal of the bytes it names, and where they were first refused."""
+        self._blobs: dict[str, Refusal | None] = {}
+        """Git blob id → content verdict (``None``: clean), from package scans and clone checks."""
+        self._clones: dict[tuple[str, str], Refusal | None] = {}
         log_path.parent.mkdir(parents=True, exist_ok=True)
 
     def owner_refusal(self, repo_id: str) -> Refusal | None:
@@ -122,39 +152,109 @@ class Gateway:
             )
         return None
 
-    def verdict(self, snapshot: Snapshot) -> PackageVerdict:
-        key = (snapshot.repo_id, snapshot.sha)
+    def _once(self, cache: dict[Any, Any], key: Any, compute: Callable[[], Any]) -> Any:
+        """``cache[key]``, computed by one thread while the others for the same key wait."""
+        lock_key = (id(cache), key)
         with self._lock:
-            if key in self._verdicts:
-                return self._verdicts[key]
-            lock = self._locks.setdefault(key, threading.Lock())
+            if key in cache:
+                return cache[key]
+            lock = self._locks.setdefault(lock_key, threading.Lock())
         with lock:
             with self._lock:
-                if key in self._verdicts:
-                    return self._verdicts[key]
-            verdict = self._judge(snapshot)
+                if key in cache:
+                    return cache[key]
+            value = compute()
             with self._lock:
-                self._verdicts[key] = verdict
-            return verdict
+                cache[key] = value
+                self._locks.pop(lock_key, None)
+            return value
+
+    def verdict(self, snapshot: Snapshot) -> PackageVerdict:
+        verdict: PackageVerdict = self._once(
+            self._verdicts, (snapshot.repo_id, snapshot.sha), lambda: self._judge(snapshot)
+        )
+        return verdict
+
+    def refusal(self, snapshot: Snapshot, entry: FileEntry) -> Refusal | None:
+        """Why ``entry`` of ``snapshot`` must not be served: by path, then by its bytes."""
+        refused = self.verdict(snapshot).refused.get(entry.path)
+        if refused is not None:
+            return refused
+        return self._denied_content(snapshot, entry)
+
+    def _denied_content(self, snapshot: Snapshot, entry: FileEntry) -> Refusal | None:
+        for key in sorted(self.content_keys(snapshot, entry)):
+            with self._lock:
+                hit = self._denied.get(key)
+            if hit is not None:
+                refusal, where = hit
+                return Refusal(refusal.rule, f"same bytes as refused {where}: {refusal.message}")
+        return None
 
     def _judge(self, snapshot: Snapshot) -> PackageVerdict:
+        try:
+            verdict = self._judge_package(snapshot)
+            if not snapshot.unchanged():
+                raise InputError("package files changed while the revision was being judged")
+        except Exception as exc:  # fail closed on anything, whatever raised it
+            reason = str(exc) if isinstance(exc, PtmscopeError) else f"{type(exc).__name__}: {exc}"
+            return self._unjudged(snapshot, reason)
+        aliases = {
+            entry.path: refusal
+            for entry in snapshot.files
+            if entry.path not in verdict.refused
+            and (refusal := self._denied_content(snapshot, entry)) is not None
+        }
+        if aliases:
+            verdict = PackageVerdict({**verdict.refused, **aliases}, verdict.scanned, verdict.note)
+        return verdict
+
+    def _unjudged(self, snapshot: Snapshot, reason: str) -> PackageVerdict:
+        warn = self.policy.on_error == "warn"
+        message = f"the revision could not be judged ({reason}); " + (
+            "served anyway (on_error: warn)" if warn else "nothing of it is served"
+        )
+        refusal = Refusal(UNREADABLE, message)
+        self.log(refusal, snapshot.repo_id, snapshot.sha, "*", "gateway", warning=warn)
+        if warn:
+            return PackageVerdict({}, {}, note=message)
+        return PackageVerdict({f.path: refusal for f in snapshot.files}, {}, note=message)
+
+    def scan_refusal(self, scan: FileScan) -> Refusal | None:
+        """The policy's judgement of one scan: a finding at or above ``block``, or an error."""
+        worst = sorted(scan.findings, key=lambda f: -f.severity.rank)
+        block = self.policy.block
+        if block is not None and worst and worst[0].severity.rank >= block.rank:
+            top = worst[0]
+            return Refusal(top.rule, f"[{top.severity.label}] {top.message}")
+        if self.policy.refuse_errors and scan.verdict is Verdict.ERROR:
+            return Refusal("scan.error", scan.errors[0].message)
+        return None
+
+    def _deny(self, keys: frozenset[str], refusal: Refusal, where: str) -> None:
+        with self._lock:
+            for key in keys:
+                self._denied.setdefault(key, (refusal, where))
+
+    def _judge_package(self, snapshot: Snapshot) -> PackageVerdict:
         from ptmscope.audit import evaluate
         from ptmscope.snapshot import collect
 
-        try:
-            package = collect(SnapshotSource(snapshot), scan_policy=self.policy.scan_policy)
-        except InputError as exc:
-            return PackageVerdict({}, {}, note=str(exc))
+        package = collect(SnapshotSource(snapshot), scan_policy=self.policy.scan_policy)
         result = evaluate(package)
         refused: dict[str, Refusal] = {}
-        block = self.policy.block
         for scan in package.scans:
-            worst = sorted(scan.findings, key=lambda f: -f.severity.rank)
-            if block is not None and worst and worst[0].severity.rank >= block.rank:
-                top = worst[0]
-                refused[scan.path] = Refusal(top.rule, f"[{top.severity.label}] {top.message}")
-            elif self.policy.refuse_errors and scan.verdict is Verdict.ERROR:
-                refused[scan.path] = Refusal("scan.error", scan.errors[0].message)
+            refusal = self.scan_refusal(scan)
+            entry = snapshot.index.get(scan.path)
+            if entry is not None and entry.origin.startswith("git:") and entry.git_oid:
+                with self._lock:
+                    self._blobs.setdefault(entry.git_oid, refusal)
+            if refusal is None:
+                continue
+            refused[scan.path] = refusal
+            if entry is not None:
+                where = f"{snapshot.repo_id}@{snapshot.sha[:12]}/{scan.path}"
+                self._deny(self.content_keys(snapshot, entry), refusal, where)
         model_files = [w.path for w in package.weights]
         if self.policy.require_safetensors:
             for weight in package.weights:
@@ -171,7 +271,51 @@ class Gateway:
         scanned = {scan.path: scan.verdict.value for scan in package.scans}
         return PackageVerdict(refused, scanned)
 
-    def log(self, refusal: Refusal, repo_id: str, revision: str, path: str, client: str) -> None:
+    # ------------------------------------------------------------------ git
+    def blob_refusal(self, oid: str, scan: Callable[[], FileScan]) -> Refusal | None:
+        """The content verdict of one git blob (scanned once, ever, per gateway)."""
+        hit = self._denied.get(f"git:{oid}")
+        if hit is not None:
+            return hit[0]
+
+        def judge() -> Refusal | None:
+            refusal = self.scan_refusal(scan())
+            if refusal is not None:
+                self._deny(frozenset({f"git:{oid}"}), refusal, f"git blob {oid[:12]}")
+            return refusal
+
+        result: Refusal | None = self._once(self._blobs, oid, judge)
+        return result
+
+    def clone_refusal(
+        self, repo_id: str, fingerprint: str, judge: Callable[[], Refusal | None]
+    ) -> Refusal | None:
+        """Whether a clone of the repository as advertised (``fingerprint``) is refused; cached."""
+
+        def guarded() -> Refusal | None:
+            try:
+                return judge()
+            except Exception as exc:  # fail closed on anything
+                reason = (
+                    str(exc) if isinstance(exc, PtmscopeError) else f"{type(exc).__name__}: {exc}"
+                )
+                refusal = Refusal(UNREADABLE, f"the repository could not be judged ({reason})")
+                warn = self.policy.on_error == "warn"
+                self.log(refusal, repo_id, fingerprint, "<git>", "gateway", warning=warn)
+                return None if warn else refusal
+
+        result: Refusal | None = self._once(self._clones, (repo_id, fingerprint), guarded)
+        return result
+
+    def log(
+        self,
+        refusal: Refusal,
+        repo_id: str,
+        revision: str,
+        path: str,
+        client: str,
+        warning: bool = False,
+    ) -> None:
         record = {
             "time": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
             "repo": repo_id,
@@ -181,16 +325,26 @@ class Gateway:
             "message": refusal.message,
             "client": client,
         }
+        if warning:
+            record["action"] = "served with a warning"
         line = json.dumps(record, ensure_ascii=False) + "\n"
         with self._log_lock, self.log_path.open("a", encoding="utf-8") as handle:
             handle.write(line)
 
     def security_status(self, verdict: PackageVerdict) -> dict[str, Any]:
-        return {
-            "scansDone": True,
+        levels = {path: value for path, value in verdict.scanned.items() if value != "clean"}
+        levels.update({path: "unsafe" for path in verdict.refused})
+        status: dict[str, Any] = {
+            "scansDone": verdict.note is None,
             "filesWithIssues": [
-                {"path": path, "level": "unsafe" if path in verdict.refused else value}
-                for path, value in sorted(verdict.scanned.items())
-                if value != "clean" or path in verdict.refused
+                {"path": path, "level": level, **_reason(verdict.refused.get(path))}
+                for path, level in sorted(levels.items())
             ],
         }
+        if verdict.note is not None:
+            status["error"] = verdict.note
+        return status
+
+
+def _reason(refusal: Refusal | None) -> dict[str, str]:
+    return {} if refusal is None else {"rule": refusal.rule, "message": refusal.message}

@@ -4,26 +4,42 @@ Two requests make a fetch: the ref advertisement (``GET …/info/refs?service=
 git-upload-pack``) and the negotiation (``POST …/git-upload-pack``), both answered
 by ``git upload-pack --stateless-rpc`` on the package's repository; protocol v2
 is passed through from the ``Git-Protocol`` header. Pushing is not offered.
+
+The pack is streamed from ``upload-pack`` to the client as it is produced (the
+request body is spooled to a temporary file that becomes git's stdin), under a
+deadline after which git is killed. Refusals use the forms the real ``git``
+client shows: a ``403`` with a ``text/plain`` body on the advertisement (git
+prints ``remote: <body>``), an ``ERR`` pkt-line on the negotiation (git prints
+``fatal: remote error: <message>``; it does not show the body of a failed POST).
 """
 
 from __future__ import annotations
 
-import gzip
-import os
 import re
 import subprocess
+import tempfile
+import threading
+from collections.abc import Iterator
+from pathlib import Path
 
-from starlette.responses import Response
+from starlette.responses import Response, StreamingResponse
+
+from ptmscope.sources.git import git_env
 
 _PROTOCOL = re.compile(r"^[A-Za-z0-9=:._-]{1,64}$")
-MAX_REQUEST = 64 << 20
+_CHUNK = 1 << 16
+_UPLOAD_PACK = [
+    "git", "-c", "safe.directory=*", "-c", "uploadpack.allowFilter=true",
+    "-c", "uploadpack.allowAnySHA1InWant=false", "-c", "uploadpack.allowTipSHA1InWant=false",
+    "-c", "uploadpack.allowReachableSHA1InWant=false", "upload-pack", "--stateless-rpc",
+]  # fmt: skip
 
 
-def _env(protocol: str | None) -> dict[str, str]:
-    env = {**os.environ, "GIT_ALLOW_PROTOCOL": "file", "GIT_NO_LAZY_FETCH": "1"}
+def _env(git_dir: str, protocol: str | None) -> dict[str, str]:
+    extra = {}
     if protocol and _PROTOCOL.match(protocol):
-        env["GIT_PROTOCOL"] = protocol
-    return env
+        extra["GIT_PROTOCOL"] = protocol
+    return git_env(Path(git_dir).parent, **extra)
 
 
 def _pkt(text: str) -> bytes:
@@ -31,12 +47,35 @@ def _pkt(text: str) -> bytes:
     return f"{len(data) + 4:04x}".encode() + data
 
 
-def advertise(git_dir: str, protocol: str | None) -> Response:
-    done = subprocess.run(
-        ["git", "-c", "safe.directory=*", "-c", "uploadpack.allowFilter=true", "upload-pack",
-         "--stateless-rpc", "--advertise-refs", git_dir],
-        capture_output=True, env=_env(protocol), timeout=60, check=False,
-    )  # fmt: skip
+def refused_advertisement(message: str) -> Response:
+    """A refusal git shows as ``remote: <message>`` (then ``…returned error: 403``)."""
+    return Response(
+        message.replace("\r", " ").rstrip("\n") + "\n",
+        status_code=403,
+        media_type="text/plain; charset=utf-8",
+    )
+
+
+def refused_negotiation(message: str) -> Response:
+    """A refusal git shows as ``fatal: remote error: <message>``."""
+    line = "ERR " + message.replace("\n", " ").replace("\r", " ")[:60000] + "\n"
+    return Response(
+        _pkt(line),
+        headers={
+            "Content-Type": "application/x-git-upload-pack-result",
+            "Cache-Control": "no-cache",
+        },
+    )
+
+
+def advertise(git_dir: str, protocol: str | None, timeout_s: float = 60) -> Response:
+    try:
+        done = subprocess.run(
+            [*_UPLOAD_PACK, "--advertise-refs", git_dir],
+            capture_output=True, env=_env(git_dir, protocol), timeout=timeout_s, check=False,
+        )  # fmt: skip
+    except subprocess.TimeoutExpired:
+        return Response("repository unreadable\n", status_code=500)
     if done.returncode != 0:
         return Response("repository unreadable\n", status_code=500)
     body = done.stdout
@@ -51,23 +90,38 @@ def advertise(git_dir: str, protocol: str | None) -> Response:
     )
 
 
-def upload_pack(git_dir: str, body: bytes, encoding: str | None, protocol: str | None) -> Response:
-    if encoding == "gzip":
+def upload_pack(git_dir: str, body: bytes, protocol: str | None, timeout_s: float) -> Response:
+    """Run ``upload-pack`` on ``body`` and stream its output (killed after ``timeout_s``)."""
+    with tempfile.TemporaryFile() as spool:
+        spool.write(body)
+        spool.seek(0)
+        process = subprocess.Popen(
+            [*_UPLOAD_PACK, git_dir],
+            stdin=spool, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+            env=_env(git_dir, protocol),
+        )  # fmt: skip
+    watchdog = threading.Timer(timeout_s, process.kill)
+    watchdog.daemon = True
+    watchdog.start()
+
+    def stream() -> Iterator[bytes]:
+        stdout = process.stdout
         try:
-            body = gzip.decompress(body)
-        except (OSError, EOFError):
-            return Response("bad gzip body\n", status_code=400)
-    if len(body) > MAX_REQUEST:
-        return Response("request too large\n", status_code=413)
-    done = subprocess.run(
-        ["git", "-c", "safe.directory=*", "-c", "uploadpack.allowFilter=true", "upload-pack",
-         "--stateless-rpc", git_dir],
-        input=body, capture_output=True, env=_env(protocol), timeout=600, check=False,
-    )  # fmt: skip
-    if done.returncode != 0 and not done.stdout:
-        return Response("upload-pack failed\n", status_code=500)
-    return Response(
-        done.stdout,
+            while stdout is not None:
+                chunk = stdout.read1(_CHUNK)  # type: ignore[attr-defined]
+                if not chunk:
+                    break
+                yield chunk
+        finally:
+            watchdog.cancel()
+            if process.poll() is None:
+                process.kill()
+            process.wait()
+            if stdout is not None:
+                stdout.close()
+
+    return StreamingResponse(
+        stream(),
         headers={
             "Content-Type": "application/x-git-upload-pack-result",
             "Cache-Control": "no-cache",

@@ -1,4 +1,23 @@
-"""Run the registry with uvicorn (``ptmscope registry serve``)."""
+"""Run the registry with uvicorn (``ptmscope registry serve``).
+
+Limits (each a named constant; the flags are those ``build()`` takes):
+
+==========================  ========  =====================================================
+limit                       default   what it bounds
+==========================  ========  =====================================================
+``--max-body-bytes``        16 MiB    a request body, received and after gzip decoding (413)
+``--body-timeout``          30 s      receiving a whole request body (408)
+``--git-timeout``           600 s     one ``git upload-pack`` run (killed after it)
+``--workers``               32        threads doing blocking work at once (judge, git, files)
+``KEEP_ALIVE_S``            5 s       idle keep-alive connections
+``MAX_CONNECTIONS``         1000      connections/tasks at once (503 beyond, by uvicorn)
+``MAX_PATH``                4096      request path length (414)
+``SPOOL_THRESHOLD``         1 MiB     git blobs above it are spooled once to a temp file
+``MAX_SPOOL_BYTES``         8 GiB     spooled blobs kept per repository reader (LRU)
+``MAX_GIT_DIR_ENTRIES``     500,000   entries walked in a git dir for symlinks (refused above)
+``MAX_FOLDER_FILES``        50,000    files in a folder package
+==========================  ========  =====================================================
+"""
 
 from __future__ import annotations
 
@@ -6,8 +25,20 @@ from pathlib import Path
 
 from ptmscope.errors import InputError
 from ptmscope.registry.app import Registry
+from ptmscope.registry.body import (
+    BODY_TIMEOUT_S,
+    GIT_TIMEOUT_S,
+    MAX_BODY_BYTES,
+    WORKERS,
+    ServerLimits,
+)
 from ptmscope.registry.gateway import Gateway, GatewayPolicy
 from ptmscope.registry.store import Store
+
+KEEP_ALIVE_S = 5
+"""Idle keep-alive connections are closed after this (uvicorn's default)."""
+MAX_CONNECTIONS = 1000
+"""Connections and in-flight tasks beyond this are answered 503 by uvicorn."""
 
 
 def build(
@@ -15,14 +46,27 @@ def build(
     policy: Path | None = None,
     audit_log: Path | None = None,
     rate_limit: float | None = None,
+    max_body_bytes: int = MAX_BODY_BYTES,
+    body_timeout: float = BODY_TIMEOUT_S,
+    git_timeout: float = GIT_TIMEOUT_S,
+    workers: int = WORKERS,
 ) -> Registry:
     if not root.is_dir():
         raise InputError(f"{root}: not a folder of packages (ROOT/<owner>/<name>/)")
+    for name, value in (
+        ("--max-body-bytes", max_body_bytes),
+        ("--body-timeout", body_timeout),
+        ("--git-timeout", git_timeout),
+        ("--workers", workers),
+    ):
+        if not value > 0:
+            raise InputError(f"{name} must be positive")
+    limits = ServerLimits(max_body_bytes, body_timeout, git_timeout, workers)
     gateway = None
     if policy is not None:
         log = audit_log or root / ".ptmscope" / "gateway-audit.jsonl"
         gateway = Gateway(GatewayPolicy.load(policy), log)
-    return Registry(Store(root), gateway, rate_limit)
+    return Registry(Store(root), gateway, rate_limit, limits)
 
 
 def serve(registry: Registry, host: str, port: int) -> None:
@@ -42,4 +86,12 @@ def serve(registry: Registry, host: str, port: int) -> None:
             f"ptmscope registry: gateway on; refusals logged to {registry.gateway.log_path}",
             flush=True,
         )
-    uvicorn.run(registry.app(), host=host, port=port, log_level="warning", access_log=False)
+    uvicorn.run(
+        registry.app(),
+        host=host,
+        port=port,
+        log_level="warning",
+        access_log=False,
+        timeout_keep_alive=KEEP_ALIVE_S,
+        limit_concurrency=MAX_CONNECTIONS,
+    )

@@ -2,9 +2,16 @@
 
 A git repository (bare or not) serves its branches, tags and commits as they
 are; a plain folder serves one revision, ``main``, whose commit id is a hash of
-its listing (path, size, mtime), so it changes when the folder does. Files are
+its content (each file's path and sha256, each symlink's text), so any change of
+bytes, even one that keeps size and mtime, is a new revision that the gateway
+judges afresh. File hashes are cached by (device, inode, size, mtime, ctime):
+ctime cannot be set back, so a rewritten file is always hashed again. Files are
 looked up by name in the revision's listing, never by joining a request path to
-the file system, so no request can reach outside ROOT.
+the file system; folder files are opened beneath the package without following
+any symlink and must still have the identity recorded when the revision was
+listed, so a file swapped (or replaced by a symlink) after it was judged is not
+served. Git repositories that reach outside ROOT (``.git`` symlinks, ``gitdir:``
+files, symlinks in the git directory, alternates that leave) are refused.
 """
 
 from __future__ import annotations
@@ -12,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import stat
 import threading
 import time
 from collections import OrderedDict
@@ -24,7 +32,7 @@ from typing import Any
 from ptmscope.card.safe_yaml import load_yaml
 from ptmscope.errors import InputError, SourceError
 from ptmscope.package import Commit, FileEntry, Person
-from ptmscope.sources.git import GitSource, is_git_repository
+from ptmscope.sources.git import GitSource, confinement_problem, is_git_repository
 from ptmscope.sources.interface import Source, SourceInfo
 from ptmscope.sources.local import LocalSource
 from ptmscope.weights import WEIGHT_SUFFIXES
@@ -35,13 +43,156 @@ LFS_THRESHOLD = 10 << 20
 """Folder files this large (or with a weight suffix) are served as LFS objects, as the Hub does."""
 _SNAPSHOTS = 64
 _REF_TTL = 2.0
+MAX_FOLDER_FILES = 50_000
+_SKIP_DIRS = frozenset({".git", ".hg", ".svn"})
+_HASH_CHUNK = 1 << 20
+Identity = tuple[int, int, int, int, int]
+"""(device, inode, size, mtime_ns, ctime_ns) of a file: any write or rename changes it."""
 
 
 class NotFound(Exception):
+    status = 404
+
     def __init__(self, code: str, message: str) -> None:
         super().__init__(message)
         self.code = code
         """The Hub's ``X-Error-Code``: ``RepoNotFound``, ``RevisionNotFound`` or ``EntryNotFound``."""
+
+
+class Unsafe(NotFound):
+    """A package that would make the server read outside ROOT: refused on every route."""
+
+    status = 403
+
+    def __init__(self, repo_id: str, reason: str) -> None:
+        super().__init__("RepoNotFound", f"repository {repo_id} refused: {reason}")
+        self.repo_id = repo_id
+        self.reason = reason
+
+
+class Changed(Exception):
+    """A folder changed while its revision was being read: resolve the revision again."""
+
+
+class FileChanged(OSError):
+    """A folder file is no longer the one recorded (and hashed, and judged) for its revision."""
+
+
+def _identity(st: os.stat_result) -> Identity:
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+
+
+def open_beneath(base: str, rel: str) -> int:
+    """Open ``base/rel`` for reading without following a symlink at any component."""
+    parts = rel.split("/")
+    if any(p in ("", ".", "..") for p in parts):
+        raise FileChanged(f"{rel}: not a plain relative path")
+    fd = os.open(base, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+    try:
+        for part in parts[:-1]:
+            inner = os.open(part, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=fd)
+            os.close(fd)
+            fd = inner
+        return os.open(parts[-1], os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK, dir_fd=fd)
+    finally:
+        os.close(fd)
+
+
+def open_pinned(base: str, rel: str, identity: Identity) -> int:
+    """``open_beneath`` that also insists on the recorded identity (same inode, unchanged)."""
+    fd = open_beneath(base, rel)
+    st = os.fstat(fd)
+    if not stat.S_ISREG(st.st_mode) or _identity(st) != identity:
+        os.close(fd)
+        raise FileChanged(f"{rel} changed after this revision was recorded")
+    return fd
+
+
+def _pinned_reader(base: str, rel: str, identity: Identity) -> Callable[[int, int | None], bytes]:
+    def read(offset: int, length: int | None) -> bytes:
+        with os.fdopen(open_pinned(base, rel, identity), "rb") as handle:
+            handle.seek(offset)
+            return handle.read() if length is None else handle.read(length)
+
+    return read
+
+
+@dataclass(frozen=True)
+class Hashed:
+    """A folder file's content identity, as recorded for its revision."""
+
+    identity: Identity
+    sha256: str
+    git_oid: str
+    """Git blob id of the content (what ``git hash-object`` prints)."""
+
+
+class FolderHashes:
+    """Per-file content hashes of one folder package, cached by file identity."""
+
+    def __init__(self, path: Path) -> None:
+        self.base = str(path)
+        self._cache: dict[Identity, tuple[str, str]] = {}
+        self._lock = threading.Lock()
+
+    def _hash(self, rel: str, st: os.stat_result) -> Hashed:
+        identity = _identity(st)
+        with self._lock:
+            known = self._cache.get(identity)
+        if known is not None:
+            return Hashed(identity, *known)
+        fd = open_pinned(self.base, rel, identity)
+        sha2 = hashlib.sha256()
+        sha1 = hashlib.sha1(f"blob {st.st_size}\0".encode())
+        with os.fdopen(fd, "rb") as handle:
+            while chunk := handle.read(_HASH_CHUNK):
+                sha2.update(chunk)
+                sha1.update(chunk)
+            if _identity(os.fstat(handle.fileno())) != identity:
+                raise Changed(f"{rel} changed while it was hashed")
+        with self._lock:
+            self._cache[identity] = (sha2.hexdigest(), sha1.hexdigest())
+        return Hashed(identity, sha2.hexdigest(), sha1.hexdigest())
+
+    def listing(self) -> tuple[str, dict[str, Hashed | str]]:
+        """The revision id and, per path, its content (files) or link text (symlinks)."""
+        found: dict[str, Hashed | str] = {}
+        root = Path(self.base)
+        for folder, dirs, names in os.walk(root, followlinks=False):
+            base = Path(folder)
+            rel_base = base.relative_to(root).as_posix()
+            prefix = "" if rel_base == "." else rel_base + "/"
+            dirs[:] = sorted(
+                d
+                for d in dirs
+                if d not in _SKIP_DIRS
+                and not (prefix == "" and d == ".cache")
+                and not (base / d).is_symlink()
+            )
+            for name in sorted(names):
+                rel = prefix + name
+                try:
+                    st = os.lstat(base / name)
+                    if stat.S_ISLNK(st.st_mode):
+                        found[rel] = os.readlink(base / name)
+                    elif stat.S_ISREG(st.st_mode):
+                        found[rel] = self._hash(rel, st)
+                except FileChanged as exc:
+                    raise Changed(str(exc)) from None
+                except FileNotFoundError:
+                    raise Changed(f"{rel} vanished while listing") from None
+                if len(found) > MAX_FOLDER_FILES:
+                    raise InputError(f"{self.base}: more than {MAX_FOLDER_FILES} files")
+        digest = hashlib.sha1()
+        for rel, item in sorted(found.items()):
+            text = item if isinstance(item, str) else item.sha256
+            kind = "link" if isinstance(item, str) else "file"
+            digest.update(f"{rel}\0{kind}\0{text}\n".encode("utf-8", "surrogateescape"))
+        with self._lock:
+            live = {i.identity for i in found.values() if isinstance(i, Hashed)}
+            for stale in [k for k in self._cache if k not in live]:
+                del self._cache[stale]
+        return digest.hexdigest(), found
 
 
 @dataclass(frozen=True)
@@ -65,12 +216,29 @@ class Snapshot:
     created: datetime
     modified: datetime
     index: dict[str, FileEntry] = field(default_factory=dict)
+    content: dict[str, Hashed] = field(default_factory=dict)
+    """Folder snapshots: each served file's recorded content identity."""
+    base: str = ""
+    """Folder snapshots: the package folder that ``content`` is relative to (via targets)."""
+    targets: dict[str, str] = field(default_factory=dict)
+    """Folder snapshots: path -> the in-package file it reads (itself, or a symlink's target)."""
     card_data: dict[str, Any] | None = None
     config: dict[str, Any] | None = None
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def __post_init__(self) -> None:
         self.index = {f.path: f for f in self.files}
+
+    def unchanged(self, only: str | None = None) -> bool:
+        """Whether every (or ``only`` this) folder file still has its recorded identity."""
+        paths = self.targets if only is None else [p for p in (only,) if p in self.targets]
+        for path in paths:
+            target = self.targets[path]
+            try:
+                os.close(open_pinned(self.base, target, self.content[path].identity))
+            except OSError:
+                return False
+        return True
 
     def is_lfs(self, entry: FileEntry) -> bool:
         if entry.lfs is not None or (self.kind == "git" and entry.sha256 is not None):
@@ -115,17 +283,49 @@ class Repo:
         self._refs: tuple[float, dict[str, str], dict[str, str], str] | None = None
         self._lock = threading.Lock()
         self._source: GitSource | None = None
+        self._source_lock = threading.Lock()
+        self.hashes = FolderHashes(path)
+        self._checked: tuple[float, str | None] | None = None
+
+    def confinement(self, boundary: Path) -> str | None:
+        """Why this package must not be served (it reaches outside ``boundary``), re-checked often."""
+        with self._lock:
+            now = time.monotonic()
+            if self._checked is not None and now - self._checked[0] < _REF_TTL:
+                return self._checked[1]
+        if self.kind == "git":
+            problem = confinement_problem(self.path, boundary)
+        elif self.path.is_symlink() or not self.path.resolve().is_relative_to(boundary):
+            problem = "the package folder leaves the served folder"
+        else:
+            problem = None
+        with self._lock:
+            self._checked = (time.monotonic(), problem)
+        return problem
+
+    def invalidate(self) -> None:
+        """Forget the cached refs (a folder changed under us)."""
+        with self._lock:
+            self._refs = None
 
     # ------------------------------------------------------------------ refs
     def _git(self, *args: str) -> str:
         """Run git on the repository (through GitSource, which also opens refs-less bare clones)."""
-        if self._source is None:
-            try:
-                self._source = GitSource(self.path)
-            except SourceError:
-                return ""
+        with self._source_lock:
+            if self._source is None:
+                try:
+                    self._source = GitSource(self.path)
+                except SourceError:
+                    return ""
         done = self._source._git(*args, check=False)
         return done.stdout.decode("utf-8", "replace") if done.returncode == 0 else ""
+
+    def objects(self) -> GitSource:
+        """The repository's reader (for object reads outside any one revision)."""
+        self._git("rev-parse", "--git-dir")
+        if self._source is None:
+            raise SourceError(f"{self.repo_id}: not a readable git repository")
+        return self._source
 
     def git_dir(self) -> str | None:
         """Where git reads this repository (``None`` for plain folders, which cannot be cloned)."""
@@ -147,7 +347,7 @@ class Repo:
                 return self._refs[1], self._refs[2], self._refs[3]
             if self.kind == "folder":
                 tags: dict[str, str] = {}
-                branches, default = {"main": _folder_sha(self.path)}, "main"
+                branches, default = {"main": self.hashes.listing()[0]}, "main"
             else:
                 branches, tags, default = self._git_refs()
             self._refs = (now, branches, tags, default)
@@ -194,20 +394,6 @@ class Repo:
         raise NotFound("RevisionNotFound", f"Invalid rev id: {revision}")
 
 
-def _folder_sha(path: Path) -> str:
-    digest = hashlib.sha1()
-    for folder, dirs, names in os.walk(path, followlinks=False):
-        dirs[:] = sorted(d for d in dirs if d not in (".git", ".cache"))
-        for name in sorted(names):
-            full = Path(folder) / name
-            try:
-                st = full.stat()
-            except OSError:
-                continue
-            digest.update(f"{full.relative_to(path)}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
-    return digest.hexdigest()
-
-
 class Store:
     """Finds packages under ROOT and keeps recently served snapshots open."""
 
@@ -216,15 +402,15 @@ class Store:
         self._repos: dict[str, Repo] = {}
         self._snapshots: OrderedDict[tuple[str, str], tuple[Snapshot, Source]] = OrderedDict()
         self._lock = threading.Lock()
-        self._digests: dict[tuple[str, int, str], Digest] = {}
 
     def repo(self, owner: str, name: str) -> Repo:
         if not (NAME.match(owner) and NAME.match(name)) or ".." in owner + name:
             raise NotFound("RepoNotFound", "Repository not found")
         repo_id = f"{owner}/{name}"
         with self._lock:
-            if repo_id in self._repos:
-                return self._repos[repo_id]
+            known = self._repos.get(repo_id)
+        if known is not None:
+            return self._confined(known)
         path = self.root / owner / name
         if not path.is_dir() and (self.root / owner / f"{name}.git").is_dir():
             path = self.root / owner / f"{name}.git"
@@ -232,7 +418,13 @@ class Store:
             raise NotFound("RepoNotFound", "Repository not found")
         repo = Repo(repo_id, path)
         with self._lock:
-            self._repos[repo_id] = repo
+            repo = self._repos.setdefault(repo_id, repo)
+        return self._confined(repo)
+
+    def _confined(self, repo: Repo) -> Repo:
+        problem = repo.confinement(self.root)
+        if problem is not None:
+            raise Unsafe(repo.repo_id, problem)
         return repo
 
     def repo_ids(self) -> list[str]:
@@ -262,14 +454,21 @@ class Store:
         return snapshot
 
     def _load(self, repo: Repo, sha: str) -> tuple[Snapshot, Source]:
-        source: Source = (
-            GitSource(repo.path, revision=sha) if repo.kind == "git" else LocalSource(repo.path)
-        )
+        content: dict[str, Hashed] = {}
+        targets: dict[str, str] = {}
         lock = threading.Lock()
-        files = tuple(
-            replace(f, reader=_locked(lock, f.reader)) if f.reader is not None else f
-            for f in source.files()
-        )
+        if repo.kind == "git":
+            source: Source = GitSource(repo.path, revision=sha)
+            files = tuple(
+                replace(f, reader=_locked(lock, f.reader)) if f.reader is not None else f
+                for f in source.files()
+            )
+        else:
+            actual, listing = repo.hashes.listing()
+            if actual != sha:
+                raise Changed(f"{repo.repo_id} changed since revision {sha[:12]} was listed")
+            source = LocalSource(repo.path)
+            files = self._pin(repo, source.files(), listing, content, targets)
         history = source.history() if repo.kind == "git" else None
         if history:
             created = history[-1].committer.when
@@ -293,13 +492,55 @@ class Store:
                 ),
             )
         snapshot = Snapshot(
-            repo.repo_id, sha, repo.kind, files, history, created, modified, lock=lock
+            repo.repo_id,
+            sha,
+            repo.kind,
+            files,
+            history,
+            created,
+            modified,
+            content=content,
+            base=repo.hashes.base,
+            targets=targets,
+            lock=lock,
         )
         snapshot.card_data, snapshot.config = _card_and_config(snapshot)
         return snapshot, source
 
+    @staticmethod
+    def _pin(
+        repo: Repo,
+        files: Sequence[FileEntry],
+        listing: dict[str, Hashed | str],
+        content: dict[str, Hashed],
+        targets: dict[str, str],
+    ) -> tuple[FileEntry, ...]:
+        """Folder entries read through pinned handles; a symlink must land on a listed file."""
+        base = Path(repo.hashes.base).resolve()
+        pinned: list[FileEntry] = []
+        for entry in files:
+            if not entry.origin.startswith("local:"):
+                continue
+            try:
+                target = Path(entry.origin.removeprefix("local:")).relative_to(base).as_posix()
+            except ValueError:
+                continue  # outside the package: LocalSource already refuses these
+            hashed = listing.get(target)
+            if not isinstance(hashed, Hashed):
+                continue  # a link into a skipped folder (.git, .cache) or to a non-file
+            if hashed.identity[2] != entry.size and entry.reader is not None:
+                raise Changed(f"{repo.repo_id}: {entry.path} changed while listing")
+            content[entry.path] = hashed
+            targets[entry.path] = target
+            if entry.reader is not None:
+                entry = replace(
+                    entry, reader=_pinned_reader(repo.hashes.base, target, hashed.identity)
+                )
+            pinned.append(entry)
+        return tuple(pinned)
+
     def digest(self, snapshot: Snapshot, entry: FileEntry) -> Digest:
-        """Git and LFS identities of a file (hashing folder files once per content version)."""
+        """Git and LFS identities of a file (folder files: from the revision's content hashes)."""
         lfs = snapshot.is_lfs(entry)
         if snapshot.kind == "git" and entry.git_oid is not None:
             if lfs and entry.sha256 is not None:
@@ -307,27 +548,28 @@ class Store:
                     entry.git_oid, entry.sha256, len(_pointer_text(entry.sha256, entry.size))
                 )
             return Digest(entry.git_oid, None, None)
-        key = (entry.origin, entry.size, _mtime(entry))
-        cached = self._digests.get(key)
-        if cached is not None:
-            return cached
-        if entry.reader is None:  # an un-smudged LFS pointer in a folder
+        hashed = snapshot.content.get(entry.path)
+        if entry.reader is None or hashed is None:  # an un-smudged LFS pointer in a folder
             sha256 = entry.sha256 or ""
             pointer = _pointer_text(sha256, entry.size)
-            digest = Digest(_git_blob_id(pointer), sha256, len(pointer))
-        else:
-            sha1 = hashlib.sha1(f"blob {entry.size}\0".encode())
-            sha2 = hashlib.sha256()
-            for chunk in iter_bytes(entry, 0, entry.size):
-                sha1.update(chunk)
-                sha2.update(chunk)
-            if lfs:
-                pointer = _pointer_text(sha2.hexdigest(), entry.size)
-                digest = Digest(_git_blob_id(pointer), sha2.hexdigest(), len(pointer))
-            else:
-                digest = Digest(sha1.hexdigest(), None, None)
-        self._digests[key] = digest
-        return digest
+            return Digest(_git_blob_id(pointer), sha256, len(pointer))
+        if lfs:
+            pointer = _pointer_text(hashed.sha256, entry.size)
+            return Digest(_git_blob_id(pointer), hashed.sha256, len(pointer))
+        return Digest(hashed.git_oid, None, None)
+
+    @staticmethod
+    def content_keys(snapshot: Snapshot, entry: FileEntry) -> frozenset[str]:
+        """Names of a file's bytes (``sha256:…``, ``git:…``), so a copy under any name is known."""
+        hashed = snapshot.content.get(entry.path)
+        if hashed is not None:
+            return frozenset({f"sha256:{hashed.sha256}", f"git:{hashed.git_oid}"})
+        keys = set()
+        if entry.sha256 is not None:
+            keys.add(f"sha256:{entry.sha256}")
+        elif entry.git_oid is not None and entry.lfs is None:
+            keys.add(f"git:{entry.git_oid}")
+        return frozenset(keys)
 
     def close(self) -> None:
         with self._lock:
@@ -336,15 +578,6 @@ class Store:
             self._snapshots.clear()
             for repo in self._repos.values():
                 repo.close()
-
-
-def _mtime(entry: FileEntry) -> str:
-    if entry.origin.startswith("local:"):
-        try:
-            return str(os.stat(entry.origin.removeprefix("local:")).st_mtime_ns)
-        except OSError:
-            return "?"
-    return entry.origin
 
 
 def _pointer_text(sha256: str, size: int) -> bytes:

@@ -8,15 +8,26 @@ partial clones and every transport but ``file`` are disabled.
 Bare clones copied without their empty ``refs/`` folder (as archives and some
 mirrors do) are not recognised by git; they are opened through a temporary
 overlay that borrows their objects via ``objects/info/alternates``.
+
+Git is run with a scrubbed environment (no inherited ``GIT_*`` variable, no
+global or system config, no alternate object directories from the environment),
+so only the repository on disk decides what is read; :func:`confinement_problem`
+says when that repository itself reaches outside a boundary (a ``.git`` symlink
+or ``gitdir:`` file, symlinks inside the git directory, alternates that leave).
+Blobs larger than :data:`SPOOL_THRESHOLD` are copied once to a private temporary
+file and read from there, so ranged reads of a large blob do not re-read it.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
+import stat
 import subprocess
 import tempfile
 import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
@@ -31,20 +42,127 @@ from ptmscope.sources.signatures import classify
 
 MAX_COMMITS = 100_000
 GIT_TIMEOUT_S = 120
+SPOOL_THRESHOLD = 1 << 20
+"""Blobs above this size are spooled once to a temporary file instead of kept in memory."""
+MAX_SPOOL_BYTES = 8 << 30
+"""Spooled blobs kept per repository reader; the least recently used are dropped beyond it."""
+MAX_GIT_DIR_ENTRIES = 500_000
+"""A git directory with more entries than this is not walked for symlinks: it is refused."""
+MAX_ALTERNATE_DEPTH = 5
+_COPY_CHUNK = 1 << 20
 
 _ENV = {
     "GIT_TERMINAL_PROMPT": "0",
     "GIT_NO_LAZY_FETCH": "1",
     "GIT_ALLOW_PROTOCOL": "file",
     "GIT_CONFIG_NOSYSTEM": "1",
+    "GIT_CONFIG_GLOBAL": os.devnull,
     "GIT_OPTIONAL_LOCKS": "0",
     "LC_ALL": "C",
 }
 
 
+def git_env(ceiling: Path | None = None, **extra: str) -> dict[str, str]:
+    """The environment every git command runs in: no inherited ``GIT_*`` variable.
+
+    ``GIT_DIR``, ``GIT_OBJECT_DIRECTORY``, ``GIT_ALTERNATE_OBJECT_DIRECTORIES``,
+    ``GIT_COMMON_DIR`` and friends would let the caller's environment point git at
+    objects outside the repository we chose; they are dropped, and discovery is
+    stopped at ``ceiling`` (``GIT_CEILING_DIRECTORIES``).
+    """
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+    env.update(_ENV)
+    if ceiling is not None:
+        env["GIT_CEILING_DIRECTORIES"] = str(ceiling)
+    env.update(extra)
+    return env
+
+
 def is_git_repository(path: Path) -> bool:
     """A work tree (``.git`` inside) or a bare repository (``HEAD`` and ``objects/``)."""
-    return (path / ".git").exists() or ((path / "HEAD").is_file() and (path / "objects").is_dir())
+    return os.path.lexists(path / ".git") or (
+        (path / "HEAD").is_file() and (path / "objects").is_dir()
+    )
+
+
+def _inside(path: Path, boundary: Path) -> bool:
+    try:
+        return path.resolve().is_relative_to(boundary)
+    except (OSError, RuntimeError):
+        return False
+
+
+def _symlink_in(folder: Path) -> str | None:
+    """The first symlink (or special file) under ``folder``, not following any."""
+    seen = 0
+    for current, dirs, names in os.walk(folder, followlinks=False):
+        for name in dirs + names:
+            seen += 1
+            if seen > MAX_GIT_DIR_ENTRIES:
+                return f"{folder} has more than {MAX_GIT_DIR_ENTRIES} entries"
+            full = os.path.join(current, name)
+            mode = os.lstat(full).st_mode
+            if stat.S_ISLNK(mode):
+                return f"{os.path.relpath(full, folder)} is a symlink"
+            if not (stat.S_ISDIR(mode) or stat.S_ISREG(mode)):
+                return f"{os.path.relpath(full, folder)} is not a regular file"
+    return None
+
+
+def _objects_problem(objects: Path, boundary: Path, depth: int) -> str | None:
+    if depth > MAX_ALTERNATE_DEPTH:
+        return "alternates nested too deeply"
+    if os.path.islink(objects) or not _inside(objects, boundary):
+        return f"object store {objects} leaves the served folder"
+    if (objects / "info" / "http-alternates").exists():
+        return "objects/info/http-alternates is not served"
+    alternates = objects / "info" / "alternates"
+    if not alternates.exists():
+        return None
+    for line in alternates.read_text("utf-8", "replace").splitlines():
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        target = (objects / line) if not os.path.isabs(line) else Path(line)
+        if not _inside(target, boundary):
+            return f"objects/info/alternates points outside the served folder ({line})"
+        problem = _symlink_in(target.resolve()) or _objects_problem(
+            target.resolve(), boundary, depth + 1
+        )
+        if problem:
+            return f"alternate {line}: {problem}"
+    return None
+
+
+def confinement_problem(path: Path, boundary: Path) -> str | None:
+    """Why git must not read the repository at ``path`` under ``boundary``; ``None`` when safe.
+
+    Git follows a ``.git`` symlink, a ``gitdir:`` file, ``commondir``, symlinked
+    ``objects``/``refs`` and ``objects/info/alternates`` wherever they lead, so a
+    repository under a served folder could serve one outside it. We refuse all of
+    them except alternates that stay inside ``boundary`` (and are themselves clean).
+    """
+    boundary = boundary.resolve()
+    try:
+        if path.is_symlink() or not _inside(path, boundary):
+            return "the package folder leaves the served folder"
+        dot = path / ".git"
+        git_dir = path
+        if os.path.lexists(dot):
+            mode = os.lstat(dot).st_mode
+            if stat.S_ISLNK(mode):
+                return ".git is a symlink"
+            if not stat.S_ISDIR(mode):
+                return ".git is a file (gitdir: link); only real repositories are served"
+            git_dir = dot
+        if (git_dir / "commondir").exists():
+            return "linked work trees (commondir) are not served"
+        problem = _symlink_in(git_dir)
+        if problem:
+            return problem
+        return _objects_problem(git_dir / "objects", boundary, 0)
+    except OSError as exc:
+        return f"cannot inspect the repository: {exc.strerror or exc}"
 
 
 def _parse_person(value: str) -> Person:
@@ -129,6 +247,31 @@ class _CatFile:
                 raise SourceError(f"git object {oid} is truncated (corrupt repository)")
             return data
 
+    def copy(self, oid: str, handle: IO[bytes]) -> int | None:
+        """Write object ``oid`` to ``handle`` a chunk at a time; its size, ``None`` when absent."""
+        with self._lock:
+            stdin: IO[bytes] | None = self._proc.stdin
+            stdout: IO[bytes] | None = self._proc.stdout
+            if stdin is None or stdout is None or self._proc.poll() is not None:
+                raise SourceError("git cat-file stopped unexpectedly (corrupt repository?)")
+            try:
+                stdin.write(oid.encode() + b"\n")
+                stdin.flush()
+                header = stdout.readline().split()
+            except OSError as exc:
+                raise SourceError(f"git cat-file failed: {exc}") from None
+            if len(header) != 3:
+                return None
+            size = left = int(header[2])
+            while left:
+                data = stdout.read(min(left, _COPY_CHUNK))
+                if not data:
+                    raise SourceError(f"git object {oid} is truncated (corrupt repository)")
+                handle.write(data)
+                left -= len(data)
+            stdout.read(1)
+            return size
+
     def close(self) -> None:
         if self._proc.poll() is None:
             if self._proc.stdin is not None:
@@ -146,8 +289,12 @@ class GitSource(Source):
         self._ref = str(path)
         self._path = path.resolve()
         self._overlay: str | None = None
-        self._env = {**os.environ, **_ENV}
+        self._env = git_env(self._path.parent)
         self._worktree: Path | None = None
+        self._spool_dir: str | None = None
+        self._spooled: OrderedDict[str, tuple[str, int]] = OrderedDict()
+        self._spool_lock = threading.Lock()
+        self._spool_locks: dict[str, threading.Lock] = {}
         git_dir = self._find_git_dir()
         self._command = ["git", "-c", "safe.directory=*", "--git-dir", git_dir]
         self.git_dir = git_dir
@@ -156,6 +303,15 @@ class GitSource(Source):
         self.commit = self._resolve(self._revision)
         self._cat: _CatFile | None = None
         self._files: tuple[FileEntry, ...] | None = None
+
+    @property
+    def command(self) -> list[str]:
+        """``git`` with the options that point it at this repository (no subcommand)."""
+        return list(self._command)
+
+    @property
+    def env(self) -> dict[str, str]:
+        return dict(self._env)
 
     # -- plumbing -----------------------------------------------------------
     def _git(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[bytes]:
@@ -181,8 +337,8 @@ class GitSource(Source):
 
     def _find_git_dir(self) -> str:
         dot_git = self._path / ".git"
-        candidate = str(dot_git) if dot_git.exists() else str(self._path)
-        if dot_git.exists():
+        candidate = str(dot_git) if dot_git.is_dir() else str(self._path)
+        if dot_git.is_dir():
             self._worktree = self._path
         try:
             probe = subprocess.run(
@@ -240,7 +396,52 @@ class GitSource(Source):
             self._cat = _CatFile(self._command, self._env)
         return self._cat
 
-    def _blob_reader(self, oid: str) -> Reader:
+    def spooled(self, oid: str) -> str:
+        """A private temporary file holding blob ``oid`` (copied once, streamed from git)."""
+        with self._spool_lock:
+            found = self._spooled.get(oid)
+            if found is not None and os.path.exists(found[0]):
+                self._spooled.move_to_end(oid)
+                return found[0]
+            lock = self._spool_locks.setdefault(oid, threading.Lock())
+            if self._spool_dir is None:
+                self._spool_dir = tempfile.mkdtemp(prefix="ptmscope-blobs-")
+            folder = self._spool_dir
+        with lock:
+            with self._spool_lock:
+                found = self._spooled.get(oid)
+                if found is not None and os.path.exists(found[0]):
+                    return found[0]
+            path = os.path.join(folder, oid)
+            with open(path + ".part", "wb") as handle:
+                size = self._catfile().copy(oid, handle)
+            if size is None:
+                os.unlink(path + ".part")
+                raise FileNotFoundError(f"git object {oid} is missing")
+            os.replace(path + ".part", path)
+            with self._spool_lock:
+                self._spooled[oid] = (path, size)
+                total = sum(s for _, s in self._spooled.values())
+                while total > MAX_SPOOL_BYTES and len(self._spooled) > 1:
+                    _, (old, old_size) = self._spooled.popitem(last=False)
+                    total -= old_size
+                    with contextlib.suppress(OSError):
+                        os.unlink(old)  # open readers keep their handle
+            return path
+
+    def read_object(self, oid: str) -> bytes | None:
+        """A whole (small) object's bytes; ``None`` when absent."""
+        return self._catfile().read(oid)
+
+    def _blob_reader(self, oid: str, size: int = 0) -> Reader:
+        if size > SPOOL_THRESHOLD:
+
+            def read_spooled(offset: int, length: int | None) -> bytes:
+                with open(self.spooled(oid), "rb") as handle:
+                    handle.seek(offset)
+                    return handle.read() if length is None else handle.read(length)
+
+            return read_spooled
         cache: dict[str, bytes] = {}
 
         def read(offset: int, length: int | None) -> bytes:
@@ -282,7 +483,7 @@ class GitSource(Source):
         return self._files
 
     def _entry(self, path: str, oid: str, size: int, head_commit: str | None) -> FileEntry:
-        reader = self._blob_reader(oid)
+        reader = self._blob_reader(oid, size)
         if size <= MAX_POINTER_BYTES:
             data = self._catfile().read(oid)
             pointer = parse_pointer(data) if data is not None else None
@@ -329,3 +530,8 @@ class GitSource(Source):
         if self._overlay is not None:
             shutil.rmtree(self._overlay, ignore_errors=True)
             self._overlay = None
+        with self._spool_lock:
+            if self._spool_dir is not None:
+                shutil.rmtree(self._spool_dir, ignore_errors=True)
+                self._spool_dir = None
+                self._spooled.clear()

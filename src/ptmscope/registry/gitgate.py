@@ -1,0 +1,103 @@
+"""What a ``git clone`` through the gateway would carry, judged before any byte is sent.
+
+A clone or fetch carries every object reachable from the advertised refs, history
+included: a file deleted from the tip is still in the pack. So the gate is:
+
+1. every branch and tag tip is judged as a package revision (all policy rules,
+   exactly as ``resolve`` judges it), and
+2. every blob reachable from any ref (``git rev-list --objects --all``) is judged
+   by content (scanned once per blob id, ever; blobs already scanned as part of a
+   tip reuse that verdict), so a refused file anywhere in history refuses the clone,
+   and so do the bytes of a file refused elsewhere (the gateway's digest deny set).
+
+The result is cached per repository and ref state (the ``for-each-ref`` listing),
+so a repository is walked again only when a ref moves.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import subprocess
+from functools import partial
+from pathlib import Path
+
+from ptmscope.errors import SourceError
+from ptmscope.registry.gateway import Gateway, Refusal
+from ptmscope.registry.store import Repo, Store
+from ptmscope.scan.results import FileScan
+from ptmscope.scan.scanner import scan_bytes, scan_file
+from ptmscope.sources.git import GIT_TIMEOUT_S, SPOOL_THRESHOLD, GitSource
+
+
+def _run(source: GitSource, *args: str, stdin: bytes | None = None) -> bytes:
+    try:
+        done = subprocess.run(
+            [*source.command, *args],
+            input=stdin, capture_output=True, env=source.env, timeout=GIT_TIMEOUT_S, check=False,
+        )  # fmt: skip
+    except subprocess.TimeoutExpired:
+        raise SourceError(f"git {args[0]} took longer than {GIT_TIMEOUT_S} s") from None
+    if done.returncode != 0:
+        detail = done.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise SourceError(f"git {args[0]} failed: {detail[-1] if detail else done.returncode}")
+    return done.stdout
+
+
+def fingerprint(source: GitSource) -> str:
+    """A name for the state of every ref (and HEAD): it changes when any ref moves."""
+    refs = _run(source, "for-each-ref", "--format=%(refname) %(objectname)")
+    head = _run(source, "rev-parse", "--verify", "-q", "HEAD")
+    return hashlib.sha1(refs + b"\n" + head).hexdigest()
+
+
+def reachable_blobs(source: GitSource) -> list[tuple[str, int]]:
+    """Every blob (id, size) reachable from any ref or HEAD."""
+    oids = _run(source, "rev-list", "--objects", "--no-object-names", "--all", "HEAD")
+    if not oids.strip():
+        return []
+    listing = _run(
+        source,
+        "cat-file",
+        "--batch-check=%(objecttype) %(objectname) %(objectsize)",
+        stdin=oids,
+    )
+    blobs = []
+    for line in listing.decode().splitlines():
+        kind, _, rest = line.partition(" ")
+        if kind == "blob":
+            oid, _, size = rest.partition(" ")
+            blobs.append((oid, int(size)))
+        elif rest.endswith("missing") or kind not in ("commit", "tree", "tag"):
+            raise SourceError(f"object {line.split()[0]} is missing (partial clone?)")
+    return blobs
+
+
+def _scan_blob(source: GitSource, gateway: Gateway, oid: str, size: int) -> FileScan:
+    policy = gateway.policy.scan_policy
+    name = f"blob {oid}"
+    if size > SPOOL_THRESHOLD:
+        return scan_file(Path(source.spooled(oid)), policy, display=name)
+    data = source.read_object(oid)
+    if data is None:
+        raise SourceError(f"git blob {oid} is missing")
+    return scan_bytes(data, name, policy)
+
+
+def clone_refusal(store: Store, gateway: Gateway, repo: Repo) -> Refusal | None:
+    """Why a clone or fetch of ``repo`` is refused; ``None`` when everything in it may be served."""
+    source = repo.objects()
+
+    def judge() -> Refusal | None:
+        branches, tags, _ = repo.refs()
+        for name, sha in sorted({**branches, **tags}.items()):
+            verdict = gateway.verdict(store.snapshot(repo, sha))
+            if verdict.refused:
+                path, refusal = sorted(verdict.refused.items())[0]
+                return Refusal(refusal.rule, f"{path} at {name} ({sha[:12]}): {refusal.message}")
+        for oid, size in reachable_blobs(source):
+            found = gateway.blob_refusal(oid, partial(_scan_blob, source, gateway, oid, size))
+            if found is not None:
+                return Refusal(found.rule, f"blob {oid[:12]} in the history: {found.message}")
+        return None
+
+    return gateway.clone_refusal(repo.repo_id, fingerprint(source), judge)

@@ -230,6 +230,30 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--rate-limit", type=float, metavar="N", help="requests per second per client (429 beyond)"
     )
+    serve.add_argument(
+        "--max-body-bytes",
+        type=int,
+        metavar="N",
+        help="largest request body, before and after gzip decoding (413 beyond; default 16 MiB)",
+    )
+    serve.add_argument(
+        "--body-timeout",
+        type=float,
+        metavar="S",
+        help="seconds to receive a request body (408 beyond; default 30)",
+    )
+    serve.add_argument(
+        "--git-timeout",
+        type=float,
+        metavar="S",
+        help="longest git upload-pack run (default 600)",
+    )
+    serve.add_argument(
+        "--workers",
+        type=int,
+        metavar="N",
+        help="threads for blocking work such as audits and git (default 32)",
+    )
     return parser
 
 
@@ -480,6 +504,11 @@ def run(argv: Sequence[str] | None = None) -> int:
             Path(args.policy) if args.policy else None,
             Path(args.audit_log) if args.audit_log else None,
             args.rate_limit,
+            **{  # unset options keep the limits' own defaults (registry/body.py)
+                key: value
+                for key in ("max_body_bytes", "body_timeout", "git_timeout", "workers")
+                if (value := getattr(args, key)) is not None
+            },
         )
         serve(registry, args.host, args.port)
         return EXIT_OK

@@ -241,6 +241,10 @@ class Gateway:
         from ptmscope.snapshot import collect
 
         package = collect(SnapshotSource(snapshot), scan_policy=self.policy.scan_policy)
+        unreadable = [p for p in package.problems if p.unreadable]
+        if unreadable:  # a card, config or file collect could not read: judge nothing of it
+            more = f" (and {len(unreadable) - 1} more)" if len(unreadable) > 1 else ""
+            raise InputError(f"{unreadable[0].path}: {unreadable[0].message}{more}")
         result = evaluate(package)
         refused: dict[str, Refusal] = {}
         for scan in package.scans:

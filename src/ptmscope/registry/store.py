@@ -224,6 +224,8 @@ class Snapshot:
     """Folder snapshots: path -> the in-package file it reads (itself, or a symlink's target)."""
     card_data: dict[str, Any] | None = None
     config: dict[str, Any] | None = None
+    skipped: tuple[tuple[str, str], ...] = ()
+    """Paths the source could not read (missing objects, links that leave, loops), with why."""
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def __post_init__(self) -> None:
@@ -270,6 +272,9 @@ class SnapshotSource(Source):
 
     def files(self) -> Sequence[FileEntry]:
         return self._snapshot.files
+
+    def skipped(self) -> tuple[tuple[str, str], ...]:
+        return self._snapshot.skipped
 
     def history(self) -> tuple[Commit, ...] | None:
         return self._snapshot.history
@@ -502,6 +507,7 @@ class Store:
             content=content,
             base=repo.hashes.base,
             targets=targets,
+            skipped=source.skipped(),
             lock=lock,
         )
         snapshot.card_data, snapshot.config = _card_and_config(snapshot)

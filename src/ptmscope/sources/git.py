@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import posixpath
 import shutil
 import stat
 import subprocess
@@ -29,11 +30,13 @@ import tempfile
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import IO
 
 from ptmscope.errors import SourceError
+from ptmscope.names import readable_name
 from ptmscope.package import Commit, FileEntry, Person, Reader
 from ptmscope.sources.disk import disk_reader
 from ptmscope.sources.interface import Source, SourceInfo
@@ -302,6 +305,7 @@ class GitSource(Source):
         self._revision = revision or "HEAD"
         self.commit = self._resolve(self._revision)
         self._cat: _CatFile | None = None
+        self._skipped: list[tuple[str, str]] = []
         self._files: tuple[FileEntry, ...] | None = None
 
     @property
@@ -468,19 +472,65 @@ class GitSource(Source):
         listing = self._git("ls-tree", "-r", "-l", "-z", "--full-tree", self.commit).stdout
         head_commit = self._resolve("HEAD") if self._worktree is not None else None
         entries: list[FileEntry] = []
+        links: list[tuple[str, str]] = []
+        partial = self._partial_clone()
         for record in listing.split(b"\0"):
             if not record:
                 continue
             meta, _, raw_path = record.partition(b"\t")
             mode, kind, oid, size_text = meta.split()
-            if kind != b"blob" or mode == b"120000":
-                continue  # submodules and symlinks are not package content
-            path = raw_path.decode("utf-8", "surrogateescape")
-            size = int(size_text)
+            path = readable_name(raw_path.decode("utf-8", "surrogateescape"))
+            if kind == b"commit":
+                self._skipped.append((path, "submodule: its content is not in this repository"))
+                continue
+            if kind != b"blob":
+                continue
             blob = oid.decode()
-            entries.append(self._entry(path, blob, size, head_commit))
+            if not size_text.isdigit():  # ls-tree -l prints no size for a missing object
+                if not partial:
+                    self._skipped.append((path, f"git object {blob} is missing (corrupt clone)"))
+                entries.append(FileEntry(path, 0, f"git:{blob}", None, blob))
+                continue
+            if mode == b"120000":
+                links.append((path, blob))
+                continue
+            entries.append(self._entry(path, blob, int(size_text), head_commit))
+        entries.extend(self._link_entries(links, {e.path: e for e in entries}))
         self._files = tuple(sorted(entries, key=lambda f: f.path))
         return self._files
+
+    def _partial_clone(self) -> bool:
+        """A blob-less (partial) clone lacks blobs by design; any other clone is corrupt without them."""
+        done = self._git("config", "--get", "extensions.partialclone", check=False)
+        return done.returncode == 0 and bool(done.stdout.strip())
+
+    def _link_entries(
+        self, links: list[tuple[str, str]], listed: dict[str, FileEntry]
+    ) -> list[FileEntry]:
+        """Committed symlinks: a checkout makes them links, and loaders follow them.
+
+        A link to a file of the same revision is that file under another name (scanned
+        as such); a link that leaves the repository or dangles is reported, never read.
+        """
+        found = []
+        for path, oid in links:
+            raw = self._catfile().read(oid)
+            target_text = raw.decode("utf-8", "surrogateescape") if raw is not None else ""
+            target = posixpath.normpath(posixpath.join(posixpath.dirname(path), target_text))
+            entry = listed.get(target)
+            if raw is None:
+                self._skipped.append((path, f"git object {oid} is missing (corrupt clone)"))
+            elif target_text.startswith("/") or target == ".." or target.startswith("../"):
+                self._skipped.append((path, f"symlink to {target_text!r} leaves the package"))
+            elif entry is None:
+                self._skipped.append((path, f"symlink to {target_text!r} names no file here"))
+            else:
+                found.append(replace(entry, path=path))
+        return found
+
+    def skipped(self) -> tuple[tuple[str, str], ...]:
+        self.files()
+        return tuple(self._skipped)
 
     def _entry(self, path: str, oid: str, size: int, head_commit: str | None) -> FileEntry:
         reader = self._blob_reader(oid, size)

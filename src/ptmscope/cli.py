@@ -420,7 +420,6 @@ def _scan(args: argparse.Namespace) -> int:
     from ptmscope.formats.scan.text import print_text
     from ptmscope.scan.context import Limits
     from ptmscope.scan.policy import load_policy
-    from ptmscope.scan.results import Verdict
     from ptmscope.scan.scanner import scan_paths
     from ptmscope.snapshot import scan_source
     from ptmscope.sources import open_source
@@ -450,7 +449,7 @@ def _scan(args: argparse.Namespace) -> int:
         sys.stdout.write(render(args.format, scans))
     threshold = Severity.parse(args.fail_on)
     for scan in scans:
-        if scan.verdict is Verdict.ERROR:
+        if scan.errors:  # beside findings too: what was not read may hold worse
             return EXIT_FINDINGS
         if any(f.severity.rank >= threshold.rank for f in scan.findings):
             return EXIT_FINDINGS

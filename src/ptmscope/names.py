@@ -13,6 +13,7 @@ import os
 
 def readable_name(name: str) -> str:
     """``name`` with bytes that are not UTF-8 shown as ``\\xNN`` (lossless to the eye)."""
+    name = name.replace("\\", "\\\\")  # a literal backslash must not read as an escape
     try:
         name.encode("utf-8")
     except UnicodeEncodeError:

@@ -302,6 +302,9 @@ class Package:
     signatures_known: bool = True
     """False when the source cannot see commit signatures (the Hub API does not show them)."""
     transfer: Transfer | None = None
+    auto_maps: tuple[tuple[str, str], ...] = ()
+    """``(config file, auto_map)`` for every root config that maps classes to repository
+    code (config.json, tokenizer, processor and feature-extractor configs)."""
     verifications: tuple[ClaimResult, ...] | None = None
     """Claims re-measured by ``verify`` (``audit --verify``); ``None`` when not run."""
     """Serialization scans of the model files present (``ptmscope scan``'s results)."""

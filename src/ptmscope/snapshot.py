@@ -106,6 +106,37 @@ def _config(files: Sequence[FileEntry], problems: list[Problem]) -> Mapping[str,
     return MappingProxyType(data)
 
 
+_CODE_MAPPING_CONFIGS = (
+    "config.json",
+    "tokenizer_config.json",
+    "processor_config.json",
+    "preprocessor_config.json",
+    "feature_extractor_config.json",
+    "image_processor_config.json",
+    "video_preprocessor_config.json",
+)
+"""Root configs whose ``auto_map`` makes ``from_pretrained`` import repository code."""
+
+
+def _auto_maps(files: Sequence[FileEntry], problems: list[Problem]) -> tuple[tuple[str, str], ...]:
+    found: list[tuple[str, str]] = []
+    for name in _CODE_MAPPING_CONFIGS:
+        entry = root_file(files, name)
+        if entry is None or not entry.available:
+            continue
+        try:
+            data = json.loads(_read_small(entry, MAX_CONFIG_BYTES))
+        except _Unreadable as exc:
+            if name != "config.json":  # config.json's own reading reports it
+                problems.append(_unreadable(entry, f"config unreadable: {exc}"))
+            continue
+        except (ValueError, UnicodeDecodeError, RecursionError):
+            continue
+        if isinstance(data, dict) and data.get("auto_map"):
+            found.append((entry.path, repr(data["auto_map"])[:200]))
+    return tuple(found)
+
+
 def _eval_results(files: Sequence[FileEntry], problems: list[Problem]) -> list[tuple[str, Any]]:
     found: list[tuple[str, Any]] = []
     for entry in files:
@@ -218,6 +249,7 @@ def collect(
     problems.extend(Problem(path, message) for path, message in claim_problems)
     problems.extend(Problem(w.path, w.error) for w in weights if w.error)
     scans = _scan(files, scan_policy or default_policy())
+    auto_maps = _auto_maps(files, problems)
     name = info.name or (metadata.id if metadata is not None else None)
     return Package(
         ref=info.ref,
@@ -235,6 +267,7 @@ def collect(
         problems=tuple(problems),
         collected_at=now or datetime.now(UTC),
         scans=scans,
+        auto_maps=auto_maps,
         signatures_known=source.signatures_visible(),
         transfer=source.transfer_report(),
     )

@@ -19,7 +19,7 @@ _EMPTY: MappingProxyType[str, Any] = MappingProxyType({})
 
 def decode(path: str, raw: bytes) -> tuple[str, str | None]:
     """README text, or an :class:`InputError` for binary content; a lossy decode is a problem."""
-    if b"\x00" in raw[:65536]:
+    if b"\x00" in raw:  # anywhere: the card is at most MAX_CARD_BYTES
         raise InputError(f"{path} is binary, not a Markdown model card")
     try:
         return raw.decode("utf-8-sig"), None

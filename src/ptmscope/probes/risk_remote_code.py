@@ -37,11 +37,11 @@ DEFINITION = Definition(
 
 
 def run(package: Package) -> Finding:
-    auto_map = package.config.get("auto_map") if package.config is not None else None
     modules = [Evidence(f.path, "Python module") for f in package.files if _CODE.search(f.path)]
-    evidence = [Evidence("config.json#auto_map", repr(auto_map)[:100])] if auto_map else []
-    if auto_map or modules:
-        loading = "config.json maps classes to repository code" if auto_map else "no auto_map"
+    evidence = [Evidence(f"{path}#auto_map", mapping[:100]) for path, mapping in package.auto_maps]
+    if evidence or modules:
+        mapped = ", ".join(path for path, _ in package.auto_maps)
+        loading = f"{mapped} map classes to repository code" if mapped else "no auto_map"
         message = f"custom code: {loading}; {len(modules)} Python file(s)"
         return detected(DEFINITION, message, (evidence + modules)[:6])
     return clear(DEFINITION, "no auto_map and no Python files")

@@ -13,7 +13,6 @@ from ptmscope.probes.base import (
     clear,
     detected,
 )
-from ptmscope.scan.results import Verdict
 
 DEFINITION = Definition(
     id="risk.unreadable_content",
@@ -51,7 +50,7 @@ def run(package: Package) -> Finding:
         if problem.unreadable
     ]
     for scan in package.scans:
-        if scan.verdict is Verdict.ERROR:
+        if scan.errors:  # beside findings too: what was not read may hold worse
             evidence.append(Evidence(scan.path, f"scan incomplete: {scan.errors[0].message}"))
     if evidence:
         more = len(evidence) - _SHOWN

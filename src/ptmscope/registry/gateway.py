@@ -39,7 +39,7 @@ from ptmscope.errors import InputError, PtmscopeError
 from ptmscope.package import FileEntry
 from ptmscope.registry.store import Snapshot, SnapshotSource
 from ptmscope.scan.policy import Policy, default_policy, load_policy
-from ptmscope.scan.results import FileScan, Verdict
+from ptmscope.scan.results import FileScan
 from ptmscope.severity import Severity
 
 ON_ERROR = ("refuse", "warn")
@@ -227,7 +227,7 @@ class Gateway:
         if block is not None and worst and worst[0].severity.rank >= block.rank:
             top = worst[0]
             return Refusal(top.rule, f"[{top.severity.label}] {top.message}")
-        if self.policy.refuse_errors and scan.verdict is Verdict.ERROR:
+        if self.policy.refuse_errors and scan.errors:
             return Refusal("scan.error", scan.errors[0].message)
         return None
 

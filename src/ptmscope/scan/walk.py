@@ -25,8 +25,9 @@ from pathlib import Path
 from ptmscope.errors import InputError
 from ptmscope.names import readable_name
 
-SKIPPED_DIRS = frozenset({".git", ".hg", ".svn", "__pycache__"})
-"""Version-control and bytecode folders: not package content."""
+SKIPPED_DIRS = frozenset({".git", ".hg", ".svn"})
+"""Version-control folders: not package content. Everything else is read (a ``.pyc`` in
+``__pycache__`` or a pickle in ``.cache/`` loads as well as any other file)."""
 _CACHE_ENTRY = re.compile(r"^(models|datasets|spaces)--.+")
 
 

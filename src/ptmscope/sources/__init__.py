@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from ptmscope.errors import InputError
@@ -9,6 +10,7 @@ from ptmscope.sources.git import GitSource, is_git_repository
 from ptmscope.sources.hub import HubSource, parse_ref
 from ptmscope.sources.interface import Source
 from ptmscope.sources.local import LocalSource
+from ptmscope.sources.worktree import WorktreeSource
 
 __all__ = ["GitSource", "HubSource", "LocalSource", "Source", "open_source"]
 
@@ -25,8 +27,9 @@ def open_source(
 ) -> Source:
     """Choose the source for ``ref``.
 
-    ``auto``: a git repository (bare, or a work tree) is read from its git objects,
-    which gives history and any revision; any other folder is read as files; a
+    ``auto``: a bare git repository, or a work tree at a ``revision``, is read from its
+    git objects (history, any revision); a work tree without one is read as the files
+    on disk with git's history beside them; any other folder is read as files; a
     reference that is no local path but reads ``owner/name[@revision]`` is a Hub model.
     """
     if kind not in SOURCE_KINDS:
@@ -46,6 +49,8 @@ def open_source(
         raise InputError(f"{ref}: no such file or directory (nor an owner/name Hub model)")
     if not path.is_dir():
         raise InputError(f"{ref}: not a folder (a model package is a folder or a git repository)")
+    if kind == "auto" and revision is None and os.path.lexists(path / ".git"):
+        return WorktreeSource(path)  # what a loader reads: the folder, not HEAD's objects
     if kind == "git" or (kind == "auto" and is_git_repository(path)):
         return GitSource(path, revision=revision)
     if revision is not None:

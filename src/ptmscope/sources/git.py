@@ -81,11 +81,33 @@ def git_env(ceiling: Path | None = None, **extra: str) -> dict[str, str]:
     return env
 
 
+GIT_DIR_ENTRIES = frozenset(
+    {
+        "HEAD", "objects", "refs", "config", "packed-refs", "description", "hooks", "info",
+        "branches", "logs", "FETCH_HEAD", "ORIG_HEAD", "shallow", "index", "lfs", "modules",
+        "worktrees", "COMMIT_EDITMSG", "MERGE_HEAD", "gc.log", "commondir", "gitdir",
+    }
+)  # fmt: skip
+"""What a bare repository holds; a folder with anything else beside is a package folder."""
+
+
+def is_bare_repository(path: Path) -> bool:
+    """``HEAD`` and ``objects/`` and nothing that is not git's own.
+
+    A model folder with ``HEAD``, ``objects/`` and ``refs/`` copied in beside its
+    weights must not be read as the (decoy) commit those objects hold.
+    """
+    if not ((path / "HEAD").is_file() and (path / "objects").is_dir()):
+        return False
+    try:
+        return all(entry.name in GIT_DIR_ENTRIES for entry in os.scandir(path))
+    except OSError:
+        return False
+
+
 def is_git_repository(path: Path) -> bool:
-    """A work tree (``.git`` inside) or a bare repository (``HEAD`` and ``objects/``)."""
-    return os.path.lexists(path / ".git") or (
-        (path / "HEAD").is_file() and (path / "objects").is_dir()
-    )
+    """A work tree (``.git`` inside) or a bare repository (see :func:`is_bare_repository`)."""
+    return os.path.lexists(path / ".git") or is_bare_repository(path)
 
 
 def _inside(path: Path, boundary: Path) -> bool:

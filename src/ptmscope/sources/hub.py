@@ -51,8 +51,8 @@ T = TypeVar("T")
 def parse_ref(ref: str) -> tuple[str, str | None] | None:
     """``owner/name[@revision]`` → (repo id, revision), or ``None`` when ``ref`` is not one."""
     match = REPO_REF.match(ref)
-    if match is None:
-        return None
+    if match is None or "--" in match["id"] or ".." in match["id"]:
+        return None  # the Hub refuses such ids; huggingface_hub raises on them
     return match["id"], match["rev"]
 
 

@@ -17,12 +17,12 @@ from pathlib import Path
 from ptmscope.errors import InputError
 from ptmscope.names import readable_name
 from ptmscope.package import Commit, FileEntry
+from ptmscope.scan.walk import SKIPPED_DIRS
 from ptmscope.sources.disk import disk_reader
 from ptmscope.sources.interface import Source, SourceInfo
 from ptmscope.sources.lfs import MAX_POINTER_BYTES, parse_pointer
 
 MAX_FILES = 50_000
-_SKIP_DIRS = frozenset({".git", ".hg", ".svn"})
 _CACHE_DIR = re.compile(r"^models--(?P<owner>[^/]+?)(?:--(?P<name>[^/]+))?$")
 _SHA = re.compile(r"^[0-9a-f]{40}$")
 
@@ -119,7 +119,7 @@ class LocalSource(Source):
             prefix = "" if rel_base == "." else rel_base + "/"
             kept_dirs = []
             for d in sorted(dirs):
-                if d in _SKIP_DIRS or (prefix == "" and d == ".cache"):
+                if d in SKIPPED_DIRS:
                     continue
                 try:
                     linked = (base / d).is_symlink()

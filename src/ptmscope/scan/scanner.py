@@ -167,8 +167,8 @@ def _finish(path: str, span: Span, ctx: ScanContext, started: float) -> FileScan
         path=path,
         format=fmt,
         size=span.size,
-        findings=tuple(ctx.findings),
-        errors=tuple(ctx.errors),
+        findings=ctx.ledger.final_findings(),
+        errors=ctx.ledger.final_errors(),
         seconds=time.perf_counter() - started,
     )
 

@@ -19,14 +19,15 @@ fails later, and the failure is reported beside it.
 from __future__ import annotations
 
 import codecs
+import contextlib
 import math
 import re
 import struct
-import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from ptmscope.scan.context import ScanContext, SearchSpent, Span
+from ptmscope.scan.decompress import decompressed
 from ptmscope.scan.policy import Decision, normalize
 from ptmscope.severity import Severity
 
@@ -142,6 +143,13 @@ _GETITEM = frozenset({"operator.getitem", "_operator.getitem"})
 _ATTRGETTER = frozenset({"operator.attrgetter", "_operator.attrgetter"})
 _METHODCALLER = frozenset({"operator.methodcaller", "_operator.methodcaller"})
 _PARTIAL = frozenset({"functools.partial"})
+_DECOMPRESSORS = {
+    "zlib.decompress": "zlib",
+    "gzip.decompress": "gzip",
+    "bz2.decompress": "bzip2",
+    "lzma.decompress": "xz",
+}
+"""Decompressing calls whose literal argument is inflated and scanned as the payload."""
 _JOBLIB_WRAPPERS = frozenset(
     {
         "joblib.numpy_pickle.NumpyArrayWrapper",
@@ -347,9 +355,10 @@ class PickleMachine:
                 self._mark_called(argv[index], offset, ())
         kind = self.policy.loaders.get(target)
         if kind is not None and argv and self.nested is not None:
-            payload = self._payload(argv[0])
-            if payload is not None:
-                self.nested(payload, kind, offset)
+            with contextlib.ExitStack() as held:  # decompressed payloads live until scanned
+                payload = self._payload(argv[0], held, offset)
+                if payload is not None:
+                    self.nested(payload, kind, offset)
         value = self._evaluate(target, argv, offset)
         return Call(func, args, offset) if value is None else value
 
@@ -422,8 +431,11 @@ class PickleMachine:
                 return None
         return None
 
-    def _payload(self, value: object) -> Span | bytes | None:
-        """Bytes a nested loader would read, when the file holds them literally."""
+    def _payload(
+        self, value: object, held: contextlib.ExitStack, offset: int
+    ) -> Span | bytes | None:
+        """Bytes a nested loader would read, when the file holds them literally
+        (decompressed through the scanner's one bounded routine, held open by ``held``)."""
         for _ in range(8):
             if isinstance(value, bytes):
                 return value
@@ -439,17 +451,14 @@ class PickleMachine:
                 args = value.args if isinstance(value.args, tuple) else ()
                 if not args:
                     return None
-                if func in {
-                    "zlib.decompress",
-                    "gzip.decompress",
-                    "bz2.decompress",
-                    "lzma.decompress",
-                }:
-                    inner = self._payload(args[0])
+                codec = _DECOMPRESSORS.get(func or "")
+                if codec is not None:
+                    inner = self._payload(args[0], held, offset)
                     if inner is None:
                         return None
-                    data = bytes(inner.view()) if isinstance(inner, Span) else inner
-                    return _decompress(func, data, self.limits.member_bytes)
+                    what = f"{func} payload loaded at offset {self._rel(offset)}"
+                    inflated = held.enter_context(decompressed(inner, codec, self.ctx, what))
+                    return inflated.span if inflated is not None else None
                 if func in {
                     "io.BytesIO",
                     "_io.BytesIO",
@@ -461,7 +470,7 @@ class PickleMachine:
                 }:
                     value = args[0]
                     if func == "base64.b64decode":
-                        inner = self._payload(value)
+                        inner = self._payload(value, held, offset)
                         if inner is None:
                             return None
                         import base64
@@ -561,26 +570,6 @@ def _judgement(decision: Decision) -> tuple[str, str, str]:
 
 def _is_str_list(value: object) -> bool:
     return isinstance(value, list | tuple) and all(isinstance(v, str) for v in value)
-
-
-def _decompress(func: str, data: bytes, limit: int) -> bytes | None:
-    import bz2
-    import lzma
-
-    try:
-        if func == "zlib.decompress":
-            d = zlib.decompressobj()
-            out = d.decompress(data, limit)
-        elif func == "gzip.decompress":
-            d = zlib.decompressobj(47)
-            out = d.decompress(data, limit)
-        elif func == "bz2.decompress":
-            out = bz2.BZ2Decompressor().decompress(data, limit)
-        else:
-            out = lzma.LZMADecompressor().decompress(data, limit)
-    except (zlib.error, OSError, lzma.LZMAError, EOFError, ValueError):
-        return None
-    return out
 
 
 def _preview(args: object, machine: PickleMachine) -> str:

@@ -31,7 +31,7 @@ IN_MEMORY_BYTES = 64 << 20
 """Default ``Limits.in_memory_bytes``: larger decompressed members go to a temporary file."""
 FINDINGS_PER_KEY = 20
 """Default ``Limits.findings_per_key``."""
-FINDINGS_PER_FILE = 1000
+FINDINGS_PER_FILE = 250
 """Default ``Limits.findings``."""
 ERRORS_PER_FILE = 200
 """Default ``Limits.errors``."""

@@ -91,9 +91,12 @@ def gzip_2gib(path: Path) -> None:
 
 
 def _local(name: bytes, method: int, crc: int, csize: int, usize: int) -> bytes:
-    return struct.pack(
-        "<4sHHHHHIIIHH", b"PK\x03\x04", 20, 0, method, 0, 0, crc, csize, usize, len(name), 0
-    ) + name
+    return (
+        struct.pack(
+            "<4sHHHHHIIIHH", b"PK\x03\x04", 20, 0, method, 0, 0, crc, csize, usize, len(name), 0
+        )
+        + name
+    )
 
 
 def _central(name: bytes, method: int, crc: int, csize: int, usize: int, offset: int) -> bytes:
@@ -133,7 +136,9 @@ def zip_overlap(path: Path) -> None:
     entries = b"".join(
         _central(f"f{i:05d}".encode(), 8, crc, len(kernel), size, 0) for i in range(count)
     )
-    path.write_bytes(local + kernel + entries + _eocd(count, len(entries), len(local) + len(kernel)))
+    path.write_bytes(
+        local + kernel + entries + _eocd(count, len(entries), len(local) + len(kernel))
+    )
 
 
 def nested_zip(path: Path) -> None:
@@ -230,7 +235,10 @@ def measure(path: Path) -> dict[str, object]:
     started = time.perf_counter()
     with tempfile.TemporaryFile() as errors:
         child = subprocess.Popen(
-            [sys.executable, "-c", _CHILD, str(path)], stdout=subprocess.PIPE, stderr=errors, env=env
+            [sys.executable, "-c", _CHILD, str(path)],
+            stdout=subprocess.PIPE,
+            stderr=errors,
+            env=env,
         )
         assert child.stdout is not None
         out = child.stdout.read()

@@ -8,6 +8,7 @@ made, so whatever stops a reader later cannot take them back.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import mmap
 import time
@@ -113,6 +114,26 @@ class Span:
         if isinstance(self.buf, bytes | bytearray | mmap.mmap):
             return memoryview(self.buf)[self.start : self.end]
         return memoryview(self.read(0, self.size))  # a remote buffer: fetch this span
+
+
+WINDOW = 32 << 20
+"""Bytes a linear pass over a mapped file reads before it lets go of the pages read."""
+
+
+def release(buf: Buffer, start: int, end: int) -> None:
+    """Let go of the pages of a mapped file between ``start`` and ``end`` once read.
+
+    Pages of a file read through ``mmap`` stay mapped (and counted as the
+    process's memory) until unmapped; a pass over a 2 GiB member would hold 2 GiB.
+    They are clean, so dropping them costs nothing: a later read maps them again.
+    """
+    if not isinstance(buf, mmap.mmap) or not hasattr(mmap, "MADV_DONTNEED"):
+        return
+    first = start - start % mmap.PAGESIZE
+    last = min(end, len(buf))
+    if last > first:
+        with contextlib.suppress(OSError, ValueError):
+            buf.madvise(mmap.MADV_DONTNEED, first, last - first)
 
 
 class SpanReader(io.RawIOBase):

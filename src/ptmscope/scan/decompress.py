@@ -137,7 +137,8 @@ class Sink:
     def spill(self) -> None:
         """Move what is held in memory to a deleted temporary file; later writes go there."""
         if self.file is None:
-            self.file = tempfile.TemporaryFile(prefix="ptmscope-member-")
+            # Closed in close(), not here: the file outlives this call.
+            self.file = tempfile.TemporaryFile(prefix="ptmscope-member-")  # noqa: SIM115
             self.file.write(self.memory)
             self.memory = bytearray()
 

@@ -15,7 +15,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from ptmscope.scan.context import ScanContext, ScanTimeout, SearchSpent, Span
+from ptmscope.scan.context import WINDOW, ScanContext, ScanTimeout, SearchSpent, Span, release
 from ptmscope.scan.pickle_vm import Malformed, PickleMachine
 
 _PROTO = re.compile(rb"\x80[\x02-\x05]")
@@ -39,7 +39,15 @@ class PickleScan:
 
 def _search_proto(buf: object, start: int, end: int) -> int | None:
     """Offset of the next ``PROTO 2..5`` opcode, or ``None``."""
-    if isinstance(buf, bytes | bytearray | mmap.mmap):
+    if isinstance(buf, mmap.mmap):  # a window at a time, letting go of the pages read
+        for low in range(start, end, WINDOW):
+            high = min(end, low + WINDOW + 1)
+            match = _PROTO.search(buf, low, high)
+            if match is not None:
+                return match.start()
+            release(buf, low, high - 1)
+        return None
+    if isinstance(buf, bytes | bytearray):
         match = _PROTO.search(buf, start, end)
         return match.start() if match is not None else None
     find = buf.find  # type: ignore[attr-defined]
@@ -74,9 +82,7 @@ def _run(
     searching: bool,
 ) -> tuple[StreamResult, str | None, bool]:
     """One stream; the flag says the search budget ran out during it."""
-    machine = PickleMachine(
-        span, ctx, nested=nested, speculative=speculative, searching=searching
-    )
+    machine = PickleMachine(span, ctx, nested=nested, speculative=speculative, searching=searching)
     machine.origin = origin
     error: str | None = None
     spent = False

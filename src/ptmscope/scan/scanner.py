@@ -132,6 +132,7 @@ def _json(span: Span, ctx: ScanContext) -> str:
         templates = [{"name": "default", "template": templates}]
     if isinstance(templates, list):
         for entry in templates:
+            ctx.check_time()
             if isinstance(entry, dict) and isinstance(entry.get("template"), str):
                 issues, error = check_template(entry["template"])
                 key = f"chat_template[{entry.get('name', '?')}]"

@@ -8,12 +8,14 @@ made, so whatever stops a reader later cannot take them back.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import mmap
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
+from ptmscope.scan.ledger import Ledger
 from ptmscope.scan.policy import Policy
 from ptmscope.scan.results import Location, ScanError, ScanFinding
 from ptmscope.severity import Severity
@@ -22,26 +24,60 @@ Buffer = Any
 """``bytes``, an ``mmap`` or a bytes-like remote file (``len``, slicing, ``find``)."""
 
 
+MEMBER_BYTES = 2 << 30
+"""Default ``Limits.member_bytes``: a model shard is rarely above 2 GiB uncompressed."""
+TOTAL_BYTES = 8 << 30
+"""Default ``Limits.total_bytes``: four maximal members, then the file is a bomb."""
+IN_MEMORY_BYTES = 64 << 20
+"""Default ``Limits.in_memory_bytes``: larger decompressed members go to a temporary file."""
+FINDINGS_PER_KEY = 20
+"""Default ``Limits.findings_per_key``."""
+FINDINGS_PER_FILE = 250
+"""Default ``Limits.findings``."""
+ERRORS_PER_FILE = 200
+"""Default ``Limits.errors``."""
+
+
 @dataclass(frozen=True)
 class Limits:
     seconds: float = 120.0
-    """Wall time for one top-level file, nested payloads included."""
+    """Wall time for one top-level file: parsing, the search for stacked and trailing
+    pickles, nested payloads, decompression and findings all count against it."""
     depth: int = 8
     """Archives and nested payloads inside each other."""
-    member_bytes: int = 4 << 30
-    """Largest decompressed member or nested payload that is read."""
-    total_bytes: int = 16 << 30
-    """Decompressed bytes in all, per top-level file (zip bombs)."""
+    member_bytes: int = MEMBER_BYTES
+    """Largest decompressed member or nested payload that is read; inflation stops as soon
+    as a member passes it."""
+    total_bytes: int = TOTAL_BYTES
+    """Decompressed bytes in all, per top-level file (zip bombs, nested archives)."""
+    in_memory_bytes: int = IN_MEMORY_BYTES
+    """Decompressed members up to this size stay in memory; larger ones are inflated chunk
+    by chunk into a deleted temporary file and mapped, so memory does not grow with them."""
     members: int = 200_000
     opcodes: int = 200_000_000
+    search_opcodes: int = 20_000_000
+    """Opcodes spent on parses that only might be pickles (stacked streams, candidates in
+    trailing data), per file: random data full of ``PROTO`` look-alikes cannot make the
+    search quadratic."""
     memo: int = 1_000_000
-    stack: int = 5_000_000
+    stack: int = 1_000_000
+    """Items on the stack, and MARKs nested (each costs a list)."""
+    names: int = 10_000
+    """Distinct imported names listed per stream; further ones are judged as if called."""
     container_items: int = 256
     """Items kept per symbolic list/dict; the rest are counted, not stored."""
     small: int = 512
     """Longer strings and bytes stay where they are in the file (referenced, never copied)."""
     junk_candidates: int = 4096
     """Places after a pickle's STOP (or a parse error) tried as further pickles."""
+    findings_per_key: int = FINDINGS_PER_KEY
+    """Findings listed per (rule, target, severity); further ones are counted on the last
+    one listed (``suppressed``), so a million repeated opcodes make one line, not a million."""
+    findings: int = FINDINGS_PER_FILE
+    """Findings listed per file; past it a more severe finding replaces a less severe one,
+    so the verdict never depends on the cap, and the rest are counted in one summary."""
+    errors: int = ERRORS_PER_FILE
+    """Errors listed per file; the rest are counted in a last one."""
     hdf5_library: bool = True
     """Let h5py (in a child process) read HDF5 files whose config is not in plain sight."""
 
@@ -80,6 +116,26 @@ class Span:
         return memoryview(self.read(0, self.size))  # a remote buffer: fetch this span
 
 
+WINDOW = 32 << 20
+"""Bytes a linear pass over a mapped file reads before it lets go of the pages read."""
+
+
+def release(buf: Buffer, start: int, end: int) -> None:
+    """Let go of the pages of a mapped file between ``start`` and ``end`` once read.
+
+    Pages of a file read through ``mmap`` stay mapped (and counted as the
+    process's memory) until unmapped; a pass over a 2 GiB member would hold 2 GiB.
+    They are clean, so dropping them costs nothing: a later read maps them again.
+    """
+    if not isinstance(buf, mmap.mmap) or not hasattr(mmap, "MADV_DONTNEED"):
+        return
+    first = start - start % mmap.PAGESIZE
+    last = min(end, len(buf))
+    if last > first:
+        with contextlib.suppress(OSError, ValueError):
+            buf.madvise(mmap.MADV_DONTNEED, first, last - first)
+
+
 class SpanReader(io.RawIOBase):
     """A read-only, seekable file over a span, for libraries that want a file object
     (tarfile, py7zr) without copying the whole file into memory."""
@@ -114,10 +170,22 @@ class ScanTimeout(Exception):
     """The per-file deadline passed; the caller records it as an error."""
 
 
+class SearchSpent(Exception):
+    """The file's budget of speculative opcodes is spent; the search for pickles stops."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(
+            f"stopped looking for further pickles after {limit:,} opcodes of candidates"
+        )
+
+
 @dataclass
 class Budget:
+    """What one top-level file may still spend, shared by every reader and nested payload."""
+
     deadline: float
     bytes_left: int
+    search_ops_left: int
 
 
 @dataclass
@@ -125,30 +193,41 @@ class ScanContext:
     policy: Policy
     limits: Limits
     budget: Budget
+    ledger: Ledger
     members: tuple[str, ...] = ()
     depth: int = 0
-    findings: list[ScanFinding] = field(default_factory=list)
-    errors: list[ScanError] = field(default_factory=list)
 
     @classmethod
     def start(cls, policy: Policy, limits: Limits) -> ScanContext:
-        budget = Budget(time.monotonic() + limits.seconds, limits.total_bytes)
-        return cls(policy, limits, budget)
+        budget = Budget(
+            time.monotonic() + limits.seconds, limits.total_bytes, limits.search_opcodes
+        )
+        ledger = Ledger(limits.findings_per_key, limits.findings, limits.errors)
+        return cls(policy, limits, budget, ledger)
+
+    @property
+    def findings(self) -> list[ScanFinding]:
+        return self.ledger.findings
+
+    @property
+    def errors(self) -> list[ScanError]:
+        return self.ledger.errors
 
     def member(self, name: str) -> ScanContext:
-        """Same lists, one level deeper: for an archive member or nested payload."""
+        """Same ledger, one level deeper: for an archive member or nested payload."""
         return ScanContext(
-            self.policy, self.limits, self.budget, (*self.members, name), self.depth + 1,
-            self.findings, self.errors,
+            self.policy, self.limits, self.budget, self.ledger, (*self.members, name),
+            self.depth + 1,
         )  # fmt: skip
 
     def capture(self) -> ScanContext:
-        """Fresh lists: for speculative parses whose results may be thrown away."""
-        return ScanContext(self.policy, self.limits, self.budget, self.members, self.depth)
+        """A fresh ledger: for speculative parses whose results may be thrown away."""
+        return ScanContext(
+            self.policy, self.limits, self.budget, self.ledger.fresh(), self.members, self.depth
+        )
 
     def merge(self, other: ScanContext) -> None:
-        self.findings.extend(other.findings)
-        self.errors.extend(other.errors)
+        self.ledger.absorb(other.ledger)
 
     def too_deep(self) -> bool:
         if self.depth > self.limits.depth:
@@ -168,13 +247,16 @@ class ScanContext:
         offset: int | None = None,
         target: str | None = None,
         category: str | None = None,
+        more: int = 0,
     ) -> None:
-        self.findings.append(
-            ScanFinding(rule, severity, message, self.location(offset), target, category)
-        )
+        """Record a finding (``more``: further occurrences it stands for), within the caps."""
+        if self.ledger.admit((rule, target, severity), more):
+            self.ledger.append(
+                ScanFinding(rule, severity, message, self.location(offset), target, category)
+            )
 
     def error(self, message: str, offset: int | None = None) -> None:
-        self.errors.append(ScanError(message, self.location(offset)))
+        self.ledger.error(ScanError(message, self.location(offset)))
 
     def check_time(self) -> None:
         if time.monotonic() > self.budget.deadline:

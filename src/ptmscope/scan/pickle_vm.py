@@ -19,23 +19,30 @@ fails later, and the failure is reported beside it.
 from __future__ import annotations
 
 import codecs
+import contextlib
 import math
 import re
 import struct
-import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ptmscope.scan.context import ScanContext, Span
-from ptmscope.scan.policy import normalize
+from ptmscope.scan.context import ScanContext, SearchSpent, Span
+from ptmscope.scan.decompress import decompressed
+from ptmscope.scan.policy import Decision, normalize
 from ptmscope.severity import Severity
 
+_MAX_NAME = 4096
+"""Longer ``GLOBAL`` operands name nothing importable; they end the parse."""
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*\Z")
 _F64 = struct.Struct(">d")
 
 
 class Malformed(Exception):
     """The stream is not a valid pickle from here on."""
+
+
+_CHECK_EVERY = 4096
+"""Opcodes between checks of the opcode, search and time limits."""
 
 
 class _Mark:
@@ -136,6 +143,13 @@ _GETITEM = frozenset({"operator.getitem", "_operator.getitem"})
 _ATTRGETTER = frozenset({"operator.attrgetter", "_operator.attrgetter"})
 _METHODCALLER = frozenset({"operator.methodcaller", "_operator.methodcaller"})
 _PARTIAL = frozenset({"functools.partial"})
+_DECOMPRESSORS = {
+    "zlib.decompress": "zlib",
+    "gzip.decompress": "gzip",
+    "bz2.decompress": "bzip2",
+    "lzma.decompress": "xz",
+}
+"""Decompressing calls whose literal argument is inflated and scanned as the payload."""
 _JOBLIB_WRAPPERS = frozenset(
     {
         "joblib.numpy_pickle.NumpyArrayWrapper",
@@ -158,6 +172,7 @@ class PickleMachine:
         *,
         nested: Callable[[Span | bytes, str, int], None] | None = None,
         speculative: bool = False,
+        searching: bool = False,
     ) -> None:
         self.buf = span.buf
         self.base = span.start
@@ -167,12 +182,17 @@ class PickleMachine:
         self.policy = ctx.policy
         self.nested = nested
         self.speculative = speculative
+        self.searching = searching
+        """Opcodes count against the file's search budget (a stream that only might exist)."""
         self.stack: list[object] = []
         self.metastack: list[list[object]] = []
         self.memo: dict[int, object] = {}
         self.records: dict[str, Record] = {}
-        self.dynamic: list[tuple[int, str]] = []
-        self.anomalies: list[tuple[int, str]] = []
+        self.dynamic = 0
+        """STACK_GLOBALs of computed names (each reported as it is met)."""
+        self.names_rule = False
+        """A name past the ``names`` limit matched a policy rule that is not an allow rule."""
+        self.memo_full = False
         self.op_offset = 0
         self.proto = 0
         self.ops = 0
@@ -238,16 +258,63 @@ class PickleMachine:
         target = normalize(module, name)
         record = self.records.get(target)
         if record is None:
+            if len(self.records) >= self.limits.names:
+                self._judge_now(target, offset, via)
+                return Ref(target, offset)
             record = self.records[target] = Record(target, offset, via)
         record.count += 1
         return Ref(target, offset)
 
+    def _judge_now(self, target: str, offset: int, via: str | None) -> None:
+        """A name past the ``names`` limit: not remembered, judged at once as if called,
+        so a million distinct names cost no memory and still cannot hide one."""
+        decision = self.policy.decide(target)
+        severity = self.policy.severity_for(decision, True)
+        if severity is None:
+            return
+        if decision.rule is not None:
+            self.names_rule = True
+        rule_id, category, reason = _judgement(decision)
+        self.ctx.add(
+            rule_id,
+            severity,
+            f"imports {target}"
+            + (f", reached through {via}" if via else "")
+            + f": {reason} (one of more than {self.limits.names:,} distinct names in the stream; "
+            "judged as if called)",
+            offset=self._rel(offset),
+            target=target,
+            category=category,
+        )
+
+    def _anomaly(
+        self,
+        offset: int,
+        message: str,
+        *,
+        target: str | None = None,
+        severity: Severity = Severity.MEDIUM,
+    ) -> None:
+        """Something no pickler writes; reported at once (the ledger caps repeats)."""
+        self.ctx.add(
+            "pickle.anomaly",
+            severity,
+            message,
+            offset=self._rel(offset),
+            target=target,
+            category="evasion",
+        )
+
     def _global(self, module: str, name: str, offset: int) -> Ref:
+        if len(module) + len(name) > _MAX_NAME:
+            raise Malformed(f"GLOBAL operand longer than {_MAX_NAME} characters")
         if not (_IDENT.match(module) and _IDENT.match(name)):
             if self.speculative or self.proto == 0:
                 raise Malformed(f"GLOBAL operand {module!r} {name!r} is not a Python name")
-            self.anomalies.append(
-                (offset, f"global with a name Python cannot import: {module!r}.{name!r}")
+            self._anomaly(
+                offset,
+                f"global with a name Python cannot import: {module!r}.{name!r}",
+                target=f"{module}.{name}",
             )
         return self._import(module, name, offset)
 
@@ -288,9 +355,10 @@ class PickleMachine:
                 self._mark_called(argv[index], offset, ())
         kind = self.policy.loaders.get(target)
         if kind is not None and argv and self.nested is not None:
-            payload = self._payload(argv[0])
-            if payload is not None:
-                self.nested(payload, kind, offset)
+            with contextlib.ExitStack() as held:  # decompressed payloads live until scanned
+                payload = self._payload(argv[0], held, offset)
+                if payload is not None:
+                    self.nested(payload, kind, offset)
         value = self._evaluate(target, argv, offset)
         return Call(func, args, offset) if value is None else value
 
@@ -363,8 +431,11 @@ class PickleMachine:
                 return None
         return None
 
-    def _payload(self, value: object) -> Span | bytes | None:
-        """Bytes a nested loader would read, when the file holds them literally."""
+    def _payload(
+        self, value: object, held: contextlib.ExitStack, offset: int
+    ) -> Span | bytes | None:
+        """Bytes a nested loader would read, when the file holds them literally
+        (decompressed through the scanner's one bounded routine, held open by ``held``)."""
         for _ in range(8):
             if isinstance(value, bytes):
                 return value
@@ -380,17 +451,14 @@ class PickleMachine:
                 args = value.args if isinstance(value.args, tuple) else ()
                 if not args:
                     return None
-                if func in {
-                    "zlib.decompress",
-                    "gzip.decompress",
-                    "bz2.decompress",
-                    "lzma.decompress",
-                }:
-                    inner = self._payload(args[0])
+                codec = _DECOMPRESSORS.get(func or "")
+                if codec is not None:
+                    inner = self._payload(args[0], held, offset)
                     if inner is None:
                         return None
-                    data = bytes(inner.view()) if isinstance(inner, Span) else inner
-                    return _decompress(func, data, self.limits.member_bytes)
+                    what = f"{func} payload loaded at offset {self._rel(offset)}"
+                    inflated = held.enter_context(decompressed(inner, codec, self.ctx, what))
+                    return inflated.span if inflated is not None else None
                 if func in {
                     "io.BytesIO",
                     "_io.BytesIO",
@@ -402,7 +470,7 @@ class PickleMachine:
                 }:
                     value = args[0]
                     if func == "base64.b64decode":
-                        inner = self._payload(value)
+                        inner = self._payload(value, held, offset)
                         if inner is None:
                             return None
                         import base64
@@ -423,67 +491,54 @@ class PickleMachine:
         handlers = _HANDLERS
         buf = self.buf
         end = self.end
+        budget = self.ctx.budget
         check = 0
-        while True:
-            if pos >= end:
-                raise Malformed("truncated: the stream ends before STOP")
-            op = buf[pos]
-            handler = handlers[op]
-            if handler is None:
-                raise Malformed(f"unknown opcode 0x{op:02x}")
-            self.op_offset = pos
-            pos = handler(self, pos + 1)
-            if self.stopped:
-                return pos
-            check += 1
-            if check >= 4096:
-                self.ops += check
-                check = 0
-                if self.ops > self.limits.opcodes:
-                    raise Malformed(f"more than {self.limits.opcodes} opcodes")
-                self.ctx.check_time()
+        try:
+            while True:
+                if pos >= end:
+                    raise Malformed("truncated: the stream ends before STOP")
+                op = buf[pos]
+                handler = handlers[op]
+                if handler is None:
+                    raise Malformed(f"unknown opcode 0x{op:02x}")
+                self.op_offset = pos
+                pos = handler(self, pos + 1)
+                if self.stopped:
+                    return pos
+                check += 1
+                if check >= _CHECK_EVERY:
+                    self.ops += check
+                    if self.searching:
+                        budget.search_ops_left -= check
+                        if budget.search_ops_left < 0:
+                            raise SearchSpent(self.limits.search_opcodes)
+                    check = 0
+                    if self.ops > self.limits.opcodes:
+                        raise Malformed(f"more than {self.limits.opcodes} opcodes")
+                    self.ctx.check_time()
+        finally:
+            self.ops += check
+            if self.searching:
+                budget.search_ops_left -= check
 
     # ------------------------------------------------------------ reporting
     def report(self) -> None:
         """Turn what was seen into findings; called whether or not the parse finished."""
         ctx = self.ctx
-        for offset, message in self.dynamic:
-            ctx.add(
-                "pickle.dynamic_import",
-                Severity.CRITICAL,
-                message,
-                offset=self._rel(offset),
-                category="import",
-            )
-        for offset, message in self.anomalies:
-            ctx.add(
-                "pickle.anomaly",
-                Severity.HIGH if "extension" in message else Severity.MEDIUM,
-                message,
-                offset=self._rel(offset),
-                category="evasion",
-            )
         for record in self.records.values():
             decision = self.policy.decide(record.target)
             called = record.called_at is not None
             severity = self.policy.severity_for(decision, called)
             if severity is None:
                 continue
-            rule = decision.rule
+            rule_id, category, reason = _judgement(decision)
             verb = "calls" if called else "imports"
             message = f"{verb} {record.target}"
             if called and record.preview:
                 message += f"({record.preview})"
             if record.via:
                 message += f", reached through {record.via}"
-            if rule is not None:
-                message += f": {rule.reason}"
-                rule_id = f"pickle.{rule.category.replace('-', '_')}"
-                category = rule.category
-            else:
-                message += ": not on the allow list of what loading a model needs"
-                rule_id = "pickle.unlisted_callable"
-                category = "unlisted"
+            message += f": {reason}"
             offset = record.called_at if record.called_at is not None else record.offset
             ctx.add(
                 rule_id,
@@ -501,28 +556,20 @@ class PickleMachine:
     """Offset of this span within the file the user sees (set by the caller)."""
 
 
+def _judgement(decision: Decision) -> tuple[str, str, str]:
+    """Rule id, category and reason of a finding about an imported name."""
+    rule = decision.rule
+    if rule is not None:
+        return f"pickle.{rule.category.replace('-', '_')}", rule.category, rule.reason
+    return (
+        "pickle.unlisted_callable",
+        "unlisted",
+        "not on the allow list of what loading a model needs",
+    )
+
+
 def _is_str_list(value: object) -> bool:
     return isinstance(value, list | tuple) and all(isinstance(v, str) for v in value)
-
-
-def _decompress(func: str, data: bytes, limit: int) -> bytes | None:
-    import bz2
-    import lzma
-
-    try:
-        if func == "zlib.decompress":
-            d = zlib.decompressobj()
-            out = d.decompress(data, limit)
-        elif func == "gzip.decompress":
-            d = zlib.decompressobj(47)
-            out = d.decompress(data, limit)
-        elif func == "bz2.decompress":
-            out = bz2.BZ2Decompressor().decompress(data, limit)
-        else:
-            out = lzma.LZMADecompressor().decompress(data, limit)
-    except (zlib.error, OSError, lzma.LZMAError, EOFError, ValueError):
-        return None
-    return out
 
 
 def _preview(args: object, machine: PickleMachine) -> str:
@@ -566,9 +613,10 @@ def _proto(m: PickleMachine, pos: int) -> int:
     if version > 5:
         raise Malformed(f"unsupported pickle protocol {version}")
     if m.proto or (m.op_offset != m.base and m.stack):
-        m.anomalies.append(
-            (m.op_offset, "PROTO repeated inside the stream (no pickler writes this)")
-        )
+        if m.speculative:
+            # A stream that only might be a pickle ends here; the search resumes at this PROTO.
+            raise Malformed("PROTO repeated inside the stream")
+        m._anomaly(m.op_offset, "PROTO repeated inside the stream (no pickler writes this)")
     m.proto = max(m.proto, version, 1)
     return pos + 1
 
@@ -963,10 +1011,16 @@ def _frozenset(m: PickleMachine, pos: int) -> int:
     return pos
 
 
+_MISSING = object()
+
+
 def _memo_get(m: PickleMachine, key: int) -> int:
-    if key not in m.memo:
-        raise Malformed(f"memo key {key} was never stored")
-    m._push(m.memo[key])
+    value = m.memo.get(key, _MISSING)
+    if value is _MISSING:
+        if not m.memo_full:
+            raise Malformed(f"memo key {key} was never stored")
+        value = Opaque("memo entry beyond the scan's memo limit")
+    m._push(value)
     return 0
 
 
@@ -974,7 +1028,7 @@ def _memo_put(m: PickleMachine, key: int) -> None:
     if key < 0:
         raise Malformed("negative memo key")
     if len(m.memo) >= m.limits.memo and key not in m.memo:
-        m.memo[key] = Opaque("memo entry beyond the scan's memo limit")
+        m.memo_full = True  # not stored: its GETs see an unknown value
         return
     m.memo[key] = m._top()
 
@@ -1055,12 +1109,14 @@ def _stack_global(m: PickleMachine, pos: int) -> int:
     if isinstance(module, str) and isinstance(name, str):
         m._push(m._global(module, name, m.op_offset))
         return pos
-    m.dynamic.append(
-        (
-            m.op_offset,
-            "STACK_GLOBAL imports a name computed at load time "
-            f"({_describe(module)} . {_describe(name)}); no scanner can list it in advance",
-        )
+    m.dynamic += 1
+    m.ctx.add(
+        "pickle.dynamic_import",
+        Severity.CRITICAL,
+        "STACK_GLOBAL imports a name computed at load time "
+        f"({_describe(module)} . {_describe(name)}); no scanner can list it in advance",
+        offset=m._rel(m.op_offset),
+        category="import",
     )
     m._push(Ref("<dynamic>", m.op_offset))
     return pos
@@ -1123,11 +1179,10 @@ def _build(m: PickleMachine, pos: int) -> int:
     state = m._pop()
     obj = m._top()
     if isinstance(obj, Ref):
-        m.anomalies.append(
-            (
-                m.op_offset,
-                f"BUILD sets attributes on the imported object {obj.target} (patches code at load time)",
-            )
+        m._anomaly(
+            m.op_offset,
+            f"BUILD sets attributes on the imported object {obj.target} (patches code at load time)",
+            target=obj.target,
         )
         record = m.records.get(obj.target)
         if record is not None and record.called_at is None:
@@ -1158,11 +1213,12 @@ def _binpersid(m: PickleMachine, pos: int) -> int:
 def _ext(size: int) -> Handler:
     def handler(m: PickleMachine, pos: int) -> int:
         code = m._uint(pos, size)
-        m.anomalies.append(
-            (
-                m.op_offset,
-                f"extension code {code} names a callable registered at load time (copyreg extension); it cannot be checked",
-            )
+        m._anomaly(
+            m.op_offset,
+            f"extension code {code} names a callable registered at load time (copyreg "
+            "extension); it cannot be checked",
+            target=f"<extension {code}>",
+            severity=Severity.HIGH,
         )
         m._push(Ref(f"<extension {code}>", m.op_offset))
         return pos + size

@@ -15,7 +15,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from ptmscope.scan.context import ScanContext, ScanTimeout, Span
+from ptmscope.scan.context import WINDOW, ScanContext, ScanTimeout, SearchSpent, Span, release
 from ptmscope.scan.pickle_vm import Malformed, PickleMachine
 
 _PROTO = re.compile(rb"\x80[\x02-\x05]")
@@ -39,7 +39,15 @@ class PickleScan:
 
 def _search_proto(buf: object, start: int, end: int) -> int | None:
     """Offset of the next ``PROTO 2..5`` opcode, or ``None``."""
-    if isinstance(buf, bytes | bytearray | mmap.mmap):
+    if isinstance(buf, mmap.mmap):  # a window at a time, letting go of the pages read
+        for low in range(start, end, WINDOW):
+            high = min(end, low + WINDOW + 1)
+            match = _PROTO.search(buf, low, high)
+            if match is not None:
+                return match.start()
+            release(buf, low, high - 1)
+        return None
+    if isinstance(buf, bytes | bytearray):
         match = _PROTO.search(buf, start, end)
         return match.start() if match is not None else None
     find = buf.find  # type: ignore[attr-defined]
@@ -56,6 +64,8 @@ def _search_proto(buf: object, start: int, end: int) -> int | None:
 
 def _names_a_rule(machine: PickleMachine, ctx: ScanContext) -> bool:
     """A stream cut short still counts if it names something a policy rule knows."""
+    if machine.names_rule:
+        return True
     for target in machine.records:
         rule = ctx.policy.decide(target).rule
         if rule is not None and not rule.allow:
@@ -64,23 +74,33 @@ def _names_a_rule(machine: PickleMachine, ctx: ScanContext) -> bool:
 
 
 def _run(
-    span: Span, ctx: ScanContext, origin: int, nested: Nested | None, speculative: bool
-) -> tuple[StreamResult, str | None]:
-    machine = PickleMachine(span, ctx, nested=nested, speculative=speculative)
+    span: Span,
+    ctx: ScanContext,
+    origin: int,
+    nested: Nested | None,
+    speculative: bool,
+    searching: bool,
+) -> tuple[StreamResult, str | None, bool]:
+    """One stream; the flag says the search budget ran out during it."""
+    machine = PickleMachine(span, ctx, nested=nested, speculative=speculative, searching=searching)
     machine.origin = origin
     error: str | None = None
+    spent = False
     end = span.start
     try:
         end = machine.run(span.start)
     except Malformed as exc:
         error = str(exc)
         end = machine.op_offset
+    except SearchSpent:
+        spent = True
+        end = machine.op_offset
     except (RecursionError, MemoryError):
         error = "the stream exhausted the scanner's resources"
         end = machine.op_offset
     finally:
         machine.report()
-    return StreamResult(span.start, end, machine.stopped, machine), error
+    return StreamResult(span.start, end, machine.stopped, machine), error, spent
 
 
 def scan_pickle(
@@ -96,18 +116,27 @@ def scan_pickle(
 
     With ``sniffing`` the data is not known to be a pickle: the first stream is
     parsed speculatively and, if it is not one, nothing is reported (unless
-    ``search`` asks for pickles further into the data).
+    ``search`` asks for pickles further into the data). Every parse after the
+    first draws on the file's search budget (``Limits.search_opcodes``) and the
+    candidates tried are capped (``Limits.junk_candidates``): when either runs
+    out the search stops with an error, so the file fails closed in bounded time.
     """
     result = PickleScan()
 
     def origin(pos: int) -> int:
         return pos - span.start
 
-    def attempt(pos: int, speculative: bool) -> StreamResult | None:
+    def attempt(pos: int, speculative: bool, searching: bool) -> StreamResult | None:
         trial = ctx.capture() if speculative else ctx
-        stream, error = _run(Span(span.buf, pos, span.end), trial, origin(pos), nested, speculative)
+        stream, error, spent = _run(
+            Span(span.buf, pos, span.end), trial, origin(pos), nested, speculative, searching
+        )
         machine = stream.machine
+        if spent:
+            ctx.error(str(SearchSpent(ctx.limits.search_opcodes)), offset=origin(stream.end))
         if speculative and not (stream.stopped or machine.dynamic or _names_a_rule(machine, ctx)):
+            if spent:
+                raise _Stop
             return None
         if trial is not ctx:
             ctx.merge(trial)
@@ -117,27 +146,34 @@ def scan_pickle(
             result.joblib = True
         if error:
             ctx.error(f"pickle parse stopped: {error}", offset=origin(stream.end))
+        if spent:
+            raise _Stop
         return stream
 
-    pos = span.start
     candidates = 0
+    pos = span.start
     try:
-        first = attempt(pos, sniffing)
+        first = attempt(pos, sniffing, False)
         if first is None:
             if not search:
                 return result
-            pos, stopped = span.start - 1, False
+            pos, stopped, failed = span.start - 1, False, False
         else:
             pos, stopped = first.end, first.stopped
+            failed = not first.stopped and first.end > first.start
         while pos < span.end:
+            ctx.check_time()
             if max_streams is not None and len(result.streams) >= max_streams:
                 break
             if stopped:
-                stacked = attempt(pos, True)
+                stacked = attempt(pos, True, True)
                 if stacked is not None:
                     pos, stopped = max(stacked.end, pos + 1), stacked.stopped
+                    failed = not stacked.stopped and stacked.end > stacked.start
                     continue
-            match = _search_proto(span.buf, pos + 1, span.end)
+            # After a stream that failed at ``pos``, a pickle may start right there.
+            match = _search_proto(span.buf, pos if failed else pos + 1, span.end)
+            failed = False
             if match is None:
                 break
             candidates += 1
@@ -148,11 +184,18 @@ def scan_pickle(
                     offset=origin(match),
                 )
                 break
-            found = attempt(match, True)
+            found = attempt(match, True, True)
             if found is None:
                 pos, stopped = match, False
             else:
                 pos, stopped = max(found.end, match + 1), found.stopped
+                failed = not found.stopped and found.end > found.start
     except ScanTimeout as exc:
         ctx.error(str(exc), offset=origin(pos))
+    except _Stop:
+        pass
     return result
+
+
+class _Stop(Exception):
+    """The search budget ran out; the error is already recorded."""

@@ -49,6 +49,9 @@ class ScanFinding:
     """The callable, operation or path the finding is about (``os.system``)."""
     category: str | None = None
     """``process``, ``code-execution``, ``network``, ``tampering``…"""
+    suppressed: int = 0
+    """Further occurrences of the same rule and target that are counted, not listed
+    (a repeated opcode reported once with how many more times it occurred)."""
 
 
 @dataclass(frozen=True)

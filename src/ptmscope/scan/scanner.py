@@ -131,6 +131,7 @@ def _json(span: Span, ctx: ScanContext) -> str:
         templates = [{"name": "default", "template": templates}]
     if isinstance(templates, list):
         for entry in templates:
+            ctx.check_time()
             if isinstance(entry, dict) and isinstance(entry.get("template"), str):
                 issues, error = check_template(entry["template"])
                 key = f"chat_template[{entry.get('name', '?')}]"
@@ -166,8 +167,8 @@ def _finish(path: str, span: Span, ctx: ScanContext, started: float) -> FileScan
         path=path,
         format=fmt,
         size=span.size,
-        findings=tuple(ctx.findings),
-        errors=tuple(ctx.errors),
+        findings=ctx.ledger.final_findings(),
+        errors=ctx.ledger.final_errors(),
         seconds=time.perf_counter() - started,
     )
 

@@ -10,7 +10,8 @@ from typing import Any
 from ptmscope._version import __version__
 from ptmscope.scan.results import FileScan, Location, Verdict
 
-SCHEMA_VERSION = "1.0.0"
+SCHEMA_VERSION = "1.1.0"
+"""1.1.0: findings carry ``suppressed``, the further occurrences counted but not listed."""
 
 
 def _location(location: Location) -> dict[str, Any]:
@@ -36,6 +37,7 @@ def file_dict(scan: FileScan) -> dict[str, Any]:
                 "location": _location(f.location),
                 "target": f.target,
                 "category": f.category,
+                "suppressed": f.suppressed,
             }
             for f in scan.findings
         ],

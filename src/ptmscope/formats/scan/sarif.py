@@ -62,20 +62,23 @@ def build(scans: Sequence[FileScan]) -> dict[str, Any]:
                 location["logicalLocations"] = [
                     {"fullyQualifiedName": " > ".join(finding.location.members), "kind": "member"}
                 ]
-            results.append(
-                {
-                    "ruleId": finding.rule,
-                    "level": _LEVEL[finding.severity],
-                    "message": {"text": finding.message},
-                    "locations": [location],
-                    "properties": {
-                        "severity": finding.severity.label,
-                        "security-severity": _SCORE[finding.severity],
-                        "target": finding.target,
-                        "location": finding.location.describe(),
-                    },
-                }
-            )
+            result: dict[str, Any] = {
+                "ruleId": finding.rule,
+                "level": _LEVEL[finding.severity],
+                "message": {"text": finding.message},
+                "locations": [location],
+                "properties": {
+                    "severity": finding.severity.label,
+                    "security-severity": _SCORE[finding.severity],
+                    "target": finding.target,
+                    "location": finding.location.describe(),
+                },
+            }
+            if finding.suppressed:
+                # Repeats counted by the scan's finding caps: SARIF's own occurrence count.
+                result["occurrenceCount"] = 1 + finding.suppressed
+                result["properties"]["suppressed"] = finding.suppressed
+            results.append(result)
         for error in scan.errors:
             notifications.append(
                 {

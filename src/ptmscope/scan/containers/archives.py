@@ -12,6 +12,7 @@ import tarfile
 
 from ptmscope.scan.containers import Recurse, keras, zipread
 from ptmscope.scan.context import ScanContext, Span, SpanReader
+from ptmscope.scan.decompress import Sink
 from ptmscope.severity import Severity
 
 _TORCH_STORAGE_SNIFF = 64
@@ -39,8 +40,8 @@ def scan_zip(span: Span, ctx: ScanContext, recurse: Recurse) -> str:
     members = list(zipread.walk(span, ctx))
     kind = _zip_kind([m.name for m in members])
     for member in members:
-        if member.is_dir:
-            continue
+        if member.is_dir or member.overlapping:
+            continue  # overlapping members are reported by walk and never inflated
         child = ctx.member(member.name)
         if child.too_deep():
             continue
@@ -48,22 +49,13 @@ def scan_zip(span: Span, ctx: ScanContext, recurse: Recurse) -> str:
         if _is_storage(kind, member.name):
             _storage(span, member, child, recurse)
             continue
-        data = zipread.read_member(span, member, child)
-        if data is None:
-            continue
-        if not zipread.crc_matches(member, data):
-            child.add(
-                "zip.crc_mismatch",
-                Severity.HIGH,
-                "the member's CRC-32 does not match its content: it was altered after the "
-                "archive was written (torch ignores CRCs; zipfile refuses the member)",
-                target=member.name,
-                category="tampering",
-            )
-        if kind == "keras-v3" and member.name == "config.json":
-            keras.check_config_json(data, child)
-            continue
-        recurse(data, child)
+        with zipread.open_member(span, member, child) as data:
+            if data is None:
+                continue
+            if kind == "keras-v3" and member.name == "config.json":
+                keras.check_config_json(data, child)
+                continue
+            recurse(data, child)
     return kind
 
 
@@ -74,15 +66,18 @@ def _storage(span: Span, member: zipread.Member, ctx: ScanContext, recurse: Recu
     """Raw tensor bytes, which torch never unpickles: only something with unmistakable
     magic is scanned, and a pickle-like start only counts if it parses as one, so the
     cost does not grow with the tensor bytes and float noise raises no alarm."""
+    if member.method == 0:
+        _sniff_storage(span.sub(member.data_offset, member.compressed), ctx, recurse)
+        return
+    with zipread.open_member(span, member, ctx) as data:
+        if data is not None:
+            _sniff_storage(data, ctx, recurse)
+
+
+def _sniff_storage(data: Span, ctx: ScanContext, recurse: Recurse) -> None:
     from ptmscope.scan.detect import detect
     from ptmscope.scan.pickles import scan_pickle
 
-    if member.method != 0:
-        data = zipread.read_member(span, member, ctx)
-    else:
-        data = span.sub(member.data_offset, member.compressed)
-    if data is None:
-        return
     kind = detect(data.read(0, _TORCH_STORAGE_SNIFF), data.size)
     if kind in _EMBEDDED:
         recurse(data, ctx)
@@ -91,13 +86,17 @@ def _storage(span: Span, member: zipread.Member, ctx: ScanContext, recurse: Recu
 
 
 def scan_7z(span: Span, ctx: ScanContext, recurse: Recurse) -> str:
+    """py7zr decompresses (7z has its own codecs); its output goes to bounded sinks:
+    the archive's members share one in-memory allowance and spill to temporary files
+    past it, writing stops at the member limit or the file's budget, and each member
+    is scanned and released in turn."""
     try:
         import py7zr
-        import py7zr.io
     except ImportError:  # pragma: no cover - py7zr is a dependency
         ctx.error("7z support needs py7zr")
         return "7z"
     limit = min(ctx.limits.member_bytes, ctx.budget.bytes_left)
+    factory = BoundedFactory(ctx, limit)
     try:
         with py7zr.SevenZipFile(io.BufferedReader(SpanReader(span)), "r") as archive:
             if archive.needs_password():
@@ -113,19 +112,90 @@ def scan_7z(span: Span, ctx: ScanContext, recurse: Recurse) -> str:
                     f"7z archive declares {declared:,} bytes, above the scan budget of {limit:,}"
                 )
                 return "7z"
-            factory = py7zr.io.BytesIOFactory(limit)
             archive.extractall(factory=factory)
     except Exception as exc:  # py7zr raises many unrelated types on hostile input
-        ctx.error(f"not a readable 7z archive: {type(exc).__name__}: {exc}")
-        return "7z"
-    for name, product in sorted(factory.products.items()):
-        data = product.getvalue() if hasattr(product, "getvalue") else product.read()
-        child = ctx.member(name)
-        if child.too_deep():
-            continue
-        ctx.take_bytes(len(data))
-        recurse(Span(bytes(data)), child)
+        factory.close()
+        ctx.check_time()
+        if not factory.stopped:
+            ctx.error(f"not a readable 7z archive: {type(exc).__name__}: {exc}")
+            return "7z"
+    try:
+        if factory.stopped:
+            ctx.error(
+                f"7z archive decompresses past the scan budget of {limit:,} bytes "
+                "(decompression bomb?): only what came before was scanned"
+            )
+        for name, sink in sorted(factory.products.items()):
+            child = ctx.member(name)
+            if child.too_deep() or not sink.size:
+                continue
+            ctx.check_time()
+            ctx.take_bytes(sink.size)
+            try:
+                recurse(sink.span(), child)
+            finally:
+                sink.close()
+    finally:
+        factory.close()
     return "7z"
+
+
+class _Stopped(Exception):
+    """Raised into py7zr to end an extraction that passed the budget or the deadline."""
+
+
+class BoundedFactory:
+    """A py7zr writer factory whose writers share the member limit and the file's deadline."""
+
+    def __init__(self, ctx: ScanContext, limit: int) -> None:
+        self.ctx = ctx
+        self.limit = limit
+        self.written = 0
+        self.stopped = False
+        self.products: dict[str, Sink] = {}
+
+    def create(self, filename: str) -> _SevenZipWriter:
+        sink = Sink(self.ctx.limits.in_memory_bytes)
+        self.products[filename] = sink
+        return _SevenZipWriter(self, sink)
+
+    def close(self) -> None:
+        for sink in self.products.values():
+            sink.close()
+
+
+class _SevenZipWriter:
+    def __init__(self, factory: BoundedFactory, sink: Sink) -> None:
+        self.factory = factory
+        self.sink = sink
+
+    def write(self, data: bytes | bytearray) -> int:
+        factory = self.factory
+        factory.written += len(data)
+        if factory.written > factory.limit:
+            factory.stopped = True
+            raise _Stopped
+        factory.ctx.check_time()
+        memory = sum(s.size for s in factory.products.values() if s.file is None)
+        if memory + len(data) > factory.ctx.limits.in_memory_bytes:
+            self.sink.spill()
+        self.sink.write(bytes(data))
+        return len(data)
+
+    def read(self, size: int | None = None) -> bytes:
+        return b""
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        return 0
+
+    def flush(self) -> None:
+        return None
+
+    def size(self) -> int:
+        return self.sink.size
+
+    def close(self) -> None:
+        return None
 
 
 def scan_tar(span: Span, ctx: ScanContext, recurse: Recurse) -> str:
@@ -161,15 +231,12 @@ def scan_tar(span: Span, ctx: ScanContext, recurse: Recurse) -> str:
                 child = ctx.member(info.name)
                 if child.too_deep():
                     continue
-                if info.size > min(ctx.limits.member_bytes, ctx.budget.bytes_left):
-                    child.error(f"{info.size:,} bytes, above the scan budget")
+                ctx.check_time()
+                if info.issparse() or info.offset_data + info.size > span.size:
+                    child.error("sparse or truncated tar member: not scanned")
                     continue
-                handle = archive.extractfile(info)
-                if handle is None:
-                    continue
-                data = handle.read()
-                ctx.take_bytes(len(data))
-                recurse(Span(data), child)
+                # Tar stores members whole: a slice of the archive, never copied.
+                recurse(span.sub(info.offset_data, info.size), child)
     except (tarfile.TarError, OSError, EOFError) as exc:
         ctx.error(f"tar archive unreadable: {exc}")
     base = {n.split("/")[-1] for n in names}

@@ -111,7 +111,9 @@ def scan_gguf(span: Span, ctx: ScanContext) -> str:
             if template and isinstance(value, str):
                 _check(value, key, ctx)
         infos = []
-        for _ in range(tensors):
+        for index in range(tensors):
+            if index & 0xFFFF == 0xFFFF:
+                ctx.check_time()
             reader.string(keep=False)
             dims = struct.unpack("<I", reader.take(4))[0]
             if dims > 8:

@@ -14,6 +14,7 @@ import json
 import re
 import subprocess
 import sys
+import time
 
 from ptmscope.scan.bytecode import names_in_base64
 from ptmscope.scan.context import ScanContext, Span
@@ -37,6 +38,7 @@ def check_config(config: object, ctx: ScanContext, source: str) -> None:
 
 
 def _walk(node: object, ctx: ScanContext, where: str, depth: int) -> None:
+    ctx.check_time()
     if depth > _MAX_DEPTH:
         ctx.error(f"{where}: config nests deeper than {_MAX_DEPTH} levels")
         return
@@ -176,7 +178,7 @@ def _configs_h5py(span: Span, ctx: ScanContext) -> list[tuple[str, str]]:
             [sys.executable, "-I", "-c", _H5_CHILD],
             input=span.read(0, span.size),
             capture_output=True,
-            timeout=min(ctx.limits.seconds, 30.0),
+            timeout=max(0.1, min(ctx.budget.deadline - time.monotonic(), 30.0)),
             check=False,
         )
     except subprocess.TimeoutExpired:

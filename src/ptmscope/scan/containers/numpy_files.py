@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import math
+import warnings
 
 from ptmscope.scan.context import ScanContext, Span
 from ptmscope.scan.pickles import Nested, scan_pickle
@@ -66,7 +67,9 @@ def scan_npy(span: Span, ctx: ScanContext, nested: Nested) -> str:
         return "npy"
     text = span.read(start, length).decode("utf-8" if major == 3 else "latin-1", "replace")
     try:
-        header = ast.literal_eval(text.strip())
+        with warnings.catch_warnings():  # a hostile header's bad escapes are not our warnings
+            warnings.simplefilter("ignore")
+            header = ast.literal_eval(text.strip())
     except (ValueError, SyntaxError, MemoryError, RecursionError):
         ctx.error(".npy header is not a Python literal")
         return "npy"

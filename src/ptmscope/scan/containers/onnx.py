@@ -63,6 +63,7 @@ def _graph(graph: Span, ctx: ScanContext, where: str, budget: list[int]) -> None
     if budget[0] < 0:
         return
     for number, _, value in fields(graph):
+        ctx.check_time()
         if not isinstance(value, Span):
             continue
         if number in (5,):
@@ -87,6 +88,7 @@ def _node(node: Span, ctx: ScanContext, where: str, budget: list[int]) -> None:
             category="native-code",
         )
     for attribute in messages(node, 5):
+        ctx.check_time()
         for number, _, value in fields(attribute):
             if not isinstance(value, Span):
                 continue
@@ -100,6 +102,7 @@ def scan_onnx(span: Span, ctx: ScanContext) -> str:
     budget = [_MAX_GRAPHS]
     try:
         for number, _, value in fields(span):
+            ctx.check_time()
             if not isinstance(value, Span):
                 continue
             if number == 7:

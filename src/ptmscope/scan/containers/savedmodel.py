@@ -32,6 +32,7 @@ def _nodes(
     container: Span, number: int, ctx: ScanContext, where: str, seen: dict[str, int]
 ) -> None:
     for node in messages(container, number):
+        ctx.check_time()
         op = "".join(strings(node, 2))
         name = "".join(strings(node, 1))
         rule = ctx.policy.tensorflow_ops.get(op)

@@ -5,21 +5,23 @@ checks a CRC only when a member is read to its end, and says nothing when a
 local header names a different file than the directory (torch reads one,
 ``zipfile`` the other: CVE-2025-1944 class). This reader lists members from the
 central directory, compares each with its local header, decompresses only the
-members a scanner asks for (bounded, so zip bombs stop at the budget) and checks
-their CRC. Stored members come back as slices of the file, never copied.
+members a scanner asks for (through the scanner's one bounded routine, so zip
+bombs stop at the budget in flat memory) and checks their CRC. Stored members
+come back as slices of the file, never copied; members whose data overlaps an
+earlier member's are reported and never read.
 """
 
 from __future__ import annotations
 
-import bz2
-import itertools
-import lzma
+import contextlib
+import mmap
 import struct
 import zlib
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from ptmscope.scan.context import ScanContext, Span
+from ptmscope.scan.context import WINDOW, ScanContext, Span, release
+from ptmscope.scan.decompress import decompressed
 from ptmscope.severity import Severity
 
 _EOCD = struct.Struct("<4sHHHHIIH")
@@ -44,6 +46,8 @@ class Member:
     size: int
     header_offset: int
     data_offset: int
+    overlapping: bool = False
+    """Its data starts inside an earlier member's: not read (the bytes are read once)."""
 
     @property
     def encrypted(self) -> bool:
@@ -119,12 +123,37 @@ def members(span: Span, limit: int) -> tuple[list[Member], list[str]]:
             problems.append(f"{name}: data runs past the end of the file")
             continue
         found.append(Member(name, local_name, method, flags, crc, csize, usize, header, data))
-    spans = sorted((m.data_offset, m.data_offset + m.compressed, m.name) for m in found)
-    for (_, end_a, name_a), (start_b, _, name_b) in itertools.pairwise(spans):
-        if start_b < end_a:
-            problems.append(f"members {name_a} and {name_b} overlap (a zip-bomb construction)")
-            break
-    return found, problems
+    return _mark_overlaps(found, problems), problems
+
+
+def _mark_overlaps(found: list[Member], problems: list[str]) -> list[Member]:
+    """Members whose data starts inside an earlier member's data are marked, not read.
+
+    Many directory entries pointing into one compressed kernel make a small file
+    inflate to terabytes ("a better zip bomb"); reading each byte range once
+    bounds that by the file's size times the compression ratio, and the budget.
+    """
+    order = sorted(range(len(found)), key=lambda i: (found[i].data_offset, i))
+    overlapping: list[int] = []
+    owner = ""
+    end = -1
+    for index in order:
+        member = found[index]
+        if member.data_offset < end and member.compressed:
+            overlapping.append(index)
+            continue
+        if member.data_offset + member.compressed > end:
+            end, owner = member.data_offset + member.compressed, member.name
+    if not overlapping:
+        return found
+    names = ", ".join(found[i].name for i in overlapping[:3])
+    more = f" and {len(overlapping) - 3:,} more" if len(overlapping) > 3 else ""
+    problems.append(
+        f"{len(overlapping):,} members overlap the data of others (a zip-bomb construction), "
+        f"e.g. {names}{more} inside {owner}; they were not read"
+    )
+    marked = set(overlapping)
+    return [replace(m, overlapping=True) if i in marked else m for i, m in enumerate(found)]
 
 
 def _zip64(extra: bytes, usize: int, csize: int, offset: int) -> tuple[int, int, int]:
@@ -144,55 +173,66 @@ def _zip64(extra: bytes, usize: int, csize: int, offset: int) -> tuple[int, int,
     return usize, csize, offset
 
 
-def read_member(span: Span, member: Member, ctx: ScanContext) -> Span | None:
-    """The member's bytes (a slice when stored), or ``None`` with an error recorded."""
+_CODECS = {8: "deflate", 12: "zip-bzip2", 14: "zip-lzma"}
+
+
+@contextlib.contextmanager
+def open_member(span: Span, member: Member, ctx: ScanContext) -> Iterator[Span | None]:
+    """The member's bytes for the ``with`` block (a slice when stored), or ``None`` with an
+    error recorded; a compressed member's CRC is checked as it is inflated."""
     if member.encrypted:
         ctx.error(f"{member.name}: encrypted member cannot be scanned")
-        return None
-    limit = min(ctx.limits.member_bytes, ctx.budget.bytes_left)
+        yield None
+        return
     if member.method == 0:
-        return span.sub(member.data_offset, member.compressed)
-    raw = span.read(member.data_offset, member.compressed)
-    try:
-        if member.method == 8:
-            inflater = zlib.decompressobj(-15)
-            data = inflater.decompress(raw, limit + 1)
-        elif member.method == 12:
-            data = bz2.BZ2Decompressor().decompress(raw, limit + 1)
-        elif member.method == 14:
-            data = _lzma_member(raw, limit + 1)
-        else:
-            ctx.error(f"{member.name}: compression method {member.method} is not supported")
-            return None
-    except (zlib.error, OSError, lzma.LZMAError, EOFError, ValueError) as exc:
-        ctx.error(f"{member.name}: cannot decompress: {exc}")
-        return None
-    if len(data) > limit:
-        ctx.error(
-            f"{member.name}: decompresses past the scan budget of {limit:,} bytes "
-            f"(declared {member.size:,}; ratio {member.size / max(member.compressed, 1):,.0f}:1)"
-        )
-        return None
-    ctx.take_bytes(len(data))
-    return Span(data)
+        data = span.sub(member.data_offset, member.compressed)
+        if not crc_matches(member, data, ctx):
+            _crc_mismatch(member, ctx)
+        yield data
+        return
+    codec = _CODECS.get(member.method)
+    if codec is None:
+        ctx.error(f"{member.name}: compression method {member.method} is not supported")
+        yield None
+        return
+    raw = span.sub(member.data_offset, member.compressed)
+    what = (
+        f"{member.name} (declared {member.size:,} bytes, "
+        f"ratio {member.size / max(member.compressed, 1):,.0f}:1)"
+    )
+    with decompressed(raw, codec, ctx, what) as inflated:
+        if inflated is None:
+            yield None
+            return
+        if inflated.complete and inflated.crc != member.crc:
+            _crc_mismatch(member, ctx)
+        yield inflated.span
 
 
-def _lzma_member(raw: bytes, limit: int) -> bytes:
-    if len(raw) < 4:
-        raise ValueError("short LZMA header")
-    props_size = int.from_bytes(raw[2:4], "little")
-    props = raw[4 : 4 + props_size]
-    filters = [lzma._decode_filter_properties(lzma.FILTER_LZMA1, props)]  # type: ignore[attr-defined]
-    return lzma.LZMADecompressor(lzma.FORMAT_RAW, filters=filters).decompress(
-        raw[4 + props_size :], limit
+def _crc_mismatch(member: Member, ctx: ScanContext) -> None:
+    ctx.add(
+        "zip.crc_mismatch",
+        Severity.HIGH,
+        "the member's CRC-32 does not match its content: it was altered after the "
+        "archive was written (torch ignores CRCs; zipfile refuses the member)",
+        target=member.name,
+        category="tampering",
     )
 
 
-def crc_matches(member: Member, data: Span) -> bool:
+def crc_matches(member: Member, data: Span, ctx: ScanContext | None = None) -> bool:
     crc = 0
-    view = data.view()
-    for start in range(0, len(view), 1 << 24):
-        crc = zlib.crc32(view[start : start + (1 << 24)], crc)
+    for start in range(0, data.size, WINDOW):
+        length = min(WINDOW, data.size - start)
+        if isinstance(data.buf, mmap.mmap):
+            with memoryview(data.buf) as whole:
+                begin = data.start + start
+                crc = zlib.crc32(whole[begin : begin + length], crc)
+            release(data.buf, data.start + start, data.start + start + length)
+        else:
+            crc = zlib.crc32(data.read(start, length), crc)
+        if ctx is not None:
+            ctx.check_time()
     return crc == member.crc
 
 
@@ -207,6 +247,10 @@ def walk(span: Span, ctx: ScanContext) -> Iterator[Member]:
         severity = Severity.HIGH if "overlap" in problem else Severity.MEDIUM
         ctx.add("zip.structure", severity, problem, category="tampering")
     for member in found:
+        ctx.check_time()
+        if member.overlapping:  # reported with the overlap; its header is not its own
+            yield member
+            continue
         if member.local_name is not None and member.local_name != member.name:
             ctx.add(
                 "zip.name_mismatch",

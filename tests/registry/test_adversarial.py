@@ -260,6 +260,8 @@ def test_real_client_reads_the_per_file_security_status(
     code = """
 import json
 from huggingface_hub import HfApi
+
+pytestmark = pytest.mark.adversarial
 files = HfApi().list_repo_tree("evil/alias", expand=True)
 print(json.dumps({f.path: f.security["status"] for f in files}))
 """

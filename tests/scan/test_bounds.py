@@ -182,6 +182,8 @@ _RSS_CHILD = """
 import resource, sys
 from pathlib import Path
 from ptmscope.scan.scanner import scan_file
+
+pytestmark = pytest.mark.adversarial
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 result = scan_file(Path(sys.argv[1]))
 after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss

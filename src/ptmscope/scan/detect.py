@@ -10,10 +10,13 @@ lets a payload pick the scanner that cannot see it. Formats without magic bytes
 from __future__ import annotations
 
 import json
+import pickletools
 
 TORCH_LEGACY_MAGIC = bytes.fromhex("80028a0a6cfc9c46f9206aa8501900")
 """``pickle.dumps(0x1950a86a20f9469cfc6c, protocol=2)`` without its STOP."""
-_PICKLE_START = frozenset(b"(.0123FIJKLMNPQRSTUVXabcdeghijlopqrstu}])GB\x80\x8c")
+_PICKLE_START = frozenset(op.code.encode("latin-1")[0] for op in pickletools.opcodes)
+"""Every opcode a pickle may begin with: ``pickle.load`` accepts any of them first (a
+NEWTRUE, POP or FRAME before the payload), so a shorter list lets a payload pass unread."""
 
 
 def _zlib_header(head: bytes) -> bool:

@@ -30,6 +30,7 @@ def print_text(scans: Sequence[FileScan], console: Console) -> None:
             where = finding.location.describe()
             console.print(
                 f"  {escape('[' + finding.severity.label + ']')} {escape(finding.message)}"
+                + (f" (and {finding.suppressed:,} more of the same)" if finding.suppressed else "")
                 + (f" [dim]@ {escape(where)}[/dim]" if where else "")
                 + f" [dim]{escape(finding.rule)}[/dim]",
                 emoji=False,

@@ -26,6 +26,8 @@ from tests.conftest import git
 from tests.registry.conftest import Server, build_root, run_client
 from tests.scan import builders as b
 
+pytestmark = pytest.mark.adversarial
+
 POLICY = "version: 1\nblock: high\n"
 
 
@@ -261,7 +263,6 @@ def test_real_client_reads_the_per_file_security_status(
 import json
 from huggingface_hub import HfApi
 
-pytestmark = pytest.mark.adversarial
 files = HfApi().list_repo_tree("evil/alias", expand=True)
 print(json.dumps({f.path: f.security["status"] for f in files}))
 """

@@ -33,6 +33,8 @@ from ptmscope.scan.policy import default_policy
 from ptmscope.scan.results import Verdict
 from ptmscope.scan.scanner import scan_bytes, scan_file
 
+pytestmark = pytest.mark.adversarial
+
 MIB = 1 << 20
 EVIL = b"\x80\x02cos\nsystem\nX\x01\x00\x00\x00x\x85R."
 SRC = Path(__file__).resolve().parents[2] / "src"
@@ -183,7 +185,6 @@ import resource, sys
 from pathlib import Path
 from ptmscope.scan.scanner import scan_file
 
-pytestmark = pytest.mark.adversarial
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 result = scan_file(Path(sys.argv[1]))
 after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss

@@ -251,21 +251,28 @@ class _CatFile:
         )
         self._lock = threading.Lock()
 
+    def _ask(self, oid: str) -> tuple[IO[bytes], int] | None:
+        """Request ``oid`` (lock held): the stream positioned at its content and its size."""
+        stdin: IO[bytes] | None = self._proc.stdin
+        stdout: IO[bytes] | None = self._proc.stdout
+        if stdin is None or stdout is None or self._proc.poll() is not None:
+            raise SourceError("git cat-file stopped unexpectedly (corrupt repository?)")
+        try:
+            stdin.write(oid.encode() + b"\n")
+            stdin.flush()
+            header = stdout.readline().split()
+        except OSError as exc:
+            raise SourceError(f"git cat-file failed: {exc}") from None
+        if len(header) != 3:
+            return None  # "<oid> missing": absent (e.g. filtered out of a partial clone)
+        return stdout, int(header[2])
+
     def read(self, oid: str) -> bytes | None:
         with self._lock:
-            stdin: IO[bytes] | None = self._proc.stdin
-            stdout: IO[bytes] | None = self._proc.stdout
-            if stdin is None or stdout is None or self._proc.poll() is not None:
-                raise SourceError("git cat-file stopped unexpectedly (corrupt repository?)")
-            try:
-                stdin.write(oid.encode() + b"\n")
-                stdin.flush()
-                header = stdout.readline().split()
-            except OSError as exc:
-                raise SourceError(f"git cat-file failed: {exc}") from None
-            if len(header) != 3:
-                return None  # "<oid> missing": absent (e.g. filtered out of a partial clone)
-            size = int(header[2])
+            asked = self._ask(oid)
+            if asked is None:
+                return None
+            stdout, size = asked
             data = stdout.read(size)
             stdout.read(1)
             if len(data) != size:
@@ -275,19 +282,11 @@ class _CatFile:
     def copy(self, oid: str, handle: IO[bytes]) -> int | None:
         """Write object ``oid`` to ``handle`` a chunk at a time; its size, ``None`` when absent."""
         with self._lock:
-            stdin: IO[bytes] | None = self._proc.stdin
-            stdout: IO[bytes] | None = self._proc.stdout
-            if stdin is None or stdout is None or self._proc.poll() is not None:
-                raise SourceError("git cat-file stopped unexpectedly (corrupt repository?)")
-            try:
-                stdin.write(oid.encode() + b"\n")
-                stdin.flush()
-                header = stdout.readline().split()
-            except OSError as exc:
-                raise SourceError(f"git cat-file failed: {exc}") from None
-            if len(header) != 3:
+            asked = self._ask(oid)
+            if asked is None:
                 return None
-            size = left = int(header[2])
+            stdout, size = asked
+            left = size
             while left:
                 data = stdout.read(min(left, _COPY_CHUNK))
                 if not data:

@@ -19,7 +19,7 @@ from ptmscope._version import __version__
 from ptmscope.audit import AuditOptions, AuditResult, audit
 from ptmscope.errors import EXIT_FINDINGS, EXIT_INPUT, EXIT_INTERNAL, EXIT_OK, PtmscopeError
 from ptmscope.formats import FORMATS, TextFormat, get_format
-from ptmscope.formats.escape import visible
+from ptmscope.names import visible
 from ptmscope.probes import all_probes
 from ptmscope.probes.base import Severity
 from ptmscope.sources import SOURCE_KINDS
@@ -448,12 +448,7 @@ def _scan(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(render(args.format, scans))
     threshold = Severity.parse(args.fail_on)
-    for scan in scans:
-        if scan.errors:  # beside findings too: what was not read may hold worse
-            return EXIT_FINDINGS
-        if any(f.severity.rank >= threshold.rank for f in scan.findings):
-            return EXIT_FINDINGS
-    return EXIT_OK
+    return EXIT_FINDINGS if any(scan.fails(threshold) for scan in scans) else EXIT_OK
 
 
 def _emit(result: AuditResult, args: argparse.Namespace) -> int:

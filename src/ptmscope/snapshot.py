@@ -118,21 +118,25 @@ _CODE_MAPPING_CONFIGS = (
 """Root configs whose ``auto_map`` makes ``from_pretrained`` import repository code."""
 
 
-def _auto_maps(files: Sequence[FileEntry], problems: list[Problem]) -> tuple[tuple[str, str], ...]:
+def _auto_maps(
+    files: Sequence[FileEntry], config: Mapping[str, Any] | None, problems: list[Problem]
+) -> tuple[tuple[str, str], ...]:
+    """``(file, auto_map)`` of each code-mapping config (``config.json`` as already read)."""
     found: list[tuple[str, str]] = []
     for name in _CODE_MAPPING_CONFIGS:
         entry = root_file(files, name)
         if entry is None or not entry.available:
             continue
-        try:
-            data = json.loads(_read_small(entry, MAX_CONFIG_BYTES))
-        except _Unreadable as exc:
-            if name != "config.json":  # config.json's own reading reports it
+        data: object = config
+        if name != "config.json":
+            try:
+                data = json.loads(_read_small(entry, MAX_CONFIG_BYTES))
+            except _Unreadable as exc:
                 problems.append(_unreadable(entry, f"config unreadable: {exc}"))
-            continue
-        except (ValueError, UnicodeDecodeError, RecursionError):
-            continue
-        if isinstance(data, dict) and data.get("auto_map"):
+                continue
+            except (ValueError, UnicodeDecodeError, RecursionError):
+                continue
+        if isinstance(data, Mapping) and data.get("auto_map"):
             found.append((entry.path, repr(data["auto_map"])[:200]))
     return tuple(found)
 
@@ -207,10 +211,9 @@ def _scan(
     return tuple(scans)
 
 
-def _looks_like_model(
-    files: Sequence[FileEntry], card: Card | None, weights: Sequence[WeightFile]
-) -> bool:
-    if card is not None or weights or root_file(files, "README.md") is not None:
+def _looks_like_model(files: Sequence[FileEntry], weights: Sequence[WeightFile]) -> bool:
+    """A card (readable or not), serialized weights, or a file only model packages hold."""
+    if weights or root_file(files, "README.md") is not None:
         return True
     return any(entry.name in _MODEL_HINTS for entry in files)
 
@@ -231,7 +234,7 @@ def collect(
     ]
     card = _card(files, problems)
     weights = inspect_all(files)
-    if not _looks_like_model(files, card, weights):
+    if not _looks_like_model(files, weights):
         raise InputError(f"{info.ref}: not a model package (no model card, config or weights)")
     config = _config(files, problems)
     card_meta: Mapping[str, Any] = card.metadata if card is not None else {}
@@ -249,7 +252,7 @@ def collect(
     problems.extend(Problem(path, message) for path, message in claim_problems)
     problems.extend(Problem(w.path, w.error) for w in weights if w.error)
     scans = _scan(files, scan_policy or default_policy())
-    auto_maps = _auto_maps(files, problems)
+    auto_maps = _auto_maps(files, config, problems)
     name = info.name or (metadata.id if metadata is not None else None)
     return Package(
         ref=info.ref,

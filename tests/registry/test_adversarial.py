@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import git
-from tests.registry.conftest import Server, build_root, run_client
+from tests.registry.conftest import Server, build_root, run_cli, run_client
 from tests.scan import builders as b
 
 pytestmark = pytest.mark.adversarial
@@ -199,6 +199,19 @@ print(json.dumps(out))
     # Until collect() turns card/config problems into findings, the revision is unreadable
     # and refused whole; afterwards the scan refuses the file. Either way it is logged.
     assert {r["rule"] for r in records} & {"gateway.unreadable", "pickle.process"}
+
+
+def test_audit_through_the_gateway_quotes_its_refusal(
+    gateway: tuple[Server, Path], tmp_path: Path
+) -> None:
+    """huggingface_hub reports a refused download as "not in the local cache"; the
+    audit must show the gateway's reason instead of "file not found"."""
+    server, _ = gateway
+    done = run_cli(server, tmp_path / "home", "audit", "bad/nulcard")
+    assert done.returncode == 2, done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and "access refused (403)" in lines[0], done.stderr
+    assert "gateway.unreadable" in lines[0] and "not found" not in lines[0]
 
 
 def test_any_exception_while_judging_refuses_the_revision(

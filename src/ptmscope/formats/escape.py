@@ -16,15 +16,8 @@ import re
 from rich.markup import escape as _rich_escape
 from rich.text import Text
 
-# C0 controls, DEL, C1 controls; bidi embeddings/overrides/isolates and marks; line/paragraph
-# separators (a second line in many terminals and editors); the byte-order mark.
-_INVISIBLE = re.compile(
-    "[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]"
-)
-_INVISIBLE_KEEP_NEWLINE = re.compile(
-    "[\x00-\x09\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]"
-)
-_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+from ptmscope.names import visible as visible
+
 # Characters that change the structure of rendered Markdown (CommonMark lets a backslash escape
 # any ASCII punctuation): table cells (|), code spans (`), HTML (<, >, &), links and images ([:
 # without it "](" is plain text, and locations like "metrics[0]" stay readable),
@@ -33,24 +26,6 @@ _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 _MARKDOWN = re.compile(r"([\\`|<>&\[*~])")
 # At the start of a cell or list item these open a heading or a nested list.
 _LINE_START = re.compile(r"^(#{1,6}|[+\-]|\d{1,9})([.)]?)(?= |$)")
-
-
-def _code(match: re.Match[str]) -> str:
-    char = match.group()
-    if char in _NAMED:
-        return _NAMED[char]
-    point = ord(char)
-    return f"\\x{point:02x}" if point < 0x100 else f"\\u{point:04x}"
-
-
-def visible(text: object, *, newlines: bool = False) -> str:
-    """``text`` with control, bidi and separator characters written as ``\\x1b``, ``\\n``, ``\\u202e``.
-
-    ``newlines=True`` keeps line feeds, for multi-line contexts (a card excerpt);
-    everything else, CR and TAB included, is still shown escaped.
-    """
-    pattern = _INVISIBLE_KEEP_NEWLINE if newlines else _INVISIBLE
-    return pattern.sub(_code, str(text))
 
 
 def markdown(text: object) -> str:

@@ -80,6 +80,11 @@ class FileScan:
             return Verdict.ERROR
         return Verdict.CLEAN
 
+    def fails(self, threshold: Severity) -> bool:
+        """The scan gate: a finding at or above ``threshold``, or any error (fail closed,
+        beside findings too: the part not read may hold worse than what was found)."""
+        return bool(self.errors) or any(f.severity.rank >= threshold.rank for f in self.findings)
+
     @property
     def worst(self) -> Severity | None:
         return max((f.severity for f in self.findings), key=lambda s: s.rank, default=None)

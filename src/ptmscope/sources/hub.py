@@ -91,7 +91,12 @@ def call_hub(what: str, endpoint: str, fn: Callable[[], T]) -> T:
             raise SourceError(
                 f"{what}: no such model on {endpoint} (a private model needs --token or HF_TOKEN)"
             ) from None
-        except hub_errors.EntryNotFoundError:
+        except hub_errors.EntryNotFoundError as exc:
+            # hf_hub_download answers a refused download with "not in the local cache":
+            # the server's refusal is its cause, and it is what the user must see.
+            cause = exc.__cause__ or exc.__context__
+            if isinstance(cause, hub_errors.HfHubHTTPError) and _status(cause) in (401, 403):
+                raise _refused(what, cause) from None
             raise SourceError(f"{what}: file not found") from None
         except hub_errors.OfflineModeIsEnabled:
             raise SourceError(f"{what}: HF_HUB_OFFLINE is set; the Hub cannot be asked") from None
@@ -101,15 +106,7 @@ def call_hub(what: str, endpoint: str, fn: Callable[[], T]) -> T:
                 time.sleep(_retry_after(exc, attempt))
                 continue
             if status in (401, 403):
-                server = getattr(exc, "server_message", None) or ""
-                hint = (
-                    ""
-                    if "ptmscope gateway" in server
-                    else " (pass --token or set HF_TOKEN if the model is private or gated)"
-                )
-                raise SourceError(
-                    f"{what}: access refused ({status}): {server.strip() or 'no reason given'}{hint}"
-                ) from None
+                raise _refused(what, exc) from None
             if status == 429:
                 raise SourceError(f"{what}: rate limited (429) after {_RETRIES} tries") from None
             raise SourceError(
@@ -123,6 +120,19 @@ def call_hub(what: str, endpoint: str, fn: Callable[[], T]) -> T:
                 raise SourceError(f"{what}: cannot reach {endpoint}: {exc}") from None
             raise
     raise SourceError(f"{what}: rate limited (429) after {_RETRIES} tries")  # pragma: no cover
+
+
+def _refused(what: str, exc: BaseException) -> SourceError:
+    """A 401/403 as one line, quoting the server's reason (a gateway says which rule)."""
+    server = (getattr(exc, "server_message", None) or "").strip()
+    hint = (
+        ""
+        if "ptmscope gateway" in server
+        else " (pass --token or set HF_TOKEN if the model is private or gated)"
+    )
+    return SourceError(
+        f"{what}: access refused ({_status(exc)}): {server or 'no reason given'}{hint}"
+    )
 
 
 class _Missing(Exception):

@@ -38,7 +38,7 @@ from urllib.parse import urljoin, urlsplit
 import yaml
 
 from ptmscope.errors import SourceError
-from ptmscope.formats.escape import visible
+from ptmscope.names import visible
 from ptmscope.study import listing
 from ptmscope.study.analyze import analyze_rows
 from ptmscope.study.db import StudyDB

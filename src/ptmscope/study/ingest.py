@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from ptmscope.errors import InputError
-from ptmscope.formats.escape import visible
+from ptmscope.names import visible
 from ptmscope.study import listing
 from ptmscope.study.analyze import analyze_repos, analyze_rows
 from ptmscope.study.db import StudyDB, source_key

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import bz2
 import gzip
+import json
 import lzma
 import struct
 import zipfile
@@ -85,3 +86,31 @@ def test_an_error_beside_a_finding_still_fails_the_gate(tmp_path: Path) -> None:
         timeout=120,
     )
     assert done.returncode == 1, done.stdout
+
+
+EVIL_TEMPLATE = "{{ ''.__class__.__mro__[1].__subclasses__() }}"
+
+
+def test_json_keys_spelled_with_escapes_are_still_checked() -> None:
+    """The no-parse shortcut for JSON must not skip a key written as ``\\u`` escapes."""
+    plain = ('{"chat_template": ' + json.dumps(EVIL_TEMPLATE) + "}").encode()
+    escaped = plain.replace(b"chat_template", b"chat\\u005ftemplate")
+    assert json.loads(escaped) == json.loads(plain)
+    for data in (plain, escaped):
+        scan = scan_bytes(data, "tokenizer_config.json")
+        assert any(f.rule == "template.injection" for f in scan.findings), scan
+    vocabulary = json.dumps({f"tok{i}": i for i in range(1000)}).encode()
+    assert scan_bytes(vocabulary, "vocab.json").verdict.value == "clean"
+
+
+def test_json_too_large_to_parse_fails_closed_when_it_may_hold_a_template(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from ptmscope.scan import scanner
+
+    monkeypatch.setattr(scanner, "_MAX_JSON", 64)
+    data = ('{"chat_template": ' + json.dumps(EVIL_TEMPLATE) + "}").encode()
+    scan = scan_bytes(data, "tokenizer_config.json")
+    assert scan.errors and "not parsed" in scan.errors[0].message
+    vocabulary = json.dumps({f"tok{i}": i for i in range(100)}).encode()
+    assert not scan_bytes(vocabulary, "vocab.json").errors

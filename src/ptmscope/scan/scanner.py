@@ -120,10 +120,20 @@ def _protobuf(span: Span, ctx: ScanContext) -> str | None:
     return None
 
 
+_JSON_KEYS = (b"chat_template", b"class_name")
+"""The keys :func:`_json` acts on. A JSON key is spelled out in the bytes or escaped as
+``\\uXXXX`` (no other escape makes a letter), so JSON holding neither cannot hold them."""
+
+
 def _json(span: Span, ctx: ScanContext) -> str:
     if span.size > _MAX_JSON:
+        if any(span.buf.find(key, span.start, span.end) >= 0 for key in (*_JSON_KEYS, b"\\u")):
+            ctx.error(f"JSON over {_MAX_JSON:,} bytes with a template or config key: not parsed")
         return "json"
-    data = parse_json(span.read(0, span.size))
+    raw = span.read(0, span.size)
+    if b"\\u" not in raw and not any(key in raw for key in _JSON_KEYS):
+        return "json"  # vocabularies and tokenizers: nothing to check, no parse needed
+    data = parse_json(raw)
     if not isinstance(data, dict):
         return "json" if data is not None else "unknown"
     templates = data.get("chat_template")

@@ -82,17 +82,21 @@ def test_proto_bomb_report_is_a_few_findings_and_a_count() -> None:
     assert 99_999 - len(proto) + 1 in counts
 
 
-def test_the_file_cap_never_hides_a_worse_finding() -> None:
-    """300 distinct unlisted classes instantiated (medium) fill the cap; the os.system
-    call that follows still makes the file malicious and is listed."""
-    body = b"".join(b"cmod%d\nK\n)\x810" % i for i in range(300))
+@pytest.mark.parametrize("classes", [300, 10 * 50 + 100])
+def test_the_file_cap_never_hides_a_worse_finding(classes: int) -> None:
+    """Distinct unlisted classes instantiated (medium) fill the cap, and with 600 also the
+    table of per-key counts; the os.system call that follows still makes the file
+    malicious and is listed."""
+    body = b"".join(b"cmod%d\nK\n)\x810" % i for i in range(classes))
     data = b"\x80\x02" + body + EVIL[2:]
     result = scan_bytes(data, "many.pkl", limits=Limits(findings=50))
     assert result.verdict is Verdict.MALICIOUS
     assert any(f.target == "os.system" for f in result.findings)
     assert len(result.findings) <= 51
     summary = [f for f in result.findings if f.rule == CAPPED_RULE]
-    assert summary and summary[0].suppressed == 300 + 1 - 50  # +1: os.system displaced one
+    unlisted = classes + 1 - 50  # +1: os.system displaced one
+    assert summary and f"{unlisted:,} more findings are not listed" in summary[0].message
+    assert summary[0].suppressed == 0  # the count is in the message, not counted twice
     assert summary[0].severity.rank < result.worst.rank  # type: ignore[union-attr]
 
 

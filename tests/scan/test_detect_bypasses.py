@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import bz2
 import gzip
+import io
 import json
 import lzma
 import struct
@@ -114,3 +115,55 @@ def test_json_too_large_to_parse_fails_closed_when_it_may_hold_a_template(
     assert scan.errors and "not parsed" in scan.errors[0].message
     vocabulary = json.dumps({f"tok{i}": i for i in range(100)}).encode()
     assert not scan_bytes(vocabulary, "vocab.json").errors
+
+
+def _same_offset_twice(first: str, data: bytes) -> bytes:
+    """A zip whose central directory lists its first member twice, under ``first`` (stored)
+    and its own name: two readers, two readings of the same bytes."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("archive/data.pkl", data, compress_type=zipfile.ZIP_DEFLATED)
+        archive.writestr("archive/version", "3\n")
+    raw = buffer.getvalue()
+    start, end = raw.index(b"PK\x01\x02"), raw.rindex(b"PK\x05\x06")
+    name_len, extra_len, comment_len = struct.unpack("<HHH", raw[start + 28 : start + 34])
+    record = bytearray(raw[start : start + 46 + name_len + extra_len + comment_len])
+    record[10:12] = b"\x00\x00"  # method: stored
+    record[46 : 46 + name_len] = first.encode().ljust(name_len, b"x")[:name_len]
+    directory = bytes(record) + raw[start:end]
+    tail = bytearray(raw[end:])
+    entries = struct.unpack("<H", tail[8:10])[0] + 1
+    struct.pack_into("<HHII", tail, 8, entries, entries, len(directory), start)
+    return raw[:start] + directory + bytes(tail)
+
+
+def test_members_overlapping_another_are_an_error_not_a_pass(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    marker = tmp_path / "MARKER"
+    path = tmp_path / "model.pt"
+    path.write_bytes(_same_offset_twice("archive/data.pk2", payload(marker)))
+    [scan] = scan_paths([path])
+    assert any("not scanned" in e.message for e in scan.errors), scan
+    done = subprocess.run(
+        [sys.executable, "-m", "ptmscope", "scan", str(path), "--fail-on", "critical"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 1, done.stdout
+    assert not marker.exists()
+
+
+def test_a_first_stream_with_a_repeated_proto_is_read_on(tmp_path: Path) -> None:
+    marker = tmp_path / "MARKER"
+    data = b"N0\x80\x02\x80\x02" + payload(marker)
+    assert scan_bytes(data, "x").verdict.value == "malicious"
+    model = tmp_path / "model.pt"
+    with zipfile.ZipFile(model, "w") as archive:
+        archive.writestr("archive/data.pkl", data)
+        archive.writestr("archive/version", "3\n")
+    [scan] = scan_paths([model])
+    assert scan.verdict.value == "malicious"
+    assert not marker.exists()

@@ -56,18 +56,27 @@ class Ledger:
         count = self.seen.get(key)
         if count is None:
             if len(self.seen) >= KEYS_PER_CAP * max(self.total, 1):
-                self.overflow += 1 + more
-                self.overflow_worst = _worse(self.overflow_worst, key[2])
-                return False
+                # No more per-key counts, but a worse finding still takes a listed place.
+                listed = self._room_for(key[2])
+                left_out = more + (0 if listed else 1)
+                if left_out:
+                    self.overflow += left_out
+                    self.overflow_worst = _worse(self.overflow_worst, key[2])
+                return listed
             count = 0
         self.seen[key] = count + 1 + more
         if self.kept.get(key, 0) >= self.per_key:
             return False
-        if len(self.findings) >= self.total:
-            lowest = min(rank for rank, n in self.by_rank.items() if n > 0)
-            if key[2].rank <= lowest:
-                return False
-            self._evict(lowest)
+        return self._room_for(key[2])
+
+    def _room_for(self, severity: Severity) -> bool:
+        """Whether a finding of ``severity`` is listed: a free place, or one less severe."""
+        if len(self.findings) < self.total:
+            return True
+        lowest = min(rank for rank, n in self.by_rank.items() if n > 0)
+        if severity.rank <= lowest:
+            return False
+        self._evict(lowest)
         return True
 
     def append(self, finding: ScanFinding) -> None:
@@ -140,7 +149,6 @@ class Ledger:
                     f"{self.per_key} per rule and target and {self.total:,} per file, the most "
                     "severe first (none of those left out is more severe than one listed)",
                     category="report-limit",
-                    suppressed=unlisted,
                 )
             )
         return tuple(out)

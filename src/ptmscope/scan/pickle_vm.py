@@ -613,8 +613,9 @@ def _proto(m: PickleMachine, pos: int) -> int:
     if version > 5:
         raise Malformed(f"unsupported pickle protocol {version}")
     if m.proto or (m.op_offset != m.base and m.stack):
-        if m.speculative:
-            # A stream that only might be a pickle ends here; the search resumes at this PROTO.
+        if m.searching:
+            # A searched candidate ends here; the search resumes at this PROTO. The file's
+            # first stream is read on (pickle.load does), or a payload could follow it.
             raise Malformed("PROTO repeated inside the stream")
         m._anomaly(m.op_offset, "PROTO repeated inside the stream (no pickler writes this)")
     m.proto = max(m.proto, version, 1)

@@ -39,6 +39,10 @@ def _is_storage(kind: str, name: str) -> bool:
 def scan_zip(span: Span, ctx: ScanContext, recurse: Recurse) -> str:
     members = list(zipread.walk(span, ctx))
     kind = _zip_kind([m.name for m in members])
+    unread = [m.name for m in members if m.overlapping and not m.is_dir]
+    if unread:  # what a loader may read there was never scanned: fail closed
+        more = f" and {len(unread) - 1:,} more" if len(unread) > 1 else ""
+        ctx.error(f"overlapping member {unread[0]}{more} not scanned (its bytes are another's)")
     for member in members:
         if member.is_dir or member.overlapping:
             continue  # overlapping members are reported by walk and never inflated
@@ -153,6 +157,8 @@ class BoundedFactory:
         self.written = 0
         self.stopped = False
         self.products: dict[str, Sink] = {}
+        self.in_memory = 0
+        """Bytes held in memory by all sinks together (spilled ones hold none)."""
 
     def create(self, filename: str) -> _SevenZipWriter:
         sink = Sink(self.ctx.limits.in_memory_bytes)
@@ -176,10 +182,16 @@ class _SevenZipWriter:
             factory.stopped = True
             raise _Stopped
         factory.ctx.check_time()
-        memory = sum(s.size for s in factory.products.values() if s.file is None)
-        if memory + len(data) > factory.ctx.limits.in_memory_bytes:
-            self.sink.spill()
-        self.sink.write(bytes(data))
+        sink = self.sink
+        if sink.file is None and factory.in_memory + len(data) > factory.ctx.limits.in_memory_bytes:
+            factory.in_memory -= sink.size
+            sink.spill()
+        held = sink.file is None
+        sink.write(bytes(data))
+        if sink.file is None:
+            factory.in_memory += len(data)
+        elif held:  # the sink spilled itself past its own threshold
+            factory.in_memory -= sink.size - len(data)
         return len(data)
 
     def read(self, size: int | None = None) -> bytes:

@@ -35,9 +35,6 @@ OUT_CHUNK = 4 << 20
 _MAGIC = {"gzip": b"\x1f\x8b", "bzip2": b"BZh", "xz": b"\xfd7zXZ\x00"}
 """Codecs whose streams may follow each other in one file (``gzip -c a b``); each is read."""
 _ERRORS = (zlib.error, OSError, lzma.LZMAError, EOFError, ValueError)
-CODECS = frozenset(
-    {"gzip", "zlib", "bzip2", "xz", "lzma", "joblib-zfile", "deflate", "zip-bzip2", "zip-lzma"}
-)
 
 
 @dataclass(frozen=True)

@@ -143,15 +143,6 @@ def _decide(policy: Policy, target: str) -> Decision:
     return Decision(target, None)
 
 
-def _match(pattern: str, target: str) -> bool:
-    if pattern.endswith(".*") and "*" not in pattern[:-2] and "?" not in pattern:
-        stem = pattern[:-2]
-        return target == stem or target.startswith(stem + ".")
-    if "*" in pattern or "?" in pattern or "[" in pattern:
-        return fnmatch.fnmatchcase(target, pattern)
-    return target == pattern
-
-
 def normalize(module: str, name: str) -> str:
     """``module.qualname`` with Python 2 names mapped as the unpickler maps them."""
     mapped = _compat_pickle.NAME_MAPPING.get((module, name))

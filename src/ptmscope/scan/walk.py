@@ -72,8 +72,6 @@ def _classify(path: Path, display: str, boundaries: tuple[Path, ...]) -> Target 
         if exc.errno == errno.ENOENT:
             return Skipped(display, "broken symlink (its target does not exist)")
         return Skipped(display, f"cannot read: {exc.strerror or exc}")
-    except RuntimeError:  # pathlib's own loop detection on some Python versions
-        return Skipped(display, "symlink loop")
     if not stat.S_ISREG(st.st_mode):
         return Skipped(display, "not a regular file (device, FIFO or socket): not read")
     return Target(path, display)
@@ -88,10 +86,7 @@ def _walk_folder(root: Path) -> Iterator[Target | Skipped]:
         start = root / "snapshots"  # a whole cache entry: its files are the snapshots' links
     failures: list[OSError] = []
     for dirpath, dirnames, filenames in os.walk(start, onerror=failures.append):
-        while failures:
-            failed = failures.pop()
-            name = readable_name(failed.filename or dirpath)
-            yield Skipped(name + "/", f"folder not listed: {failed.strerror or failed}")
+        yield from _unlisted(failures, dirpath)
         base = Path(dirpath)
         kept = []
         for name in sorted(dirnames):
@@ -111,12 +106,15 @@ def _walk_folder(root: Path) -> Iterator[Target | Skipped]:
         for name in sorted(filenames):
             full = base / name
             yield _classify(full, readable_name(str(full)), boundaries)
+    yield from _unlisted(failures, str(start))
+
+
+def _unlisted(failures: list[OSError], where: str) -> Iterator[Skipped]:
+    """The folders ``os.walk`` could not list (it reports them through ``onerror``)."""
     while failures:
         failed = failures.pop()
-        yield Skipped(
-            readable_name(failed.filename or str(start)),
-            f"folder not listed: {failed.strerror or failed}",
-        )
+        name = readable_name(str(failed.filename or where)).rstrip("/") + "/"
+        yield Skipped(name, f"folder not listed: {failed.strerror or failed}")
 
 
 def walk(paths: Iterable[Path]) -> Iterator[Target | Skipped]:

@@ -92,9 +92,6 @@ class LocalSource(Source):
                 reason = str(exc.strerror or exc)
             self._skipped.append((rel, reason))
             return None
-        except RuntimeError:  # pathlib's loop detection on some Python versions
-            self._skipped.append((rel, "symlink loop"))
-            return None
         if not stat.S_ISREG(st.st_mode):
             self._skipped.append((rel, "not a regular file"))
             return None

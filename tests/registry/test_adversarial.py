@@ -460,3 +460,32 @@ def test_file_replaced_by_a_symlink_after_judging_is_not_followed(
         assert b"SECRET-CANARY" not in body
         assert status != 200
         time.sleep(0.3)
+
+
+# ------------------------------------------- critical: work-tree bytes are not what is served
+def test_a_served_work_tree_serves_objects_not_swappable_disk_files(tmp_path: Path) -> None:
+    """A git work tree's smudged LFS file can change after the revision was judged; the
+    server reads the objects only, so what it judged is what it can serve."""
+    from ptmscope.registry.store import Store
+    from tests.conftest import lfs_pointer
+
+    root = tmp_path / "root"
+    work = root / "acme" / "lfs"
+    work.mkdir(parents=True)
+    git(work, "init", "-q", "-b", "main")
+    benign = b"\x00" * 4096
+    (work / "README.md").write_text("# LFS\n")
+    (work / "pytorch_model.bin").write_text(
+        lfs_pointer(hashlib.sha256(benign).hexdigest(), len(benign))
+    )
+    git(work, "add", ".")
+    git(work, "commit", "-q", "-m", "pointer")
+    (work / "pytorch_model.bin").write_bytes(benign)  # "smudged" in the work tree
+    store = Store(root)
+    try:
+        repo = store.repo("acme", "lfs")
+        snapshot = store.snapshot(repo, repo.resolve(None))
+        entry = snapshot.index["pytorch_model.bin"]
+        assert entry.lfs is not None and not entry.available  # the object, not the disk file
+    finally:
+        store.close()

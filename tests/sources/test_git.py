@@ -196,3 +196,12 @@ def test_real_hub_histories_match_the_commit_table() -> None:
     gpt2 = collect(GIT_REPOS / "gpt2-xl.git")
     bin_file = gpt2.file("pytorch_model.bin")
     assert bin_file is not None and bin_file.lfs is not None and bin_file.size > 6_000_000_000
+
+
+def test_linked_work_tree_is_read(repo: Path, tmp_path: Path) -> None:
+    """``git worktree add`` leaves a ``.git`` file ("gitdir: …"), not a folder."""
+    linked = tmp_path / "linked"
+    git(repo, "worktree", "add", "-q", str(linked), "v1")
+    assert (linked / ".git").is_file()
+    package = collect(linked)
+    assert package.source == "git" and package.commit == git(repo, "rev-parse", "v1")

@@ -319,7 +319,7 @@ class Repo:
         with self._source_lock:
             if self._source is None:
                 try:
-                    self._source = GitSource(self.path)
+                    self._source = GitSource(self.path, worktree_files=False)
                 except SourceError:
                     return ""
         done = self._source._git(*args, check=False)
@@ -463,7 +463,7 @@ class Store:
         targets: dict[str, str] = {}
         lock = threading.Lock()
         if repo.kind == "git":
-            source: Source = GitSource(repo.path, revision=sha)
+            source: Source = GitSource(repo.path, revision=sha, worktree_files=False)
             files = tuple(
                 replace(f, reader=_locked(lock, f.reader)) if f.reader is not None else f
                 for f in source.files()

@@ -309,7 +309,12 @@ class _CatFile:
 
 
 class GitSource(Source):
-    def __init__(self, path: Path, revision: str | None = None) -> None:
+    def __init__(
+        self, path: Path, revision: str | None = None, *, worktree_files: bool = True
+    ) -> None:
+        """``worktree_files``: read smudged LFS files from the work tree when the audited
+        commit is checked out. A server says False: it serves what the objects hold, and
+        a work-tree file can change between judging and serving."""
         self._ref = str(path)
         self._path = path.resolve()
         self._overlay: str | None = None
@@ -320,6 +325,8 @@ class GitSource(Source):
         self._spool_lock = threading.Lock()
         self._spool_locks: dict[str, threading.Lock] = {}
         git_dir = self._find_git_dir()
+        if not worktree_files:
+            self._worktree = None
         self._command = ["git", "-c", "safe.directory=*", "--git-dir", git_dir]
         self.git_dir = git_dir
         """The directory git reads (a temporary overlay for bare clones without refs/)."""
@@ -361,9 +368,9 @@ class GitSource(Source):
         return done
 
     def _find_git_dir(self) -> str:
-        dot_git = self._path / ".git"
-        candidate = str(dot_git) if dot_git.is_dir() else str(self._path)
-        if dot_git.is_dir():
+        dot_git = self._path / ".git"  # a folder, or a "gitdir:" file (linked work trees)
+        candidate = str(dot_git) if dot_git.exists() else str(self._path)
+        if dot_git.exists():
             self._worktree = self._path
         try:
             probe = subprocess.run(

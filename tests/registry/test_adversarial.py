@@ -489,3 +489,40 @@ def test_a_served_work_tree_serves_objects_not_swappable_disk_files(tmp_path: Pa
         assert entry.lfs is not None and not entry.available  # the object, not the disk file
     finally:
         store.close()
+
+
+# ------------------------------------------- high: the clone gate judges the refs it caches
+def test_clone_gate_follows_refs_at_once_and_applies_package_rules_to_history(
+    tmp_path: Path,
+) -> None:
+    """A commit right after a clean clone is judged at once (the verdict is filed under the
+    ref state it judged), and require_safetensors holds for a pickle only in history."""
+    import pickle
+
+    from ptmscope.registry.gateway import Gateway, GatewayPolicy
+    from ptmscope.registry.gitgate import clone_refusal
+    from ptmscope.registry.store import Store
+
+    root = tmp_path / "root"
+    work = root / "acme" / "hist"
+    work.mkdir(parents=True)
+    git(work, "init", "-q", "-b", "main")
+    (work / "README.md").write_text("---\nlicense: mit\n---\n# History\n")
+    (work / "config.json").write_text('{"model_type": "bert"}')
+    git(work, "add", ".")
+    git(work, "commit", "-q", "-m", "clean")
+    gateway = Gateway(replace(GatewayPolicy(), require_safetensors=True), tmp_path / "log.jsonl")
+    store = Store(root)
+    try:
+        repo = store.repo("acme", "hist")
+        assert clone_refusal(store, gateway, repo) is None
+        (work / "pytorch_model.bin").write_bytes(pickle.dumps({"w": [1.0, 2.0]}, protocol=4))
+        git(work, "add", ".")
+        git(work, "commit", "-q", "-m", "pickle weights")
+        git(work, "rm", "-q", "pytorch_model.bin")
+        git(work, "commit", "-q", "-m", "gone from the tip, not from history")
+        refusal = clone_refusal(store, gateway, repo)  # no wait: refs are read afresh
+        assert refusal is not None and refusal.rule == "policy.require_safetensors", refusal
+        assert "in the history" in refusal.message
+    finally:
+        store.close()

@@ -22,11 +22,13 @@ from functools import partial
 from pathlib import Path
 
 from ptmscope.errors import SourceError
+from ptmscope.package import FileEntry
 from ptmscope.registry.gateway import Gateway, Refusal
 from ptmscope.registry.store import Repo, Store
 from ptmscope.scan.results import FileScan
 from ptmscope.scan.scanner import scan_bytes, scan_file
 from ptmscope.sources.git import GIT_TIMEOUT_S, SPOOL_THRESHOLD, GitSource
+from ptmscope.weights import sniff
 
 
 def _run(source: GitSource, *args: str, stdin: bytes | None = None) -> bytes:
@@ -43,11 +45,24 @@ def _run(source: GitSource, *args: str, stdin: bytes | None = None) -> bytes:
     return done.stdout
 
 
-def fingerprint(source: GitSource) -> str:
-    """A name for the state of every ref (and HEAD): it changes when any ref moves."""
-    refs = _run(source, "for-each-ref", "--format=%(refname) %(objectname)")
-    head = _run(source, "rev-parse", "--verify", "-q", "HEAD")
-    return hashlib.sha1(refs + b"\n" + head).hexdigest()
+ADVERTISED = ("refs/heads/", "refs/tags/")
+"""The refs a clone is offered (``githttp`` hides every other namespace), besides HEAD."""
+
+
+def ref_state(source: GitSource) -> tuple[str, dict[str, str]]:
+    """One reading of the refs: a name for the state of every ref and HEAD (it changes when
+    any ref moves, hidden ones too, since their blobs are judged), and the commit each
+    advertised ref and HEAD points to. Judging and caching use this same reading, so a
+    verdict can never be filed under a newer state than the one it judged."""
+    refs = _run(source, "for-each-ref", "--format=%(refname) %(objectname) %(*objectname)")
+    head = _run(source, "rev-parse", "--verify", "-q", "HEAD^{commit}")
+    tips = {"HEAD": head.decode().strip()}
+    for line in refs.decode().splitlines():
+        name, _, rest = line.partition(" ")
+        target, _, peeled = rest.partition(" ")
+        if name.startswith(ADVERTISED):
+            tips[name] = peeled.strip() or target
+    return hashlib.sha1(refs + b"\n" + head).hexdigest(), tips
 
 
 def reachable_blobs(source: GitSource) -> list[tuple[str, int]]:
@@ -86,18 +101,29 @@ def _scan_blob(source: GitSource, gateway: Gateway, oid: str, size: int) -> File
 def clone_refusal(store: Store, gateway: Gateway, repo: Repo) -> Refusal | None:
     """Why a clone or fetch of ``repo`` is refused; ``None`` when everything in it may be served."""
     source = repo.objects()
+    state, tips = ref_state(source)
 
     def judge() -> Refusal | None:
-        branches, tags, _ = repo.refs()
-        for name, sha in sorted({**branches, **tags}.items()):
+        for name, sha in sorted(tips.items()):
             verdict = gateway.verdict(store.snapshot(repo, sha))
             if verdict.refused:
                 path, refusal = sorted(verdict.refused.items())[0]
                 return Refusal(refusal.rule, f"{path} at {name} ({sha[:12]}): {refusal.message}")
         for oid, size in reachable_blobs(source):
             found = gateway.blob_refusal(oid, partial(_scan_blob, source, gateway, oid, size))
+            if found is None and gateway.policy.require_safetensors:
+                found = _pickle_refusal(source, oid, size)
             if found is not None:
                 return Refusal(found.rule, f"blob {oid[:12]} in the history: {found.message}")
         return None
 
-    return gateway.clone_refusal(repo.repo_id, fingerprint(source), judge)
+    return gateway.clone_refusal(repo.repo_id, state, judge)
+
+
+def _pickle_refusal(source: GitSource, oid: str, size: int) -> Refusal | None:
+    """``require_safetensors`` for a blob of the history: the same sniffing as the audit's."""
+    entry = FileEntry(f"blob {oid}", size, f"git:{oid}", None, oid, reader=source.reader(oid, size))
+    weight = sniff(entry)
+    if not weight.pickle_based:
+        return None
+    return Refusal("policy.require_safetensors", f"{weight.format} file: loading it runs a pickle")

@@ -31,7 +31,10 @@ _CHUNK = 1 << 16
 _UPLOAD_PACK = [
     "git", "-c", "safe.directory=*", "-c", "uploadpack.allowFilter=true",
     "-c", "uploadpack.allowAnySHA1InWant=false", "-c", "uploadpack.allowTipSHA1InWant=false",
-    "-c", "uploadpack.allowReachableSHA1InWant=false", "upload-pack", "--stateless-rpc",
+    "-c", "uploadpack.allowReachableSHA1InWant=false",
+    # Only branches and tags (and HEAD) are offered: they are what the gate judges.
+    "-c", "uploadpack.hideRefs=refs/", "-c", "uploadpack.hideRefs=!refs/heads/",
+    "-c", "uploadpack.hideRefs=!refs/tags/", "upload-pack", "--stateless-rpc",
 ]  # fmt: skip
 
 

@@ -465,6 +465,10 @@ class GitSource(Source):
         """A whole (small) object's bytes; ``None`` when absent."""
         return self._catfile().read(oid)
 
+    def reader(self, oid: str, size: int = 0) -> Reader:
+        """Lazy reads of blob ``oid`` (spooled once to a temporary file when large)."""
+        return self._blob_reader(oid, size)
+
     def _blob_reader(self, oid: str, size: int = 0) -> Reader:
         if size > SPOOL_THRESHOLD:
 

@@ -526,3 +526,36 @@ def test_clone_gate_follows_refs_at_once_and_applies_package_rules_to_history(
         assert "in the history" in refusal.message
     finally:
         store.close()
+
+
+def test_concurrent_requests_load_a_revision_once(tmp_path: Path) -> None:
+    """Eight threads asking for one revision get one snapshot (each extra load used to
+    leave a git cat-file process running after the store closed)."""
+    import threading
+
+    from ptmscope.registry.store import Store
+
+    root = tmp_path / "root"
+    work = root / "acme" / "busy"
+    work.mkdir(parents=True)
+    git(work, "init", "-q", "-b", "main")
+    (work / "README.md").write_text("# Busy\n")
+    git(work, "add", ".")
+    git(work, "commit", "-q", "-m", "one")
+    store = Store(root)
+    repo = store.repo("acme", "busy")
+    sha = repo.resolve(None)
+    got: list[object] = []
+    start = threading.Barrier(8)
+
+    def ask() -> None:
+        start.wait()
+        got.append(store.snapshot(repo, sha))
+
+    threads = [threading.Thread(target=ask) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    store.close()
+    assert len(got) == 8 and len({id(s) for s in got}) == 1

@@ -37,6 +37,7 @@ from typing import Any
 from ptmscope.card.safe_yaml import load_yaml
 from ptmscope.errors import InputError, PtmscopeError
 from ptmscope.package import FileEntry
+from ptmscope.registry.singleflight import SingleFlight
 from ptmscope.registry.store import Snapshot, SnapshotSource
 from ptmscope.scan.policy import Policy, default_policy, load_policy
 from ptmscope.scan.results import FileScan
@@ -134,7 +135,7 @@ class Gateway:
         self.content_keys: ContentKeys = lambda snapshot, entry: frozenset()
         """How to name a file's bytes; the registry plugs in its store's digests."""
         self._verdicts: dict[tuple[str, str], PackageVerdict] = {}
-        self._locks: dict[object, threading.Lock] = {}
+        self._flight = SingleFlight()
         self._lock = threading.Lock()
         self._log_lock = threading.Lock()
         self._denied: dict[str, tuple[Refusal, str]] = {}
@@ -154,20 +155,18 @@ class Gateway:
 
     def _once(self, cache: dict[Any, Any], key: Any, compute: Callable[[], Any]) -> Any:
         """``cache[key]``, computed by one thread while the others for the same key wait."""
-        lock_key = (id(cache), key)
-        with self._lock:
-            if key in cache:
-                return cache[key]
-            lock = self._locks.setdefault(lock_key, threading.Lock())
-        with lock:
+
+        def lookup() -> tuple[bool, Any]:
             with self._lock:
-                if key in cache:
-                    return cache[key]
+                return key in cache, cache.get(key)
+
+        def compute_and_store() -> Any:
             value = compute()
             with self._lock:
                 cache[key] = value
-                self._locks.pop(lock_key, None)
             return value
+
+        return self._flight.run((id(cache), key), lookup, compute_and_store)
 
     def verdict(self, snapshot: Snapshot) -> PackageVerdict:
         verdict: PackageVerdict = self._once(

@@ -32,6 +32,7 @@ from typing import Any
 from ptmscope.card.safe_yaml import load_yaml
 from ptmscope.errors import InputError, SourceError
 from ptmscope.package import Commit, FileEntry, Person
+from ptmscope.registry.singleflight import SingleFlight
 from ptmscope.sources.git import GitSource, confinement_problem, is_git_repository
 from ptmscope.sources.interface import Source, SourceInfo
 from ptmscope.sources.local import LocalSource
@@ -406,6 +407,7 @@ class Store:
         self.root = root.resolve()
         self._repos: dict[str, Repo] = {}
         self._snapshots: OrderedDict[tuple[str, str], tuple[Snapshot, Source]] = OrderedDict()
+        self._flight = SingleFlight()
         self._lock = threading.Lock()
 
     def repo(self, owner: str, name: str) -> Repo:
@@ -444,18 +446,28 @@ class Store:
         return found
 
     def snapshot(self, repo: Repo, sha: str) -> Snapshot:
+        """The revision's snapshot, loaded once however many requests ask for it at once."""
         key = (repo.repo_id, sha)
-        with self._lock:
-            cached = self._snapshots.get(key)
-            if cached is not None:
+
+        def lookup() -> tuple[bool, Snapshot | None]:
+            with self._lock:
+                cached = self._snapshots.get(key)
+                if cached is None:
+                    return False, None
                 self._snapshots.move_to_end(key)
-                return cached[0]
-        snapshot, source = self._load(repo, sha)
-        with self._lock:
-            self._snapshots[key] = (snapshot, source)
-            while len(self._snapshots) > _SNAPSHOTS:
-                _, (_, old) = self._snapshots.popitem(last=False)
-                old.close()
+                return True, cached[0]
+
+        def load() -> Snapshot | None:
+            snapshot, source = self._load(repo, sha)
+            with self._lock:
+                self._snapshots[key] = (snapshot, source)
+                while len(self._snapshots) > _SNAPSHOTS:
+                    _, (_, old) = self._snapshots.popitem(last=False)
+                    old.close()
+            return snapshot
+
+        snapshot = self._flight.run(key, lookup, load)
+        assert snapshot is not None
         return snapshot
 
     def _load(self, repo: Repo, sha: str) -> tuple[Snapshot, Source]:

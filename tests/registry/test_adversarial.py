@@ -582,3 +582,29 @@ def test_concurrent_requests_load_a_revision_once(tmp_path: Path) -> None:
         thread.join(timeout=60)
     store.close()
     assert len(got) == 8 and len({id(s) for s in got}) == 1
+
+
+def test_a_folder_part_that_cannot_be_read_refuses_the_revision(tmp_path: Path) -> None:
+    """Used to answer 500 with a traceback on every route and log nothing."""
+    from ptmscope.registry.gateway import Gateway, GatewayPolicy
+    from ptmscope.registry.store import Store
+    from tests.scan.test_walk import _too_deep_to_list
+
+    root = tmp_path / "root"
+    folder = root / "acme" / "deep"
+    folder.mkdir(parents=True)
+    (folder / "README.md").write_text("---\nlicense: mit\n---\n# Deep\n")
+    (folder / "config.json").write_text('{"model_type": "bert"}')
+    _too_deep_to_list(folder)
+    store = Store(root)
+    gateway = Gateway(GatewayPolicy(), tmp_path / "log.jsonl")
+    try:
+        repo = store.repo("acme", "deep")
+        verdict = gateway.verdict(store.snapshot(repo, repo.resolve(None)))
+        assert verdict.refused and {r.rule for r in verdict.refused.values()} == {
+            "gateway.unreadable"
+        }
+        assert "folder not listed" in (verdict.note or "")
+        assert _log(tmp_path / "log.jsonl")[0]["rule"] == "gateway.unreadable"
+    finally:
+        store.close()

@@ -33,6 +33,7 @@ from ptmscope.card.safe_yaml import load_yaml
 from ptmscope.errors import InputError, SourceError
 from ptmscope.package import Commit, FileEntry, Person
 from ptmscope.registry.singleflight import SingleFlight
+from ptmscope.scan.walk import SKIPPED_DIRS
 from ptmscope.sources.git import GitSource, confinement_problem, is_git_repository
 from ptmscope.sources.interface import Source, SourceInfo
 from ptmscope.sources.local import LocalSource
@@ -45,7 +46,18 @@ LFS_THRESHOLD = 10 << 20
 _SNAPSHOTS = 64
 _REF_TTL = 2.0
 MAX_FOLDER_FILES = 50_000
-_SKIP_DIRS = frozenset({".git", ".hg", ".svn"})
+_UNREADABLE = "\0unreadable: "
+"""Marks a path the listing could not read: it changes the revision id, is never served,
+and the package source reports it, so the gateway refuses the revision."""
+
+
+def _is_link(path: Path) -> bool:
+    try:
+        return path.is_symlink()
+    except OSError:
+        return True  # cannot even be looked at: not descended into (LocalSource reports it)
+
+
 _HASH_CHUNK = 1 << 20
 Identity = tuple[int, int, int, int, int]
 """(device, inode, size, mtime_ns, ctime_ns) of a file: any write or rename changes it."""
@@ -159,17 +171,12 @@ class FolderHashes:
         """The revision id and, per path, its content (files) or link text (symlinks)."""
         found: dict[str, Hashed | str] = {}
         root = Path(self.base)
-        for folder, dirs, names in os.walk(root, followlinks=False):
+        failures: list[OSError] = []
+        for folder, dirs, names in os.walk(root, followlinks=False, onerror=failures.append):
             base = Path(folder)
             rel_base = base.relative_to(root).as_posix()
             prefix = "" if rel_base == "." else rel_base + "/"
-            dirs[:] = sorted(
-                d
-                for d in dirs
-                if d not in _SKIP_DIRS
-                and not (prefix == "" and d == ".cache")
-                and not (base / d).is_symlink()
-            )
+            dirs[:] = sorted(d for d in dirs if d not in SKIPPED_DIRS and not _is_link(base / d))
             for name in sorted(names):
                 rel = prefix + name
                 try:
@@ -182,8 +189,12 @@ class FolderHashes:
                     raise Changed(str(exc)) from None
                 except FileNotFoundError:
                     raise Changed(f"{rel} vanished while listing") from None
+                except OSError as exc:  # in the revision id; the package source reports it
+                    found[rel] = f"{_UNREADABLE}{exc.strerror or exc}"
                 if len(found) > MAX_FOLDER_FILES:
                     raise InputError(f"{self.base}: more than {MAX_FOLDER_FILES} files")
+        for failure in failures:
+            found[f"{failure.filename}/"] = f"{_UNREADABLE}{failure.strerror or failure}"
         digest = hashlib.sha1()
         for rel, item in sorted(found.items()):
             text = item if isinstance(item, str) else item.sha256

@@ -608,3 +608,39 @@ def test_a_folder_part_that_cannot_be_read_refuses_the_revision(tmp_path: Path) 
         assert _log(tmp_path / "log.jsonl")[0]["rule"] == "gateway.unreadable"
     finally:
         store.close()
+
+
+def test_refused_bytes_stay_refused_where_the_scan_cannot_decide(tmp_path: Path) -> None:
+    """The digest deny set decides where no scan does: a revision that cannot be judged
+    and is served under ``on_error: warn`` still never serves bytes refused elsewhere."""
+    from ptmscope.registry.gateway import Gateway, GatewayPolicy
+    from ptmscope.registry.store import Store
+
+    marker = tmp_path / "MARKER"
+    evil = b.canary_pickle(marker)
+    root = tmp_path / "root"
+    judged, broken = root / "acme" / "judged", root / "other" / "broken"
+    for folder in (judged, broken):
+        folder.mkdir(parents=True)
+        (folder / "config.json").write_text('{"model_type": "bert"}')
+    (judged / "README.md").write_text("---\nlicense: mit\n---\n# Judged\n")
+    (judged / "pytorch_model.bin").write_bytes(evil)
+    (broken / "README.md").write_bytes(b"# binary\x00card\n")  # cannot be judged
+    (broken / "weights.dat").write_bytes(evil)
+    store = Store(root)
+    gateway = Gateway(replace(GatewayPolicy(), on_error="warn"), tmp_path / "log.jsonl")
+    gateway.content_keys = store.content_keys
+    try:
+        first = store.snapshot(
+            store.repo("acme", "judged"), store.repo("acme", "judged").resolve(None)
+        )
+        assert gateway.refusal(first, first.index["pytorch_model.bin"]) is not None
+        repo = store.repo("other", "broken")
+        second = store.snapshot(repo, repo.resolve(None))
+        assert not gateway.verdict(second).refused  # warn: the revision itself is served
+        refusal = gateway.refusal(second, second.index["weights.dat"])
+        assert refusal is not None and "same bytes as refused" in refusal.message
+        assert gateway.refusal(second, second.index["config.json"]) is None
+    finally:
+        store.close()
+    assert not marker.exists()

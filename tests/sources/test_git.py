@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import io
 import os
 import shutil
 import subprocess
@@ -205,3 +206,28 @@ def test_linked_work_tree_is_read(repo: Path, tmp_path: Path) -> None:
     assert (linked / ".git").is_file()
     package = collect(linked)
     assert package.source == "git" and package.commit == git(repo, "rev-parse", "v1")
+
+
+def test_a_failed_copy_does_not_desynchronise_later_reads(repo: Path, tmp_path: Path) -> None:
+    """A copy that fails halfway (a full disk) leaves the rest of the object in git's pipe;
+    the next read must not take those bytes for its answer."""
+    from ptmscope.sources.git import GitSource
+
+    source = GitSource(repo)
+    try:
+        big = next(f for f in source.files() if f.path == "model.safetensors")
+        card = next(f for f in source.files() if f.path == "README.md")
+
+        class FullDisk(io.RawIOBase):
+            def writable(self) -> bool:
+                return True
+
+            def write(self, data: object) -> int:
+                raise OSError(28, "No space left on device")
+
+        assert big.git_oid is not None
+        with pytest.raises(OSError):
+            source._catfile().copy(big.git_oid, FullDisk())  # type: ignore[arg-type]
+        assert card.read() == (repo / "README.md").read_bytes()
+    finally:
+        source.close()

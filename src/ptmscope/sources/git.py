@@ -287,14 +287,24 @@ class _CatFile:
                 return None
             stdout, size = asked
             left = size
-            while left:
-                data = stdout.read(min(left, _COPY_CHUNK))
-                if not data:
-                    raise SourceError(f"git object {oid} is truncated (corrupt repository)")
-                handle.write(data)
-                left -= len(data)
+            try:
+                while left:
+                    data = stdout.read(min(left, _COPY_CHUNK))
+                    if not data:
+                        raise SourceError(f"git object {oid} is truncated (corrupt repository)")
+                    handle.write(data)
+                    left -= len(data)
+            except BaseException:
+                # The rest of the object is still in the pipe: the next answer would be read
+                # from the middle of it. Stop this process; the next request starts afresh.
+                self._proc.kill()
+                raise
             stdout.read(1)
             return size
+
+    @property
+    def alive(self) -> bool:
+        return self._proc.poll() is None
 
     def close(self) -> None:
         if self._proc.poll() is None:
@@ -424,6 +434,9 @@ class GitSource(Source):
         return done.stdout.decode().strip()
 
     def _catfile(self) -> _CatFile:
+        if self._cat is not None and not self._cat.alive:
+            self._cat.close()  # stopped after a failed copy: start a fresh one
+            self._cat = None
         if self._cat is None:
             self._cat = _CatFile(self._command, self._env)
         return self._cat

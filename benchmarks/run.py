@@ -47,10 +47,10 @@ def bench_cards() -> None:
     import pyarrow.parquet as pq
 
     from ptmscope.audit import evaluate
+    from ptmscope.collector import collect_from as collect
     from ptmscope.errors import InputError
     from ptmscope.probes import all_probes
     from ptmscope.probes.base import Outcome
-    from ptmscope.snapshot import collect
     from ptmscope.sources.record import RecordSource
 
     rows = pq.read_table(

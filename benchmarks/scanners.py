@@ -74,7 +74,7 @@ def run_anchor(python: Path, tool: str, paths: list[str]) -> dict[str, object]:
 
 
 def run_ptmscope(paths: list[str]) -> dict[str, object]:
-    from ptmscope.scan.results import Verdict
+    from ptmscope.results.scan import FileVerdict
     from ptmscope.scan.scanner import scan_file
 
     results: dict[str, object] = {}
@@ -83,7 +83,7 @@ def run_ptmscope(paths: list[str]) -> dict[str, object]:
         t0 = time.perf_counter()
         scan = scan_file(Path(path))
         results[path] = {
-            "detected": scan.verdict is Verdict.MALICIOUS,
+            "detected": scan.verdict is FileVerdict.MALICIOUS,
             "error": bool(scan.errors),
             "flagged_any": bool(scan.findings),
             "seconds": time.perf_counter() - t0,

@@ -10,8 +10,8 @@ import pytest
 import yaml
 
 from ptmscope.audit import evaluate
+from ptmscope.collector import collect_from as collect
 from ptmscope.errors import InputError
-from ptmscope.snapshot import collect
 from ptmscope.sources.record import RecordSource
 from tests.conftest import SHARED_DATA
 

@@ -7,6 +7,7 @@ The public API mirrors the CLI: :func:`audit` turns a reference into an
 from __future__ import annotations
 
 from ptmscope._version import __version__
-from ptmscope.audit import AuditOptions, AuditResult, audit, collect
+from ptmscope.audit import AuditOptions, audit, collect
+from ptmscope.results.audit import AuditResult
 
 __all__ = ["AuditOptions", "AuditResult", "__version__", "audit", "collect"]

@@ -5,29 +5,28 @@ Everything the CLI does is here, callable from Python.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from types import MappingProxyType
 
-from ptmscope._version import __version__
+from ptmscope.collector import collect_from
 from ptmscope.package import Package
 from ptmscope.probes import all_probes
-from ptmscope.probes.base import Definition, Finding, Outcome, Probe, Severity
-from ptmscope.probes.risk_unreadable_content import DEFINITION as _UNREADABLE_DEFINITION
-from ptmscope.scoring import Scorecard, score
-from ptmscope.snapshot import collect as collect_snapshot
+from ptmscope.probes.base import Finding, Outcome, Probe
+from ptmscope.results.audit import AuditResult
+from ptmscope.scoring import score
 from ptmscope.sources import open_source
 from ptmscope.sources.hub import HubSource
 from ptmscope.sources.metadata import load_metadata
 from ptmscope.verify.options import VerifyOptions
 
-UNREADABLE = _UNREADABLE_DEFINITION.id
-
 
 @dataclass(frozen=True)
 class AuditOptions:
+    """How to read the package: revision, source kind, registry record, clock, token."""
+
     revision: str | None = None
     source: str = "auto"
     """``auto``, ``local`` or ``git``."""
@@ -43,35 +42,6 @@ class AuditOptions:
     """Re-measure the card's claims (runs the model) and report discrepancies."""
 
 
-@dataclass(frozen=True)
-class AuditResult:
-    package: Package
-    findings: tuple[Finding, ...]
-    scorecard: Scorecard
-    definitions: Mapping[str, Definition]
-    tool_version: str = __version__
-
-    @property
-    def incomplete(self) -> bool:
-        """Part of the package could not be read or scanned: no gate may pass it."""
-        return any(f.probe == UNREADABLE and f.outcome is Outcome.DETECTED for f in self.findings)
-
-    def fails(self, threshold: Severity | None) -> bool:
-        """The audit's gate: a risk at or above ``threshold``, or content that could not be
-        checked (fail closed, whatever the threshold)."""
-        if self.incomplete:
-            return True
-        return threshold is not None and bool(self.at_or_above(threshold))
-
-    def at_or_above(self, severity: Severity) -> list[Finding]:
-        """Detected risks at or above ``severity`` (what ``--fail-on`` checks)."""
-        return [
-            f
-            for f in self.scorecard.risks
-            if f.severity is not None and f.severity.weight >= severity.weight
-        ]
-
-
 def collect(ref: str | Path, options: AuditOptions | None = None) -> Package:
     """Read a package once, from a folder or a git repository."""
     options = options or AuditOptions()
@@ -85,7 +55,7 @@ def collect(ref: str | Path, options: AuditOptions | None = None) -> Package:
     ) as source:
         if metadata is None and isinstance(source, HubSource):
             metadata = source.metadata()
-        package = collect_snapshot(source, metadata, options.now)
+        package = collect_from(source, metadata, options.now)
         if options.verify is not None:
             from ptmscope.extras import require
 

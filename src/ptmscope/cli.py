@@ -16,12 +16,13 @@ from typing import Any
 from rich.console import Console
 
 from ptmscope._version import __version__
-from ptmscope.audit import AuditOptions, AuditResult, audit
+from ptmscope.audit import AuditOptions, audit
 from ptmscope.errors import EXIT_FINDINGS, EXIT_INPUT, EXIT_INTERNAL, EXIT_OK, PtmscopeError
 from ptmscope.formats import FORMATS, TextFormat, get_format
 from ptmscope.names import visible
 from ptmscope.probes import all_probes
 from ptmscope.probes.base import Severity
+from ptmscope.results.audit import AuditResult
 from ptmscope.sources import SOURCE_KINDS
 from ptmscope.verify.options import VerifyOptions
 
@@ -390,18 +391,18 @@ def _verify(args: argparse.Namespace) -> int:
     from ptmscope.extras import require
 
     require("verify", "ptmscope verify")
+    from ptmscope.collector import collect_from
     from ptmscope.formats.verify import render
-    from ptmscope.snapshot import collect as collect_snapshot
+    from ptmscope.results.verify import ClaimVerdict
     from ptmscope.sources import open_source
     from ptmscope.sources.hub import HubSource
     from ptmscope.verify.engine import verify_package
     from ptmscope.verify.materialize import model_folder
-    from ptmscope.verify.results import Verdict
 
     options = _verify_options(args)
     with open_source(args.ref, revision=args.revision, token=args.token) as source:
         metadata = source.metadata() if isinstance(source, HubSource) else None
-        package = collect_snapshot(source, metadata)
+        package = collect_from(source, metadata)
         with model_folder(source, package) as folder:
             results = verify_package(package, folder, options)
     text = render(args.format, package.ref, package.commit, results)
@@ -412,16 +413,18 @@ def _verify(args: argparse.Namespace) -> int:
             raise PtmscopeError(f"cannot write {args.output}: {exc.strerror or exc}") from None
     else:
         sys.stdout.write(text)
-    return EXIT_FINDINGS if any(r.verdict is Verdict.OVER_CLAIMED for r in results) else EXIT_OK
+    return (
+        EXIT_FINDINGS if any(r.verdict is ClaimVerdict.OVER_CLAIMED for r in results) else EXIT_OK
+    )
 
 
 def _scan(args: argparse.Namespace) -> int:
+    from ptmscope.collector import scan_source
     from ptmscope.formats.scan import render
     from ptmscope.formats.scan.text import print_text
     from ptmscope.scan.context import Limits
     from ptmscope.scan.policy import load_policy
     from ptmscope.scan.scanner import scan_paths
-    from ptmscope.snapshot import scan_source
     from ptmscope.sources import open_source
     from ptmscope.sources.hub import parse_ref
 

@@ -1,6 +1,6 @@
 """The immutable package snapshot every probe reads.
 
-A :class:`Package` is collected once from a source (see :mod:`ptmscope.snapshot`)
+A :class:`Package` is collected once from a source (see :mod:`ptmscope.collector`)
 and then only read. Facts keep where they came from (a file and line, a YAML
 key, a git object) so that every finding can show its evidence. Parse problems
 are facts too: a card whose YAML does not parse is still a card, and the error
@@ -16,9 +16,9 @@ from datetime import datetime
 from functools import cached_property
 from typing import Any
 
-from ptmscope.card.claims import Claim
-from ptmscope.scan.results import FileScan
-from ptmscope.verify.results import ClaimResult
+from ptmscope.results.scan import FileScan
+from ptmscope.results.verify import ClaimResult
+from ptmscope.vocab import SourceKind, WeightRole
 
 Reader = Callable[[int, int | None], bytes]
 """Reads ``length`` bytes (``None``: to the end) from ``offset`` of one file."""
@@ -180,6 +180,47 @@ class Card:
         return found
 
 
+CLAIM_SOURCES = ("eval_results", "model-index", "trainer-prose", "markdown-table")
+"""Where claims are read from, most structured first."""
+MACHINE_PARSEABLE_SOURCES = frozenset({"eval_results", "model-index"})
+"""Claim sources a registry could index and check without reading prose."""
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One claimed measurement: on this data, this metric has this value."""
+
+    task: str | None
+    dataset: str | None
+    config: str | None
+    split: str | None
+    metric: str
+    """Canonical metric id (``accuracy``, ``f1_macro``, ``wer``…) or the label lower-cased."""
+    value: float | None
+    """Normalised value (bounded metrics as a fraction); ``None`` when not a number."""
+    scale: str
+    """How the raw value was written: ``fraction``, ``percent``, ``absolute``, ``non-numeric``."""
+    source: str
+    """One of :data:`CLAIM_SOURCES`."""
+    location: str
+    """``README.md:42`` or ``.eval_results/hle.yaml#0``: where to look."""
+    raw: str
+    """The value exactly as written."""
+    label: str = ""
+    """The metric as the author named it."""
+    uncertainty: float | None = None
+    qualifier: str | None = None
+    dataset_revision: str | None = None
+    subject: str | None = None
+    """Row label of a table (often another model in a comparison table)."""
+    verified: bool | None = None
+
+    @property
+    def machine_parseable(self) -> bool:
+        """In a structured field and a number: what a registry could index and check."""
+        return self.source in MACHINE_PARSEABLE_SOURCES and self.value is not None
+
+
 @dataclass(frozen=True)
 class Signature:
     """A commit's signature header, classified without verifying it cryptographically."""
@@ -192,6 +233,44 @@ class Signature:
     """``author`` (someone signed their own work) or ``platform`` (a forge signed it)."""
     platform: str | None = None
     """``huggingface`` or ``github`` when ``signer`` is ``platform``."""
+
+
+@dataclass(frozen=True)
+class SignatureSummary:
+    """How many commits of a history carry a signature, and whose.
+
+    The one count every consumer shows (report, probe, study), so they never disagree
+    on what "signed" means: a signature header, classified, not verified.
+    """
+
+    commits: int
+    signed: int
+    author_signed: int
+    platform_signed: int
+
+    @classmethod
+    def of(cls, history: Iterable[Commit]) -> SignatureSummary:
+        commits = signed = author = platform = 0
+        for commit in history:
+            commits += 1
+            if commit.signature is not None:
+                signed += 1
+                author += commit.signature.signer == "author"
+                platform += commit.signature.signer == "platform"
+        return cls(commits, signed, author, platform)
+
+
+def package_task(card_metadata: Mapping[str, Any] | None, registry_task: object) -> str | None:
+    """The package's task: the card's ``pipeline_tag``, else the registry's, else ``None``.
+
+    The one rule every consumer uses (audit, verify, registry listing, study).
+    """
+    card_task = card_metadata.get("pipeline_tag") if card_metadata else None
+    if isinstance(card_task, str) and card_task.strip():
+        return card_task.strip()
+    if isinstance(registry_task, str) and registry_task.strip():
+        return registry_task.strip()
+    return None
 
 
 @dataclass(frozen=True)
@@ -247,7 +326,7 @@ class WeightFile:
     pickle_based: bool
     """Loading it would run a pickle (or might: a pointer with a pickle-ish name)."""
     available: bool
-    role: str = "weights"
+    role: WeightRole = WeightRole.WEIGHTS
     """``weights`` or ``training-state`` (optimizer, scheduler, ``training_args.bin``)."""
     parameters: int | None = None
     dtypes: tuple[str, ...] = ()
@@ -282,8 +361,8 @@ class Package:
     """A model package at one revision, as collected from its source."""
 
     ref: str
-    source: str
-    """``local``, ``git`` or ``record`` (a registry record: card, config, file names)."""
+    source: SourceKind
+    """Where it was read from (a registry record holds card, config and file names only)."""
     name: str | None
     """``owner/name`` when known (metadata, cache layout, repository name)."""
     revision: str | None
@@ -299,6 +378,7 @@ class Package:
     problems: tuple[Problem, ...] = ()
     collected_at: datetime | None = None
     scans: tuple[FileScan, ...] = ()
+    """Serialization scans of the model files present (``ptmscope scan``'s results)."""
     signatures_known: bool = True
     """False when the source cannot see commit signatures (the Hub API does not show them)."""
     transfer: Transfer | None = None
@@ -307,7 +387,6 @@ class Package:
     code (config.json, tokenizer, processor and feature-extractor configs)."""
     verifications: tuple[ClaimResult, ...] | None = None
     """Claims re-measured by ``verify`` (``audit --verify``); ``None`` when not run."""
-    """Serialization scans of the model files present (``ptmscope scan``'s results)."""
 
     @cached_property
     def _by_path(self) -> dict[str, FileEntry]:
@@ -324,3 +403,16 @@ class Package:
     @property
     def total_bytes(self) -> int:
         return sum(f.size for f in self.files)
+
+    @cached_property
+    def task(self) -> str | None:
+        """See :func:`package_task`."""
+        return package_task(
+            self.card.metadata if self.card is not None else None,
+            self.metadata.pipeline_tag if self.metadata is not None else None,
+        )
+
+    @cached_property
+    def signature_summary(self) -> SignatureSummary | None:
+        """Signed commits of the history; ``None`` when the history is unknown."""
+        return None if self.history is None else SignatureSummary.of(self.history)

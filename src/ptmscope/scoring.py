@@ -9,9 +9,10 @@ score, as Socket lets a critical alert cap a package's score.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 
-from ptmscope.probes.base import Definition, Finding, Outcome, Severity
+from ptmscope.results.audit import AttributeScore, Definition, Finding, Outcome, Scorecard
+from ptmscope.severity import Severity
+from ptmscope.vocab import ProbeKind, ScorecardVerdict
 
 ATTRIBUTES = (
     "popularity",
@@ -63,32 +64,6 @@ RISK_CAPS: Mapping[Severity, float] = {
 """The overall score cannot exceed this while a risk of that severity is detected."""
 
 
-@dataclass(frozen=True)
-class AttributeScore:
-    name: str
-    score: float | None
-    """0–10, or ``None`` when every probe of the attribute was unknown."""
-    findings: tuple[Finding, ...]
-    known: int
-
-
-@dataclass(frozen=True)
-class Scorecard:
-    attributes: tuple[AttributeScore, ...]
-    risks: tuple[Finding, ...]
-    """Detected risks, most severe first."""
-    overall: float | None
-    uncapped: float | None
-    cap: Severity | None
-    verdict: str
-    """``fail`` (a critical risk), ``review`` (a high risk or overall < 5), ``pass``."""
-    priorities: tuple[str, ...] = ()
-    """Probe ids to fix first: detected risks by severity, then missing factors by weight."""
-
-    def attribute(self, name: str) -> AttributeScore:
-        return next(a for a in self.attributes if a.name == name)
-
-
 def _weighted(pairs: Iterable[tuple[float, float]]) -> float | None:
     total = weight = 0.0
     for value, w in pairs:
@@ -98,11 +73,12 @@ def _weighted(pairs: Iterable[tuple[float, float]]) -> float | None:
 
 
 def score(findings: Iterable[Finding], definitions: Mapping[str, Definition]) -> Scorecard:
+    """Findings to attribute scores, the risk cap, the verdict and what to fix first."""
     by_attribute: dict[str, list[Finding]] = {name: [] for name in ATTRIBUTES}
     risks: list[Finding] = []
     for finding in findings:
         definition = definitions[finding.probe]
-        if definition.kind == "risk":
+        if definition.kind is ProbeKind.RISK:
             if finding.outcome is Outcome.DETECTED:
                 risks.append(finding)
         elif definition.attribute in by_attribute:
@@ -123,16 +99,16 @@ def score(findings: Iterable[Finding], definitions: Mapping[str, Definition]) ->
         overall = min(overall, RISK_CAPS[cap])
     severities = {f.severity for f in risks}
     if Severity.CRITICAL in severities:
-        verdict = "fail"
+        verdict = ScorecardVerdict.FAIL
     elif Severity.HIGH in severities or overall is None or overall < 5.0:
-        verdict = "review"
+        verdict = ScorecardVerdict.REVIEW
     else:
-        verdict = "pass"
+        verdict = ScorecardVerdict.PASS
     missing = [
         f
         for a in attributes
         for f in a.findings
-        if f.outcome is Outcome.MISSING and definitions[f.probe].kind == "factor"
+        if f.outcome is Outcome.MISSING and definitions[f.probe].kind is ProbeKind.FACTOR
     ]
     missing.sort(key=lambda f: -PROBE_WEIGHTS.get(f.probe, 1.0))
     priorities = tuple(dict.fromkeys(f.probe for f in [*risks, *missing]))

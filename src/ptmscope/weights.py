@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from ptmscope.package import FileEntry, WeightFile
 from ptmscope.scan.containers import safetensors
 from ptmscope.scan.detect import detect
+from ptmscope.vocab import WeightRole
 
 WEIGHT_SUFFIXES = frozenset(
     {
@@ -52,8 +53,8 @@ def is_weight_like(entry: FileEntry) -> bool:
     return entry.suffix in WEIGHT_SUFFIXES or entry.name in TRAINING_STATE
 
 
-def role(entry: FileEntry) -> str:
-    return "training-state" if entry.name in TRAINING_STATE else "weights"
+def role(entry: FileEntry) -> WeightRole:
+    return WeightRole.TRAINING_STATE if entry.name in TRAINING_STATE else WeightRole.WEIGHTS
 
 
 def _safetensors(entry: FileEntry) -> WeightFile:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from ptmscope.scan.results import Verdict
+from ptmscope.results.scan import FileVerdict
 from ptmscope.scan.scanner import scan_file
 from tests.scan import builders as b
 
@@ -44,10 +44,13 @@ def _trainer_files(root: Path) -> list[Path]:
 def test_trainer_checkpoint_files_are_not_malicious(tmp_path: Path) -> None:
     for path in _trainer_files(tmp_path):
         result = scan_file(path)
-        assert result.verdict in (Verdict.CLEAN, Verdict.SUSPICIOUS), (path.name, result.findings)
+        assert result.verdict in (FileVerdict.CLEAN, FileVerdict.SUSPICIOUS), (
+            path.name,
+            result.findings,
+        )
         assert not result.errors, (path.name, result.errors)
         if path.name != "training_args.bin":
-            assert result.verdict is Verdict.CLEAN, (path.name, result.findings)
+            assert result.verdict is FileVerdict.CLEAN, (path.name, result.findings)
 
 
 @pytest.mark.parametrize(
@@ -68,7 +71,7 @@ def test_trainer_checkpoint_files_are_not_malicious(tmp_path: Path) -> None:
 )
 def test_everyday_formats_are_not_malicious(build, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     result = scan_file(build(tmp_path))
-    assert result.verdict is not Verdict.MALICIOUS, result.findings
+    assert result.verdict is not FileVerdict.MALICIOUS, result.findings
     assert not result.errors, result.errors
 
 
@@ -77,7 +80,7 @@ def test_real_minilm_snapshot_is_clean() -> None:
     from ptmscope.scan.scanner import scan_paths
 
     results = scan_paths([demo_model_path()])
-    assert results and all(r.verdict is Verdict.CLEAN for r in results), [
-        (r.path, r.findings, r.errors) for r in results if r.verdict is not Verdict.CLEAN
+    assert results and all(r.verdict is FileVerdict.CLEAN for r in results), [
+        (r.path, r.findings, r.errors) for r in results if r.verdict is not FileVerdict.CLEAN
     ]
     assert any(r.format == "safetensors" for r in results)

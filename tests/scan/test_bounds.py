@@ -26,11 +26,11 @@ import pytest
 
 from ptmscope.formats.scan.json import render_json
 from ptmscope.formats.scan.sarif import render_sarif
+from ptmscope.results.scan import FileVerdict
 from ptmscope.scan.context import Limits, ScanContext, Span
 from ptmscope.scan.ledger import CAPPED_RULE
 from ptmscope.scan.pickle_vm import Malformed, PickleMachine
 from ptmscope.scan.policy import default_policy
-from ptmscope.scan.results import Verdict
 from ptmscope.scan.scanner import scan_bytes, scan_file
 
 pytestmark = pytest.mark.adversarial
@@ -90,7 +90,7 @@ def test_the_file_cap_never_hides_a_worse_finding(classes: int) -> None:
     body = b"".join(b"cmod%d\nK\n)\x810" % i for i in range(classes))
     data = b"\x80\x02" + body + EVIL[2:]
     result = scan_bytes(data, "many.pkl", limits=Limits(findings=50))
-    assert result.verdict is Verdict.MALICIOUS
+    assert result.verdict is FileVerdict.MALICIOUS
     assert any(f.target == "os.system" for f in result.findings)
     assert len(result.findings) <= 51
     summary = [f for f in result.findings if f.rule == CAPPED_RULE]
@@ -134,7 +134,7 @@ def test_errors_are_capped_with_a_count() -> None:
     result = scan_bytes(bytes(raw), "enc.zip", limits=Limits(errors=10))
     assert len(result.errors) == 11
     assert "50 more errors" in result.errors[-1].message
-    assert result.verdict is Verdict.ERROR
+    assert result.verdict is FileVerdict.ERROR
 
 
 # ---------------------------------------------------------------- the search for pickles
@@ -147,7 +147,7 @@ def test_time_limit_covers_the_search_for_trailing_pickles() -> None:
     started = time.monotonic()
     result = scan_bytes(_quadratic_junk(250_000), "junk.pkl", limits=Limits(seconds=0.5))
     assert time.monotonic() - started < 30  # the unbounded search took hours
-    assert result.verdict is Verdict.ERROR
+    assert result.verdict is FileVerdict.ERROR
     assert any("time limit" in e.message for e in result.errors)
 
 
@@ -155,7 +155,7 @@ def test_search_budget_stops_the_search_with_an_error() -> None:
     started = time.monotonic()
     result = scan_bytes(_quadratic_junk(50_000), "junk.pkl", limits=Limits(search_opcodes=500_000))
     assert time.monotonic() - started < 30
-    assert result.verdict is Verdict.ERROR
+    assert result.verdict is FileVerdict.ERROR
     assert any("500,000 opcodes" in e.message for e in result.errors)
 
 
@@ -164,14 +164,14 @@ def test_proto_junk_after_a_pickle_fails_closed_fast() -> None:
     started = time.monotonic()
     result = scan_bytes(data, "junk.pkl")
     assert time.monotonic() - started < 30
-    assert result.verdict is Verdict.ERROR
+    assert result.verdict is FileVerdict.ERROR
 
 
 def test_a_payload_after_a_repeated_proto_is_still_found() -> None:
     """Speculative parses stop at a repeated PROTO; the search resumes right there."""
     data = pickle.dumps([1], protocol=2) + b"\x80\x02\x80\x02(" + EVIL
     result = scan_bytes(data, "stacked.pkl")
-    assert result.verdict is Verdict.MALICIOUS
+    assert result.verdict is FileVerdict.MALICIOUS
     assert any(f.target == "os.system" for f in result.findings)
 
 
@@ -215,14 +215,14 @@ def test_a_300_mb_gzip_member_is_scanned_in_flat_memory(tmp_path: Path) -> None:
 def test_member_limit_is_enforced_while_streaming_and_the_prefix_is_scanned() -> None:
     data = _gzip_zeros(EVIL, 64 * MIB)
     result = scan_bytes(data, "bomb.pkl.gz", limits=Limits(member_bytes=4 * MIB))
-    assert result.verdict is Verdict.MALICIOUS
+    assert result.verdict is FileVerdict.MALICIOUS
     assert any("budget" in e.message and "4,194,304 bytes" in e.message for e in result.errors)
 
 
 def test_members_past_the_memory_threshold_are_mapped_from_a_temporary_file() -> None:
     data = _gzip(EVIL + bytes(3 * MIB))
     result = scan_bytes(data, "spill.pkl.gz", limits=Limits(in_memory_bytes=MIB))
-    assert result.verdict is Verdict.MALICIOUS
+    assert result.verdict is FileVerdict.MALICIOUS
     assert result.format == "joblib"
 
 
@@ -232,7 +232,7 @@ def test_the_files_total_budget_spans_every_member() -> None:
         for index in range(6):
             archive.writestr(f"part{index}.bin", bytes(8 * MIB))
     result = scan_bytes(buffer.getvalue(), "parts.zip", limits=Limits(total_bytes=20 * MIB))
-    assert result.verdict is Verdict.ERROR
+    assert result.verdict is FileVerdict.ERROR
     assert any("in all are spent" in e.message for e in result.errors)
 
 
@@ -282,7 +282,7 @@ def test_overlapping_entries_are_reported_and_not_inflated_again() -> None:
     assert overlap and overlap[0].category == "tampering"
     assert "199 members" in overlap[0].message
     assert not any("budget" in e.message for e in result.errors)  # read once: 4 MiB of 16
-    assert result.verdict is Verdict.MALICIOUS
+    assert result.verdict is FileVerdict.MALICIOUS
 
 
 def test_7z_output_is_bounded(tmp_path: Path) -> None:
@@ -291,7 +291,7 @@ def test_7z_output_is_bounded(tmp_path: Path) -> None:
     with py7zr.SevenZipFile(path, "w") as archive:
         archive.writestr(EVIL + bytes(4 * MIB), "model.pkl")
     bounded = scan_file(path, limits=Limits(member_bytes=MIB))
-    assert bounded.verdict is Verdict.ERROR
+    assert bounded.verdict is FileVerdict.ERROR
     assert any("budget" in e.message for e in bounded.errors)
     spilled = scan_file(path, limits=Limits(in_memory_bytes=MIB))
-    assert spilled.verdict is Verdict.MALICIOUS
+    assert spilled.verdict is FileVerdict.MALICIOUS

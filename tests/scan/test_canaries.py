@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from ptmscope.scan.results import Verdict
+from ptmscope.results.scan import FileVerdict
 from ptmscope.scan.scanner import scan_file
 from tests.scan import builders as b
 
@@ -85,5 +85,5 @@ def test_canary_found_and_never_run(case: str, tmp_path: Path) -> None:
     result = scan_file(path)
     assert not marker.exists(), "scanning ran the payload"
     assert result.format == expected_format
-    assert result.verdict is Verdict.MALICIOUS, result.findings
+    assert result.verdict is FileVerdict.MALICIOUS, result.findings
     assert not marker.exists()

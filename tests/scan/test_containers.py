@@ -8,8 +8,8 @@ import zipfile
 import zlib
 from pathlib import Path
 
+from ptmscope.results.scan import FileVerdict
 from ptmscope.scan.context import Limits
-from ptmscope.scan.results import Verdict
 from ptmscope.scan.scanner import scan_bytes, scan_file
 from tests.scan import builders as b
 
@@ -46,7 +46,7 @@ def test_prefixed_archive_and_renamed_members_still_found(tmp_path: Path) -> Non
         archive.writestr("anything/data.pkl", PAYLOAD)
         archive.writestr("anything/version", "3\n")
     result = scan_bytes(b"JUNK" * 10 + buffer.getvalue(), "m.bin")
-    assert result.format == "pytorch-zip" and result.verdict is Verdict.MALICIOUS
+    assert result.format == "pytorch-zip" and result.verdict is FileVerdict.MALICIOUS
 
 
 def test_zip_bomb_stops_at_the_budget() -> None:
@@ -56,7 +56,7 @@ def test_zip_bomb_stops_at_the_budget() -> None:
     data = buffer.getvalue()
     assert len(data) < 200_000
     result = scan_bytes(data, "bomb.zip", limits=Limits(member_bytes=8 << 20))
-    assert result.verdict is Verdict.ERROR
+    assert result.verdict is FileVerdict.ERROR
     assert "budget" in result.errors[0].message
 
 
@@ -85,8 +85,10 @@ def test_truncated_files_are_errors_not_crashes(tmp_path: Path) -> None:
     ]
     for data in sources:
         result = scan_bytes(data[: len(data) // 2])
-        assert result.verdict in (Verdict.ERROR, Verdict.SUSPICIOUS, Verdict.CLEAN)
-        assert result.errors or result.verdict is not Verdict.CLEAN or result.format == "unknown"
+        assert result.verdict in (FileVerdict.ERROR, FileVerdict.SUSPICIOUS, FileVerdict.CLEAN)
+        assert (
+            result.errors or result.verdict is not FileVerdict.CLEAN or result.format == "unknown"
+        )
 
 
 def test_safetensors_header_lies_are_reported(tmp_path: Path) -> None:
@@ -106,7 +108,7 @@ def test_onnx_custom_domain_and_escape(tmp_path: Path) -> None:
 def test_savedmodel_file_ops(tmp_path: Path) -> None:
     result = scan_file(b.write_saved_model(tmp_path / "sm", ["Const", "ReadFile", "WriteFile"]))
     assert {f.target for f in result.findings} == {"ReadFile", "WriteFile"}
-    assert result.verdict is Verdict.MALICIOUS
+    assert result.verdict is FileVerdict.MALICIOUS
 
 
 def test_chat_template_in_tokenizer_config(tmp_path: Path) -> None:
@@ -115,9 +117,9 @@ def test_chat_template_in_tokenizer_config(tmp_path: Path) -> None:
     path = tmp_path / "tokenizer_config.json"
     path.write_text(json.dumps({"chat_template": "{{ ''.__class__.__mro__[1].__subclasses__() }}"}))
     result = scan_file(path)
-    assert result.verdict is Verdict.MALICIOUS
+    assert result.verdict is FileVerdict.MALICIOUS
     path.write_text(json.dumps({"chat_template": b.BENIGN_TEMPLATE}))
-    assert scan_file(path).verdict is Verdict.CLEAN
+    assert scan_file(path).verdict is FileVerdict.CLEAN
 
 
 def test_keras_h5_config_read_from_raw_bytes_and_through_h5py(tmp_path: Path) -> None:
@@ -146,7 +148,7 @@ def test_formats_come_from_content_not_names(tmp_path: Path) -> None:
         target = tmp_path / "d" / name
         target.parent.mkdir(exist_ok=True)
         target.write_bytes(data)
-        assert scan_file(target).verdict is Verdict.MALICIOUS, name
+        assert scan_file(target).verdict is FileVerdict.MALICIOUS, name
 
 
 def test_keras_metadata_protobuf_lambda(tmp_path: Path) -> None:

@@ -6,7 +6,7 @@ import csv
 
 import pytest
 
-from ptmscope.scan.results import Verdict
+from ptmscope.results.scan import FileVerdict
 from ptmscope.scan.scanner import scan_file
 from tests.conftest import SHARED
 
@@ -19,7 +19,7 @@ def test_corpus_accuracy() -> None:
     missed, false_alarms = [], []
     for row in rows:
         result = scan_file(CORPUS / row["path"])
-        flagged = result.verdict is Verdict.MALICIOUS
+        flagged = result.verdict is FileVerdict.MALICIOUS
         if row["label"] == "malicious" and not flagged:
             missed.append(row["path"])
         if row["label"] == "benign" and flagged:

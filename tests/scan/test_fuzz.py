@@ -12,8 +12,8 @@ from functools import cache
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from ptmscope.results.scan import FileScan
 from ptmscope.scan.context import Limits
-from ptmscope.scan.results import FileScan
 from ptmscope.scan.scanner import scan_bytes
 from tests.scan import seeds
 

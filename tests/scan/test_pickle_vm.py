@@ -10,11 +10,11 @@ import pickletools
 
 import pytest
 
+from ptmscope.results.scan import FileVerdict
 from ptmscope.scan.context import Limits, ScanContext, Span
 from ptmscope.scan.pickle_vm import Blob, PickleMachine
 from ptmscope.scan.pickles import scan_pickle
 from ptmscope.scan.policy import default_policy
-from ptmscope.scan.results import Verdict
 from ptmscope.scan.scanner import scan_bytes
 from ptmscope.severity import Severity
 
@@ -50,7 +50,7 @@ def test_plain_data_every_protocol_is_clean(protocol: int) -> None:
     data = pickle.dumps(BENIGN, protocol=protocol)
     opcodes = {op.name for op, _, _ in pickletools.genops(data)}
     result = scan_bytes(data)
-    assert result.verdict is Verdict.CLEAN, (opcodes, result.findings, result.errors)
+    assert result.verdict is FileVerdict.CLEAN, (opcodes, result.findings, result.errors)
     assert result.format == "pickle"
 
 
@@ -66,16 +66,16 @@ def test_unlisted_function_called_is_high() -> None:
     result = scan_bytes(b"\x80\x02cacme_tools\nrun_setup\nX\x01\x00\x00\x00x\x85R.")
     (finding,) = result.findings
     assert finding.target == "acme_tools.run_setup" and finding.severity is Severity.HIGH
-    assert result.verdict is Verdict.MALICIOUS
+    assert result.verdict is FileVerdict.MALICIOUS
 
 
 def test_partial_is_transparent_and_bunch_is_data() -> None:
     benign = scan_bytes(b"\x80\x02cfunctools\npartial\ncbuiltins\nlen\n\x85R.")
-    assert benign.verdict is not Verdict.MALICIOUS, benign.findings
+    assert benign.verdict is not FileVerdict.MALICIOUS, benign.findings
     evil = scan_bytes(b"\x80\x02cfunctools\npartial\ncos\nsystem\nX\x01\x00\x00\x00x\x86R)R.")
     assert any(f.target == "os.system" and f.message.startswith("calls") for f in evil.findings)
     bunch = scan_bytes(b"\x80\x02csklearn.datasets.base\nBunch\n)\x81}b.")
-    assert bunch.verdict is Verdict.CLEAN, bunch.findings
+    assert bunch.verdict is FileVerdict.CLEAN, bunch.findings
 
 
 def _short(text: str) -> bytes:
@@ -96,7 +96,7 @@ def test_dynamic_stack_global_is_critical() -> None:
     result = scan_bytes(data)
     rules = {f.rule for f in result.findings}
     assert "pickle.dynamic_import" in rules
-    assert result.verdict is Verdict.MALICIOUS
+    assert result.verdict is FileVerdict.MALICIOUS
 
 
 def test_memo_and_getattr_resolution_reach_the_real_callable() -> None:
@@ -115,7 +115,7 @@ def test_memo_and_getattr_resolution_reach_the_real_callable() -> None:
 def test_ext_opcode_and_build_on_global_are_anomalies() -> None:
     ext = scan_bytes(b"\x80\x02\x82\x05)R.")
     assert any("extension code 5" in f.message for f in ext.findings)
-    assert ext.verdict is Verdict.MALICIOUS
+    assert ext.verdict is FileVerdict.MALICIOUS
     build = scan_bytes(b"\x80\x02cpathlib\nPath\n}b.")
     assert any(f.rule == "pickle.anomaly" and "BUILD" in f.message for f in build.findings)
 
@@ -130,7 +130,7 @@ def test_inst_and_obj_opcodes_are_calls() -> None:
 def test_error_after_a_finding_keeps_the_finding() -> None:
     data = b"\x80\x02cos\nsystem\nX\x05\x00\x00\x00touch\x85R" + b"\xff\xff"  # junk opcode, no STOP
     result = scan_bytes(data)
-    assert result.verdict is Verdict.MALICIOUS
+    assert result.verdict is FileVerdict.MALICIOUS
     assert result.errors and "unknown opcode" in result.errors[0].message
 
 
@@ -166,7 +166,7 @@ def test_large_blobs_stay_in_the_file() -> None:
 def test_limits_bound_hostile_streams() -> None:
     deep = b"\x80\x02" + b"(" * 200_000 + b"."
     result = scan_bytes(deep, limits=Limits(stack=1000))
-    assert result.verdict is Verdict.ERROR
+    assert result.verdict is FileVerdict.ERROR
     many = b"\x80\x02" + b"N0" * 100_000 + b"N."
     assert scan_bytes(many, limits=Limits(opcodes=10_000)).errors
 
@@ -182,7 +182,7 @@ def test_stacked_pickles_all_scanned() -> None:
 def test_text_is_not_mistaken_for_a_pickle() -> None:
     for text in (b"cat\ndog is here\n", b"import os\n", b"(hello) world", b"# README\n"):
         result = scan_bytes(text)
-        assert result.verdict is Verdict.CLEAN, (text, result.findings)
+        assert result.verdict is FileVerdict.CLEAN, (text, result.findings)
 
 
 def test_out_of_band_buffers_and_persistent_ids() -> None:
@@ -191,9 +191,9 @@ def test_out_of_band_buffers_and_persistent_ids() -> None:
     buffers: list[pickle.PickleBuffer] = []
     data = pickle.dumps(pickle.PickleBuffer(b"x" * 100), protocol=5, buffer_callback=buffers.append)
     assert b"\x97" in data and buffers  # NEXT_BUFFER
-    assert scan_bytes(data).verdict is Verdict.CLEAN
+    assert scan_bytes(data).verdict is FileVerdict.CLEAN
     readonly = b"\x80\x05\x97\x98."
-    assert scan_bytes(readonly).verdict is Verdict.CLEAN
+    assert scan_bytes(readonly).verdict is FileVerdict.CLEAN
 
     class Persisting(pickle.Pickler):
         def persistent_id(self, obj: object) -> str | None:
@@ -204,7 +204,7 @@ def test_out_of_band_buffers_and_persistent_ids() -> None:
         Persisting(stream, protocol=protocol).dump({"w": "TENSOR"})
         opcodes = {op.name for op, _, _ in pickletools.genops(stream.getvalue())}
         assert opcodes & {"PERSID", "BINPERSID"}
-        assert scan_bytes(stream.getvalue()).verdict is Verdict.CLEAN
+        assert scan_bytes(stream.getvalue()).verdict is FileVerdict.CLEAN
 
 
 def test_evaluation_never_runs_attacker_chosen_string_code() -> None:
@@ -229,14 +229,14 @@ def test_evaluation_never_runs_attacker_chosen_string_code() -> None:
     )
     for data in (fmt, mul):
         result = scan_bytes(data)
-        assert result.verdict is Verdict.MALICIOUS and not result.errors
+        assert result.verdict is FileVerdict.MALICIOUS and not result.errors
 
 
 def test_ufunc_reconstruct_names_are_resolved_and_judged() -> None:
     import numpy as np
 
     benign = scan_bytes(pickle.dumps(np.log, protocol=2))
-    assert benign.verdict is not Verdict.MALICIOUS, benign.findings
+    assert benign.verdict is not FileVerdict.MALICIOUS, benign.findings
     evil = (
         b"\x80\x02cnumpy.core\n_ufunc_reconstruct\nX\x02\x00\x00\x00osX\x06\x00\x00\x00system\x86R."
     )

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from ptmscope.errors import InputError
+from ptmscope.results.scan import FileVerdict
 from ptmscope.scan.policy import default_policy, load_policy, normalize
-from ptmscope.scan.results import Verdict
 from ptmscope.scan.scanner import scan_bytes
 from ptmscope.severity import Severity
 from tests.scan.test_pickle_vm import Plain
@@ -33,10 +33,10 @@ def test_default_policy_decisions() -> None:
 
 def test_user_policy_allows_and_forbids(tmp_path: Path) -> None:
     data = pickle.dumps(Plain(), protocol=2)
-    assert scan_bytes(data).verdict is Verdict.SUSPICIOUS  # unlisted class, instantiated
+    assert scan_bytes(data).verdict is FileVerdict.SUSPICIOUS  # unlisted class, instantiated
     allow = tmp_path / "allow.yaml"
     allow.write_text(f"version: 1\nrules:\n  - allow: true\n    match: ['{Plain.__module__}.*']\n")
-    assert scan_bytes(data, policy=load_policy([allow])).verdict is Verdict.CLEAN
+    assert scan_bytes(data, policy=load_policy([allow])).verdict is FileVerdict.CLEAN
     forbid = tmp_path / "forbid.yaml"
     forbid.write_text(
         "rules:\n  - severity: critical\n    category: house-rule\n    reason: no dicts\n    match: collections.OrderedDict\n"

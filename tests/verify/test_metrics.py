@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from ptmscope.card.claims import Claim
+from ptmscope.package import Claim
+from ptmscope.results.verify import ClaimVerdict
 from ptmscope.verify.data import DataUnavailable, load_file, resolve_columns, sample
 from ptmscope.verify.engine import RECIPES, judge, normalize_task
-from ptmscope.verify.metrics import METRICS, Measurement, wilson
-from ptmscope.verify.results import Verdict
+from ptmscope.verify.metrics import METRICS, Estimate, wilson
 
 
 def test_every_recipe_names_a_metric() -> None:
@@ -78,26 +78,32 @@ def _claim(metric: str, value: float, raw: str = "") -> Claim:
 
 def test_verdicts_for_lower_is_better_and_scale() -> None:
     wer = METRICS["wer"]
-    measured = Measurement(0.20, 0.18, 0.22, 500, "bootstrap")
-    assert judge(_claim("wer", 0.10), "asr", wer, measured, "x").verdict is Verdict.OVER_CLAIMED
-    assert judge(_claim("wer", 0.30), "asr", wer, measured, "x").verdict is Verdict.UNDER_CLAIMED
-    assert judge(_claim("wer", 0.20), "asr", wer, measured, "x").verdict is Verdict.CONSISTENT
-    wide = Measurement(0.5, 0.2, 0.8, 10, "bootstrap")
-    assert judge(_claim("wer", 0.5), "asr", wer, wide, "x").verdict is Verdict.INCONCLUSIVE
+    measured = Estimate(0.20, 0.18, 0.22, 500, "bootstrap")
+    assert (
+        judge(_claim("wer", 0.10), "asr", wer, measured, "x").verdict is ClaimVerdict.OVER_CLAIMED
+    )
+    assert (
+        judge(_claim("wer", 0.30), "asr", wer, measured, "x").verdict is ClaimVerdict.UNDER_CLAIMED
+    )
+    assert judge(_claim("wer", 0.20), "asr", wer, measured, "x").verdict is ClaimVerdict.CONSISTENT
+    wide = Estimate(0.5, 0.2, 0.8, 10, "bootstrap")
+    assert judge(_claim("wer", 0.5), "asr", wer, wide, "x").verdict is ClaimVerdict.INCONCLUSIVE
     spearman = METRICS["spearman"]
     result = judge(
         _claim("spearman", 82.0, "82.0"),
         "s",
         spearman,
-        Measurement(0.82, 0.80, 0.84, 300, "bootstrap"),
+        Estimate(0.82, 0.80, 0.84, 300, "bootstrap"),
         "x",
     )
-    assert result.verdict is Verdict.CONSISTENT and "0–100 scale" in result.reason
+    assert result.verdict is ClaimVerdict.CONSISTENT and "0–100 scale" in result.reason
     bleu = METRICS["bleu"]
     in_points = judge(
-        _claim("bleu", 0.28), "t", bleu, Measurement(28.0, 26.0, 30.0, 300, "bootstrap"), "x"
+        _claim("bleu", 0.28), "t", bleu, Estimate(28.0, 26.0, 30.0, 300, "bootstrap"), "x"
     )
-    assert in_points.verdict is Verdict.CONSISTENT and in_points.measured == pytest.approx(0.28)
+    assert in_points.verdict is ClaimVerdict.CONSISTENT and in_points.measured == pytest.approx(
+        0.28
+    )
 
 
 def test_data_files_and_columns(tmp_path: Path) -> None:

@@ -12,50 +12,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from ptmscope.card import markdown
 from ptmscope.card.values import metric_id, parse_value
+from ptmscope.package import Claim
 
-SOURCES = ("eval_results", "model-index", "trainer-prose", "markdown-table")
-MACHINE_PARSEABLE_SOURCES = frozenset({"eval_results", "model-index"})
 MAX_CLAIMS = 2000
-
-
-@dataclass(frozen=True)
-class Claim:
-    """One claimed measurement: on this data, this metric has this value."""
-
-    task: str | None
-    dataset: str | None
-    config: str | None
-    split: str | None
-    metric: str
-    """Canonical metric id (``accuracy``, ``f1_macro``, ``wer``…) or the label lower-cased."""
-    value: float | None
-    """Normalised value (bounded metrics as a fraction); ``None`` when not a number."""
-    scale: str
-    """How the raw value was written: ``fraction``, ``percent``, ``absolute``, ``non-numeric``."""
-    source: str
-    """One of :data:`SOURCES`."""
-    location: str
-    """``README.md:42`` or ``.eval_results/hle.yaml#0``: where to look."""
-    raw: str
-    """The value exactly as written."""
-    label: str = ""
-    """The metric as the author named it."""
-    uncertainty: float | None = None
-    qualifier: str | None = None
-    dataset_revision: str | None = None
-    subject: str | None = None
-    """Row label of a table (often another model in a comparison table)."""
-    verified: bool | None = None
-
-    @property
-    def machine_parseable(self) -> bool:
-        """In a structured field and a number: what a registry could index and check."""
-        return self.source in MACHINE_PARSEABLE_SOURCES and self.value is not None
 
 
 def _text(value: Any) -> str | None:

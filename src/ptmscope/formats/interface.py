@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 
-from ptmscope.audit import AuditResult
+from ptmscope.results.audit import AuditResult
 
 
 class Format(ABC):

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 
-from ptmscope.audit import AuditResult
 from ptmscope.formats.interface import Format
 from ptmscope.formats.report import build
+from ptmscope.results.audit import AuditResult
 
 
 class JsonFormat(Format):

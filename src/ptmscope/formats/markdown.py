@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from ptmscope.audit import AuditResult
 from ptmscope.formats.escape import markdown as _cell
 from ptmscope.formats.escape import markdown_code as _code
 from ptmscope.formats.interface import Format
 from ptmscope.formats.report import build
+from ptmscope.results.audit import AuditResult
 
 
 def _score(value: float | None) -> str:

@@ -9,8 +9,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
-from ptmscope.audit import AuditResult
-from ptmscope.probes.base import Definition, Finding
+from ptmscope.results.audit import AuditResult, Definition, Finding
 
 SCHEMA_VERSION = "1.1.0"
 

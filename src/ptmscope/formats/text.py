@@ -10,10 +10,10 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from ptmscope.audit import AuditResult
 from ptmscope.formats.escape import markup, rich_text, visible
 from ptmscope.formats.interface import Format
 from ptmscope.formats.report import build
+from ptmscope.results.audit import AuditResult
 
 _OUTCOME_STYLE = {
     "present": "green",

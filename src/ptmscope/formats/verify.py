@@ -14,7 +14,7 @@ from rich.text import Text
 
 from ptmscope._version import __version__
 from ptmscope.formats.escape import markdown, rich_text, visible
-from ptmscope.verify.results import ClaimResult, Verdict
+from ptmscope.results.verify import ClaimResult, ClaimVerdict
 
 SCHEMA_VERSION = "1.0.0"
 
@@ -29,7 +29,7 @@ def build(ref: str, commit: str | None, results: Sequence[ClaimResult]) -> dict[
         "schema_version": SCHEMA_VERSION,
         "tool": {"name": "ptmscope", "version": __version__},
         "package": {"ref": ref, "commit": commit},
-        "summary": {v.value: counts.get(v.value, 0) for v in Verdict},
+        "summary": {v.value: counts.get(v.value, 0) for v in ClaimVerdict},
         "claims": [
             {
                 "task": r.task,
@@ -99,6 +99,10 @@ def render(fmt: str, ref: str, commit: str | None, results: Sequence[ClaimResult
         )  # fmt: skip
     console.print(table)
     for r in results:
-        if r.verdict in (Verdict.UNVERIFIABLE, Verdict.OVER_CLAIMED, Verdict.UNDER_CLAIMED):
+        if r.verdict in (
+            ClaimVerdict.UNVERIFIABLE,
+            ClaimVerdict.OVER_CLAIMED,
+            ClaimVerdict.UNDER_CLAIMED,
+        ):
             console.print(rich_text(f"{r.location}: {r.verdict.value}: {r.reason}"))
     return buffer.getvalue()

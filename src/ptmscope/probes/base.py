@@ -11,68 +11,32 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from enum import StrEnum
 
 from ptmscope.package import Package
-from ptmscope.severity import Severity as Severity
+from ptmscope.results.audit import Definition, Evidence, Finding, Outcome, Stride
+from ptmscope.severity import Severity
+from ptmscope.vocab import ProbeKind
 
-
-class Outcome(StrEnum):
-    PRESENT = "present"
-    MISSING = "missing"
-    UNKNOWN = "unknown"
-    """Could not be decided from this package (never counted as missing)."""
-    DETECTED = "detected"
-    CLEAR = "clear"
-
-
-class Stride(StrEnum):
-    SPOOFING = "Spoofing"
-    TAMPERING = "Tampering"
-    REPUDIATION = "Repudiation"
-    INFORMATION_DISCLOSURE = "Information disclosure"
-    DENIAL_OF_SERVICE = "Denial of service"
-    ELEVATION_OF_PRIVILEGE = "Elevation of privilege"
-
-
-@dataclass(frozen=True)
-class Evidence:
-    location: str
-    """``README.md:42``, ``README.md#license`` (YAML key), ``config.json#auto_map``, a path."""
-    detail: str = ""
-
-
-@dataclass(frozen=True)
-class Definition:
-    id: str
-    kind: str
-    """``factor`` (Table I documentation factor), ``signal`` (a measured 0–10 value) or ``risk``."""
-    short: str
-    motivation: str
-    """Why this matters to someone reusing the model."""
-    implementation: str
-    """How the probe decides, so a reader can predict and dispute it."""
-    remediation: str
-    attribute: str | None = None
-    factor: str | None = None
-    severity: Severity | None = None
-    stride: tuple[Stride, ...] = ()
-
-
-@dataclass(frozen=True)
-class Finding:
-    probe: str
-    outcome: Outcome
-    message: str
-    evidence: tuple[Evidence, ...] = ()
-    score: float | None = None
-    """0–10 for signals; 10/0 for present/missing factors; ``None`` when unknown or a risk."""
-    severity: Severity | None = None
-    """For a detected risk: its severity (a probe may lower its default, never raise past it)."""
+__all__ = [
+    "Definition",
+    "Evidence",
+    "Finding",
+    "Outcome",
+    "Probe",
+    "ProbeKind",
+    "Severity",
+    "Stride",
+    "clear",
+    "detected",
+    "factor_result",
+    "unknown",
+]
 
 
 @dataclass(frozen=True)
 class Probe:
+    """A check: its definition plus a pure function over the package."""
+
     definition: Definition
     run: Callable[[Package], Finding]
 

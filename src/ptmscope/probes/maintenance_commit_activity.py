@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from ptmscope.package import Package
 from ptmscope.probes.base import Definition, Evidence, Finding, Outcome, Probe
+from ptmscope.vocab import ProbeKind
 
 SATURATION_COMMITS = 20
 SATURATION_PEOPLE = 3
 
 DEFINITION = Definition(
     id="maintenance.commit_activity",
-    kind="signal",
+    kind=ProbeKind.SIGNAL,
     attribute="maintenance",
     short="Commit activity",
     motivation=(

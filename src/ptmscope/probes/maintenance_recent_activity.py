@@ -6,13 +6,14 @@ from datetime import UTC, datetime
 
 from ptmscope.package import Package
 from ptmscope.probes.base import Definition, Evidence, Finding, Outcome, Probe
+from ptmscope.vocab import ProbeKind
 
 FRESH_DAYS = 180
 STALE_DAYS = 3 * 365
 
 DEFINITION = Definition(
     id="maintenance.recent_activity",
-    kind="signal",
+    kind=ProbeKind.SIGNAL,
     attribute="maintenance",
     short="Recent activity",
     motivation=(

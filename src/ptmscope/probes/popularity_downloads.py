@@ -6,13 +6,14 @@ import math
 
 from ptmscope.package import Package
 from ptmscope.probes.base import Definition, Evidence, Finding, Outcome, Probe
+from ptmscope.vocab import ProbeKind
 
 SATURATION = 1_000_000
 """Monthly downloads that earn 10/10 (the Hub's top ~0.1% in 2023)."""
 
 DEFINITION = Definition(
     id="popularity.downloads",
-    kind="signal",
+    kind=ProbeKind.SIGNAL,
     attribute="popularity",
     short="Downloads",
     motivation=(

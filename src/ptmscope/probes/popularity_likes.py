@@ -5,12 +5,13 @@ from __future__ import annotations
 from ptmscope.package import Package
 from ptmscope.probes.base import Definition, Evidence, Finding, Outcome, Probe
 from ptmscope.probes.popularity_downloads import log_score
+from ptmscope.vocab import ProbeKind
 
 SATURATION = 1_000
 
 DEFINITION = Definition(
     id="popularity.likes",
-    kind="signal",
+    kind=ProbeKind.SIGNAL,
     attribute="popularity",
     short="Likes",
     motivation="Likes are a deliberate endorsement, harder to inflate by CI pulls than downloads.",

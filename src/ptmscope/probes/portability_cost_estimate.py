@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from ptmscope.probes.base import Definition
 from ptmscope.probes.cues import Cues, factor_probe
+from ptmscope.vocab import ProbeKind
 
 DEFINITION = Definition(
     id="portability.cost_estimate",
-    kind="factor",
+    kind=ProbeKind.FACTOR,
     attribute="portability",
     factor="cost_estimate",
     short="Cost estimate",

@@ -7,10 +7,11 @@ import re
 from ptmscope.package import Package
 from ptmscope.probes.base import Definition, Evidence
 from ptmscope.probes.cues import Cues, factor_probe
+from ptmscope.vocab import ProbeKind
 
 DEFINITION = Definition(
     id="portability.framework_support",
-    kind="factor",
+    kind=ProbeKind.FACTOR,
     attribute="portability",
     factor="framework_support",
     short="Framework support",

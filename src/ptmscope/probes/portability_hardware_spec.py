@@ -7,10 +7,11 @@ from dataclasses import replace
 from ptmscope.probes.base import Definition
 from ptmscope.probes.cues import factor_probe
 from ptmscope.probes.reproducibility_hardware_spec import CUES as TRAINING_CUES
+from ptmscope.vocab import ProbeKind
 
 DEFINITION = Definition(
     id="portability.hardware_spec",
-    kind="factor",
+    kind=ProbeKind.FACTOR,
     attribute="portability",
     factor="hardware_spec",
     short="Hardware requirements",

@@ -5,11 +5,12 @@ from __future__ import annotations
 from ptmscope.package import Package
 from ptmscope.probes.base import Definition, Evidence
 from ptmscope.probes.cues import Cues, factor_probe
+from ptmscope.vocab import ProbeKind
 from ptmscope.weights import QUANTIZED_DTYPES
 
 DEFINITION = Definition(
     id="portability.quantized_model",
-    kind="factor",
+    kind=ProbeKind.FACTOR,
     attribute="portability",
     factor="quantized_model",
     short="Quantized variant",

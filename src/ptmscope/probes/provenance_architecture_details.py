@@ -5,10 +5,11 @@ from __future__ import annotations
 from ptmscope.package import Package
 from ptmscope.probes.base import Definition, Evidence
 from ptmscope.probes.cues import Cues, factor_probe
+from ptmscope.vocab import ProbeKind
 
 DEFINITION = Definition(
     id="provenance.architecture_details",
-    kind="factor",
+    kind=ProbeKind.FACTOR,
     attribute="provenance",
     factor="architecture_details",
     short="Architecture details",

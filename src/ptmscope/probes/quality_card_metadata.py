@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ptmscope.package import Package
 from ptmscope.probes.base import Definition, Evidence, Finding, Outcome, Probe
+from ptmscope.vocab import ProbeKind
 
 KEYS = (
     "license",
@@ -18,7 +19,7 @@ KEYS = (
 
 DEFINITION = Definition(
     id="quality.card_metadata",
-    kind="signal",
+    kind=ProbeKind.SIGNAL,
     attribute="quality",
     short="Card metadata",
     motivation=(

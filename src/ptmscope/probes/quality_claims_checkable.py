@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from ptmscope.package import Package
 from ptmscope.probes.base import Definition, Evidence, Finding, Outcome, Probe
+from ptmscope.vocab import ProbeKind
 
 DEFINITION = Definition(
     id="quality.claims_checkable",
-    kind="signal",
+    kind=ProbeKind.SIGNAL,
     attribute="quality",
     short="Checkable claims",
     motivation=(

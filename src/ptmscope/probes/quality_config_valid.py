@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from ptmscope.package import Package
 from ptmscope.probes.base import Definition, Evidence, Finding, Outcome, Probe
+from ptmscope.vocab import ProbeKind
 
 DEFINITION = Definition(
     id="quality.config_valid",
-    kind="signal",
+    kind=ProbeKind.SIGNAL,
     attribute="quality",
     short="Model configuration",
     motivation=(

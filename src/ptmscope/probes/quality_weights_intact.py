@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from ptmscope.package import Package
 from ptmscope.probes.base import Definition, Evidence, Finding, Outcome, Probe
+from ptmscope.vocab import ProbeKind, WeightRole
 
 DEFINITION = Definition(
     id="quality.weights_intact",
-    kind="signal",
+    kind=ProbeKind.SIGNAL,
     attribute="quality",
     short="Weights well-formed",
     motivation=(
@@ -24,7 +25,7 @@ DEFINITION = Definition(
 
 
 def run(package: Package) -> Finding:
-    present = [w for w in package.weights if w.available and w.role == "weights"]
+    present = [w for w in package.weights if w.available and w.role is WeightRole.WEIGHTS]
     if not present:
         return Finding(DEFINITION.id, Outcome.UNKNOWN, "no weight bytes present to check")
     broken = [w for w in present if w.error is not None or w.format == "unknown"]

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from ptmscope.probes.base import Definition
 from ptmscope.probes.cues import Cues, factor_probe
+from ptmscope.vocab import ProbeKind
 
 DEFINITION = Definition(
     id="reproducibility.demos",
-    kind="factor",
+    kind=ProbeKind.FACTOR,
     attribute="reproducibility",
     factor="demos",
     short="Demos and usage examples",

@@ -5,13 +5,14 @@ from __future__ import annotations
 from ptmscope.package import Package
 from ptmscope.probes.base import Definition, Evidence, Finding, Outcome, Probe
 from ptmscope.probes.cues import card_decidable
+from ptmscope.vocab import ProbeKind
 
 MIN_WORDS = 100
 MIN_FILLED_SECTIONS = 3
 
 DEFINITION = Definition(
     id="reproducibility.documentation",
-    kind="factor",
+    kind=ProbeKind.FACTOR,
     attribute="reproducibility",
     factor="documentation",
     short="Documentation",

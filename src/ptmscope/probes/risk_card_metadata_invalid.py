@@ -14,10 +14,11 @@ from ptmscope.probes.base import (
     detected,
     unknown,
 )
+from ptmscope.vocab import ProbeKind
 
 DEFINITION = Definition(
     id="risk.card_metadata_invalid",
-    kind="risk",
+    kind=ProbeKind.RISK,
     short="Card metadata does not parse",
     motivation=(
         "The Hub and its clients silently drop metadata they cannot parse (ModelCard.load raises "

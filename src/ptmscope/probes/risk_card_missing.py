@@ -15,10 +15,11 @@ from ptmscope.probes.base import (
     unknown,
 )
 from ptmscope.probes.cues import card_decidable
+from ptmscope.vocab import ProbeKind
 
 DEFINITION = Definition(
     id="risk.card_missing",
-    kind="risk",
+    kind=ProbeKind.RISK,
     short="No or empty model card",
     motivation=(
         "Without a card nobody states what the model is for, what it was trained on or what it "

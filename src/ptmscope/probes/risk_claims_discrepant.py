@@ -14,11 +14,12 @@ from ptmscope.probes.base import (
     detected,
     unknown,
 )
-from ptmscope.verify.results import Verdict
+from ptmscope.results.verify import ClaimVerdict
+from ptmscope.vocab import ProbeKind
 
 DEFINITION = Definition(
     id="risk.claims_discrepant",
-    kind="risk",
+    kind=ProbeKind.RISK,
     short="Claimed performance not reproduced",
     motivation=(
         "Nine of the twelve practitioners in the ICSE 2023 study named discrepancies between "
@@ -43,11 +44,11 @@ def run(package: Package) -> Finding:
         return unknown(
             DEFINITION, "claims not re-measured (run `ptmscope verify` or `audit --verify`)"
         )
-    checked = [r for r in results if r.verdict not in (Verdict.UNVERIFIABLE,)]
+    checked = [r for r in results if r.verdict not in (ClaimVerdict.UNVERIFIABLE,)]
     if not checked:
         return unknown(DEFINITION, f"none of {len(results)} claim(s) could be re-measured")
-    over = [r for r in checked if r.verdict is Verdict.OVER_CLAIMED]
-    odd = over + [r for r in checked if r.verdict is Verdict.UNDER_CLAIMED]
+    over = [r for r in checked if r.verdict is ClaimVerdict.OVER_CLAIMED]
+    odd = over + [r for r in checked if r.verdict is ClaimVerdict.UNDER_CLAIMED]
     evidence = [Evidence(r.location, f"{r.metric} on {r.dataset}: {r.reason}") for r in odd[:5]]
     if over:
         return detected(

@@ -13,10 +13,11 @@ from ptmscope.probes.base import (
     clear,
     detected,
 )
+from ptmscope.vocab import ProbeKind
 
 DEFINITION = Definition(
     id="risk.claims_unparseable",
-    kind="risk",
+    kind=ProbeKind.RISK,
     short="No machine-parseable claims",
     motivation=(
         "Claims only in prose cannot be indexed, compared or checked by a registry; the study "

@@ -14,10 +14,11 @@ from ptmscope.probes.base import (
     detected,
     unknown,
 )
+from ptmscope.vocab import ProbeKind
 
 DEFINITION = Definition(
     id="risk.history_unsigned",
-    kind="risk",
+    kind=ProbeKind.RISK,
     short="Unsigned history",
     motivation=(
         "Without author signatures nothing ties the weights to their claimed publisher: an "

@@ -15,10 +15,11 @@ from ptmscope.probes.base import (
     detected,
 )
 from ptmscope.probes.cues import card_metadata
+from ptmscope.vocab import ProbeKind
 
 DEFINITION = Definition(
     id="risk.license",
-    kind="risk",
+    kind=ProbeKind.RISK,
     short="No usable licence",
     motivation=(
         "Reusing a model without a licence, or under terms nobody can look up, exposes the "

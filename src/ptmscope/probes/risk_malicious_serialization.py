@@ -14,11 +14,12 @@ from ptmscope.probes.base import (
     detected,
     unknown,
 )
-from ptmscope.scan.results import FileScan, Verdict
+from ptmscope.results.scan import FileScan, FileVerdict
+from ptmscope.vocab import ProbeKind
 
 DEFINITION = Definition(
     id="risk.malicious_serialization",
-    kind="risk",
+    kind=ProbeKind.RISK,
     short="Model file runs code when loaded",
     motivation=(
         "Pickles, Keras Lambda layers, ONNX external data and chat templates can execute "
@@ -51,7 +52,7 @@ def evidence(scans: list[FileScan]) -> list[Evidence]:
 def run(package: Package) -> Finding:
     if not package.scans:
         return unknown(DEFINITION, "no model file with its bytes present to scan")
-    bad = [s for s in package.scans if s.verdict is Verdict.MALICIOUS]
+    bad = [s for s in package.scans if s.verdict is FileVerdict.MALICIOUS]
     if bad:
         return detected(
             DEFINITION,

@@ -14,10 +14,11 @@ from ptmscope.probes.base import (
     detected,
     unknown,
 )
+from ptmscope.vocab import ProbeKind, WeightRole
 
 DEFINITION = Definition(
     id="risk.pickle_weights",
-    kind="risk",
+    kind=ProbeKind.RISK,
     short="Pickle-only weights",
     motivation=(
         "Loading a pickle runs code chosen by whoever wrote the file; a tampered checkpoint "
@@ -36,7 +37,7 @@ DEFINITION = Definition(
 
 
 def run(package: Package) -> Finding:
-    weights = [w for w in package.weights if w.role == "weights"]
+    weights = [w for w in package.weights if w.role is WeightRole.WEIGHTS]
     if not weights:
         return unknown(DEFINITION, "no weight files in the package")
     pickles = [w for w in weights if w.pickle_based]

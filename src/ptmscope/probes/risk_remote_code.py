@@ -15,12 +15,13 @@ from ptmscope.probes.base import (
     clear,
     detected,
 )
+from ptmscope.vocab import ProbeKind
 
 _CODE = re.compile(r"\.py$", re.IGNORECASE)
 
 DEFINITION = Definition(
     id="risk.remote_code",
-    kind="risk",
+    kind=ProbeKind.RISK,
     short="Custom code required",
     motivation=(
         "`trust_remote_code=True` imports Python from the repository with the reuser's "

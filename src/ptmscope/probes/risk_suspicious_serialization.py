@@ -14,11 +14,12 @@ from ptmscope.probes.base import (
     unknown,
 )
 from ptmscope.probes.risk_malicious_serialization import evidence
-from ptmscope.scan.results import Verdict
+from ptmscope.results.scan import FileVerdict
+from ptmscope.vocab import ProbeKind
 
 DEFINITION = Definition(
     id="risk.suspicious_serialization",
-    kind="risk",
+    kind=ProbeKind.RISK,
     short="Model file imports unusual code",
     motivation=(
         "A checkpoint that instantiates classes outside torch/numpy (custom modules, "
@@ -37,7 +38,7 @@ DEFINITION = Definition(
 def run(package: Package) -> Finding:
     if not package.scans:
         return unknown(DEFINITION, "no model file with its bytes present to scan")
-    odd = [s for s in package.scans if s.verdict is Verdict.SUSPICIOUS]
+    odd = [s for s in package.scans if s.verdict is FileVerdict.SUSPICIOUS]
     if odd:
         return detected(DEFINITION, f"{len(odd)} file(s) suspicious", evidence(odd))
     return clear(DEFINITION, f"{len(package.scans)} file(s) scanned")

@@ -13,10 +13,11 @@ from ptmscope.probes.base import (
     clear,
     detected,
 )
+from ptmscope.vocab import ProbeKind
 
 DEFINITION = Definition(
     id="risk.unreadable_content",
-    kind="risk",
+    kind=ProbeKind.RISK,
     short="Part of the package could not be checked",
     motivation=(
         "What cannot be read cannot be vouched for: a card with a NUL byte, a file over a size "

@@ -16,12 +16,13 @@ from ptmscope.probes.base import (
     detected,
 )
 from ptmscope.probes.cues import card_metadata
+from ptmscope.vocab import ProbeKind
 
 _PINNED = re.compile(r"@[0-9a-f]{7,64}$")
 
 DEFINITION = Definition(
     id="risk.upstream_unpinned",
-    kind="risk",
+    kind=ProbeKind.RISK,
     short="Upstream not pinned",
     motivation=(
         "A base model or dataset named without a revision can change under the same name; a "

@@ -14,10 +14,11 @@ from ptmscope.probes.base import (
     detected,
     unknown,
 )
+from ptmscope.vocab import ProbeKind, WeightRole
 
 DEFINITION = Definition(
     id="risk.weights_absent",
-    kind="risk",
+    kind=ProbeKind.RISK,
     short="Weights absent",
     motivation=(
         "The audited package holds pointers, not weights: whatever is fetched later is "
@@ -34,7 +35,7 @@ DEFINITION = Definition(
 
 
 def run(package: Package) -> Finding:
-    weights = [w for w in package.weights if w.role == "weights"]
+    weights = [w for w in package.weights if w.role is WeightRole.WEIGHTS]
     if not weights:
         return unknown(DEFINITION, "no weight files in the package")
     absent = [w for w in weights if not w.available]

@@ -39,8 +39,8 @@ from ptmscope.errors import InputError, PtmscopeError
 from ptmscope.package import FileEntry
 from ptmscope.registry.singleflight import SingleFlight
 from ptmscope.registry.store import Snapshot, SnapshotSource
+from ptmscope.results.scan import FileScan
 from ptmscope.scan.policy import Policy, default_policy, load_policy
-from ptmscope.scan.results import FileScan
 from ptmscope.severity import Severity
 
 ON_ERROR = ("refuse", "warn")
@@ -237,7 +237,7 @@ class Gateway:
 
     def _judge_package(self, snapshot: Snapshot) -> PackageVerdict:
         from ptmscope.audit import evaluate
-        from ptmscope.snapshot import collect
+        from ptmscope.collector import collect_from as collect
 
         package = collect(SnapshotSource(snapshot), scan_policy=self.policy.scan_policy)
         unreadable = [p for p in package.problems if p.unreadable]

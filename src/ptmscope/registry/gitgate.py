@@ -25,7 +25,7 @@ from ptmscope.errors import SourceError
 from ptmscope.package import FileEntry
 from ptmscope.registry.gateway import Gateway, Refusal
 from ptmscope.registry.store import Repo, Store
-from ptmscope.scan.results import FileScan
+from ptmscope.results.scan import FileScan
 from ptmscope.scan.scanner import scan_bytes, scan_file
 from ptmscope.sources.git import GIT_TIMEOUT_S, SPOOL_THRESHOLD, GitSource
 from ptmscope.weights import sniff

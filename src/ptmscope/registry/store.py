@@ -37,6 +37,7 @@ from ptmscope.scan.walk import SKIPPED_DIRS
 from ptmscope.sources.git import GitSource, confinement_problem, is_git_repository
 from ptmscope.sources.interface import Source, SourceInfo
 from ptmscope.sources.local import LocalSource
+from ptmscope.vocab import SourceKind
 from ptmscope.weights import WEIGHT_SUFFIXES
 
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,95}$")
@@ -280,7 +281,8 @@ class SnapshotSource(Source):
 
     def info(self) -> SourceInfo:
         s = self._snapshot
-        return SourceInfo(s.repo_id, s.kind, s.repo_id, s.sha, s.sha if s.kind == "git" else None)
+        kind = SourceKind.GIT if s.kind == "git" else SourceKind.LOCAL
+        return SourceInfo(s.repo_id, kind, s.repo_id, s.sha, s.sha if s.kind == "git" else None)
 
     def files(self) -> Sequence[FileEntry]:
         return self._snapshot.files

@@ -15,9 +15,9 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from ptmscope.results.scan import Location, ScanError, ScanFinding
 from ptmscope.scan.ledger import Ledger
 from ptmscope.scan.policy import Policy
-from ptmscope.scan.results import Location, ScanError, ScanFinding
 from ptmscope.severity import Severity
 
 Buffer = Any

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
-from ptmscope.scan.results import ScanError, ScanFinding
+from ptmscope.results.scan import ScanError, ScanFinding
 from ptmscope.severity import Severity
 
 Key = tuple[str, str | None, Severity]

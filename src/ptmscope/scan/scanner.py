@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from ptmscope.results.scan import FileScan, ScanError
 from ptmscope.scan.bytecode import names_in
 from ptmscope.scan.containers import (
     archives,
@@ -32,7 +33,6 @@ from ptmscope.scan.context import Limits, ScanContext, ScanTimeout, Span
 from ptmscope.scan.detect import detect, parse_json
 from ptmscope.scan.pickles import Nested, scan_pickle
 from ptmscope.scan.policy import Policy, default_policy
-from ptmscope.scan.results import FileScan, ScanError
 from ptmscope.scan.templates import check_template
 from ptmscope.scan.walk import Skipped, walk
 from ptmscope.severity import Severity

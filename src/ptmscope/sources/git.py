@@ -42,6 +42,7 @@ from ptmscope.sources.disk import disk_reader
 from ptmscope.sources.interface import Source, SourceInfo
 from ptmscope.sources.lfs import MAX_POINTER_BYTES, parse_pointer
 from ptmscope.sources.signatures import classify
+from ptmscope.vocab import SourceKind
 
 MAX_COMMITS = 100_000
 GIT_TIMEOUT_S = 120
@@ -509,7 +510,7 @@ class GitSource(Source):
     def info(self) -> SourceInfo:
         name = self._path.name.removesuffix(".git")
         owner_name = name.replace("__", "/", 1) if "__" in name else None
-        return SourceInfo(self._ref, "git", owner_name, self._revision, self.commit)
+        return SourceInfo(self._ref, SourceKind.GIT, owner_name, self._revision, self.commit)
 
     def files(self) -> Sequence[FileEntry]:
         if self._files is not None:

@@ -26,6 +26,7 @@ from ptmscope.package import Commit, FileEntry, Person, RegistryMetadata, Transf
 from ptmscope.sources.disk import disk_reader
 from ptmscope.sources.interface import Source, SourceInfo
 from ptmscope.sources.metadata import from_record
+from ptmscope.vocab import SourceKind
 
 REPO_REF = re.compile(
     r"^(?P<id>[A-Za-z0-9][\w.-]{0,95}/[A-Za-z0-9][\w.-]{0,95})(?:@(?P<rev>[^\s@]+))?$"
@@ -329,7 +330,9 @@ class HubSource(Source):
         return from_record(record, f"{self.endpoint}/api/models/{self.repo_id}")
 
     def info(self) -> SourceInfo:
-        return SourceInfo(self._ref, "hub", self.repo_id, self._revision or "main", self.commit)
+        return SourceInfo(
+            self._ref, SourceKind.HUB, self.repo_id, self._revision or "main", self.commit
+        )
 
     # -- files -----------------------------------------------------------------------
     def _headers(self) -> dict[str, str]:

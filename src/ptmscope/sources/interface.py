@@ -8,13 +8,15 @@ from dataclasses import dataclass
 from types import TracebackType
 
 from ptmscope.package import Commit, FileEntry, Transfer
+from ptmscope.vocab import SourceKind
 
 
 @dataclass(frozen=True)
 class SourceInfo:
+    """What a source says about the package before any file is read."""
+
     ref: str
-    kind: str
-    """``local`` or ``git``."""
+    kind: SourceKind
     name: str | None
     """``owner/name`` when the layout tells it."""
     revision: str | None

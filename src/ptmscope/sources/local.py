@@ -21,6 +21,7 @@ from ptmscope.scan.walk import SKIPPED_DIRS
 from ptmscope.sources.disk import disk_reader
 from ptmscope.sources.interface import Source, SourceInfo
 from ptmscope.sources.lfs import MAX_POINTER_BYTES, parse_pointer
+from ptmscope.vocab import SourceKind
 
 MAX_FILES = 50_000
 _CACHE_DIR = re.compile(r"^models--(?P<owner>[^/]+?)(?:--(?P<name>[^/]+))?$")
@@ -71,7 +72,7 @@ class LocalSource(Source):
         return found[0]
 
     def info(self) -> SourceInfo:
-        return SourceInfo(self._ref, "local", self._name, None, self._commit)
+        return SourceInfo(self._ref, SourceKind.LOCAL, self._name, None, self._commit)
 
     def _entry(self, rel: str, full: Path) -> FileEntry | None:
         try:

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 
 from ptmscope.package import Commit, FileEntry, Reader
 from ptmscope.sources.interface import Source, SourceInfo
+from ptmscope.vocab import SourceKind
 
 
 def _memory_reader(data: bytes) -> Reader:
@@ -46,7 +47,7 @@ class RecordSource(Source):
         self._files = tuple(sorted(files.values(), key=lambda f: f.path))
 
     def info(self) -> SourceInfo:
-        return SourceInfo(self._id, "record", self._id, None, self._commit)
+        return SourceInfo(self._id, SourceKind.RECORD, self._id, None, self._commit)
 
     def files(self) -> Sequence[FileEntry]:
         return self._files

@@ -16,6 +16,7 @@ from ptmscope.package import Commit, FileEntry
 from ptmscope.sources.git import GitSource
 from ptmscope.sources.interface import Source, SourceInfo
 from ptmscope.sources.local import LocalSource
+from ptmscope.vocab import SourceKind
 
 WORK_TREE = "work tree"
 """The revision a work tree audit reports: the folder as it is, on top of HEAD."""
@@ -29,7 +30,7 @@ class WorktreeSource(Source):
 
     def info(self) -> SourceInfo:
         git = self._git.info()
-        return SourceInfo(self._ref, "git", git.name, WORK_TREE, git.commit)
+        return SourceInfo(self._ref, SourceKind.GIT, git.name, WORK_TREE, git.commit)
 
     def files(self) -> Sequence[FileEntry]:
         return self._local.files()

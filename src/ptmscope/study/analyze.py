@@ -36,9 +36,9 @@ def analyze_one(record: dict[str, Any]) -> dict[str, Any]:
     import json
 
     from ptmscope.audit import evaluate
+    from ptmscope.collector import collect_from as collect
     from ptmscope.errors import InputError
     from ptmscope.probes.base import Outcome
-    from ptmscope.snapshot import collect
     from ptmscope.sources.record import RecordSource
 
     model_id = str(record["id"])

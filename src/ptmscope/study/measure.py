@@ -8,10 +8,10 @@ definition and, where the ICSE 2023 paper reported it, the paper's value
 from __future__ import annotations
 
 import csv
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ptmscope.results.study import Measurement, Row
 from ptmscope.study.db import FACTOR_COLUMNS
 
 PAPER_IDS = {
@@ -20,27 +20,6 @@ PAPER_IDS = {
     "architectures": "M7",
     "documentation": "M12",
 }
-
-
-@dataclass(frozen=True)
-class Row:
-    key: str
-    numerator: int
-    denominator: int
-
-    @property
-    def share(self) -> float:
-        return self.numerator / self.denominator if self.denominator else 0.0
-
-
-@dataclass(frozen=True)
-class Measurement:
-    id: str
-    title: str
-    definition: str
-    rows: tuple[Row, ...]
-    paper: str | None = None
-    notes: tuple[str, ...] = field(default_factory=tuple)
 
 
 def _rows(connection: Any, sql: str | list[str]) -> tuple[Row, ...]:

@@ -9,7 +9,7 @@ from typing import Any
 
 from ptmscope._version import __version__
 from ptmscope.formats.escape import markdown, visible
-from ptmscope.study.measure import Measurement
+from ptmscope.results.study import Measurement
 
 CHARTS = ("claims_by_task", "datasets", "architectures")
 

@@ -14,8 +14,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from ptmscope.card.claims import Claim
-from ptmscope.package import Package
+from ptmscope.package import Claim, Package
+from ptmscope.results.verify import ClaimResult, ClaimVerdict
 from ptmscope.verify.data import (
     DataUnavailable,
     Table,
@@ -24,9 +24,8 @@ from ptmscope.verify.data import (
     resolve_columns,
     sample,
 )
-from ptmscope.verify.metrics import METRICS, Measurement, Metric
+from ptmscope.verify.metrics import METRICS, Estimate, Metric
 from ptmscope.verify.options import VerifyOptions as VerifyOptions
-from ptmscope.verify.results import ClaimResult, Verdict
 from ptmscope.verify.run import ModelUnavailable, Runner
 
 TASK_ALIASES = {
@@ -96,7 +95,7 @@ def _data_path(claim: Claim, options: VerifyOptions) -> str | None:
 def _unverifiable(claim: Claim, task: str | None, reason: str) -> ClaimResult:
     return ClaimResult(
         task=task, dataset=claim.dataset, config=claim.config, split=claim.split, metric=claim.metric,
-        claimed=claim.value, measured=None, ci=None, n=0, verdict=Verdict.UNVERIFIABLE, reason=reason,
+        claimed=claim.value, measured=None, ci=None, n=0, verdict=ClaimVerdict.UNVERIFIABLE, reason=reason,
         source=claim.source, location=claim.location,
     )  # fmt: skip
 
@@ -301,9 +300,7 @@ def _answers(value: Any) -> list[str]:
 
 
 # ---------------------------------------------------------------- verdicts
-def judge(
-    claim: Claim, task: str, metric: Metric, measured: Measurement, origin: str
-) -> ClaimResult:
+def judge(claim: Claim, task: str, metric: Metric, measured: Estimate, origin: str) -> ClaimResult:
     value, low, high = (
         measured.value / metric.scale,
         measured.low / metric.scale,
@@ -322,19 +319,19 @@ def judge(
     interval = f"measured {value:.4f} [{low:.4f}, {high:.4f}] ({measured.method}, n={measured.n}) on {origin}"
     if better:
         verdict, reason = (
-            Verdict.OVER_CLAIMED,
+            ClaimVerdict.OVER_CLAIMED,
             f"claimed {claimed:.4f} is better than the whole interval: {interval}",
         )
     elif worse:
         verdict, reason = (
-            Verdict.UNDER_CLAIMED,
+            ClaimVerdict.UNDER_CLAIMED,
             f"claimed {claimed:.4f} is worse than the whole interval: {interval}",
         )
     elif (high - low) / 2 > INCONCLUSIVE_HALF_WIDTH:
-        verdict, reason = Verdict.INCONCLUSIVE, f"interval too wide to decide: {interval}"
+        verdict, reason = ClaimVerdict.INCONCLUSIVE, f"interval too wide to decide: {interval}"
     else:
         verdict, reason = (
-            Verdict.CONSISTENT,
+            ClaimVerdict.CONSISTENT,
             f"claimed {claimed:.4f} lies in the interval: {interval}",
         )
     if notes:

@@ -24,7 +24,9 @@ Z95 = 1.959963984540054
 
 
 @dataclass(frozen=True)
-class Measurement:
+class Estimate:
+    """A re-measured value with its 95% interval (not a study measurement)."""
+
     value: float
     low: float
     high: float
@@ -39,7 +41,7 @@ class Metric:
     higher_is_better: bool
     scale: float
     """1.0 for fractions, 100.0 for metrics reported in points (BLEU, chrF)."""
-    compute: Callable[[Sequence[Any], Sequence[Any]], Measurement]
+    compute: Callable[[Sequence[Any], Sequence[Any]], Estimate]
 
 
 def wilson(successes: int, n: int) -> tuple[float, float]:
@@ -52,11 +54,11 @@ def wilson(successes: int, n: int) -> tuple[float, float]:
     return max(0.0, centre - half), min(1.0, centre + half)
 
 
-def proportion(correct: Sequence[bool]) -> Measurement:
+def proportion(correct: Sequence[bool]) -> Estimate:
     n = len(correct)
     hits = int(sum(bool(c) for c in correct))
     low, high = wilson(hits, n)
-    return Measurement(hits / n if n else 0.0, low, high, n, "wilson")
+    return Estimate(hits / n if n else 0.0, low, high, n, "wilson")
 
 
 def bootstrap(
@@ -64,45 +66,45 @@ def bootstrap(
     refs: Sequence[Any],
     score: Callable[[list[Any], list[Any]], float],
     seed: int = 0,
-) -> Measurement:
+) -> Estimate:
     n = len(refs)
     value = float(score(list(preds), list(refs)))
     if n < 2:
-        return Measurement(value, value, value, n, "bootstrap")
+        return Estimate(value, value, value, n, "bootstrap")
     rng = np.random.default_rng(seed)
     samples = []
     for _ in range(BOOTSTRAP):
         index = rng.integers(0, n, n)
         samples.append(float(score([preds[i] for i in index], [refs[i] for i in index])))
     low, high = np.percentile(samples, [2.5, 97.5])
-    return Measurement(value, float(min(low, value)), float(max(high, value)), n, "bootstrap")
+    return Estimate(value, float(min(low, value)), float(max(high, value)), n, "bootstrap")
 
 
-def mean_bootstrap(values: Sequence[float], seed: int = 0) -> Measurement:
+def mean_bootstrap(values: Sequence[float], seed: int = 0) -> Estimate:
     """Bootstrap of a mean of per-example scores (fast: resampled with numpy)."""
     array = np.asarray(values, dtype=float)
     n = len(array)
     value = float(array.mean()) if n else 0.0
     if n < 2:
-        return Measurement(value, value, value, n, "bootstrap")
+        return Estimate(value, value, value, n, "bootstrap")
     rng = np.random.default_rng(seed)
     means = array[rng.integers(0, n, (BOOTSTRAP, n))].mean(axis=1)
     low, high = np.percentile(means, [2.5, 97.5])
-    return Measurement(value, float(low), float(high), n, "bootstrap")
+    return Estimate(value, float(low), float(high), n, "bootstrap")
 
 
 # ---------------------------------------------------------------- classification
-def _accuracy(preds: Sequence[Any], refs: Sequence[Any]) -> Measurement:
+def _accuracy(preds: Sequence[Any], refs: Sequence[Any]) -> Estimate:
     return proportion([p == r for p, r in zip(preds, refs, strict=True)])
 
 
-def _topk(preds: Sequence[Any], refs: Sequence[Any]) -> Measurement:
+def _topk(preds: Sequence[Any], refs: Sequence[Any]) -> Estimate:
     """``preds`` are ranked candidate lists; a hit when the reference is among them."""
     return proportion([r in p for p, r in zip(preds, refs, strict=True)])
 
 
-def _sk(name: str, average: str) -> Callable[[Sequence[Any], Sequence[Any]], Measurement]:
-    def compute(preds: Sequence[Any], refs: Sequence[Any]) -> Measurement:
+def _sk(name: str, average: str) -> Callable[[Sequence[Any], Sequence[Any]], Estimate]:
+    def compute(preds: Sequence[Any], refs: Sequence[Any]) -> Estimate:
         from sklearn import metrics as sk
 
         labels = sorted({*map(str, refs), *map(str, preds)})
@@ -123,8 +125,8 @@ def _sk(name: str, average: str) -> Callable[[Sequence[Any], Sequence[Any]], Mea
 
 
 # ---------------------------------------------------------------- sequences
-def _seqeval(name: str) -> Callable[[Sequence[Any], Sequence[Any]], Measurement]:
-    def compute(preds: Sequence[Any], refs: Sequence[Any]) -> Measurement:
+def _seqeval(name: str) -> Callable[[Sequence[Any], Sequence[Any]], Estimate]:
+    def compute(preds: Sequence[Any], refs: Sequence[Any]) -> Estimate:
         from seqeval import metrics as sq
 
         def score(p: list[Any], r: list[Any]) -> float:
@@ -135,8 +137,8 @@ def _seqeval(name: str) -> Callable[[Sequence[Any], Sequence[Any]], Measurement]
     return compute
 
 
-def _jiwer(name: str) -> Callable[[Sequence[Any], Sequence[Any]], Measurement]:
-    def compute(preds: Sequence[Any], refs: Sequence[Any]) -> Measurement:
+def _jiwer(name: str) -> Callable[[Sequence[Any], Sequence[Any]], Estimate]:
+    def compute(preds: Sequence[Any], refs: Sequence[Any]) -> Estimate:
         import jiwer
 
         def score(p: list[Any], r: list[Any]) -> float:
@@ -149,8 +151,8 @@ def _jiwer(name: str) -> Callable[[Sequence[Any], Sequence[Any]], Measurement]:
     return compute
 
 
-def _rouge(kind: str) -> Callable[[Sequence[Any], Sequence[Any]], Measurement]:
-    def compute(preds: Sequence[Any], refs: Sequence[Any]) -> Measurement:
+def _rouge(kind: str) -> Callable[[Sequence[Any], Sequence[Any]], Estimate]:
+    def compute(preds: Sequence[Any], refs: Sequence[Any]) -> Estimate:
         from rouge_score import rouge_scorer
 
         scorer = rouge_scorer.RougeScorer([kind], use_stemmer=True)
@@ -162,8 +164,8 @@ def _rouge(kind: str) -> Callable[[Sequence[Any], Sequence[Any]], Measurement]:
     return compute
 
 
-def _sacrebleu(name: str) -> Callable[[Sequence[Any], Sequence[Any]], Measurement]:
-    def compute(preds: Sequence[Any], refs: Sequence[Any]) -> Measurement:
+def _sacrebleu(name: str) -> Callable[[Sequence[Any], Sequence[Any]], Estimate]:
+    def compute(preds: Sequence[Any], refs: Sequence[Any]) -> Estimate:
         import sacrebleu
 
         def score(p: list[Any], r: list[Any]) -> float:
@@ -199,7 +201,7 @@ def _answers(ref: Any) -> list[str]:
     return [str(a) for a in ref] if isinstance(ref, list | tuple) else [str(ref)]
 
 
-def _exact_match(preds: Sequence[Any], refs: Sequence[Any]) -> Measurement:
+def _exact_match(preds: Sequence[Any], refs: Sequence[Any]) -> Estimate:
     return proportion(
         [
             any(_normalize_answer(str(p)) == _normalize_answer(a) for a in _answers(r))
@@ -208,15 +210,15 @@ def _exact_match(preds: Sequence[Any], refs: Sequence[Any]) -> Measurement:
     )
 
 
-def _squad_f1(preds: Sequence[Any], refs: Sequence[Any]) -> Measurement:
+def _squad_f1(preds: Sequence[Any], refs: Sequence[Any]) -> Estimate:
     return mean_bootstrap(
         [max(_qa_f1(str(p), a) for a in _answers(r)) for p, r in zip(preds, refs, strict=True)]
     )
 
 
 # ---------------------------------------------------------------- similarity
-def _correlation(kind: str) -> Callable[[Sequence[Any], Sequence[Any]], Measurement]:
-    def compute(preds: Sequence[Any], refs: Sequence[Any]) -> Measurement:
+def _correlation(kind: str) -> Callable[[Sequence[Any], Sequence[Any]], Estimate]:
+    def compute(preds: Sequence[Any], refs: Sequence[Any]) -> Estimate:
         from scipy import stats
 
         def score(p: list[Any], r: list[Any]) -> float:

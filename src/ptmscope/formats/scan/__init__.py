@@ -8,7 +8,7 @@ from ptmscope.errors import InputError
 from ptmscope.formats.scan.json import render_json
 from ptmscope.formats.scan.sarif import render_sarif
 from ptmscope.formats.scan.text import render_text
-from ptmscope.scan.results import FileScan
+from ptmscope.results.scan import FileScan
 
 SCAN_FORMATS: dict[str, Callable[[Sequence[FileScan]], str]] = {
     "text": render_text,

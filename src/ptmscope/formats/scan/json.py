@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from ptmscope._version import __version__
-from ptmscope.scan.results import FileScan, Location, Verdict
+from ptmscope.results.scan import FileScan, FileVerdict, Location
 
 SCHEMA_VERSION = "1.1.0"
 """1.1.0: findings carry ``suppressed``, the further occurrences counted but not listed."""
@@ -50,7 +50,10 @@ def build(scans: Sequence[FileScan]) -> dict[str, Any]:
     return {
         "schema_version": SCHEMA_VERSION,
         "tool": {"name": "ptmscope", "version": __version__},
-        "summary": {"files": len(scans), **{v.value: verdicts.get(v.value, 0) for v in Verdict}},
+        "summary": {
+            "files": len(scans),
+            **{v.value: verdicts.get(v.value, 0) for v in FileVerdict},
+        },
         "files": [file_dict(scan) for scan in scans],
     }
 

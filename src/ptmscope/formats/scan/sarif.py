@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from ptmscope._version import __version__
-from ptmscope.scan.results import FileScan
+from ptmscope.results.scan import FileScan
 from ptmscope.severity import Severity
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"

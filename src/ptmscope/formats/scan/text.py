@@ -8,13 +8,13 @@ from collections.abc import Sequence
 from rich.console import Console
 
 from ptmscope.formats.escape import markup as escape
-from ptmscope.scan.results import FileScan, Verdict
+from ptmscope.results.scan import FileScan, FileVerdict
 
 _STYLE = {
-    Verdict.CLEAN: "green",
-    Verdict.SUSPICIOUS: "yellow",
-    Verdict.MALICIOUS: "bold red",
-    Verdict.ERROR: "magenta",
+    FileVerdict.CLEAN: "green",
+    FileVerdict.SUSPICIOUS: "yellow",
+    FileVerdict.MALICIOUS: "bold red",
+    FileVerdict.ERROR: "magenta",
 }
 
 
@@ -42,10 +42,12 @@ def print_text(scans: Sequence[FileScan], console: Console) -> None:
                 + (f" [dim]@ {escape(where)}[/dim]" if where else ""),
                 emoji=False,
             )
-    counts = {v: sum(1 for s in scans if s.verdict is v) for v in Verdict}
+    counts = {v: sum(1 for s in scans if s.verdict is v) for v in FileVerdict}
     console.print(
         f"\n{len(scans)} file(s): "
-        + ", ".join(f"{counts[v]} {v.value}" for v in Verdict if counts[v] or v is Verdict.CLEAN)
+        + ", ".join(
+            f"{counts[v]} {v.value}" for v in FileVerdict if counts[v] or v is FileVerdict.CLEAN
+        )
     )
 
 

@@ -8,13 +8,16 @@ judged by its findings and still lists its errors.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
 
 from ptmscope.severity import Severity
 
 
-class Verdict(StrEnum):
+class FileVerdict(StrEnum):
+    """What one file's scan adds up to."""
+
     CLEAN = "clean"
     SUSPICIOUS = "suspicious"
     """Only low or medium findings: worth a look, not proof of intent."""
@@ -40,6 +43,8 @@ class Location:
 
 @dataclass(frozen=True)
 class ScanFinding:
+    """Something loading the file would do, with where in the file it was seen."""
+
     rule: str
     """Stable id, e.g. ``pickle.dangerous_call``, ``zip.crc_mismatch``."""
     severity: Severity
@@ -56,12 +61,16 @@ class ScanFinding:
 
 @dataclass(frozen=True)
 class ScanError:
+    """A part of the file that could not be read (so it was not judged)."""
+
     message: str
     location: Location = field(default_factory=Location)
 
 
 @dataclass(frozen=True)
 class FileScan:
+    """One file's scan: its format (from content), findings and errors."""
+
     path: str
     format: str
     """Told from the content: ``pickle``, ``pytorch-zip``, ``joblib``, ``gguf``…"""
@@ -71,14 +80,14 @@ class FileScan:
     seconds: float = 0.0
 
     @property
-    def verdict(self) -> Verdict:
+    def verdict(self) -> FileVerdict:
         if any(f.severity.rank >= Severity.HIGH.rank for f in self.findings):
-            return Verdict.MALICIOUS
+            return FileVerdict.MALICIOUS
         if any(f.severity.rank > Severity.INFO.rank for f in self.findings):
-            return Verdict.SUSPICIOUS
+            return FileVerdict.SUSPICIOUS
         if self.errors:
-            return Verdict.ERROR
-        return Verdict.CLEAN
+            return FileVerdict.ERROR
+        return FileVerdict.CLEAN
 
     def fails(self, threshold: Severity) -> bool:
         """The scan gate: a finding at or above ``threshold``, or any error (fail closed,
@@ -88,3 +97,23 @@ class FileScan:
     @property
     def worst(self) -> Severity | None:
         return max((f.severity for f in self.findings), key=lambda s: s.rank, default=None)
+
+
+@dataclass(frozen=True)
+class ScanResult:
+    """What ``ptmscope scan`` (or :func:`ptmscope.scan`) returns: every file's scan, in order."""
+
+    files: tuple[FileScan, ...]
+
+    def __iter__(self) -> Iterator[FileScan]:
+        return iter(self.files)
+
+    def __len__(self) -> int:
+        return len(self.files)
+
+    def fails(self, threshold: Severity) -> bool:
+        """The gate of the whole scan: any file that fails :meth:`FileScan.fails`."""
+        return any(scan.fails(threshold) for scan in self.files)
+
+    def count(self, verdict: FileVerdict) -> int:
+        return sum(1 for scan in self.files if scan.verdict is verdict)

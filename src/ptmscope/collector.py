@@ -29,9 +29,9 @@ from ptmscope.package import (
     WeightFile,
     root_file,
 )
+from ptmscope.results.scan import FileScan, ScanError
 from ptmscope.scan.context import Limits
 from ptmscope.scan.policy import Policy, default_policy
-from ptmscope.scan.results import FileScan, ScanError
 from ptmscope.scan.scanner import scan_buffer, scan_bytes, scan_file
 from ptmscope.sources.interface import Source
 from ptmscope.weights import inspect_all
@@ -218,7 +218,7 @@ def _looks_like_model(files: Sequence[FileEntry], weights: Sequence[WeightFile])
     return any(entry.name in _MODEL_HINTS for entry in files)
 
 
-def collect(
+def collect_from(
     source: Source,
     metadata: RegistryMetadata | None = None,
     now: datetime | None = None,

@@ -31,7 +31,9 @@ class Renderer(Protocol[R_contra]):
 class ConsoleRenderer(Protocol):
     """A renderer that can also draw on a rich console (used for a terminal's stdout)."""
 
-    def print(self, result: Any, console: Any) -> None: ...
+    def print(self, result: Any, console: Any) -> None:
+        """Draw ``result`` on ``console`` (a :class:`rich.console.Console`)."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -42,12 +44,19 @@ class Formats(Generic[R]):
     """What is rendered: ``audit``, ``scan``, ``verify`` or ``study``."""
     renderers: Mapping[str, Renderer[R]]
     default: str = "text"
+    """The format a command uses when none is asked for."""
+
+    def __post_init__(self) -> None:
+        if self.default not in self.renderers:
+            raise ValueError(f"default format {self.default!r} of {self.result} is not registered")
 
     @property
     def names(self) -> tuple[str, ...]:
+        """Format names in registration order (the CLI's ``--format`` choices)."""
         return tuple(self.renderers)
 
     def get(self, name: str) -> Renderer[R]:
+        """The renderer called ``name``; an unknown name is an :class:`InputError`."""
         try:
             return self.renderers[name]
         except KeyError:
@@ -56,4 +65,5 @@ class Formats(Generic[R]):
             ) from None
 
     def render(self, name: str, result: R) -> str:
+        """``result`` rendered as ``name`` (the whole output, as text)."""
         return self.get(name).render(result)

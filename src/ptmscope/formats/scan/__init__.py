@@ -1,26 +1,23 @@
-"""Renderers of scan results (JSON, text, SARIF 2.1.0); they never decide anything."""
+"""Renderers of a :class:`~ptmscope.results.scan.ScanResult` (``ptmscope scan``).
+
+They never decide anything: verdicts and the gate are the result's own.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Iterable
 
-from ptmscope.errors import InputError
-from ptmscope.formats.scan.json import render_json
-from ptmscope.formats.scan.sarif import render_sarif
-from ptmscope.formats.scan.text import render_text
-from ptmscope.results.scan import FileScan
+from ptmscope.formats.scan.json import ScanJson
+from ptmscope.formats.scan.markdown import ScanMarkdown
+from ptmscope.formats.scan.sarif import ScanSarif
+from ptmscope.formats.scan.text import ScanText
+from ptmscope.results.scan import FileScan, ScanResult
 
-SCAN_FORMATS: dict[str, Callable[[Sequence[FileScan]], str]] = {
-    "text": render_text,
-    "json": render_json,
-    "sarif": render_sarif,
-}
+__all__ = ["ScanJson", "ScanMarkdown", "ScanSarif", "ScanText", "render"]
 
 
-def render(name: str, scans: Sequence[FileScan]) -> str:
-    try:
-        return SCAN_FORMATS[name](scans)
-    except KeyError:
-        raise InputError(
-            f"unknown format {name!r}; choose from {', '.join(SCAN_FORMATS)}"
-        ) from None
+def render(name: str, scans: Iterable[FileScan]) -> str:
+    """Deprecated: use ``ptmscope.formats.SCAN_FORMATS.render(name, ScanResult(...))``."""
+    from ptmscope.formats import SCAN_FORMATS
+
+    return SCAN_FORMATS.render(name, ScanResult(tuple(scans)))

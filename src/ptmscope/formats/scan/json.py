@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable
 from typing import Any
 
 from ptmscope._version import __version__
-from ptmscope.results.scan import FileScan, FileVerdict, Location
+from ptmscope.results.scan import FileScan, FileVerdict, Location, ScanResult
 
 SCHEMA_VERSION = "1.1.0"
 """1.1.0: findings carry ``suppressed``, the further occurrences counted but not listed."""
@@ -23,6 +23,7 @@ def _location(location: Location) -> dict[str, Any]:
 
 
 def file_dict(scan: FileScan) -> dict[str, Any]:
+    """One file's scan as JSON-ready data."""
     return {
         "path": scan.path,
         "format": scan.format,
@@ -45,7 +46,9 @@ def file_dict(scan: FileScan) -> dict[str, Any]:
     }
 
 
-def build(scans: Sequence[FileScan]) -> dict[str, Any]:
+def build(scans: Iterable[FileScan]) -> dict[str, Any]:
+    """The whole scan report as JSON-ready data (see ``schemas/scan.schema.json``)."""
+    scans = tuple(scans)
     verdicts = Counter(scan.verdict.value for scan in scans)
     return {
         "schema_version": SCHEMA_VERSION,
@@ -58,5 +61,14 @@ def build(scans: Sequence[FileScan]) -> dict[str, Any]:
     }
 
 
-def render_json(scans: Sequence[FileScan]) -> str:
-    return json.dumps(build(scans), indent=2, ensure_ascii=False) + "\n"
+class ScanJson:
+    """The scan as JSON: a summary of verdicts and every file's findings and errors."""
+
+    def render(self, result: ScanResult) -> str:
+        """Indented JSON; non-ASCII kept as is."""
+        return json.dumps(build(result), indent=2, ensure_ascii=False) + "\n"
+
+
+def render_json(scans: Iterable[FileScan]) -> str:
+    """Deprecated: use :class:`ScanJson` (or ``SCAN_FORMATS``)."""
+    return ScanJson().render(ScanResult(tuple(scans)))

@@ -8,36 +8,24 @@ notifications, so a dashboard shows that a file was not fully read.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from ptmscope._version import __version__
-from ptmscope.results.scan import FileScan
-from ptmscope.severity import Severity
-
-SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
-_LEVEL = {
-    Severity.CRITICAL: "error",
-    Severity.HIGH: "error",
-    Severity.MEDIUM: "warning",
-    Severity.LOW: "note",
-    Severity.INFO: "note",
-}
-_SCORE = {
-    Severity.CRITICAL: "9.5",
-    Severity.HIGH: "8.0",
-    Severity.MEDIUM: "5.0",
-    Severity.LOW: "2.0",
-    Severity.INFO: "0.0",
-}
+from ptmscope.formats.sarif import LEVEL as _LEVEL
+from ptmscope.formats.sarif import SECURITY_SEVERITY as _SCORE
+from ptmscope.formats.sarif import log
+from ptmscope.results.scan import FileScan, ScanResult
 
 
 def _uri(path: str) -> str:
     return Path(path).as_posix()
 
 
-def build(scans: Sequence[FileScan]) -> dict[str, Any]:
+def build(scans: Iterable[FileScan]) -> dict[str, Any]:
+    """The SARIF log of a scan (valid against the official 2.1.0 schema)."""
+    scans = tuple(scans)
     rules: dict[str, dict[str, Any]] = {}
     results: list[dict[str, Any]] = []
     notifications: list[dict[str, Any]] = []
@@ -93,38 +81,35 @@ def build(scans: Sequence[FileScan]) -> dict[str, Any]:
                     ],
                 }
             )
-    return {
-        "$schema": SARIF_SCHEMA,
-        "version": "2.1.0",
-        "runs": [
+    driver = {"version": __version__, "rules": sorted(rules.values(), key=lambda r: r["id"])}
+    run = {
+        "artifacts": [
             {
-                "tool": {
-                    "driver": {
-                        "name": "ptmscope",
-                        "version": __version__,
-                        "informationUri": "https://github.com/ptmscope/ptmscope",
-                        "rules": sorted(rules.values(), key=lambda r: r["id"]),
-                    }
-                },
-                "artifacts": [
-                    {
-                        "location": {"uri": _uri(scan.path)},
-                        "length": scan.size,
-                        "properties": {"format": scan.format, "verdict": scan.verdict.value},
-                    }
-                    for scan in scans
-                ],
-                "invocations": [
-                    {
-                        "executionSuccessful": not notifications,
-                        "toolExecutionNotifications": notifications,
-                    }
-                ],
-                "results": results,
+                "location": {"uri": _uri(scan.path)},
+                "length": scan.size,
+                "properties": {"format": scan.format, "verdict": scan.verdict.value},
+            }
+            for scan in scans
+        ],
+        "invocations": [
+            {
+                "executionSuccessful": not notifications,
+                "toolExecutionNotifications": notifications,
             }
         ],
+        "results": results,
     }
+    return log(driver, run)
 
 
-def render_sarif(scans: Sequence[FileScan]) -> str:
-    return json.dumps(build(scans), indent=2, ensure_ascii=False) + "\n"
+class ScanSarif:
+    """The scan's findings as a SARIF 2.1.0 log; unreadable parts as notifications."""
+
+    def render(self, result: ScanResult) -> str:
+        """Indented JSON (SARIF is JSON)."""
+        return json.dumps(build(result), indent=2, ensure_ascii=False) + "\n"
+
+
+def render_sarif(scans: Iterable[FileScan]) -> str:
+    """Deprecated: use :class:`ScanSarif` (or ``SCAN_FORMATS``)."""
+    return ScanSarif().render(ScanResult(tuple(scans)))

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import io
-from collections.abc import Sequence
+from collections.abc import Iterable
 
 from rich.console import Console
 
 from ptmscope.formats.escape import markup as escape
-from ptmscope.results.scan import FileScan, FileVerdict
+from ptmscope.formats.terminal import WIDTH, capture
+from ptmscope.results.scan import FileScan, FileVerdict, ScanResult
 
 _STYLE = {
     FileVerdict.CLEAN: "green",
@@ -18,7 +18,9 @@ _STYLE = {
 }
 
 
-def print_text(scans: Sequence[FileScan], console: Console) -> None:
+def print_text(scans: Iterable[FileScan], console: Console) -> None:
+    """Deprecated: use :class:`ScanText` (``print``)."""
+    scans = tuple(scans)
     for scan in scans:
         verdict = scan.verdict
         console.print(
@@ -51,7 +53,21 @@ def print_text(scans: Sequence[FileScan], console: Console) -> None:
     )
 
 
-def render_text(scans: Sequence[FileScan]) -> str:
-    buffer = io.StringIO()
-    print_text(scans, Console(file=buffer, width=120, highlight=False, no_color=True))
-    return buffer.getvalue()
+class ScanText:
+    """One line per file with its verdict, then its findings (worst first) and errors."""
+
+    def __init__(self, width: int = WIDTH) -> None:
+        self.width = width
+
+    def print(self, result: ScanResult, console: Console) -> None:
+        """Draw on ``console`` (colours where it has them)."""
+        print_text(result.files, console)
+
+    def render(self, result: ScanResult) -> str:
+        """The same view as plain text."""
+        return capture(lambda console: self.print(result, console), self.width)
+
+
+def render_text(scans: Iterable[FileScan]) -> str:
+    """Deprecated: use :class:`ScanText`."""
+    return ScanText().render(ScanResult(tuple(scans)))

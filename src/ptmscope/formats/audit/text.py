@@ -1,8 +1,7 @@
-"""Terminal scorecard (rich): risks first, a table per attribute, top remediations."""
+"""Audit for a terminal (rich): risks first, a table per attribute, top remediations."""
 
 from __future__ import annotations
 
-import io
 from typing import Any
 
 from rich.console import Console
@@ -10,9 +9,9 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from ptmscope.formats.audit.report import build
 from ptmscope.formats.escape import markup, rich_text, visible
-from ptmscope.formats.interface import Format
-from ptmscope.formats.report import build
+from ptmscope.formats.terminal import WIDTH, capture
 from ptmscope.results.audit import AuditResult
 
 _OUTCOME_STYLE = {
@@ -44,12 +43,14 @@ def _evidence(items: list[dict[str, str]], limit: int = 2) -> Text:
     return Text("\n".join(visible(f"{e['location']} {e['detail']}".strip()) for e in items[:limit]))
 
 
-class TextFormat(Format):
-    def __init__(self, width: int = 120, color: bool = False) -> None:
+class AuditText:
+    """The scorecard as a person reads it: the verdict and risks first, then why."""
+
+    def __init__(self, width: int = WIDTH) -> None:
         self.width = width
-        self.color = color
 
     def print(self, result: AuditResult, console: Console) -> None:
+        """Draw on ``console`` (colours where it has them)."""
         data = build(result)
         pkg, summary = data["package"], data["summary"]
         head = Text()
@@ -128,7 +129,5 @@ class TextFormat(Format):
                 )
 
     def render(self, result: AuditResult) -> str:
-        buffer = io.StringIO()
-        console = Console(file=buffer, width=self.width, color_system=None, force_terminal=False)
-        self.print(result, console)
-        return buffer.getvalue()
+        """The same view as plain text, ``width`` columns wide."""
+        return capture(lambda console: self.print(result, console), self.width)

@@ -1,13 +1,12 @@
-"""Markdown: for pull requests, wikis and issue comments."""
+"""Audit as Markdown: for pull requests, wikis and issue comments."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from ptmscope.formats.audit.report import build
 from ptmscope.formats.escape import markdown as _cell
 from ptmscope.formats.escape import markdown_code as _code
-from ptmscope.formats.interface import Format
-from ptmscope.formats.report import build
 from ptmscope.results.audit import AuditResult
 
 
@@ -15,8 +14,15 @@ def _score(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.1f}/10"
 
 
-class MarkdownFormat(Format):
+CLAIMS = 50
+"""Claims listed in the table (the JSON lists them all)."""
+
+
+class AuditMarkdown:
+    """The scorecard as GitHub-flavoured Markdown; package text escaped, never obeyed."""
+
     def render(self, result: AuditResult) -> str:
+        """The whole report as one Markdown document."""
         data = build(result)
         pkg, summary = data["package"], data["summary"]
         out = [
@@ -64,7 +70,7 @@ class MarkdownFormat(Format):
                 "| Source | Task | Dataset | Split | Metric | Value | Raw |",
                 "|---|---|---|---|---|---|---|",
             ]
-            for c in claims[:50]:
+            for c in claims[:CLAIMS]:
                 value = "" if c["value"] is None else f"{c['value']:.4g}"
                 out.append(
                     f"| {_cell(c['source'])} | {_cell(c['task'] or '')} | {_cell(c['dataset'] or '')} | "

@@ -183,16 +183,39 @@ def test_scan_of_a_hub_id_through_registry_serve(hub: tuple[Any, Path]) -> None:
 # --- verify -----------------------------------------------------------------------------------
 
 
+UNRUNNABLE_CARD = """---
+license: mit
+model-index:
+- name: m
+  results:
+  - task: {type: text-classification}
+    dataset: {name: imdb, type: imdb}
+    metrics:
+    - {type: accuracy, value: TBD}
+    - {type: bleu, value: 0.3}
+---
+# m
+
+It achieves the following results on the evaluation set:
+- Accuracy: 0.9
+"""
+"""Claims verify refuses before any data or model is touched: a value that is not a number,
+a metric with no recipe for the task, and prose naming neither task nor dataset."""
+
+
 def test_verify_of_a_package_whose_claims_cannot_run(
-    make_package: Callable[..., Path], capsys: pytest.CaptureFixture[str]
+    make_package: Callable[..., Path],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """The card's datasets are not mapped to local data: every claim is unverifiable, and
-    no model is loaded (nothing to measure with)."""
     pytest.importorskip("numpy")
-    report = validate("verify", run_json(capsys, "verify", str(make_package())))
-    assert report["claims"]
+    for offline in ("HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE"):  # never the internet
+        monkeypatch.setenv(offline, "1")
+    report = validate("verify", run_json(capsys, "verify", str(make_package(card=UNRUNNABLE_CARD))))
+    assert len(report["claims"]) == 3
     assert {c["verdict"] for c in report["claims"]} == {"unverifiable"}
-    assert report["summary"]["unverifiable"] == len(report["claims"])
+    assert report["summary"]["unverifiable"] == 3
+    assert {c["source"] for c in report["claims"]} == {"model-index", "trainer-prose"}
 
 
 # --- study ------------------------------------------------------------------------------------

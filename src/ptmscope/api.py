@@ -8,7 +8,7 @@ hostile file); a feature whose optional dependencies are missing raises
 :class:`~ptmscope.errors.MissingExtraError` naming the extra to install.
 
 Engines are imported inside the functions, so ``import ptmscope`` stays light
-(no numpy, torch or transformers; no scanner until something is scanned).
+(no numpy, torch, transformers, duckdb, pyarrow or starlette until a function needs them).
 """
 
 from __future__ import annotations

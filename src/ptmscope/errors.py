@@ -32,3 +32,11 @@ class SourceError(InputError):
 
 class HostileInputError(InputError):
     """Input that looks built to exhaust time or memory (YAML bombs, huge files)."""
+
+
+class MissingExtraError(InputError):
+    """A feature needs an optional dependency group that is not installed.
+
+    An input error (exit 2) because the user fixes it by installing the extra the
+    message names (``pip install 'ptmscope[verify]'``), not by reporting a bug.
+    """

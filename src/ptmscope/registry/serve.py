@@ -46,26 +46,37 @@ def build(
     policy: Path | None = None,
     audit_log: Path | None = None,
     rate_limit: float | None = None,
-    max_body_bytes: int = MAX_BODY_BYTES,
-    body_timeout: float = BODY_TIMEOUT_S,
-    git_timeout: float = GIT_TIMEOUT_S,
-    workers: int = WORKERS,
+    max_body_bytes: int | None = None,
+    body_timeout: float | None = None,
+    git_timeout: float | None = None,
+    workers: int | None = None,
 ) -> Registry:
+    """The registry ``registry serve`` runs (public as :func:`ptmscope.registry.create_registry`).
+
+    A limit left ``None`` keeps its default (the table above); one that is not
+    positive is an input error naming its flag.
+    """
+    root = Path(root)
     if not root.is_dir():
         raise InputError(f"{root}: not a folder of packages (ROOT/<owner>/<name>/)")
+    limits = ServerLimits(
+        MAX_BODY_BYTES if max_body_bytes is None else max_body_bytes,
+        BODY_TIMEOUT_S if body_timeout is None else body_timeout,
+        GIT_TIMEOUT_S if git_timeout is None else git_timeout,
+        WORKERS if workers is None else workers,
+    )
     for name, value in (
-        ("--max-body-bytes", max_body_bytes),
-        ("--body-timeout", body_timeout),
-        ("--git-timeout", git_timeout),
-        ("--workers", workers),
+        ("--max-body-bytes", limits.max_body_bytes),
+        ("--body-timeout", limits.body_timeout_s),
+        ("--git-timeout", limits.git_timeout_s),
+        ("--workers", limits.workers),
     ):
         if not value > 0:
             raise InputError(f"{name} must be positive")
-    limits = ServerLimits(max_body_bytes, body_timeout, git_timeout, workers)
     gateway = None
     if policy is not None:
         log = audit_log or root / ".ptmscope" / "gateway-audit.jsonl"
-        gateway = Gateway(GatewayPolicy.load(policy), log)
+        gateway = Gateway(GatewayPolicy.load(Path(policy)), Path(log))
     return Registry(Store(root), gateway, rate_limit, limits)
 
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from ptmscope.errors import InputError
+
 
 @dataclass(frozen=True)
 class VerifyOptions:
@@ -21,3 +23,10 @@ class VerifyOptions:
     batch_size: int = 32
     hub_datasets: bool = True
     """Fetch claimed datasets from the Hub when no local data is given."""
+
+    def __post_init__(self) -> None:
+        """Refuse counts that would evaluate nothing, before any model is loaded."""
+        if self.limit is not None and self.limit <= 0:
+            raise InputError(f"limit must be positive (got {self.limit})")
+        if self.batch_size <= 0:
+            raise InputError(f"batch_size must be positive (got {self.batch_size})")

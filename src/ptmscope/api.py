@@ -1,0 +1,143 @@
+"""Every command as a function: the library is what the CLI calls, so both behave alike.
+
+:func:`audit`, :func:`scan` and :func:`verify` each return a frozen result that
+knows its own gate (``result.fails(...)``); :mod:`ptmscope.formats` renders it and
+:func:`ptmscope.formats.output.emit` writes it. Bad input raises an
+:class:`~ptmscope.errors.InputError` (a missing path, an unknown revision, a
+hostile file); a feature whose optional dependencies are missing raises
+:class:`~ptmscope.errors.MissingExtraError` naming the extra to install.
+
+Engines are imported inside the functions, so ``import ptmscope`` stays light
+(no numpy, torch, transformers, duckdb, pyarrow or starlette until a function needs them).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import TYPE_CHECKING, TypeAlias
+
+from ptmscope.audit import AuditOptions, audit, collect, evaluate
+from ptmscope.errors import InputError
+from ptmscope.results.audit import AuditResult
+from ptmscope.results.scan import FileScan, ScanResult
+from ptmscope.results.verify import VerifyResult
+from ptmscope.verify.options import VerifyOptions
+
+if TYPE_CHECKING:
+    from ptmscope.scan.policy import Policy
+
+__all__ = [
+    "SCAN_TIMEOUT_S",
+    "AuditOptions",
+    "PolicyLike",
+    "audit",
+    "audit_demo",
+    "collect",
+    "evaluate",
+    "scan",
+    "verify",
+]
+
+SCAN_TIMEOUT_S = 120.0
+"""Default wall time for one top-level file in :func:`scan` (``scan --timeout``)."""
+
+PolicyLike: TypeAlias = "Policy | str | Path | Sequence[str | Path] | None"
+"""A loaded :class:`~ptmscope.scan.policy.Policy`, or YAML policy files tried (in order)
+before the default one; ``None`` or ``()`` is the default policy alone."""
+
+
+def _policy(policy: PolicyLike) -> Policy:
+    from ptmscope.scan.policy import Policy, load_policy
+
+    if isinstance(policy, Policy):
+        return policy
+    if policy is None:
+        return load_policy(())
+    paths = [policy] if isinstance(policy, str | Path) else list(policy)
+    return load_policy([Path(p) for p in paths])
+
+
+def _is_hub(target: str | Path) -> bool:
+    """A target that is no local path but reads ``owner/name[@revision]`` is a Hub model."""
+    from ptmscope.sources.hub import parse_ref
+
+    return not Path(target).exists() and parse_ref(str(target)) is not None
+
+
+def scan(
+    targets: str | Path | Sequence[str | Path],
+    *,
+    policy: PolicyLike = None,
+    timeout: float = SCAN_TIMEOUT_S,
+    token: str | None = None,
+    download: bool = False,
+) -> ScanResult:
+    """Scan files, folders (recursively) and Hub models for unsafe serialization.
+
+    The Python form of ``ptmscope scan``: nothing is loaded or executed; each file is
+    told apart by its content. A file that cannot be read or fully scanned is a
+    :class:`~ptmscope.results.scan.FileScan` with errors (it fails every gate), never
+    dropped. ``timeout`` bounds the seconds spent per top-level file; ``token`` and
+    ``download`` apply to Hub models (byte ranges unless ``download``).
+    """
+    from ptmscope.collector import scan_source
+    from ptmscope.scan.context import Limits
+    from ptmscope.scan.scanner import scan_paths
+    from ptmscope.sources import open_source
+
+    items = [targets] if isinstance(targets, str | Path) else list(targets)
+    if not items:
+        raise InputError("nothing to scan: give files, folders or Hub models owner/name")
+    if not timeout > 0:
+        raise InputError(f"timeout must be positive (got {timeout})")
+    loaded = _policy(policy)
+    limits = Limits(seconds=timeout)
+    files: list[FileScan] = []
+    for target in items:
+        if _is_hub(target):
+            with open_source(str(target), kind="hub", token=token, download=download) as source:
+                files.extend(scan_source(source, loaded, limits))
+        else:
+            files.extend(scan_paths([Path(target)], loaded, limits))
+    return ScanResult(tuple(files))
+
+
+def verify(
+    ref: str | Path,
+    options: VerifyOptions | None = None,
+    *,
+    revision: str | None = None,
+    token: str | None = None,
+) -> VerifyResult:
+    """Re-measure the performance a package's card claims: the Python form of ``ptmscope verify``.
+
+    Runs the model (no remote code) on the claimed datasets, so it needs the
+    ``verify`` extra; without it this raises :class:`~ptmscope.errors.MissingExtraError`
+    naming ``pip install 'ptmscope[verify]'`` before anything is read.
+    """
+    from ptmscope.extras import require
+
+    require("verify", "ptmscope verify")
+    from ptmscope.collector import collect_from
+    from ptmscope.sources import open_source
+    from ptmscope.sources.hub import HubSource
+    from ptmscope.verify.engine import verify_package
+    from ptmscope.verify.materialize import model_folder
+
+    options = options or VerifyOptions()
+    with open_source(str(ref), revision=revision, token=token) as source:
+        metadata = source.metadata() if isinstance(source, HubSource) else None
+        package = collect_from(source, metadata)
+        with model_folder(source, package) as folder:
+            claims = verify_package(package, folder, options)
+    return VerifyResult(package.ref, package.commit, tuple(claims))
+
+
+def audit_demo() -> AuditResult:
+    """Audit the embedded ``all-MiniLM-L6-v2`` snapshot, offline (``ptmscope demo``)."""
+    from ptmscope.demo import DEMO_MODEL_ID, demo_model_path
+
+    package = collect(demo_model_path())
+    return evaluate(replace(package, name=DEMO_MODEL_ID))

@@ -38,14 +38,14 @@ from ptmscope.card.safe_yaml import load_yaml
 from ptmscope.errors import InputError, PtmscopeError
 from ptmscope.package import FileEntry
 from ptmscope.registry.singleflight import SingleFlight
-from ptmscope.registry.store import Snapshot, SnapshotSource
+from ptmscope.registry.store import Revision, RevisionSource
 from ptmscope.results.scan import FileScan
 from ptmscope.scan.policy import Policy, default_policy, load_policy
 from ptmscope.severity import Severity
 
 ON_ERROR = ("refuse", "warn")
 UNREADABLE = "gateway.unreadable"
-ContentKeys = Callable[[Snapshot, FileEntry], frozenset[str]]
+ContentKeys = Callable[[Revision, FileEntry], frozenset[str]]
 
 _KEYS = {
     "version",
@@ -132,7 +132,7 @@ class Gateway:
     def __init__(self, policy: GatewayPolicy, log_path: Path) -> None:
         self.policy = policy
         self.log_path = log_path
-        self.content_keys: ContentKeys = lambda snapshot, entry: frozenset()
+        self.content_keys: ContentKeys = lambda revision, entry: frozenset()
         """How to name a file's bytes; the registry plugs in its store's digests."""
         self._verdicts: dict[tuple[str, str], PackageVerdict] = {}
         self._flight = SingleFlight()
@@ -168,21 +168,21 @@ class Gateway:
 
         return self._flight.run((id(cache), key), lookup, compute_and_store)
 
-    def verdict(self, snapshot: Snapshot) -> PackageVerdict:
+    def verdict(self, revision: Revision) -> PackageVerdict:
         verdict: PackageVerdict = self._once(
-            self._verdicts, (snapshot.repo_id, snapshot.sha), lambda: self._judge(snapshot)
+            self._verdicts, (revision.repo_id, revision.sha), lambda: self._judge(revision)
         )
         return verdict
 
-    def refusal(self, snapshot: Snapshot, entry: FileEntry) -> Refusal | None:
-        """Why ``entry`` of ``snapshot`` must not be served: by path, then by its bytes."""
-        refused = self.verdict(snapshot).refused.get(entry.path)
+    def refusal(self, revision: Revision, entry: FileEntry) -> Refusal | None:
+        """Why ``entry`` of ``revision`` must not be served: by path, then by its bytes."""
+        refused = self.verdict(revision).refused.get(entry.path)
         if refused is not None:
             return refused
-        return self._denied_content(snapshot, entry)
+        return self._denied_content(revision, entry)
 
-    def _denied_content(self, snapshot: Snapshot, entry: FileEntry) -> Refusal | None:
-        for key in sorted(self.content_keys(snapshot, entry)):
+    def _denied_content(self, revision: Revision, entry: FileEntry) -> Refusal | None:
+        for key in sorted(self.content_keys(revision, entry)):
             with self._lock:
                 hit = self._denied.get(key)
             if hit is not None:
@@ -190,34 +190,34 @@ class Gateway:
                 return Refusal(refusal.rule, f"same bytes as refused {where}: {refusal.message}")
         return None
 
-    def _judge(self, snapshot: Snapshot) -> PackageVerdict:
+    def _judge(self, revision: Revision) -> PackageVerdict:
         try:
-            verdict = self._judge_package(snapshot)
-            if not snapshot.unchanged():
+            verdict = self._judge_package(revision)
+            if not revision.unchanged():
                 raise InputError("package files changed while the revision was being judged")
         except Exception as exc:  # fail closed on anything, whatever raised it
             reason = str(exc) if isinstance(exc, PtmscopeError) else f"{type(exc).__name__}: {exc}"
-            return self._unjudged(snapshot, reason)
+            return self._unjudged(revision, reason)
         aliases = {
             entry.path: refusal
-            for entry in snapshot.files
+            for entry in revision.files
             if entry.path not in verdict.refused
-            and (refusal := self._denied_content(snapshot, entry)) is not None
+            and (refusal := self._denied_content(revision, entry)) is not None
         }
         if aliases:
             verdict = PackageVerdict({**verdict.refused, **aliases}, verdict.scanned, verdict.note)
         return verdict
 
-    def _unjudged(self, snapshot: Snapshot, reason: str) -> PackageVerdict:
+    def _unjudged(self, revision: Revision, reason: str) -> PackageVerdict:
         warn = self.policy.on_error == "warn"
         message = f"the revision could not be judged ({reason}); " + (
             "served anyway (on_error: warn)" if warn else "nothing of it is served"
         )
         refusal = Refusal(UNREADABLE, message)
-        self.log(refusal, snapshot.repo_id, snapshot.sha, "*", "gateway", warning=warn)
+        self.log(refusal, revision.repo_id, revision.sha, "*", "gateway", warning=warn)
         if warn:
             return PackageVerdict({}, {}, note=message)
-        return PackageVerdict({f.path: refusal for f in snapshot.files}, {}, note=message)
+        return PackageVerdict({f.path: refusal for f in revision.files}, {}, note=message)
 
     def scan_refusal(self, scan: FileScan) -> Refusal | None:
         """The policy's judgement of one scan: a finding at or above ``block``, or an error."""
@@ -235,11 +235,11 @@ class Gateway:
             for key in keys:
                 self._denied.setdefault(key, (refusal, where))
 
-    def _judge_package(self, snapshot: Snapshot) -> PackageVerdict:
+    def _judge_package(self, revision: Revision) -> PackageVerdict:
         from ptmscope.audit import evaluate
         from ptmscope.collector import collect_from as collect
 
-        package = collect(SnapshotSource(snapshot), scan_policy=self.policy.scan_policy)
+        package = collect(RevisionSource(revision), scan_policy=self.policy.scan_policy)
         unreadable = [p for p in package.problems if p.unreadable]
         if unreadable:  # a card, config or file collect could not read: judge nothing of it
             more = f" (and {len(unreadable) - 1} more)" if len(unreadable) > 1 else ""
@@ -248,7 +248,7 @@ class Gateway:
         refused: dict[str, Refusal] = {}
         for scan in package.scans:
             refusal = self.scan_refusal(scan)
-            entry = snapshot.index.get(scan.path)
+            entry = revision.index.get(scan.path)
             if entry is not None and entry.origin.startswith("git:") and entry.git_oid:
                 with self._lock:
                     self._blobs.setdefault(entry.git_oid, refusal)
@@ -256,8 +256,8 @@ class Gateway:
                 continue
             refused[scan.path] = refusal
             if entry is not None:
-                where = f"{snapshot.repo_id}@{snapshot.sha[:12]}/{scan.path}"
-                self._deny(self.content_keys(snapshot, entry), refusal, where)
+                where = f"{revision.repo_id}@{revision.sha[:12]}/{scan.path}"
+                self._deny(self.content_keys(revision, entry), refusal, where)
         model_files = [w.path for w in package.weights]
         if self.policy.require_safetensors:
             for weight in package.weights:

@@ -14,15 +14,16 @@ from __future__ import annotations
 
 import bisect
 import re
-import time
 from collections import deque
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
+from ptmscope import retry
 from ptmscope.errors import InputError, SourceError
 from ptmscope.package import Commit, FileEntry, Person, RegistryMetadata, Transfer
+from ptmscope.retry import Again, RetryPolicy
 from ptmscope.sources.disk import disk_reader
 from ptmscope.sources.interface import Source, SourceInfo
 from ptmscope.sources.metadata import from_record
@@ -45,7 +46,6 @@ _SMALL_SUFFIXES = (
     ".py",
     ".jinja",
 )
-_RETRIES = 5
 T = TypeVar("T")
 
 
@@ -62,22 +62,21 @@ def _status(exc: BaseException) -> int | None:
     return getattr(response, "status_code", None)
 
 
-def _retry_after(exc: BaseException, attempt: int) -> float:
+def _retry_after(exc: BaseException) -> str | None:
     response = getattr(exc, "response", None)
-    headers = getattr(response, "headers", {}) or {}
-    fallback: float = min(30.0, 0.5 * 2**attempt)
-    try:
-        wait: float = float(str(headers.get("Retry-After", "")))
-    except ValueError:
-        return fallback
-    return min(30.0, max(wait, 0.0))
+    headers = getattr(response, "headers", None) or {}
+    value = headers.get("Retry-After")
+    return None if value is None else str(value)
 
 
-def call_hub(what: str, endpoint: str, fn: Callable[[], T]) -> T:
-    """Run a Hub call, backing off on 429, and turn every failure into one clear line."""
+def call_hub(
+    what: str, endpoint: str, fn: Callable[[], T], policy: RetryPolicy = retry.DEFAULT
+) -> T:
+    """Run a Hub call, asking again on 429/503 as ``policy`` says (honouring ``Retry-After``),
+    and turn every failure into one clear line."""
     from huggingface_hub import errors as hub_errors
 
-    for attempt in range(_RETRIES):
+    def once() -> T | Again:
         try:
             return fn()
         except _Missing:
@@ -103,13 +102,11 @@ def call_hub(what: str, endpoint: str, fn: Callable[[], T]) -> T:
             raise SourceError(f"{what}: HF_HUB_OFFLINE is set; the Hub cannot be asked") from None
         except hub_errors.HfHubHTTPError as exc:
             status = _status(exc)
-            if status == 429 and attempt < _RETRIES - 1:
-                time.sleep(_retry_after(exc, attempt))
-                continue
+            if policy.retries(status):
+                reason = "rate limited" if status == 429 else "unavailable"
+                return Again(f"{reason} ({status})", _retry_after(exc))
             if status in (401, 403):
                 raise _refused(what, exc) from None
-            if status == 429:
-                raise SourceError(f"{what}: rate limited (429) after {_RETRIES} tries") from None
             raise SourceError(
                 f"{what}: the Hub answered {status}: {str(exc).splitlines()[0]}"
             ) from None
@@ -120,7 +117,11 @@ def call_hub(what: str, endpoint: str, fn: Callable[[], T]) -> T:
             if "Connect" in name or "Network" in name or isinstance(exc, OSError):
                 raise SourceError(f"{what}: cannot reach {endpoint}: {exc}") from None
             raise
-    raise SourceError(f"{what}: rate limited (429) after {_RETRIES} tries")  # pragma: no cover
+
+    outcome = policy.run(once)
+    if isinstance(outcome, Again):
+        raise SourceError(f"{what}: {outcome.reason} after {policy.attempts} tries")
+    return outcome
 
 
 def _refused(what: str, exc: BaseException) -> SourceError:
@@ -336,7 +337,7 @@ class HubSource(Source):
 
     # -- files -----------------------------------------------------------------------
     def _headers(self) -> dict[str, str]:
-        from huggingface_hub.utils._headers import build_hf_headers
+        from huggingface_hub.utils import build_hf_headers
 
         return dict(build_hf_headers(token=self._token))
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import TypeVar
@@ -49,6 +49,8 @@ class RetryPolicy:
     max_delay_s: float = MAX_DELAY_S
     max_retry_after_s: float = MAX_RETRY_AFTER_S
     statuses: frozenset[int] = RETRY_STATUSES
+    sleep: Callable[[float], None] = field(default=time.sleep, compare=False, repr=False)
+    """How to wait (a test passes a recorder)."""
 
     def retries(self, status: int | None) -> bool:
         """Whether a response with this status is worth asking again."""
@@ -61,9 +63,7 @@ class RetryPolicy:
             return min(self.max_retry_after_s, asked)
         return float(min(self.max_delay_s, self.base_delay_s * 2**attempt))
 
-    def run(
-        self, attempt: Callable[[], T | Again], sleep: Callable[[float], None] = time.sleep
-    ) -> T | Again:
+    def run(self, attempt: Callable[[], T | Again]) -> T | Again:
         """Call ``attempt`` until it returns something other than :class:`Again`, at most
         :attr:`attempts` times; the last :class:`Again` comes back when every try asked for
         another. Exceptions from ``attempt`` pass through untouched (they are not retried)."""
@@ -73,7 +73,7 @@ class RetryPolicy:
             if not isinstance(outcome, Again):
                 return outcome
             if number + 1 < self.attempts:
-                sleep(self.delay(number, outcome.retry_after))
+                self.sleep(self.delay(number, outcome.retry_after))
         return outcome
 
 

@@ -34,10 +34,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from ptmscope.package import FileEntry
+from ptmscope.package import FileEntry, package_task
 from ptmscope.registry import githttp
 from ptmscope.registry.body import BodyError, ServerLimits, read_body
-from ptmscope.registry.gateway import UNREADABLE, Gateway, Refusal
+from ptmscope.registry.gateway import Gateway, Refusal
 from ptmscope.registry.store import (
     Changed,
     NotFound,
@@ -90,6 +90,8 @@ class RateLimiter:
 
 
 class Registry:
+    """The Hub-compatible API over a :class:`Store`, optionally behind a :class:`Gateway`."""
+
     def __init__(
         self,
         store: Store,
@@ -217,11 +219,9 @@ class Registry:
 
         try:
             refusal = clone_refusal(self.store, self.gateway, repo)
-        except Exception as exc:  # fail closed on anything
-            refusal = Refusal(UNREADABLE, f"the repository could not be judged ({exc})")
-            if self.gateway.policy.on_error == "warn":
-                self.gateway.log(refusal, repo.repo_id, "-", "<git>", client, warning=True)
-                return None
+        except Exception as exc:  # fail closed on anything (reading the refs, say)
+            unjudged = self.gateway.unjudged("repository", exc, repo.repo_id, "-", "<git>", client)
+            return unjudged.refused
         if refusal is not None:
             self.gateway.log(refusal, repo.repo_id, "-", "<git clone>", client)
         return refusal
@@ -275,9 +275,7 @@ class Registry:
             "downloads": self.downloads.get(revision.repo_id, 0),
             "likes": 0,
             "tags": tags,
-            "pipeline_tag": card_data.get("pipeline_tag")
-            if isinstance(card_data.get("pipeline_tag"), str)
-            else None,
+            "pipeline_tag": package_task(card_data, None),
             "library_name": card_data.get("library_name")
             if isinstance(card_data.get("library_name"), str)
             else None,
@@ -463,9 +461,7 @@ class Registry:
                 items.append({"type": "directory", "oid": "0" * 40, "path": path.rstrip("/")})
         return JSONResponse(items)
 
-    def resolve(
-        self, request: Request, repo: Repo, ref: str, path: str, client: str
-    ) -> Response:
+    def resolve(self, request: Request, repo: Repo, ref: str, path: str, client: str) -> Response:
         try:
             revision = self._revision(repo, ref)
         except _Refused as refused:

@@ -61,6 +61,8 @@ _KEYS = {
 
 @dataclass(frozen=True)
 class GatewayPolicy:
+    """What a gateway refuses, read from its YAML policy file (see the module docstring)."""
+
     block: Severity | None = Severity.HIGH
     refuse_errors: bool = True
     require_license: bool = False
@@ -115,12 +117,31 @@ class GatewayPolicy:
 
 @dataclass(frozen=True)
 class Refusal:
+    """Why something is not served: the rule (``policy.require_license``, a scan rule…) and
+    a one-line message quoted to the client and written to the log."""
+
     rule: str
     message: str
 
 
 @dataclass(frozen=True)
+class Unjudged:
+    """Something the gateway could not judge: the refusal it earns, and whether the policy
+    (``on_error: warn``) serves it anyway."""
+
+    refusal: Refusal
+    served: bool
+
+    @property
+    def refused(self) -> Refusal | None:
+        """The refusal to apply: ``None`` when it is served anyway."""
+        return None if self.served else self.refusal
+
+
+@dataclass(frozen=True)
 class PackageVerdict:
+    """A judged revision: the refused paths (with why), and each scan's verdict."""
+
     refused: dict[str, Refusal]
     scanned: dict[str, str]
     """Path → scan verdict, for the model-info security status."""
@@ -129,6 +150,11 @@ class PackageVerdict:
 
 
 class Gateway:
+    """Judges each revision (and each clone) once, caches the verdicts, logs every refusal.
+
+    Fails closed: whatever cannot be judged goes through :meth:`unjudged`.
+    """
+
     def __init__(self, policy: GatewayPolicy, log_path: Path) -> None:
         self.policy = policy
         self.log_path = log_path
@@ -196,8 +222,7 @@ class Gateway:
             if not revision.unchanged():
                 raise InputError("package files changed while the revision was being judged")
         except Exception as exc:  # fail closed on anything, whatever raised it
-            reason = str(exc) if isinstance(exc, PtmscopeError) else f"{type(exc).__name__}: {exc}"
-            return self._unjudged(revision, reason)
+            return self._unjudged(revision, exc)
         aliases = {
             entry.path: refusal
             for entry in revision.files
@@ -208,16 +233,28 @@ class Gateway:
             verdict = PackageVerdict({**verdict.refused, **aliases}, verdict.scanned, verdict.note)
         return verdict
 
-    def _unjudged(self, revision: Revision, reason: str) -> PackageVerdict:
+    def unjudged(
+        self, what: str, exc: BaseException, repo_id: str, revision: str, path: str, client: str
+    ) -> Unjudged:
+        """The one decision on something that could not be judged (a revision, a clone).
+
+        Fails closed: refused, unless the policy says ``on_error: warn`` (served, and
+        logged as a warning). Every "could not judge" in the registry comes through here.
+        """
         warn = self.policy.on_error == "warn"
-        message = f"the revision could not be judged ({reason}); " + (
+        message = f"the {what} could not be judged ({_reason_text(exc)}); " + (
             "served anyway (on_error: warn)" if warn else "nothing of it is served"
         )
         refusal = Refusal(UNREADABLE, message)
-        self.log(refusal, revision.repo_id, revision.sha, "*", "gateway", warning=warn)
-        if warn:
-            return PackageVerdict({}, {}, note=message)
-        return PackageVerdict({f.path: refusal for f in revision.files}, {}, note=message)
+        self.log(refusal, repo_id, revision, path, client, warning=warn)
+        return Unjudged(refusal, served=warn)
+
+    def _unjudged(self, revision: Revision, exc: BaseException) -> PackageVerdict:
+        unjudged = self.unjudged("revision", exc, revision.repo_id, revision.sha, "*", "gateway")
+        note = unjudged.refusal.message
+        if unjudged.served:
+            return PackageVerdict({}, {}, note=note)
+        return PackageVerdict({f.path: unjudged.refusal for f in revision.files}, {}, note=note)
 
     def scan_refusal(self, scan: FileScan) -> Refusal | None:
         """The policy's judgement of one scan: a finding at or above ``block``, or an error."""
@@ -299,13 +336,10 @@ class Gateway:
             try:
                 return judge()
             except Exception as exc:  # fail closed on anything
-                reason = (
-                    str(exc) if isinstance(exc, PtmscopeError) else f"{type(exc).__name__}: {exc}"
+                unjudged = self.unjudged(
+                    "repository", exc, repo_id, fingerprint, "<git>", "gateway"
                 )
-                refusal = Refusal(UNREADABLE, f"the repository could not be judged ({reason})")
-                warn = self.policy.on_error == "warn"
-                self.log(refusal, repo_id, fingerprint, "<git>", "gateway", warning=warn)
-                return None if warn else refusal
+                return unjudged.refused
 
         result: Refusal | None = self._once(self._clones, (repo_id, fingerprint), guarded)
         return result
@@ -347,6 +381,10 @@ class Gateway:
         if verdict.note is not None:
             status["error"] = verdict.note
         return status
+
+
+def _reason_text(exc: BaseException) -> str:
+    return str(exc) if isinstance(exc, PtmscopeError) else f"{type(exc).__name__}: {exc}"
 
 
 def _reason(refusal: Refusal | None) -> dict[str, str]:

@@ -211,6 +211,8 @@ class FolderHashes:
 
 @dataclass(frozen=True)
 class Digest:
+    """How the Hub names a file's bytes: its git blob id and, for LFS files, the sha256."""
+
     git_oid: str
     """Git blob id of what the Hub would store in git (the pointer, for LFS files)."""
     sha256: str | None
@@ -296,6 +298,8 @@ class RevisionSource(Source):
 
 
 class Repo:
+    """One package under the store's root: a git repository or a plain folder."""
+
     def __init__(self, repo_id: str, path: Path) -> None:
         self.repo_id = repo_id
         self.path = path

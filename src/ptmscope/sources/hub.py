@@ -20,9 +20,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
-from ptmscope import retry
 from ptmscope.errors import InputError, SourceError
 from ptmscope.package import Commit, FileEntry, Person, RegistryMetadata, Transfer
+from ptmscope.retry import DEFAULT as DEFAULT_RETRY
 from ptmscope.retry import Again, RetryPolicy
 from ptmscope.sources.disk import disk_reader
 from ptmscope.sources.interface import Source, SourceInfo
@@ -70,7 +70,7 @@ def _retry_after(exc: BaseException) -> str | None:
 
 
 def call_hub(
-    what: str, endpoint: str, fn: Callable[[], T], policy: RetryPolicy = retry.DEFAULT
+    what: str, endpoint: str, fn: Callable[[], T], policy: RetryPolicy = DEFAULT_RETRY
 ) -> T:
     """Run a Hub call, asking again on 429/503 as ``policy`` says (honouring ``Retry-After``),
     and turn every failure into one clear line."""
@@ -167,8 +167,10 @@ class RemoteFile:
         transfer: Transfer,
         what: str,
         endpoint: str,
+        retry_policy: RetryPolicy = DEFAULT_RETRY,
     ) -> None:
         self.url = url
+        self._retry = retry_policy
         self.size = size
         self._headers = headers
         self._transfer = transfer
@@ -201,7 +203,9 @@ class RemoteFile:
         from huggingface_hub import errors as hub_errors
 
         try:
-            data = call_hub(self._what, self._endpoint, lambda: _entry_guard(get, hub_errors))
+            data = call_hub(
+                self._what, self._endpoint, lambda: _entry_guard(get, hub_errors), self._retry
+            )
         except _Missing:
             raise FileNotFoundError(
                 f"{self._what}: the server has no content for this file"
@@ -284,6 +288,12 @@ class RemoteFile:
 
 
 class HubSource(Source):
+    """A package on a Hub (or a ``registry serve`` endpoint), pinned to one commit.
+
+    Every request goes through :func:`call_hub`: asked again on 429/503 as
+    ``retry_policy`` says, and any failure is one clear line (:class:`SourceError`).
+    """
+
     def __init__(
         self,
         repo_id: str,
@@ -292,9 +302,11 @@ class HubSource(Source):
         token: str | None = None,
         download: bool = False,
         endpoint: str | None = None,
+        retry_policy: RetryPolicy = DEFAULT_RETRY,
     ) -> None:
         from huggingface_hub import HfApi, constants
 
+        self._retry = retry_policy
         self.repo_id = repo_id
         self.endpoint = (endpoint or constants.ENDPOINT).rstrip("/")
         self._token = token
@@ -306,6 +318,7 @@ class HubSource(Source):
             self._ref,
             self.endpoint,
             lambda: self.api.model_info(repo_id, revision=revision, files_metadata=True),
+            retry_policy,
         )
         if not info.sha:
             raise SourceError(f"{self._ref}: the Hub did not say which commit this is")
@@ -337,7 +350,7 @@ class HubSource(Source):
 
     # -- files -----------------------------------------------------------------------
     def _headers(self) -> dict[str, str]:
-        from huggingface_hub.utils import build_hf_headers
+        from huggingface_hub.utils import build_hf_headers  # type: ignore[attr-defined]  # public, lazily exported
 
         return dict(build_hf_headers(token=self._token))
 
@@ -363,6 +376,7 @@ class HubSource(Source):
             lambda: hf_hub_download(
                 self.repo_id, path, revision=self.commit, token=self._token, endpoint=self.endpoint
             ),
+            self._retry,
         )
         if not isinstance(cached, str):
             self.transfer.bytes_downloaded += Path(local).stat().st_size
@@ -393,7 +407,13 @@ class HubSource(Source):
                 continue
             url = hf_hub_url(self.repo_id, path, revision=self.commit, endpoint=self.endpoint)
             remote = RemoteFile(
-                url, size, headers, self.transfer, f"{self._ref}:{path}", self.endpoint
+                url,
+                size,
+                headers,
+                self.transfer,
+                f"{self._ref}:{path}",
+                self.endpoint,
+                self._retry,
             )
             entries.append(
                 FileEntry(
@@ -421,6 +441,7 @@ class HubSource(Source):
             f"{self._ref} commits",
             self.endpoint,
             lambda: self.api.list_repo_commits(self.repo_id, revision=self.commit),
+            self._retry,
         )
         out = []
         for commit in commits:

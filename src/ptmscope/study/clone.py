@@ -71,7 +71,9 @@ def _clone(url: str, target: Path, token: str | None) -> tuple[bool, str]:
     command += ["clone", "--bare", "--quiet", url, str(target)]
     env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "GIT_LFS_SKIP_SMUDGE": "1"}
     try:
-        done = subprocess.run(command, capture_output=True, env=env, timeout=CLONE_TIMEOUT_S, check=False)
+        done = subprocess.run(
+            command, capture_output=True, env=env, timeout=CLONE_TIMEOUT_S, check=False
+        )
     except subprocess.TimeoutExpired:
         return False, "git clone timed out"
     message = done.stderr.decode("utf-8", "replace").strip().splitlines()

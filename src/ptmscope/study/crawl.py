@@ -94,7 +94,7 @@ def crawl(
     one line each, by default to stderr.
     """
     from huggingface_hub import get_session
-    from huggingface_hub.utils import build_hf_headers
+    from huggingface_hub.utils import build_hf_headers  # type: ignore[attr-defined]  # public, lazily exported
 
     warn = warn or warn_stderr
     endpoint = endpoint.rstrip("/")
@@ -121,6 +121,7 @@ def crawl(
     while url and (max_pages is None or written < max_pages):
         page = int(state["page"])
         seen_urls.add(_digest(url))
+
         def once(target: str = url) -> Any:
             nonlocal last
             wait = last + interval - time.monotonic()

@@ -32,8 +32,11 @@ from ptmscope.retry import DEFAULT as DEFAULT_RETRY
 from ptmscope.retry import Again, RetryPolicy
 
 _ID = re.compile(r"^[A-Za-z0-9][\w.-]{0,95}/[A-Za-z0-9][\w.-]{0,95}$")
-_PERMANENT = ("not found", "repository not found", "404", "cannot be cloned", "403")
-"""Words in git's last error line that mean asking again cannot help."""
+_PERMANENT = re.compile(
+    r"not found|cannot be cloned|refused by policy|returned error: (?:403|404)\b", re.IGNORECASE
+)
+"""git's last error line when asking again cannot help: no such repository, or refused.
+(Status codes are matched where git names them: a bare ``403`` also occurs in port numbers.)"""
 CLONE_TIMEOUT_S = 3600
 """One ``git clone`` is stopped after this long."""
 
@@ -124,7 +127,7 @@ def clone_all(
             ok, error = _clone(f"{endpoint}/{model_id}", partial, token)
             if ok:
                 return ""
-            if any(word in error.lower() for word in _PERMANENT):
+            if _PERMANENT.search(error):
                 return error
             return Again(error)
 

@@ -116,6 +116,7 @@ class Registry:
         )
 
     async def dispatch(self, request: Request) -> Response:
+        """Every request: rate limit, path checks and body reading here in the event loop, then the blocking work in a bounded worker pool (see the module docstring)."""
         raw = request.scope.get("raw_path") or request.url.path.encode()
         raw_path = raw.decode("latin-1").split("?", 1)[0]
         if len(raw_path) > MAX_PATH:
@@ -316,6 +317,7 @@ class Registry:
         return JSONResponse(self._info(revision, blobs))
 
     def list_models(self, request: Request) -> Response:
+        """``GET /api/models``: the Hub's listing filters (search, author, filter, pipeline_tag), sorting and ``Link`` pagination; a package that cannot be read is left out."""
         params = request.query_params
         search = params.get("search", "").lower()
         author = params.get("author")
@@ -418,6 +420,7 @@ class Registry:
         return item
 
     def tree(self, request: Request, repo: Repo, ref: str | None, path: str) -> Response:
+        """``GET …/tree/<ref>/<path>``: the files and folders under ``path``, with security status per file when a gateway judges them."""
         try:
             revision = self._revision(repo, ref)
         except _Refused as refused:
@@ -462,6 +465,7 @@ class Registry:
         return JSONResponse(items)
 
     def resolve(self, request: Request, repo: Repo, ref: str, path: str, client: str) -> Response:
+        """``GET/HEAD …/resolve/<ref>/<path>``: a file's bytes (whole or a Range), unless the gateway refuses them; a folder file changed since its revision was judged is never served."""
         try:
             revision = self._revision(repo, ref)
         except _Refused as refused:

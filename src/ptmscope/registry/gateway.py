@@ -74,6 +74,7 @@ class GatewayPolicy:
 
     @classmethod
     def load(cls, path: Path) -> GatewayPolicy:
+        """Read and check a gateway policy file; any mistake is one :class:`InputError` line."""
         try:
             text = path.read_text("utf-8")
         except (OSError, UnicodeDecodeError) as exc:
@@ -353,6 +354,7 @@ class Gateway:
         client: str,
         warning: bool = False,
     ) -> None:
+        """Append one refusal (or warning) to the audit log as a JSON line."""
         record = {
             "time": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
             "repo": repo_id,

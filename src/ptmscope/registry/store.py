@@ -66,6 +66,8 @@ Identity = tuple[int, int, int, int, int]
 
 
 class NotFound(Exception):
+    """A request for something the store does not serve, with the Hub error code the client maps to its exception (``RepoNotFound``, ``RevisionNotFound``…)."""
+
     status = 404
 
     def __init__(self, code: str, message: str) -> None:

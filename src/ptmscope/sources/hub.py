@@ -236,6 +236,7 @@ class RemoteFile:
         return None
 
     def read(self, offset: int = 0, length: int | None = None) -> bytes:
+        """Bytes ``[offset, offset + length)``, fetched by Range requests with read-ahead and cached."""
         end = self.size if length is None else min(self.size, offset + max(0, length))
         out = bytearray()
         pos = max(0, offset)
@@ -384,6 +385,8 @@ class HubSource(Source):
         return Path(local)
 
     def files(self) -> Sequence[FileEntry]:
+        """The commit's files: small text files downloaded whole (cached), the rest read by
+        byte range (or downloaded whole with ``download=True``)."""
         if self._files is not None:
             return self._files
         from huggingface_hub import hf_hub_url

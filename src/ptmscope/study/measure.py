@@ -42,6 +42,8 @@ def paper_values(path: Path | None) -> dict[str, str]:
 
 
 def measure(connection: Any, paper: dict[str, str], top: int = 10) -> list[Measurement]:
+    """Every registry-wide measurement, each with its definition and, where the paper
+    reported it, the paper's value."""
     task = "coalesce(p.task, m.pipeline_tag, 'none')"
     joined = "packages p LEFT JOIN models m USING (id)"
     found: list[Measurement] = []

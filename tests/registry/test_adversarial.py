@@ -222,15 +222,15 @@ def test_any_exception_while_judging_refuses_the_revision(
 
     store = Store(world["root"])
     repo = store.repo("acme", "tiny")
-    snapshot = store.snapshot(repo, repo.resolve(None))
+    revision = store.revision(repo, repo.resolve(None))
 
     def explode(offset: int, length: int | None) -> bytes:
         raise RuntimeError("scanner crashed")
 
     broken = replace(
-        snapshot,
+        revision,
         sha="f" * 40,
-        files=tuple(replace(f, reader=explode) if f.reader else f for f in snapshot.files),
+        files=tuple(replace(f, reader=explode) if f.reader else f for f in revision.files),
     )
     for on_error, refused in (("refuse", True), ("warn", False)):
         log = tmp_path / f"{on_error}.jsonl"
@@ -507,8 +507,8 @@ def test_a_served_work_tree_serves_objects_not_swappable_disk_files(tmp_path: Pa
     store = Store(root)
     try:
         repo = store.repo("acme", "lfs")
-        snapshot = store.snapshot(repo, repo.resolve(None))
-        entry = snapshot.index["pytorch_model.bin"]
+        revision = store.revision(repo, repo.resolve(None))
+        entry = revision.index["pytorch_model.bin"]
         assert entry.lfs is not None and not entry.available  # the object, not the disk file
     finally:
         store.close()
@@ -552,7 +552,7 @@ def test_clone_gate_follows_refs_at_once_and_applies_package_rules_to_history(
 
 
 def test_concurrent_requests_load_a_revision_once(tmp_path: Path) -> None:
-    """Eight threads asking for one revision get one snapshot (each extra load used to
+    """Eight threads asking for one revision get one revision (each extra load used to
     leave a git cat-file process running after the store closed)."""
     import threading
 
@@ -573,7 +573,7 @@ def test_concurrent_requests_load_a_revision_once(tmp_path: Path) -> None:
 
     def ask() -> None:
         start.wait()
-        got.append(store.snapshot(repo, sha))
+        got.append(store.revision(repo, sha))
 
     threads = [threading.Thread(target=ask) for _ in range(8)]
     for thread in threads:
@@ -600,7 +600,7 @@ def test_a_folder_part_that_cannot_be_read_refuses_the_revision(tmp_path: Path) 
     gateway = Gateway(GatewayPolicy(), tmp_path / "log.jsonl")
     try:
         repo = store.repo("acme", "deep")
-        verdict = gateway.verdict(store.snapshot(repo, repo.resolve(None)))
+        verdict = gateway.verdict(store.revision(repo, repo.resolve(None)))
         assert verdict.refused and {r.rule for r in verdict.refused.values()} == {
             "gateway.unreadable"
         }
@@ -631,12 +631,12 @@ def test_refused_bytes_stay_refused_where_the_scan_cannot_decide(tmp_path: Path)
     gateway = Gateway(replace(GatewayPolicy(), on_error="warn"), tmp_path / "log.jsonl")
     gateway.content_keys = store.content_keys
     try:
-        first = store.snapshot(
+        first = store.revision(
             store.repo("acme", "judged"), store.repo("acme", "judged").resolve(None)
         )
         assert gateway.refusal(first, first.index["pytorch_model.bin"]) is not None
         repo = store.repo("other", "broken")
-        second = store.snapshot(repo, repo.resolve(None))
+        second = store.revision(repo, repo.resolve(None))
         assert not gateway.verdict(second).refused  # warn: the revision itself is served
         refusal = gateway.refusal(second, second.index["weights.dat"])
         assert refusal is not None and "same bytes as refused" in refusal.message

@@ -22,6 +22,8 @@ _LINK_TARGET = re.compile(r"\]\([^)]*\)")
 
 @dataclass(frozen=True)
 class Line:
+    """One README line with what the scanner knows of it: in a code block, in a comment, a heading."""
+
     number: int
     """1-based line number in the whole README."""
     text: str
@@ -96,6 +98,8 @@ def split_row(line: str) -> list[str]:
 
 @dataclass(frozen=True)
 class Table:
+    """A Markdown table: its header and body rows, each with its README line for evidence."""
+
     line: int
     """README line of the header row."""
     header: tuple[str, ...]
@@ -104,6 +108,8 @@ class Table:
 
 
 class TextLine(Protocol):
+    """What table and claim readers need of a line (both :class:`Line` and ``CardLine`` have it)."""
+
     @property
     def number(self) -> int: ...
     @property

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
 from ptmscope.card import markdown
 from ptmscope.card.boilerplate import is_boilerplate
 from ptmscope.card.safe_yaml import load_yaml
-from ptmscope.errors import HostileInputError, InputError
+from ptmscope.errors import HostileInputError, InputError, PtmscopeError
 from ptmscope.package import Card, CardLine, Section
 
 MAX_CARD_BYTES = 8 << 20
@@ -54,14 +55,40 @@ def split_front_matter(text: str) -> tuple[str | None, str, int]:
     return None, text, 1
 
 
-def parse_card(path: str, raw: bytes) -> tuple[Card, list[str]]:
-    """Parse a model card. Returns the card and problems worth reporting."""
+@dataclass(frozen=True)
+class FrontMatter:
+    """A card's YAML front matter, read the one way every consumer reads it.
+
+    ``audit``, the study and ``registry serve`` (``cardData``) all come through
+    :func:`read_front_matter`, so a byte-order mark, CRLF line ends or a broken
+    block give the same answer everywhere.
+    """
+
+    present: bool
+    """Whether the card opens with a ``---`` block that is closed."""
+    metadata: MappingProxyType[str, Any]
+    """The block's mapping; empty when absent, not a mapping or not valid YAML."""
+    error: str | None
+    """Why the block could not be used (YAML error, not a mapping); ``None`` when it could."""
+    body: str
+    """The Markdown after the block (the whole text without one)."""
+    body_line: int
+    """The line number of the body's first line in the README."""
+    problems: tuple[str, ...] = ()
+    """Problems worth reporting that did not stop the reading (a lossy decode)."""
+
+
+def read_front_matter(path: str, raw: bytes) -> FrontMatter:
+    """Decode README bytes (UTF-8, BOM dropped) and read their front matter.
+
+    Raises :class:`HostileInputError` above :data:`MAX_CARD_BYTES` and
+    :class:`InputError` for binary content, like :func:`parse_card`.
+    """
     if len(raw) > MAX_CARD_BYTES:
         raise HostileInputError(
             f"{path} is {len(raw) / 1e6:.1f} MB, above the {MAX_CARD_BYTES >> 20} MiB limit"
         )
     text, decode_problem = decode(path, raw)
-    problems = [decode_problem] if decode_problem else []
     front, body, body_line = split_front_matter(text)
     metadata: MappingProxyType[str, Any] = _EMPTY
     error = None
@@ -73,6 +100,29 @@ def parse_card(path: str, raw: bytes) -> tuple[Card, list[str]]:
             metadata = MappingProxyType(result.data)
         elif result.data is not None:
             error = f"front matter is a {type(result.data).__name__}, not a mapping"
+    problems = (decode_problem,) if decode_problem else ()
+    return FrontMatter(front is not None, metadata, error, body, body_line, problems)
+
+
+def card_metadata(path: str, raw: bytes) -> dict[str, Any] | None:
+    """The front matter a registry lists as ``cardData``: a non-empty valid mapping, else
+    ``None`` (never raises: a card that cannot be read has no card data)."""
+    try:
+        front = read_front_matter(path, raw)
+    except PtmscopeError:
+        return None
+    if front.error is not None or not front.metadata:
+        return None
+    return dict(front.metadata)
+
+
+def parse_card(path: str, raw: bytes) -> tuple[Card, list[str]]:
+    """Parse a model card. Returns the card and problems worth reporting."""
+    front_matter = read_front_matter(path, raw)
+    problems = list(front_matter.problems)
+    body, body_line = front_matter.body, front_matter.body_line
+    metadata = front_matter.metadata
+    error = front_matter.error
     sections: list[Section] = []
     kept: list[CardLine] = []
     discounted = 0
@@ -128,7 +178,7 @@ def parse_card(path: str, raw: bytes) -> tuple[Card, list[str]]:
     card = Card(
         path=path,
         size=len(raw),
-        has_front_matter=front is not None,
+        has_front_matter=front_matter.present,
         metadata=metadata,
         metadata_error=error,
         body_line=body_line,

@@ -26,6 +26,8 @@ MAX_NODES = 200_000
 
 @dataclass(frozen=True)
 class YamlResult:
+    """Parsed YAML, or the error that stopped it: a broken block is reported, never raised."""
+
     data: Any
     error: str | None
     """Syntax error with its (1-based) line, or ``None``."""

@@ -160,6 +160,8 @@ def metric_id(label: str) -> str | None:
 
 @dataclass(frozen=True)
 class Value:
+    """A claimed number as read from card text: normalised value, how it was written, and any ± or qualifier."""
+
     value: float | None
     """Normalised value; ``None`` when the text is not a number ("TBD")."""
     scale: str

@@ -34,15 +34,15 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from ptmscope.package import FileEntry
+from ptmscope.package import FileEntry, package_task
 from ptmscope.registry import githttp
 from ptmscope.registry.body import BodyError, ServerLimits, read_body
-from ptmscope.registry.gateway import UNREADABLE, Gateway, Refusal
+from ptmscope.registry.gateway import Gateway, Refusal
 from ptmscope.registry.store import (
     Changed,
     NotFound,
     Repo,
-    Snapshot,
+    Revision,
     Store,
     Unsafe,
     iter_bytes,
@@ -90,6 +90,8 @@ class RateLimiter:
 
 
 class Registry:
+    """The Hub-compatible API over a :class:`Store`, optionally behind a :class:`Gateway`."""
+
     def __init__(
         self,
         store: Store,
@@ -114,6 +116,7 @@ class Registry:
         )
 
     async def dispatch(self, request: Request) -> Response:
+        """Every request: rate limit, path checks and body reading here in the event loop, then the blocking work in a bounded worker pool (see the module docstring)."""
         raw = request.scope.get("raw_path") or request.url.path.encode()
         raw_path = raw.decode("latin-1").split("?", 1)[0]
         if len(raw_path) > MAX_PATH:
@@ -217,34 +220,32 @@ class Registry:
 
         try:
             refusal = clone_refusal(self.store, self.gateway, repo)
-        except Exception as exc:  # fail closed on anything
-            refusal = Refusal(UNREADABLE, f"the repository could not be judged ({exc})")
-            if self.gateway.policy.on_error == "warn":
-                self.gateway.log(refusal, repo.repo_id, "-", "<git>", client, warning=True)
-                return None
+        except Exception as exc:  # fail closed on anything (reading the refs, say)
+            unjudged = self.gateway.unjudged("repository", exc, repo.repo_id, "-", "<git>", client)
+            return unjudged.refused
         if refusal is not None:
             self.gateway.log(refusal, repo.repo_id, "-", "<git clone>", client)
         return refusal
 
-    def _snapshot(self, repo: Repo, revision: str | None) -> Snapshot:
+    def _revision(self, repo: Repo, ref: str | None) -> Revision:
         refusal = self.gateway.owner_refusal(repo.repo_id) if self.gateway else None
         if refusal is not None:
             raise _Refused(refusal)
         try:
-            return self.store.snapshot(repo, repo.resolve(revision))
+            return self.store.revision(repo, repo.resolve(ref))
         except Changed:  # a folder changed between listing and reading: list it again, once
             repo.invalidate()
             try:
-                return self.store.snapshot(repo, repo.resolve(revision))
+                return self.store.revision(repo, repo.resolve(ref))
             except Changed:
                 raise NotFound(
                     "RevisionNotFound", f"{repo.repo_id} is changing; try again"
                 ) from None
 
-    def _sibling(self, snapshot: Snapshot, entry: FileEntry, blobs: bool) -> dict[str, Any]:
+    def _sibling(self, revision: Revision, entry: FileEntry, blobs: bool) -> dict[str, Any]:
         item: dict[str, Any] = {"rfilename": entry.path}
         if blobs:
-            digest = self.store.digest(snapshot, entry)
+            digest = self.store.digest(revision, entry)
             item["size"] = entry.size
             item["blobId"] = digest.git_oid
             if digest.sha256 is not None:
@@ -256,42 +257,40 @@ class Registry:
         return item
 
     def _info(
-        self, snapshot: Snapshot, blobs: bool, card: bool = True, security: bool = True
+        self, revision: Revision, blobs: bool, card: bool = True, security: bool = True
     ) -> dict[str, Any]:
-        owner = snapshot.repo_id.split("/", 1)[0]
-        card_data = snapshot.card_data or {}
-        tags = _tags(card_data, snapshot)
+        owner = revision.repo_id.split("/", 1)[0]
+        card_data = revision.card_data or {}
+        tags = _tags(card_data, revision)
         info: dict[str, Any] = {
-            "_id": snapshot.sha[:24],
-            "id": snapshot.repo_id,
-            "modelId": snapshot.repo_id,
+            "_id": revision.sha[:24],
+            "id": revision.repo_id,
+            "modelId": revision.repo_id,
             "author": owner,
-            "sha": snapshot.sha,
-            "lastModified": _iso(snapshot.modified),
-            "createdAt": _iso(snapshot.created),
+            "sha": revision.sha,
+            "lastModified": _iso(revision.modified),
+            "createdAt": _iso(revision.created),
             "private": False,
             "disabled": False,
             "gated": False,
-            "downloads": self.downloads.get(snapshot.repo_id, 0),
+            "downloads": self.downloads.get(revision.repo_id, 0),
             "likes": 0,
             "tags": tags,
-            "pipeline_tag": card_data.get("pipeline_tag")
-            if isinstance(card_data.get("pipeline_tag"), str)
-            else None,
+            "pipeline_tag": package_task(card_data, None),
             "library_name": card_data.get("library_name")
             if isinstance(card_data.get("library_name"), str)
             else None,
-            "siblings": [self._sibling(snapshot, f, blobs) for f in snapshot.files],
+            "siblings": [self._sibling(revision, f, blobs) for f in revision.files],
             "spaces": [],
-            "usedStorage": sum(f.size for f in snapshot.files),
+            "usedStorage": sum(f.size for f in revision.files),
         }
-        if card and snapshot.card_data is not None:
-            info["cardData"] = snapshot.card_data
-        if snapshot.config is not None:
-            info["config"] = snapshot.config
+        if card and revision.card_data is not None:
+            info["cardData"] = revision.card_data
+        if revision.config is not None:
+            info["config"] = revision.config
         if security and self.gateway is not None:
             info["securityRepoStatus"] = self.gateway.security_status(
-                self.gateway.verdict(snapshot)
+                self.gateway.verdict(revision)
             )
         return info
 
@@ -309,15 +308,16 @@ class Registry:
         return JSONResponse(page, headers=headers)
 
     # ------------------------------------------------------------ endpoints
-    def model_info(self, request: Request, repo: Repo, revision: str | None) -> Response:
+    def model_info(self, request: Request, repo: Repo, ref: str | None) -> Response:
         try:
-            snapshot = self._snapshot(repo, revision)
+            revision = self._revision(repo, ref)
         except _Refused as refused:
             return refused.response()
         blobs = request.query_params.get("blobs", "").lower() in ("1", "true")
-        return JSONResponse(self._info(snapshot, blobs))
+        return JSONResponse(self._info(revision, blobs))
 
     def list_models(self, request: Request) -> Response:
+        """``GET /api/models``: the Hub's listing filters (search, author, filter, pipeline_tag), sorting and ``Link`` pagination; a package that cannot be read is left out."""
         params = request.query_params
         search = params.get("search", "").lower()
         author = params.get("author")
@@ -336,12 +336,12 @@ class Registry:
                 continue
             try:
                 repo = self.store.repo(owner, name)
-                snapshot = self.store.snapshot(repo, repo.resolve(None))
+                revision = self.store.revision(repo, repo.resolve(None))
             except NotFound:
                 continue
             except Exception:  # a broken package is left out of listings, not fatal
                 continue
-            info = self._info(snapshot, blobs=False, card=card, security=False)
+            info = self._info(revision, blobs=False, card=card, security=False)
             if wanted and not wanted <= set(info["tags"]) | {
                 info["pipeline_tag"],
                 info["library_name"],
@@ -375,9 +375,9 @@ class Registry:
             }
         )
 
-    def commits(self, request: Request, repo: Repo, revision: str | None) -> Response:
+    def commits(self, request: Request, repo: Repo, ref: str | None) -> Response:
         try:
-            snapshot = self._snapshot(repo, revision)
+            revision = self._revision(repo, ref)
         except _Refused as refused:
             return refused.response()
         items = [
@@ -388,12 +388,12 @@ class Registry:
                 "authors": [{"user": c.author.name, "avatar": None}],
                 "date": _iso(c.author.when),
             }
-            for c in snapshot.history or ()
+            for c in revision.history or ()
         ]
         return self._page(request, items)
 
-    def _tree_entry(self, snapshot: Snapshot, entry: FileEntry) -> dict[str, Any]:
-        digest = self.store.digest(snapshot, entry)
+    def _tree_entry(self, revision: Revision, entry: FileEntry) -> dict[str, Any]:
+        digest = self.store.digest(revision, entry)
         item: dict[str, Any] = {
             "type": "file",
             "oid": digest.git_oid,
@@ -407,7 +407,7 @@ class Registry:
                 "pointerSize": digest.pointer_size,
             }
         if self.gateway is not None:  # the Hub's per-file field, so clients see refusals early
-            refusal = self.gateway.refusal(snapshot, entry)
+            refusal = self.gateway.refusal(revision, entry)
             # huggingface_hub's RepoFile reads status, avScan and pickleImportScan
             item["securityFileStatus"] = {
                 "status": "safe" if refusal is None else "unsafe",
@@ -419,18 +419,19 @@ class Registry:
             }
         return item
 
-    def tree(self, request: Request, repo: Repo, revision: str | None, path: str) -> Response:
+    def tree(self, request: Request, repo: Repo, ref: str | None, path: str) -> Response:
+        """``GET …/tree/<ref>/<path>``: the files and folders under ``path``, with security status per file when a gateway judges them."""
         try:
-            snapshot = self._snapshot(repo, revision)
+            revision = self._revision(repo, ref)
         except _Refused as refused:
             return refused.response()
         recursive = request.query_params.get("recursive", "").lower() in ("1", "true")
         prefix = path.strip("/") + "/" if path.strip("/") else ""
-        if prefix and not any(f.path.startswith(prefix) for f in snapshot.files):
-            raise NotFound("EntryNotFound", f"{path} does not exist on {revision or 'main'}")
+        if prefix and not any(f.path.startswith(prefix) for f in revision.files):
+            raise NotFound("EntryNotFound", f"{path} does not exist on {ref or 'main'}")
         items: list[dict[str, Any]] = []
         folders: set[str] = set()
-        for entry in snapshot.files:
+        for entry in revision.files:
             if not entry.path.startswith(prefix):
                 continue
             rest = entry.path[len(prefix) :]
@@ -441,58 +442,57 @@ class Registry:
                 parts = rest.split("/")[:-1]
                 for depth in range(1, len(parts) + 1):
                     folders.add(prefix + "/".join(parts[:depth]))
-            items.append(self._tree_entry(snapshot, entry))
+            items.append(self._tree_entry(revision, entry))
         items.extend(
             {"type": "directory", "oid": "0" * 40, "path": folder} for folder in sorted(folders)
         )
         items.sort(key=lambda i: i["path"])
         return self._page(request, items)
 
-    def paths_info(self, request: Request, repo: Repo, revision: str, body: bytes) -> Response:
+    def paths_info(self, request: Request, repo: Repo, ref: str, body: bytes) -> Response:
         form = parse_qs(body.decode("utf-8", "replace"))
         try:
-            snapshot = self._snapshot(repo, revision)
+            revision = self._revision(repo, ref)
         except _Refused as refused:
             return refused.response()
         items: list[dict[str, Any]] = []
         for path in form.get("paths", []):
-            entry = snapshot.index.get(path)
+            entry = revision.index.get(path)
             if entry is not None:
-                items.append(self._tree_entry(snapshot, entry))
-            elif any(f.path.startswith(path.rstrip("/") + "/") for f in snapshot.files):
+                items.append(self._tree_entry(revision, entry))
+            elif any(f.path.startswith(path.rstrip("/") + "/") for f in revision.files):
                 items.append({"type": "directory", "oid": "0" * 40, "path": path.rstrip("/")})
         return JSONResponse(items)
 
-    def resolve(
-        self, request: Request, repo: Repo, revision: str, path: str, client: str
-    ) -> Response:
+    def resolve(self, request: Request, repo: Repo, ref: str, path: str, client: str) -> Response:
+        """``GET/HEAD …/resolve/<ref>/<path>``: a file's bytes (whole or a Range), unless the gateway refuses them; a folder file changed since its revision was judged is never served."""
         try:
-            snapshot = self._snapshot(repo, revision)
+            revision = self._revision(repo, ref)
         except _Refused as refused:
             if self.gateway is not None:
-                self.gateway.log(refused.refusal, repo.repo_id, revision, path, client)
+                self.gateway.log(refused.refusal, repo.repo_id, ref, path, client)
             return refused.response()
-        entry = snapshot.index.get(path)
+        entry = revision.index.get(path)
         if entry is None:
-            raise NotFound("EntryNotFound", f"{path} does not exist on {revision}")
+            raise NotFound("EntryNotFound", f"{path} does not exist on {ref}")
         if self.gateway is not None:
-            refusal = self.gateway.refusal(snapshot, entry)
+            refusal = self.gateway.refusal(revision, entry)
             if refusal is not None:
-                self.gateway.log(refusal, repo.repo_id, snapshot.sha, path, client)
+                self.gateway.log(refusal, repo.repo_id, revision.sha, path, client)
                 return _Refused(refusal, path).response()
-        if not snapshot.unchanged(path):
+        if not revision.unchanged(path):
             # a folder file swapped after its revision was judged: never serve the new bytes
             # under the old verdict; the next request lists (and judges) the folder again
             repo.invalidate()
-            return _error(409, f"{path} changed since revision {snapshot.sha[:12]}; try again")
+            return _error(409, f"{path} changed since revision {revision.sha[:12]}; try again")
         if entry.reader is None:
             raise NotFound(
                 "EntryNotFound", f"{path}: its LFS object is not stored on this registry"
             )
-        digest = self.store.digest(snapshot, entry)
+        digest = self.store.digest(revision, entry)
         etag = f'"{digest.sha256 or digest.git_oid}"'
         headers = {
-            "X-Repo-Commit": snapshot.sha,
+            "X-Repo-Commit": revision.sha,
             "ETag": etag,
             "Accept-Ranges": "bytes",
             "Content-Type": "application/octet-stream",
@@ -545,7 +545,7 @@ def _parse_range(header: str, size: int) -> tuple[int, int] | None:
     return start, end
 
 
-def _tags(card: dict[str, Any], snapshot: Snapshot) -> list[str]:
+def _tags(card: dict[str, Any], revision: Revision) -> list[str]:
     tags: list[str] = []
 
     def add(value: object, prefix: str = "") -> None:
@@ -561,7 +561,7 @@ def _tags(card: dict[str, Any], snapshot: Snapshot) -> list[str]:
     add(card.get("license"), "license:")
     add(card.get("datasets"), "dataset:")
     add(card.get("base_model"), "base_model:")
-    if any(f.path.endswith(".safetensors") for f in snapshot.files):
+    if any(f.path.endswith(".safetensors") for f in revision.files):
         add("safetensors")
     return tags
 

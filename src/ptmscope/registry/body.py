@@ -28,6 +28,8 @@ WORKERS = 32
 
 @dataclass(frozen=True)
 class ServerLimits:
+    """Per-server limits on request bodies, git runs and worker threads (``registry serve`` options)."""
+
     max_body_bytes: int = MAX_BODY_BYTES
     body_timeout_s: float = BODY_TIMEOUT_S
     git_timeout_s: float = GIT_TIMEOUT_S
@@ -35,6 +37,8 @@ class ServerLimits:
 
 
 class BodyError(Exception):
+    """A request body refused before any work: the HTTP status to answer and why."""
+
     def __init__(self, status: int, message: str) -> None:
         super().__init__(message)
         self.status = status

@@ -38,14 +38,14 @@ from ptmscope.card.safe_yaml import load_yaml
 from ptmscope.errors import InputError, PtmscopeError
 from ptmscope.package import FileEntry
 from ptmscope.registry.singleflight import SingleFlight
-from ptmscope.registry.store import Snapshot, SnapshotSource
+from ptmscope.registry.store import Revision, RevisionSource
 from ptmscope.results.scan import FileScan
 from ptmscope.scan.policy import Policy, default_policy, load_policy
 from ptmscope.severity import Severity
 
 ON_ERROR = ("refuse", "warn")
 UNREADABLE = "gateway.unreadable"
-ContentKeys = Callable[[Snapshot, FileEntry], frozenset[str]]
+ContentKeys = Callable[[Revision, FileEntry], frozenset[str]]
 
 _KEYS = {
     "version",
@@ -61,6 +61,8 @@ _KEYS = {
 
 @dataclass(frozen=True)
 class GatewayPolicy:
+    """What a gateway refuses, read from its YAML policy file (see the module docstring)."""
+
     block: Severity | None = Severity.HIGH
     refuse_errors: bool = True
     require_license: bool = False
@@ -72,6 +74,7 @@ class GatewayPolicy:
 
     @classmethod
     def load(cls, path: Path) -> GatewayPolicy:
+        """Read and check a gateway policy file; any mistake is one :class:`InputError` line."""
         try:
             text = path.read_text("utf-8")
         except (OSError, UnicodeDecodeError) as exc:
@@ -115,12 +118,31 @@ class GatewayPolicy:
 
 @dataclass(frozen=True)
 class Refusal:
+    """Why something is not served: the rule (``policy.require_license``, a scan rule…) and
+    a one-line message quoted to the client and written to the log."""
+
     rule: str
     message: str
 
 
 @dataclass(frozen=True)
+class Unjudged:
+    """Something the gateway could not judge: the refusal it earns, and whether the policy
+    (``on_error: warn``) serves it anyway."""
+
+    refusal: Refusal
+    served: bool
+
+    @property
+    def refused(self) -> Refusal | None:
+        """The refusal to apply: ``None`` when it is served anyway."""
+        return None if self.served else self.refusal
+
+
+@dataclass(frozen=True)
 class PackageVerdict:
+    """A judged revision: the refused paths (with why), and each scan's verdict."""
+
     refused: dict[str, Refusal]
     scanned: dict[str, str]
     """Path → scan verdict, for the model-info security status."""
@@ -129,10 +151,15 @@ class PackageVerdict:
 
 
 class Gateway:
+    """Judges each revision (and each clone) once, caches the verdicts, logs every refusal.
+
+    Fails closed: whatever cannot be judged goes through :meth:`unjudged`.
+    """
+
     def __init__(self, policy: GatewayPolicy, log_path: Path) -> None:
         self.policy = policy
         self.log_path = log_path
-        self.content_keys: ContentKeys = lambda snapshot, entry: frozenset()
+        self.content_keys: ContentKeys = lambda revision, entry: frozenset()
         """How to name a file's bytes; the registry plugs in its store's digests."""
         self._verdicts: dict[tuple[str, str], PackageVerdict] = {}
         self._flight = SingleFlight()
@@ -168,21 +195,21 @@ class Gateway:
 
         return self._flight.run((id(cache), key), lookup, compute_and_store)
 
-    def verdict(self, snapshot: Snapshot) -> PackageVerdict:
+    def verdict(self, revision: Revision) -> PackageVerdict:
         verdict: PackageVerdict = self._once(
-            self._verdicts, (snapshot.repo_id, snapshot.sha), lambda: self._judge(snapshot)
+            self._verdicts, (revision.repo_id, revision.sha), lambda: self._judge(revision)
         )
         return verdict
 
-    def refusal(self, snapshot: Snapshot, entry: FileEntry) -> Refusal | None:
-        """Why ``entry`` of ``snapshot`` must not be served: by path, then by its bytes."""
-        refused = self.verdict(snapshot).refused.get(entry.path)
+    def refusal(self, revision: Revision, entry: FileEntry) -> Refusal | None:
+        """Why ``entry`` of ``revision`` must not be served: by path, then by its bytes."""
+        refused = self.verdict(revision).refused.get(entry.path)
         if refused is not None:
             return refused
-        return self._denied_content(snapshot, entry)
+        return self._denied_content(revision, entry)
 
-    def _denied_content(self, snapshot: Snapshot, entry: FileEntry) -> Refusal | None:
-        for key in sorted(self.content_keys(snapshot, entry)):
+    def _denied_content(self, revision: Revision, entry: FileEntry) -> Refusal | None:
+        for key in sorted(self.content_keys(revision, entry)):
             with self._lock:
                 hit = self._denied.get(key)
             if hit is not None:
@@ -190,34 +217,45 @@ class Gateway:
                 return Refusal(refusal.rule, f"same bytes as refused {where}: {refusal.message}")
         return None
 
-    def _judge(self, snapshot: Snapshot) -> PackageVerdict:
+    def _judge(self, revision: Revision) -> PackageVerdict:
         try:
-            verdict = self._judge_package(snapshot)
-            if not snapshot.unchanged():
+            verdict = self._judge_package(revision)
+            if not revision.unchanged():
                 raise InputError("package files changed while the revision was being judged")
         except Exception as exc:  # fail closed on anything, whatever raised it
-            reason = str(exc) if isinstance(exc, PtmscopeError) else f"{type(exc).__name__}: {exc}"
-            return self._unjudged(snapshot, reason)
+            return self._unjudged(revision, exc)
         aliases = {
             entry.path: refusal
-            for entry in snapshot.files
+            for entry in revision.files
             if entry.path not in verdict.refused
-            and (refusal := self._denied_content(snapshot, entry)) is not None
+            and (refusal := self._denied_content(revision, entry)) is not None
         }
         if aliases:
             verdict = PackageVerdict({**verdict.refused, **aliases}, verdict.scanned, verdict.note)
         return verdict
 
-    def _unjudged(self, snapshot: Snapshot, reason: str) -> PackageVerdict:
+    def unjudged(
+        self, what: str, exc: BaseException, repo_id: str, revision: str, path: str, client: str
+    ) -> Unjudged:
+        """The one decision on something that could not be judged (a revision, a clone).
+
+        Fails closed: refused, unless the policy says ``on_error: warn`` (served, and
+        logged as a warning). Every "could not judge" in the registry comes through here.
+        """
         warn = self.policy.on_error == "warn"
-        message = f"the revision could not be judged ({reason}); " + (
+        message = f"the {what} could not be judged ({_reason_text(exc)}); " + (
             "served anyway (on_error: warn)" if warn else "nothing of it is served"
         )
         refusal = Refusal(UNREADABLE, message)
-        self.log(refusal, snapshot.repo_id, snapshot.sha, "*", "gateway", warning=warn)
-        if warn:
-            return PackageVerdict({}, {}, note=message)
-        return PackageVerdict({f.path: refusal for f in snapshot.files}, {}, note=message)
+        self.log(refusal, repo_id, revision, path, client, warning=warn)
+        return Unjudged(refusal, served=warn)
+
+    def _unjudged(self, revision: Revision, exc: BaseException) -> PackageVerdict:
+        unjudged = self.unjudged("revision", exc, revision.repo_id, revision.sha, "*", "gateway")
+        note = unjudged.refusal.message
+        if unjudged.served:
+            return PackageVerdict({}, {}, note=note)
+        return PackageVerdict({f.path: unjudged.refusal for f in revision.files}, {}, note=note)
 
     def scan_refusal(self, scan: FileScan) -> Refusal | None:
         """The policy's judgement of one scan: a finding at or above ``block``, or an error."""
@@ -235,11 +273,11 @@ class Gateway:
             for key in keys:
                 self._denied.setdefault(key, (refusal, where))
 
-    def _judge_package(self, snapshot: Snapshot) -> PackageVerdict:
+    def _judge_package(self, revision: Revision) -> PackageVerdict:
         from ptmscope.audit import evaluate
         from ptmscope.collector import collect_from as collect
 
-        package = collect(SnapshotSource(snapshot), scan_policy=self.policy.scan_policy)
+        package = collect(RevisionSource(revision), scan_policy=self.policy.scan_policy)
         unreadable = [p for p in package.problems if p.unreadable]
         if unreadable:  # a card, config or file collect could not read: judge nothing of it
             more = f" (and {len(unreadable) - 1} more)" if len(unreadable) > 1 else ""
@@ -248,7 +286,7 @@ class Gateway:
         refused: dict[str, Refusal] = {}
         for scan in package.scans:
             refusal = self.scan_refusal(scan)
-            entry = snapshot.index.get(scan.path)
+            entry = revision.index.get(scan.path)
             if entry is not None and entry.origin.startswith("git:") and entry.git_oid:
                 with self._lock:
                     self._blobs.setdefault(entry.git_oid, refusal)
@@ -256,8 +294,8 @@ class Gateway:
                 continue
             refused[scan.path] = refusal
             if entry is not None:
-                where = f"{snapshot.repo_id}@{snapshot.sha[:12]}/{scan.path}"
-                self._deny(self.content_keys(snapshot, entry), refusal, where)
+                where = f"{revision.repo_id}@{revision.sha[:12]}/{scan.path}"
+                self._deny(self.content_keys(revision, entry), refusal, where)
         model_files = [w.path for w in package.weights]
         if self.policy.require_safetensors:
             for weight in package.weights:
@@ -299,13 +337,10 @@ class Gateway:
             try:
                 return judge()
             except Exception as exc:  # fail closed on anything
-                reason = (
-                    str(exc) if isinstance(exc, PtmscopeError) else f"{type(exc).__name__}: {exc}"
+                unjudged = self.unjudged(
+                    "repository", exc, repo_id, fingerprint, "<git>", "gateway"
                 )
-                refusal = Refusal(UNREADABLE, f"the repository could not be judged ({reason})")
-                warn = self.policy.on_error == "warn"
-                self.log(refusal, repo_id, fingerprint, "<git>", "gateway", warning=warn)
-                return None if warn else refusal
+                return unjudged.refused
 
         result: Refusal | None = self._once(self._clones, (repo_id, fingerprint), guarded)
         return result
@@ -319,6 +354,7 @@ class Gateway:
         client: str,
         warning: bool = False,
     ) -> None:
+        """Append one refusal (or warning) to the audit log as a JSON line."""
         record = {
             "time": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
             "repo": repo_id,
@@ -347,6 +383,10 @@ class Gateway:
         if verdict.note is not None:
             status["error"] = verdict.note
         return status
+
+
+def _reason_text(exc: BaseException) -> str:
+    return str(exc) if isinstance(exc, PtmscopeError) else f"{type(exc).__name__}: {exc}"
 
 
 def _reason(refusal: Refusal | None) -> dict[str, str]:

@@ -105,7 +105,7 @@ def clone_refusal(store: Store, gateway: Gateway, repo: Repo) -> Refusal | None:
 
     def judge() -> Refusal | None:
         for name, sha in sorted(tips.items()):
-            verdict = gateway.verdict(store.snapshot(repo, sha))
+            verdict = gateway.verdict(store.revision(repo, sha))
             if verdict.refused:
                 path, refusal = sorted(verdict.refused.items())[0]
                 return Refusal(refusal.rule, f"{path} at {name} ({sha[:12]}): {refusal.message}")

@@ -28,6 +28,16 @@ from ptmscope.sources.git import git_env
 
 _PROTOCOL = re.compile(r"^[A-Za-z0-9=:._-]{1,64}$")
 _CHUNK = 1 << 16
+PKT_LENGTH_DIGITS = 4
+"""A pkt-line starts with its length as four hex digits, counting those four digits."""
+FLUSH_PKT = b"0000"
+"""The pkt-line that ends a section (length 0)."""
+MAX_PKT_PAYLOAD = 65516
+"""The largest pkt-line payload git accepts (65520 bytes in all, less the length digits)."""
+MAX_ERR_MESSAGE = 60000
+"""An ``ERR`` refusal message is cut to this, well inside one pkt-line."""
+SERVICE_LINE = "# service=git-upload-pack\n"
+"""The first pkt-line of a protocol v0/v1 smart-HTTP advertisement."""
 _UPLOAD_PACK = [
     "git", "-c", "safe.directory=*", "-c", "uploadpack.allowFilter=true",
     "-c", "uploadpack.allowAnySHA1InWant=false", "-c", "uploadpack.allowTipSHA1InWant=false",
@@ -47,7 +57,9 @@ def _env(git_dir: str, protocol: str | None) -> dict[str, str]:
 
 def _pkt(text: str) -> bytes:
     data = text.encode()
-    return f"{len(data) + 4:04x}".encode() + data
+    if len(data) > MAX_PKT_PAYLOAD:
+        raise ValueError(f"a pkt-line holds at most {MAX_PKT_PAYLOAD} bytes")
+    return f"{len(data) + PKT_LENGTH_DIGITS:0{PKT_LENGTH_DIGITS}x}".encode() + data
 
 
 def refused_advertisement(message: str) -> Response:
@@ -61,7 +73,7 @@ def refused_advertisement(message: str) -> Response:
 
 def refused_negotiation(message: str) -> Response:
     """A refusal git shows as ``fatal: remote error: <message>``."""
-    line = "ERR " + message.replace("\n", " ").replace("\r", " ")[:60000] + "\n"
+    line = "ERR " + message.replace("\n", " ").replace("\r", " ")[:MAX_ERR_MESSAGE] + "\n"
     return Response(
         _pkt(line),
         headers={
@@ -72,6 +84,7 @@ def refused_negotiation(message: str) -> Response:
 
 
 def advertise(git_dir: str, protocol: str | None, timeout_s: float = 60) -> Response:
+    """The ref advertisement (``info/refs``) of ``git_dir``, as ``upload-pack`` makes it."""
     try:
         done = subprocess.run(
             [*_UPLOAD_PACK, "--advertise-refs", git_dir],
@@ -83,7 +96,7 @@ def advertise(git_dir: str, protocol: str | None, timeout_s: float = 60) -> Resp
         return Response("repository unreadable\n", status_code=500)
     body = done.stdout
     if not (protocol and "version=2" in protocol):
-        body = _pkt("# service=git-upload-pack\n") + b"0000" + body
+        body = _pkt(SERVICE_LINE) + FLUSH_PKT + body
     return Response(
         body,
         headers={

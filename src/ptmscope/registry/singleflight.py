@@ -11,6 +11,8 @@ T = TypeVar("T")
 
 
 class SingleFlight:
+    """Runs one computation per key at a time (see the module docstring)."""
+
     def __init__(self) -> None:
         self._guard = threading.Lock()
         self._locks: dict[Hashable, threading.Lock] = {}

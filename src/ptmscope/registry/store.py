@@ -29,7 +29,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from ptmscope.card.safe_yaml import load_yaml
+from ptmscope.card.parse import MAX_CARD_BYTES, card_metadata
+from ptmscope.collector import MAX_CONFIG_BYTES
 from ptmscope.errors import InputError, SourceError
 from ptmscope.package import Commit, FileEntry, Person
 from ptmscope.registry.singleflight import SingleFlight
@@ -44,7 +45,7 @@ NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,95}$")
 SHA = re.compile(r"^[0-9a-f]{40}$")
 LFS_THRESHOLD = 10 << 20
 """Folder files this large (or with a weight suffix) are served as LFS objects, as the Hub does."""
-_SNAPSHOTS = 64
+_REVISIONS = 64
 _REF_TTL = 2.0
 MAX_FOLDER_FILES = 50_000
 _UNREADABLE = "\0unreadable: "
@@ -65,6 +66,8 @@ Identity = tuple[int, int, int, int, int]
 
 
 class NotFound(Exception):
+    """A request for something the store does not serve, with the Hub error code the client maps to its exception (``RepoNotFound``, ``RevisionNotFound``…)."""
+
     status = 404
 
     def __init__(self, code: str, message: str) -> None:
@@ -210,6 +213,8 @@ class FolderHashes:
 
 @dataclass(frozen=True)
 class Digest:
+    """How the Hub names a file's bytes: its git blob id and, for LFS files, the sha256."""
+
     git_oid: str
     """Git blob id of what the Hub would store in git (the pointer, for LFS files)."""
     sha256: str | None
@@ -218,7 +223,7 @@ class Digest:
 
 
 @dataclass
-class Snapshot:
+class Revision:
     """One revision of one package, read once and shared by every request for it."""
 
     repo_id: str
@@ -230,11 +235,11 @@ class Snapshot:
     modified: datetime
     index: dict[str, FileEntry] = field(default_factory=dict)
     content: dict[str, Hashed] = field(default_factory=dict)
-    """Folder snapshots: each served file's recorded content identity."""
+    """Folder revisions: each served file's recorded content identity."""
     base: str = ""
-    """Folder snapshots: the package folder that ``content`` is relative to (via targets)."""
+    """Folder revisions: the package folder that ``content`` is relative to (via targets)."""
     targets: dict[str, str] = field(default_factory=dict)
-    """Folder snapshots: path -> the in-package file it reads (itself, or a symlink's target)."""
+    """Folder revisions: path -> the in-package file it reads (itself, or a symlink's target)."""
     card_data: dict[str, Any] | None = None
     config: dict[str, Any] | None = None
     skipped: tuple[tuple[str, str], ...] = ()
@@ -273,28 +278,30 @@ def _locked(
     return reader
 
 
-class SnapshotSource(Source):
-    """A served snapshot seen as a :class:`Source`, so the gateway audits it like any package."""
+class RevisionSource(Source):
+    """A served revision seen as a :class:`Source`, so the gateway audits it like any package."""
 
-    def __init__(self, snapshot: Snapshot) -> None:
-        self._snapshot = snapshot
+    def __init__(self, revision: Revision) -> None:
+        self._revision = revision
 
     def info(self) -> SourceInfo:
-        s = self._snapshot
+        s = self._revision
         kind = SourceKind.GIT if s.kind == "git" else SourceKind.LOCAL
         return SourceInfo(s.repo_id, kind, s.repo_id, s.sha, s.sha if s.kind == "git" else None)
 
     def files(self) -> Sequence[FileEntry]:
-        return self._snapshot.files
+        return self._revision.files
 
     def skipped(self) -> tuple[tuple[str, str], ...]:
-        return self._snapshot.skipped
+        return self._revision.skipped
 
     def history(self) -> tuple[Commit, ...] | None:
-        return self._snapshot.history
+        return self._revision.history
 
 
 class Repo:
+    """One package under the store's root: a git repository or a plain folder."""
+
     def __init__(self, repo_id: str, path: Path) -> None:
         self.repo_id = repo_id
         self.path = path
@@ -414,12 +421,12 @@ class Repo:
 
 
 class Store:
-    """Finds packages under ROOT and keeps recently served snapshots open."""
+    """Finds packages under ROOT and keeps recently served revisions open."""
 
     def __init__(self, root: Path) -> None:
         self.root = root.resolve()
         self._repos: dict[str, Repo] = {}
-        self._snapshots: OrderedDict[tuple[str, str], tuple[Snapshot, Source]] = OrderedDict()
+        self._revisions: OrderedDict[tuple[str, str], tuple[Revision, Source]] = OrderedDict()
         self._flight = SingleFlight()
         self._lock = threading.Lock()
 
@@ -458,32 +465,32 @@ class Store:
                     found.append(f"{owner.name}/{name}")
         return found
 
-    def snapshot(self, repo: Repo, sha: str) -> Snapshot:
-        """The revision's snapshot, loaded once however many requests ask for it at once."""
+    def revision(self, repo: Repo, sha: str) -> Revision:
+        """The revision ``sha`` of ``repo``, read once however many requests ask for it at once."""
         key = (repo.repo_id, sha)
 
-        def lookup() -> tuple[bool, Snapshot | None]:
+        def lookup() -> tuple[bool, Revision | None]:
             with self._lock:
-                cached = self._snapshots.get(key)
+                cached = self._revisions.get(key)
                 if cached is None:
                     return False, None
-                self._snapshots.move_to_end(key)
+                self._revisions.move_to_end(key)
                 return True, cached[0]
 
-        def load() -> Snapshot | None:
-            snapshot, source = self._load(repo, sha)
+        def load() -> Revision | None:
+            revision, source = self._load(repo, sha)
             with self._lock:
-                self._snapshots[key] = (snapshot, source)
-                while len(self._snapshots) > _SNAPSHOTS:
-                    _, (_, old) = self._snapshots.popitem(last=False)
+                self._revisions[key] = (revision, source)
+                while len(self._revisions) > _REVISIONS:
+                    _, (_, old) = self._revisions.popitem(last=False)
                     old.close()
-            return snapshot
+            return revision
 
-        snapshot = self._flight.run(key, lookup, load)
-        assert snapshot is not None
-        return snapshot
+        revision = self._flight.run(key, lookup, load)
+        assert revision is not None
+        return revision
 
-    def _load(self, repo: Repo, sha: str) -> tuple[Snapshot, Source]:
+    def _load(self, repo: Repo, sha: str) -> tuple[Revision, Source]:
         content: dict[str, Hashed] = {}
         targets: dict[str, str] = {}
         lock = threading.Lock()
@@ -517,11 +524,11 @@ class Store:
                     (),
                     Person("ptmscope", "", modified),
                     Person("ptmscope", "", modified),
-                    "Folder snapshot",
+                    "Folder snapshot",  # the served commit title, unchanged on the wire
                     None,
                 ),
             )
-        snapshot = Snapshot(
+        revision = Revision(
             repo.repo_id,
             sha,
             repo.kind,
@@ -535,8 +542,8 @@ class Store:
             skipped=source.skipped(),
             lock=lock,
         )
-        snapshot.card_data, snapshot.config = _card_and_config(snapshot)
-        return snapshot, source
+        revision.card_data, revision.config = _card_and_config(revision)
+        return revision, source
 
     @staticmethod
     def _pin(
@@ -570,16 +577,16 @@ class Store:
             pinned.append(entry)
         return tuple(pinned)
 
-    def digest(self, snapshot: Snapshot, entry: FileEntry) -> Digest:
+    def digest(self, revision: Revision, entry: FileEntry) -> Digest:
         """Git and LFS identities of a file (folder files: from the revision's content hashes)."""
-        lfs = snapshot.is_lfs(entry)
-        if snapshot.kind == "git" and entry.git_oid is not None:
+        lfs = revision.is_lfs(entry)
+        if revision.kind == "git" and entry.git_oid is not None:
             if lfs and entry.sha256 is not None:
                 return Digest(
                     entry.git_oid, entry.sha256, len(_pointer_text(entry.sha256, entry.size))
                 )
             return Digest(entry.git_oid, None, None)
-        hashed = snapshot.content.get(entry.path)
+        hashed = revision.content.get(entry.path)
         if entry.reader is None or hashed is None:  # an un-smudged LFS pointer in a folder
             sha256 = entry.sha256 or ""
             pointer = _pointer_text(sha256, entry.size)
@@ -590,9 +597,9 @@ class Store:
         return Digest(hashed.git_oid, None, None)
 
     @staticmethod
-    def content_keys(snapshot: Snapshot, entry: FileEntry) -> frozenset[str]:
+    def content_keys(revision: Revision, entry: FileEntry) -> frozenset[str]:
         """Names of a file's bytes (``sha256:…``, ``git:…``), so a copy under any name is known."""
-        hashed = snapshot.content.get(entry.path)
+        hashed = revision.content.get(entry.path)
         if hashed is not None:
             return frozenset({f"sha256:{hashed.sha256}", f"git:{hashed.git_oid}"})
         keys = set()
@@ -604,9 +611,9 @@ class Store:
 
     def close(self) -> None:
         with self._lock:
-            for _, source in self._snapshots.values():
+            for _, source in self._revisions.values():
                 source.close()
-            self._snapshots.clear()
+            self._revisions.clear()
             for repo in self._repos.values():
                 repo.close()
 
@@ -632,25 +639,16 @@ def iter_bytes(entry: FileEntry, start: int, end: int, chunk: int = 1 << 20) -> 
         yield data
 
 
-def _card_and_config(snapshot: Snapshot) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+def _card_and_config(revision: Revision) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
     import json
 
-    card = snapshot.index.get("README.md")
+    card = revision.index.get("README.md")
     card_data = None
-    if card is not None and card.reader is not None and card.size < (4 << 20):
-        text = card.read().decode("utf-8", "replace")
-        if text.startswith("---"):
-            end = text.find("\n---", 3)
-            if end > 0:
-                try:
-                    parsed = load_yaml(text[3:end])
-                except InputError:
-                    parsed = None
-                if parsed is not None and parsed.error is None and isinstance(parsed.data, dict):
-                    card_data = parsed.data
+    if card is not None and card.reader is not None and card.size <= MAX_CARD_BYTES:
+        card_data = card_metadata(card.path, card.read())
     config = None
-    entry = snapshot.index.get("config.json")
-    if entry is not None and entry.reader is not None and entry.size < (4 << 20):
+    entry = revision.index.get("config.json")
+    if entry is not None and entry.reader is not None and entry.size <= MAX_CONFIG_BYTES:
         try:
             data = json.loads(entry.read())
         except (ValueError, UnicodeDecodeError, RecursionError):

@@ -320,6 +320,8 @@ class _CatFile:
 
 
 class GitSource(Source):
+    """One commit of a git repository (bare or not), read from its objects through one ``git cat-file`` process; LFS pointers stay pointers unless the work tree has the file."""
+
     def __init__(
         self, path: Path, revision: str | None = None, *, worktree_files: bool = True
     ) -> None:
@@ -513,6 +515,7 @@ class GitSource(Source):
         return SourceInfo(self._ref, SourceKind.GIT, owner_name, self._revision, self.commit)
 
     def files(self) -> Sequence[FileEntry]:
+        """The commit's files from ``ls-tree``, each read lazily from its blob (cached after the first call)."""
         if self._files is not None:
             return self._files
         listing = self._git("ls-tree", "-r", "-l", "-z", "--full-tree", self.commit).stdout

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import bisect
 import re
-import time
 from collections import deque
 from collections.abc import Callable, Sequence
 from datetime import datetime
@@ -23,6 +22,8 @@ from typing import Any, TypeVar
 
 from ptmscope.errors import InputError, SourceError
 from ptmscope.package import Commit, FileEntry, Person, RegistryMetadata, Transfer
+from ptmscope.retry import DEFAULT as DEFAULT_RETRY
+from ptmscope.retry import Again, RetryPolicy
 from ptmscope.sources.disk import disk_reader
 from ptmscope.sources.interface import Source, SourceInfo
 from ptmscope.sources.metadata import from_record
@@ -45,7 +46,6 @@ _SMALL_SUFFIXES = (
     ".py",
     ".jinja",
 )
-_RETRIES = 5
 T = TypeVar("T")
 
 
@@ -62,22 +62,21 @@ def _status(exc: BaseException) -> int | None:
     return getattr(response, "status_code", None)
 
 
-def _retry_after(exc: BaseException, attempt: int) -> float:
+def _retry_after(exc: BaseException) -> str | None:
     response = getattr(exc, "response", None)
-    headers = getattr(response, "headers", {}) or {}
-    fallback: float = min(30.0, 0.5 * 2**attempt)
-    try:
-        wait: float = float(str(headers.get("Retry-After", "")))
-    except ValueError:
-        return fallback
-    return min(30.0, max(wait, 0.0))
+    headers = getattr(response, "headers", None) or {}
+    value = headers.get("Retry-After")
+    return None if value is None else str(value)
 
 
-def call_hub(what: str, endpoint: str, fn: Callable[[], T]) -> T:
-    """Run a Hub call, backing off on 429, and turn every failure into one clear line."""
+def call_hub(
+    what: str, endpoint: str, fn: Callable[[], T], policy: RetryPolicy = DEFAULT_RETRY
+) -> T:
+    """Run a Hub call, asking again on 429/503 as ``policy`` says (honouring ``Retry-After``),
+    and turn every failure into one clear line."""
     from huggingface_hub import errors as hub_errors
 
-    for attempt in range(_RETRIES):
+    def once() -> T | Again:
         try:
             return fn()
         except _Missing:
@@ -103,13 +102,11 @@ def call_hub(what: str, endpoint: str, fn: Callable[[], T]) -> T:
             raise SourceError(f"{what}: HF_HUB_OFFLINE is set; the Hub cannot be asked") from None
         except hub_errors.HfHubHTTPError as exc:
             status = _status(exc)
-            if status == 429 and attempt < _RETRIES - 1:
-                time.sleep(_retry_after(exc, attempt))
-                continue
+            if policy.retries(status):
+                reason = "rate limited" if status == 429 else "unavailable"
+                return Again(f"{reason} ({status})", _retry_after(exc))
             if status in (401, 403):
                 raise _refused(what, exc) from None
-            if status == 429:
-                raise SourceError(f"{what}: rate limited (429) after {_RETRIES} tries") from None
             raise SourceError(
                 f"{what}: the Hub answered {status}: {str(exc).splitlines()[0]}"
             ) from None
@@ -120,7 +117,11 @@ def call_hub(what: str, endpoint: str, fn: Callable[[], T]) -> T:
             if "Connect" in name or "Network" in name or isinstance(exc, OSError):
                 raise SourceError(f"{what}: cannot reach {endpoint}: {exc}") from None
             raise
-    raise SourceError(f"{what}: rate limited (429) after {_RETRIES} tries")  # pragma: no cover
+
+    outcome = policy.run(once)
+    if isinstance(outcome, Again):
+        raise SourceError(f"{what}: {outcome.reason} after {policy.attempts} tries")
+    return outcome
 
 
 def _refused(what: str, exc: BaseException) -> SourceError:
@@ -166,8 +167,10 @@ class RemoteFile:
         transfer: Transfer,
         what: str,
         endpoint: str,
+        retry_policy: RetryPolicy = DEFAULT_RETRY,
     ) -> None:
         self.url = url
+        self._retry = retry_policy
         self.size = size
         self._headers = headers
         self._transfer = transfer
@@ -200,7 +203,9 @@ class RemoteFile:
         from huggingface_hub import errors as hub_errors
 
         try:
-            data = call_hub(self._what, self._endpoint, lambda: _entry_guard(get, hub_errors))
+            data = call_hub(
+                self._what, self._endpoint, lambda: _entry_guard(get, hub_errors), self._retry
+            )
         except _Missing:
             raise FileNotFoundError(
                 f"{self._what}: the server has no content for this file"
@@ -231,6 +236,7 @@ class RemoteFile:
         return None
 
     def read(self, offset: int = 0, length: int | None = None) -> bytes:
+        """Bytes ``[offset, offset + length)``, fetched by Range requests with read-ahead and cached."""
         end = self.size if length is None else min(self.size, offset + max(0, length))
         out = bytearray()
         pos = max(0, offset)
@@ -283,6 +289,12 @@ class RemoteFile:
 
 
 class HubSource(Source):
+    """A package on a Hub (or a ``registry serve`` endpoint), pinned to one commit.
+
+    Every request goes through :func:`call_hub`: asked again on 429/503 as
+    ``retry_policy`` says, and any failure is one clear line (:class:`SourceError`).
+    """
+
     def __init__(
         self,
         repo_id: str,
@@ -291,9 +303,11 @@ class HubSource(Source):
         token: str | None = None,
         download: bool = False,
         endpoint: str | None = None,
+        retry_policy: RetryPolicy = DEFAULT_RETRY,
     ) -> None:
         from huggingface_hub import HfApi, constants
 
+        self._retry = retry_policy
         self.repo_id = repo_id
         self.endpoint = (endpoint or constants.ENDPOINT).rstrip("/")
         self._token = token
@@ -305,6 +319,7 @@ class HubSource(Source):
             self._ref,
             self.endpoint,
             lambda: self.api.model_info(repo_id, revision=revision, files_metadata=True),
+            retry_policy,
         )
         if not info.sha:
             raise SourceError(f"{self._ref}: the Hub did not say which commit this is")
@@ -336,7 +351,7 @@ class HubSource(Source):
 
     # -- files -----------------------------------------------------------------------
     def _headers(self) -> dict[str, str]:
-        from huggingface_hub.utils._headers import build_hf_headers
+        from huggingface_hub.utils import build_hf_headers  # type: ignore[attr-defined]  # public, lazily exported
 
         return dict(build_hf_headers(token=self._token))
 
@@ -362,6 +377,7 @@ class HubSource(Source):
             lambda: hf_hub_download(
                 self.repo_id, path, revision=self.commit, token=self._token, endpoint=self.endpoint
             ),
+            self._retry,
         )
         if not isinstance(cached, str):
             self.transfer.bytes_downloaded += Path(local).stat().st_size
@@ -369,6 +385,8 @@ class HubSource(Source):
         return Path(local)
 
     def files(self) -> Sequence[FileEntry]:
+        """The commit's files: small text files downloaded whole (cached), the rest read by
+        byte range (or downloaded whole with ``download=True``)."""
         if self._files is not None:
             return self._files
         from huggingface_hub import hf_hub_url
@@ -392,7 +410,13 @@ class HubSource(Source):
                 continue
             url = hf_hub_url(self.repo_id, path, revision=self.commit, endpoint=self.endpoint)
             remote = RemoteFile(
-                url, size, headers, self.transfer, f"{self._ref}:{path}", self.endpoint
+                url,
+                size,
+                headers,
+                self.transfer,
+                f"{self._ref}:{path}",
+                self.endpoint,
+                self._retry,
             )
             entries.append(
                 FileEntry(
@@ -420,6 +444,7 @@ class HubSource(Source):
             f"{self._ref} commits",
             self.endpoint,
             lambda: self.api.list_repo_commits(self.repo_id, revision=self.commit),
+            self._retry,
         )
         out = []
         for commit in commits:

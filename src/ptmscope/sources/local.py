@@ -37,6 +37,8 @@ def _cache_name(folder: Path) -> str | None:
 
 
 class LocalSource(Source):
+    """A package folder (or a Hub cache snapshot); links that leave it are refused, not followed."""
+
     def __init__(self, path: Path) -> None:
         self._ref = str(path)
         root = path.resolve()
@@ -107,6 +109,7 @@ class LocalSource(Source):
         return FileEntry(rel, st.st_size, origin, reader=disk_reader(target))
 
     def files(self) -> Sequence[FileEntry]:
+        """The folder's files, walked once (skipped folders aside); links that leave the folder or loop are reported by :meth:`skipped`, never read."""
         if self._files is not None:
             return self._files
         found: list[FileEntry] = []

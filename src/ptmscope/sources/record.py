@@ -23,6 +23,8 @@ def _memory_reader(data: bytes) -> Reader:
 
 
 class RecordSource(Source):
+    """A package known only from a registry record (see the module docstring)."""
+
     def __init__(
         self,
         model_id: str,

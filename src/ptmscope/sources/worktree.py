@@ -23,6 +23,8 @@ WORK_TREE = "work tree"
 
 
 class WorktreeSource(Source):
+    """A git work tree audited as it is on disk (files from the folder, history from git)."""
+
     def __init__(self, path: Path) -> None:
         self._ref = str(path)
         self._local = LocalSource(path)

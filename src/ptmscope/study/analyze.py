@@ -1,11 +1,14 @@
 """Per-package analysis for the study: the same collection and probes ``audit`` runs.
 
-A row per package: its task (card ``pipeline_tag``, else the registry's, else
-``none``), whether it has a card and whether that card is only template text,
-whether it holds a machine-parseable claim (a number in ``.eval_results`` or
-``model-index``), its declared datasets, base models, architecture and licence,
-and which of the 17 Table I factors the factor probes find present. This
-function is what the process pool or the Dask cluster runs, on plain data.
+A row per package: its task (:func:`~ptmscope.package.package_task`), whether it
+has a card and whether that card is only template text, whether it holds a
+machine-parseable claim (:attr:`~ptmscope.package.Claim.machine_parseable`), its
+declared datasets, base models, architecture and licence, which of the 17 Table I
+factors the factor probes find present, and its serialization and remote code as
+``risk.pickle_weights`` and ``risk.remote_code`` judge them. Commit signing per
+repository is :class:`~ptmscope.package.SignatureSummary`. This function is what
+the process pool or the Dask cluster runs, on plain data; it never imports the
+audit orchestrator (the layer above it).
 """
 
 from __future__ import annotations
@@ -14,8 +17,13 @@ import re
 from functools import lru_cache
 from typing import Any
 
+from ptmscope.package import Package, SignatureSummary, package_task
+from ptmscope.probes.base import Finding, Outcome, Probe
 from ptmscope.study.db import FACTOR_COLUMNS
-from ptmscope.weights import WEIGHT_SUFFIXES
+from ptmscope.vocab import WeightRole
+
+PICKLE_WEIGHTS = "risk.pickle_weights"
+REMOTE_CODE = "risk.remote_code"
 
 _FINETUNED = re.compile(
     r"fine-?tuned version of \[?`?(?P<name>[\w.-]+(?:/[\w.-]+)?)`?\]?(?:\(https?://huggingface\.co/(?P<link>[\w.-]+(?:/[\w.-]+)?)\))?",
@@ -33,35 +41,50 @@ def _strings(value: Any) -> list[str]:
 
 
 def analyze_one(record: dict[str, Any]) -> dict[str, Any]:
+    """One ``packages`` row from a registry record (card text, config, file names).
+
+    Every fact comes from its one owner: the collector reads the package, the
+    probes ``audit`` runs decide the factors, pickle-only weights
+    (``risk.pickle_weights``) and remote code (``risk.remote_code``), and
+    :func:`~ptmscope.package.package_task` / :attr:`Claim.machine_parseable` the task
+    and the claims column. A record that cannot be read is a row with its error.
+    """
     import json
 
-    from ptmscope.audit import evaluate
-    from ptmscope.collector import collect_from as collect
+    from ptmscope.collector import collect_from
     from ptmscope.errors import InputError
-    from ptmscope.probes.base import Outcome
     from ptmscope.sources.record import RecordSource
 
     model_id = str(record["id"])
     readme = record.get("readme")
     registry_task = record.get("pipeline_tag") or None
+    siblings = record.get("siblings")
+    names = [str(s) for s in siblings] if isinstance(siblings, list | tuple) else None
     row: dict[str, Any] = {
         "id": model_id,
         "_source": record.get("_source"),
         "has_card": bool(readme),
     }
     try:
-        package = collect(
-            RecordSource(model_id, readme=readme, config_json=record.get("config_json"))
+        package = collect_from(
+            RecordSource(
+                model_id,
+                readme=readme,
+                config_json=record.get("config_json"),
+                siblings=names or (),
+            )
         )
     except InputError as exc:
         row.update(
-            task=registry_task or "none", error=str(exc)[:300], machine_parseable=False, claims=0
+            task=package_task(None, registry_task) or "none",
+            error=str(exc)[:300],
+            machine_parseable=False,
+            claims=0,
         )
         return row
-    result = evaluate(package, _factor_probes())
+    findings = {probe.id: _run(probe, package) for probe in _study_probes()}
     card = package.card
     metadata = card.metadata if card is not None else {}
-    task = metadata.get("pipeline_tag") if isinstance(metadata.get("pipeline_tag"), str) else None
     config = package.config or {}
     model_type = config.get("model_type") if isinstance(config.get("model_type"), str) else None
     if model_type is None and record.get("config_json"):
@@ -72,13 +95,10 @@ def analyze_one(record: dict[str, Any]) -> dict[str, Any]:
     if not isinstance(model_type, str):
         model_type = _card_architecture(metadata)
     row.update(
-        task=task or registry_task,  # NULL: the registry's task (or `none`) is used at report time
+        task=package_task(metadata, registry_task),
         card_words=card.words if card is not None else 0,
         template_only=card is not None and card.words == 0 and card.boilerplate_lines > 0,
-        machine_parseable=any(
-            c.value is not None and c.source in ("model-index", "eval_results")
-            for c in package.claims
-        ),
+        machine_parseable=any(claim.machine_parseable for claim in package.claims),
         claims=len(package.claims),
         datasets=_strings(metadata.get("datasets")),
         base_models=_strings(metadata.get("base_model")),
@@ -87,10 +107,10 @@ def analyze_one(record: dict[str, Any]) -> dict[str, Any]:
         ),
         model_type=model_type if isinstance(model_type, str) else None,
         license=next(iter(_strings(metadata.get("license"))), None),
-        **_files(record.get("siblings"), config),
+        **_files(package, names is not None, findings),
     )
-    for finding in result.findings:
-        column = _FACTOR_PROBES.get(finding.probe)
+    for probe_id, finding in findings.items():
+        column = _FACTOR_PROBES.get(probe_id)
         if column is not None:
             row[column] = (
                 None if finding.outcome is Outcome.UNKNOWN else finding.outcome is Outcome.PRESENT
@@ -98,39 +118,45 @@ def analyze_one(record: dict[str, Any]) -> dict[str, Any]:
     return row
 
 
-_PICKLE_SUFFIXES = (".bin", ".pt", ".pth", ".ckpt", ".pkl", ".pickle", ".joblib")
+def _run(probe: Probe, package: Package) -> Finding:
+    """A probe's finding; a probe bug is an ``unknown`` finding, as in ``audit``."""
+    try:
+        return probe.run(package)
+    except Exception as exc:
+        return Finding(probe.id, Outcome.UNKNOWN, f"probe error: {type(exc).__name__}: {exc}")
 
 
-def _files(siblings: Any, config: Any) -> dict[str, Any]:
-    """Serialization format and remote code, when the record lists the package's files."""
-    names = [str(s) for s in siblings] if isinstance(siblings, list | tuple) else None
-    auto_map = isinstance(config, dict) and bool(config.get("auto_map"))
-    if names is None:
-        return {"files_known": False, "serialization": None, "remote_code": auto_map or None}
-    safe = any(n.endswith(".safetensors") for n in names)
-    pickled = any(
-        n.endswith(_PICKLE_SUFFIXES) and not n.endswith("training_args.bin") for n in names
-    )
-    other = any(n.lower().endswith(tuple(WEIGHT_SUFFIXES)) for n in names)
-    kind = (
-        "safetensors"
-        if safe
-        else "pickle-only"
-        if pickled
-        else "other weights"
-        if other
-        else "none"
-    )
-    remote = auto_map or any(n.endswith(".py") and "/" not in n for n in names)
+def _files(package: Package, files_known: bool, findings: dict[str, Finding]) -> dict[str, Any]:
+    """Serialization and remote code, decided by ``risk.pickle_weights``/``risk.remote_code``.
+
+    ``pickle-only`` exactly when the pickle probe detects; ``none`` when it finds no weight
+    files; remote code exactly when the remote-code probe detects. Without a file list only
+    a detected ``auto_map`` is known (``None`` otherwise).
+    """
+    remote = findings[REMOTE_CODE].outcome is Outcome.DETECTED
+    if not files_known:
+        return {"files_known": False, "serialization": None, "remote_code": remote or None}
+    pickles = findings[PICKLE_WEIGHTS].outcome
+    weights = [w for w in package.weights if w.role is WeightRole.WEIGHTS]
+    if pickles is Outcome.DETECTED:
+        kind = "pickle-only"
+    elif not weights:
+        kind = "none"
+    elif any(w.format.rstrip("?") == "safetensors" for w in weights):
+        kind = "safetensors"
+    else:
+        kind = "other weights"
     return {"files_known": True, "serialization": kind, "remote_code": remote}
 
 
 @lru_cache(maxsize=1)
-def _factor_probes() -> tuple[Any, ...]:
-    """The 17 Table I factor probes, chosen once per process rather than once per package."""
+def _study_probes() -> tuple[Probe, ...]:
+    """The 17 Table I factor probes and the two risk probes the study reports, chosen once
+    per process rather than once per package."""
     from ptmscope.probes import all_probes
 
-    return tuple(p for p in all_probes() if p.id in _FACTOR_PROBES)
+    wanted = set(_FACTOR_PROBES) | {PICKLE_WEIGHTS, REMOTE_CODE}
+    return tuple(p for p in all_probes() if p.id in wanted)
 
 
 @lru_cache(maxsize=1)
@@ -160,6 +186,7 @@ def _card_architecture(metadata: Any) -> str | None:
 
 
 def analyze_rows(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """:func:`analyze_one` over a chunk (what one worker process runs)."""
     return [analyze_one(record) for record in records]
 
 
@@ -186,16 +213,12 @@ def analyze_repos(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
             )
             rows.append(row)
             continue
-        signed = [c for c in history if c.signature is not None]
+        summary = SignatureSummary.of(history)
         row.update(
-            commits=len(history),
-            signed_commits=len(signed),
-            author_signed_commits=sum(
-                1 for c in signed if c.signature is not None and c.signature.signer == "author"
-            ),
-            platform_signed_commits=sum(
-                1 for c in signed if c.signature is not None and c.signature.signer != "author"
-            ),
+            commits=summary.commits,
+            signed_commits=summary.signed,
+            author_signed_commits=summary.author_signed,
+            platform_signed_commits=summary.platform_signed,
         )
         rows.append(row)
     return rows

@@ -1,8 +1,8 @@
 """Crawl a Hub endpoint's model listing into the study database, politely and resumably.
 
 Pages of ``/api/models?full=true&cardData=true`` are followed through their
-``Link`` headers. Requests are spaced by a rate limit, a 429 waits as long as
-``Retry-After`` says (with back-off), and each page is written as one atomic
+``Link`` headers. Requests are spaced by a rate limit, a 429 or 503 waits as long as
+``Retry-After`` says (with back-off, :mod:`ptmscope.retry`), and each page is written as one atomic
 chunk with the URL of the next page saved beside it: a crawl killed at any point
 resumes at the first page it had not written. Card metadata (``cardData``) is
 analysed like a card whose front matter it is, so machine-parseable claims in
@@ -39,12 +39,13 @@ import yaml
 
 from ptmscope.errors import SourceError
 from ptmscope.names import visible
+from ptmscope.retry import DEFAULT as DEFAULT_RETRY
+from ptmscope.retry import Again, RetryPolicy
 from ptmscope.study import listing
 from ptmscope.study.analyze import analyze_rows
 from ptmscope.study.db import StudyDB
 from ptmscope.study.ingest import _listing_row, _text, warn_stderr
 
-_RETRIES = 6
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
@@ -85,6 +86,7 @@ def crawl(
     max_pages: int | None = None,
     progress: Callable[[str, int, int], None] | None = None,
     warn: Callable[[str], None] | None = None,
+    retry_policy: RetryPolicy = DEFAULT_RETRY,
 ) -> int:
     """Crawl until the listing ends (or ``max_pages``); returns the pages written by this run.
 
@@ -92,7 +94,7 @@ def crawl(
     one line each, by default to stderr.
     """
     from huggingface_hub import get_session
-    from huggingface_hub.utils._headers import build_hf_headers
+    from huggingface_hub.utils import build_hf_headers  # type: ignore[attr-defined]  # public, lazily exported
 
     warn = warn or warn_stderr
     endpoint = endpoint.rstrip("/")
@@ -119,27 +121,28 @@ def crawl(
     while url and (max_pages is None or written < max_pages):
         page = int(state["page"])
         seen_urls.add(_digest(url))
-        for attempt in range(_RETRIES):
+
+        def once(target: str = url) -> Any:
+            nonlocal last
             wait = last + interval - time.monotonic()
             if wait > 0:
                 time.sleep(wait)
             last = time.monotonic()
             try:
-                response = get_session().get(url, headers=headers, timeout=60)
+                answer = get_session().get(target, headers=headers, timeout=60)
             except Exception as exc:
                 raise SourceError(f"cannot reach {shown}: {visible(exc)}") from None
-            if response.status_code == 429:
-                try:
-                    delay = float(response.headers.get("Retry-After", ""))
-                except ValueError:
-                    delay = 0.5 * 2**attempt
-                time.sleep(min(60.0, max(delay, 0.1)))
-                continue
-            if response.status_code != 200:
-                raise SourceError(f"{shown} answered {response.status_code} while listing models")
-            break
-        else:
-            raise SourceError(f"{shown}: still rate limited (429) after {_RETRIES} tries")
+            if retry_policy.retries(answer.status_code):
+                return Again(f"{answer.status_code}", answer.headers.get("Retry-After"))
+            if answer.status_code != 200:
+                raise SourceError(f"{shown} answered {answer.status_code} while listing models")
+            return answer
+
+        response = retry_policy.run(once)
+        if isinstance(response, Again):
+            raise SourceError(
+                f"{shown}: still answering {response.reason} after {retry_policy.attempts} tries"
+            )
         content = _digest(response.content)
         if content in seen_pages:
             warn(f"page {page + 1} of {shown} repeats an earlier page: the crawl stops there")

@@ -59,6 +59,8 @@ def source_key(path: Path) -> str:
 
 
 class StudyDB:
+    """The study database: one folder of Parquet chunks per table, written atomically, queried through DuckDB views."""
+
     def __init__(self, root: Path) -> None:
         self.root = root
         for table in SCHEMAS:
@@ -86,6 +88,8 @@ class StudyDB:
                 stale.unlink(missing_ok=True)
 
     def connect(self) -> Any:
+        """A DuckDB connection with one view per table over its Parquet chunks: one row per
+        id, each field from the first source that has it (an empty table when none)."""
         import duckdb
 
         connection = duckdb.connect()

@@ -34,6 +34,8 @@ CHUNK = 500
 
 @dataclass
 class IngestStats:
+    """What one ingest run did: rows read and chunks written or already there (a resumed run skips them)."""
+
     models: int = 0
     packages: int = 0
     chunks_written: int = 0

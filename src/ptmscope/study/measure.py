@@ -42,6 +42,8 @@ def paper_values(path: Path | None) -> dict[str, str]:
 
 
 def measure(connection: Any, paper: dict[str, str], top: int = 10) -> list[Measurement]:
+    """Every registry-wide measurement, each with its definition and, where the paper
+    reported it, the paper's value."""
     task = "coalesce(p.task, m.pipeline_tag, 'none')"
     joined = "packages p LEFT JOIN models m USING (id)"
     found: list[Measurement] = []
@@ -175,8 +177,9 @@ def measure(connection: Any, paper: dict[str, str], top: int = 10) -> list[Measu
             "serialization_formats",
             "Serialization formats and remote code",
             "Over packages whose file list is known: weights in safetensors, pickle-only weights "
-            "(.bin/.pt/.ckpt/.pkl… without safetensors), other or no weights; and packages that need "
-            "their own code (config auto_map or top-level .py files).",
+            "(what `audit`'s risk.pickle_weights detects: pickle-based weight files, trainer state "
+            "aside, without safetensors), other or no weights; and packages that need their own "
+            "code (what risk.remote_code detects: an auto_map or Python files).",
             _rows(
                 connection,
                 "SELECT serialization, count(*), (SELECT count(*) FROM packages WHERE files_known) FROM "

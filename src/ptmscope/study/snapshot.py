@@ -1,123 +1,14 @@
-"""``study snapshot``: bare git clones of registry packages (HFTorrent, done right).
+"""Deprecated import path: the study's bare clones live in :mod:`ptmscope.study.clone`.
 
-Each id is cloned with ``git clone --bare`` from the endpoint's git smart-HTTP
-(``<endpoint>/<owner>/<name>``), so only git objects travel: LFS files stay
-pointers. A clone is made in a hidden partial folder and renamed into
-``OUT/<owner>__<name>.git`` only when complete, so a rerun after any crash skips
-what is done and redoes only the rest. Transient failures are retried with
-back-off; every outcome is appended to ``OUT/manifest.jsonl``.
+Kept only so ``ptmscope.cli`` (owned elsewhere) keeps working until it imports
+``clone_all`` from :mod:`ptmscope.study.clone`; remove it then.
 """
 
 from __future__ import annotations
 
-import json
-import os
-import re
-import shutil
-import subprocess
-import threading
-import time
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from pathlib import Path
+from ptmscope.study.clone import CloneStats, clone_all, read_ids
 
-from ptmscope.errors import InputError
+snapshot = clone_all
+SnapshotStats = CloneStats
 
-_ID = re.compile(r"^[A-Za-z0-9][\w.-]{0,95}/[A-Za-z0-9][\w.-]{0,95}$")
-_PERMANENT = ("not found", "repository not found", "404", "cannot be cloned", "403")
-
-
-@dataclass
-class SnapshotStats:
-    cloned: int = 0
-    skipped: int = 0
-    failed: list[str] = field(default_factory=list)
-
-
-def read_ids(path: Path) -> list[str]:
-    try:
-        lines = path.read_text("utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"{path}: cannot read ids: {exc}") from None
-    ids = []
-    for number, line in enumerate(lines, 1):
-        text = line.strip().split(",")[0]
-        if not text or text.startswith("#") or text in ("model_id", "id"):
-            continue
-        if not _ID.match(text):
-            raise InputError(f"{path}:{number}: {text!r} is not an owner/name id")
-        ids.append(text)
-    return list(dict.fromkeys(ids))
-
-
-def _clone(url: str, target: Path, token: str | None) -> tuple[bool, str]:
-    command = ["git"]
-    if token:
-        command += ["-c", f"http.extraHeader=Authorization: Bearer {token}"]
-    command += ["clone", "--bare", "--quiet", url, str(target)]
-    env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "GIT_LFS_SKIP_SMUDGE": "1"}
-    try:
-        done = subprocess.run(command, capture_output=True, env=env, timeout=3600, check=False)
-    except subprocess.TimeoutExpired:
-        return False, "git clone timed out"
-    message = done.stderr.decode("utf-8", "replace").strip().splitlines()
-    return done.returncode == 0, (message[-1] if message else f"exit {done.returncode}")
-
-
-def snapshot(
-    ids: list[str],
-    out: Path,
-    endpoint: str,
-    *,
-    retries: int = 3,
-    workers: int = 4,
-    token: str | None = None,
-    progress: Callable[[int, int], None] | None = None,
-) -> SnapshotStats:
-    out.mkdir(parents=True, exist_ok=True)
-    manifest = out / "manifest.jsonl"
-    lock = threading.Lock()
-    stats = SnapshotStats()
-    endpoint = endpoint.rstrip("/")
-
-    def record(model_id: str, status: str, attempts: int, error: str | None) -> None:
-        entry = {"id": model_id, "status": status, "attempts": attempts, "error": error,
-                 "time": datetime.now(UTC).isoformat(timespec="seconds")}  # fmt: skip
-        with lock, manifest.open("a", encoding="utf-8") as handle:
-            handle.write(json.dumps(entry) + "\n")
-
-    def one(model_id: str) -> None:
-        owner, name = model_id.split("/")
-        target = out / f"{owner}__{name}.git"
-        if target.is_dir():
-            with lock:
-                stats.skipped += 1
-            return
-        partial = out / f".{owner}__{name}.git.partial"
-        error = "not attempted"
-        for attempt in range(1, retries + 1):
-            shutil.rmtree(partial, ignore_errors=True)
-            ok, error = _clone(f"{endpoint}/{model_id}", partial, token)
-            if ok:
-                partial.rename(target)
-                record(model_id, "cloned", attempt, None)
-                with lock:
-                    stats.cloned += 1
-                return
-            if any(word in error.lower() for word in _PERMANENT):
-                break
-            time.sleep(min(30.0, 0.5 * 2 ** (attempt - 1)))
-        shutil.rmtree(partial, ignore_errors=True)
-        record(model_id, "failed", attempt, error)
-        with lock:
-            stats.failed.append(model_id)
-
-    done = 0
-    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-        for _ in pool.map(one, ids):
-            done += 1
-            if progress:
-                progress(done, len(ids))
-    return stats
+__all__ = ["CloneStats", "SnapshotStats", "clone_all", "read_ids", "snapshot"]

@@ -104,9 +104,7 @@ def verify_package(
     package: Package, folder: Path, options: VerifyOptions | None = None
 ) -> list[ClaimResult]:
     options = options or VerifyOptions()
-    default_task = package.metadata.pipeline_tag if package.metadata is not None else None
-    if package.card is not None and isinstance(package.card.metadata.get("pipeline_tag"), str):
-        default_task = package.card.metadata["pipeline_tag"]
+    default_task = package.task
     results: list[ClaimResult | None] = []
     groups: dict[tuple[str, str, str | None, str | None], list[tuple[int, Claim, Metric]]] = (
         defaultdict(list)

@@ -22,17 +22,23 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 SHARED = ROOT.parent / "shared" / "data" / "registry"
 
+from ptmscope.formats import STUDY_FORMATS  # noqa: E402
+from ptmscope.results.study import StudyResult  # noqa: E402
 from ptmscope.study.db import StudyDB  # noqa: E402
 from ptmscope.study.ingest import ingest  # noqa: E402
 from ptmscope.study.measure import measure, paper_values  # noqa: E402
-from ptmscope.study.report import render  # noqa: E402
 
 
 def full_run(db: Path, sources: list[Path], workers: int) -> tuple[float, float]:
     started = time.perf_counter()
     ingest(StudyDB(db), sources, workers=workers)
     ingested = time.perf_counter() - started
-    render("html", measure(StudyDB(db).connect(), paper_values(SHARED / "paper_measurements.csv")))
+    STUDY_FORMATS.render(
+        "html",
+        StudyResult(
+            tuple(measure(StudyDB(db).connect(), paper_values(SHARED / "paper_measurements.csv")))
+        ),
+    )
     return ingested, time.perf_counter() - started
 
 

@@ -23,8 +23,8 @@ from ptmscope.extras import keep_public_functions
 from ptmscope.results.study import StudyResult
 
 if TYPE_CHECKING:
+    from ptmscope.study.clone import CloneStats
     from ptmscope.study.ingest import IngestStats
-    from ptmscope.study.snapshot import SnapshotStats
 
 __all__ = ["CRAWL_RATE", "StudyResult", "clone", "crawl", "ingest", "report"]
 
@@ -95,7 +95,7 @@ def clone(
     retries: int = 3,
     workers: int = 4,
     token: str | None = None,
-) -> SnapshotStats:
+) -> CloneStats:
     """Bare git clones of Hub packages into ``out`` (one ``owner__name.git`` each).
 
     ``ids`` is a file with one ``owner/name`` per line, or the ids themselves;
@@ -104,14 +104,14 @@ def clone(
     """
     import os
 
-    from ptmscope.study.snapshot import read_ids, snapshot
+    from ptmscope.study.clone import clone_all, read_ids
 
     if endpoint is None:
         from huggingface_hub import constants
 
         endpoint = str(constants.ENDPOINT)
     names = read_ids(Path(ids)) if isinstance(ids, str | Path) else list(ids)
-    return snapshot(
+    return clone_all(
         names, Path(out), endpoint, retries=max(1, retries), workers=workers,
         token=token or os.environ.get("HF_TOKEN"),
     )  # fmt: skip

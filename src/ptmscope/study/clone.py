@@ -1,4 +1,4 @@
-"""Bare git clones of registry packages (``study snapshot``; HFTorrent, done right).
+"""Bare git clones of registry packages (``study clone``, formerly ``study snapshot``; HFTorrent, done right).
 
 Each id is cloned with ``git clone --bare`` from the endpoint's git smart-HTTP
 (``<endpoint>/<owner>/<name>``), so only git objects travel: LFS files stay

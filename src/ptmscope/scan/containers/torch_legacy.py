@@ -11,7 +11,7 @@ stepped over exactly and anything appended after it is searched too.
 from __future__ import annotations
 
 from ptmscope.scan.context import ScanContext, Span
-from ptmscope.scan.pickle_vm import Ref
+from ptmscope.scan.pickle.values import Ref
 from ptmscope.scan.pickles import Nested, scan_pickle
 
 _ELEMENT_SIZE = {

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import pickletools
 from dataclasses import dataclass
+
+OPCODE_BYTES = frozenset(op.code.encode("latin-1")[0] for op in pickletools.opcodes)
+"""Every opcode a pickle may begin with: ``pickle.load`` accepts any of them first (a
+NEWTRUE, POP or FRAME before the payload), so a shorter list lets a payload pass unread."""
 
 
 class Malformed(Exception):

@@ -77,9 +77,7 @@ class Registry:
                 break
         return FileFormat.UNKNOWN
 
-    def load_payload(
-        self, payload: Span | bytes, kind: str, offset: int, ctx: ScanContext
-    ) -> None:
+    def load_payload(self, payload: Span | bytes, kind: str, offset: int, ctx: ScanContext) -> None:
         """Scan what a nested loader in a pickle would read: marshalled code is reported
         (it runs), anything else is scanned by content one level deeper."""
         child = ctx.member(f"payload loaded at offset {offset}")

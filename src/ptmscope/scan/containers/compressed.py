@@ -28,7 +28,11 @@ ZLIB_CHECK = 31
 
 
 def _zlib_header(head: bytes) -> bool:
-    return len(head) >= 2 and head[0] == ZLIB_METHOD_DEFLATE and (head[0] * 256 + head[1]) % ZLIB_CHECK == 0
+    return (
+        len(head) >= 2
+        and head[0] == ZLIB_METHOD_DEFLATE
+        and (head[0] * 256 + head[1]) % ZLIB_CHECK == 0
+    )
 
 
 def scan_compressed(span: Span, ctx: ScanContext, kind: str) -> str:

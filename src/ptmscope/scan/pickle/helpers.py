@@ -98,9 +98,13 @@ def evaluate(
     first = argv[0] if argv else None
     if target in STRING_METHODS and isinstance(first, str):
         return _string_method(target, first, argv[1:], small)
-    if target in RESOLVERS_PAIR and len(argv) >= 2 and isinstance(first, str):
-        if isinstance(argv[1], str):
-            return names.resolve(first, argv[1], offset, target)
+    if (
+        target in RESOLVERS_PAIR
+        and len(argv) >= 2
+        and isinstance(first, str)
+        and isinstance(argv[1], str)
+    ):
+        return names.resolve(first, argv[1], offset, target)
     if target in RESOLVERS_MODULE and isinstance(first, str):
         module, _, name = first.partition(".")
         return names.resolve(
@@ -213,4 +217,3 @@ def preview(args: object) -> str:
     if len(args) > 3:
         parts.append("…")
     return ", ".join(parts)
-

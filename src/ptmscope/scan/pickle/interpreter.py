@@ -375,7 +375,9 @@ def _proto(m: Interpreter, pos: int) -> int:
             # first stream is read on (pickle.load does), or a payload could follow it.
             raise Malformed("PROTO repeated inside the stream")
         m.event(
-            EventKind.ANOMALY, m.op_offset, "PROTO repeated inside the stream (no pickler writes this)"
+            EventKind.ANOMALY,
+            m.op_offset,
+            "PROTO repeated inside the stream (no pickler writes this)",
         )
     m.proto = max(m.proto, version, 1)
     return pos + 1

@@ -43,6 +43,8 @@ ERRORS_PER_FILE = 200
 
 @dataclass(frozen=True)
 class Limits:
+    """Every bound one file's scan works under (each field says what it stops)."""
+
     seconds: float = 120.0
     """Wall time for one top-level file: parsing, the search for stacked and trailing
     pickles, nested payloads, decompression and findings all count against it."""

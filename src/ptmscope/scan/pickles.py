@@ -132,6 +132,7 @@ def scan_pickle(
         return pos - span.start
 
     def attempt(pos: int, speculative: bool, searching: bool) -> StreamResult | None:
+        """Parse one stream at ``pos``; a speculative one is kept only if it is a pickle."""
         trial = ctx.capture() if speculative else ctx
         stream, error, spent = _run(
             Span(span.buf, pos, span.end), trial, origin(pos), nested, speculative, searching

@@ -33,6 +33,8 @@ _ALIASES = {
 
 @dataclass(frozen=True)
 class Rule:
+    """Allow a set of names, or give them a severity, a category and a reason."""
+
     patterns: tuple[str, ...]
     allow: bool
     severity: Severity
@@ -88,6 +90,8 @@ class _Matcher:
 
 @dataclass(frozen=True)
 class Decision:
+    """The rule that matched a name first (or none)."""
+
     target: str
     rule: Rule | None
     """``None``: no rule matched and the policy defaults apply."""
@@ -99,6 +103,8 @@ class Decision:
 
 @dataclass(frozen=True)
 class OpRule:
+    """How a TensorFlow op the policy names is reported."""
+
     severity: Severity
     reason: str
 

@@ -72,6 +72,7 @@ class _Reader:
         return self.take(n).decode("utf-8", "replace")
 
     def value(self, kind: int, keep: bool) -> object:
+        """One typed value; arrays and strings are kept only when ``keep`` (small enough)."""
         if kind in _SCALARS:
             fmt = _SCALARS[kind]
             return struct.unpack(fmt, self.take(struct.calcsize(fmt)))[0]

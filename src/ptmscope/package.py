@@ -18,7 +18,7 @@ from typing import Any
 
 from ptmscope.results.scan import FileScan
 from ptmscope.results.verify import ClaimResult
-from ptmscope.vocab import SourceKind, WeightRole
+from ptmscope.vocab import FileFormat, SourceKind, WeightRole
 
 Reader = Callable[[int, int | None], bytes]
 """Reads ``length`` bytes (``None``: to the end) from ``offset`` of one file."""
@@ -319,10 +319,8 @@ class WeightFile:
 
     path: str
     size: int
-    format: str
-    """``safetensors``, ``torch-zip``, ``torch-legacy``, ``pickle``, ``numpy``, ``zip``,
-    ``hdf5``, ``onnx``, ``gguf``, ``tflite``, ``msgpack``, ``unknown`` — or, with no bytes,
-    ``<format>?`` guessed from the name."""
+    format: FileFormat
+    """Told from the content; from the name only when the bytes are elsewhere (``guessed``)."""
     pickle_based: bool
     """Loading it would run a pickle (or might: a pointer with a pickle-ish name)."""
     available: bool
@@ -332,6 +330,8 @@ class WeightFile:
     dtypes: tuple[str, ...] = ()
     error: str | None = None
     """Why the header could not be read (truncated, bad offsets…)."""
+    guessed: bool = False
+    """The format comes from the file's name: only a pointer (LFS) is here, not the bytes."""
 
 
 @dataclass

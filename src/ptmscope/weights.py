@@ -1,11 +1,12 @@
 """Serialized model files, their format told from their first bytes.
 
 Extensions lie (a ``.bin`` may be a torch zip, a legacy pickle or safetensors),
-so the format comes from the content where the bytes are present; only LFS
-pointers, whose bytes are elsewhere, are guessed from their name (marked with a
-``?``). Only headers are read: auditing 2 GB of weights reads a few kilobytes.
-Deep inspection of pickles belongs to the scanner; here we only need to know
-whether loading a file would run a pickle.
+so the format comes from the content where the bytes are present, through the
+scanner's own registry of readers (both name a format the same way); only LFS
+pointers, whose bytes are elsewhere, are guessed from their name (``guessed``).
+Only headers are read: auditing 2 GB of weights reads a few kilobytes. Deep
+inspection of pickles belongs to the scanner; here we only need to know whether
+loading a file would run a pickle.
 """
 
 from __future__ import annotations
@@ -13,9 +14,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from ptmscope.package import FileEntry, WeightFile
-from ptmscope.scan.containers import safetensors
-from ptmscope.scan.detect import detect
-from ptmscope.vocab import WeightRole
+from ptmscope.scan.containers.base import HEAD_BYTES, WeightInfo, WeightProbe
+from ptmscope.scan.registry import Registry, default_registry
+from ptmscope.vocab import FileFormat, WeightRole
 
 WEIGHT_SUFFIXES = frozenset(
     {
@@ -35,109 +36,97 @@ TRAINING_STATE = frozenset(
 """Files the Trainer saves next to checkpoints: pickles, but not the model's weights."""
 
 _GUESS = {
-    ".safetensors": "safetensors",
-    ".h5": "hdf5",
-    ".hdf5": "hdf5",
-    ".keras": "zip",
-    ".onnx": "onnx",
-    ".gguf": "gguf",
-    ".msgpack": "msgpack",
-    ".tflite": "tflite",
-    ".npy": "numpy",
-    ".npz": "zip",
+    ".safetensors": FileFormat.SAFETENSORS,
+    ".h5": FileFormat.HDF5,
+    ".hdf5": FileFormat.HDF5,
+    ".keras": FileFormat.KERAS_V3,
+    ".onnx": FileFormat.ONNX,
+    ".gguf": FileFormat.GGUF,
+    ".msgpack": FileFormat.MSGPACK,
+    ".tflite": FileFormat.TFLITE,
+    ".npy": FileFormat.NPY,
+    ".npz": FileFormat.NPZ,
 }
+"""Formats guessed from a name when only a pointer is here."""
+MIN_HEAD = 8
+"""Fewer bytes than this tell no format apart: the file is truncated."""
+MSGPACK_FIXMAP = range(0x80, 0x90)
+MSGPACK_MAP16_32 = (0xDE, 0xDF)
+"""A Flax ``.msgpack`` checkpoint starts with a map."""
 QUANTIZED_DTYPES = frozenset({"I8", "U8", "I4", "U4", "F8_E4M3", "F8_E5M2", "F4"})
 
 
 def is_weight_like(entry: FileEntry) -> bool:
+    """Named like a weight file (or a Trainer state file)."""
     return entry.suffix in WEIGHT_SUFFIXES or entry.name in TRAINING_STATE
 
 
 def role(entry: FileEntry) -> WeightRole:
+    """Model weights, or training state saved beside them."""
     return WeightRole.TRAINING_STATE if entry.name in TRAINING_STATE else WeightRole.WEIGHTS
-
-
-def _safetensors(entry: FileEntry) -> WeightFile:
-    try:
-        header = safetensors.parse_header(entry.read, entry.size)
-    except safetensors.HeaderError as exc:
-        return _result(entry, "safetensors", error=str(exc))
-    return _result(entry, "safetensors", parameters=header.parameters, dtypes=header.dtypes)
 
 
 def _result(
     entry: FileEntry,
-    fmt: str,
+    info: WeightInfo,
     *,
-    pickle_based: bool = False,
-    parameters: int | None = None,
-    dtypes: tuple[str, ...] = (),
-    error: str | None = None,
+    guessed: bool = False,
 ) -> WeightFile:
     return WeightFile(
         path=entry.path,
         size=entry.size,
-        format=fmt,
-        pickle_based=pickle_based,
+        format=info.format,
+        pickle_based=info.pickle_based,
         available=entry.available,
         role=role(entry),
-        parameters=parameters,
-        dtypes=dtypes,
-        error=error,
+        parameters=info.parameters,
+        dtypes=info.dtypes,
+        error=info.error,
+        guessed=guessed,
     )
 
 
-def _zip(entry: FileEntry, head: bytes) -> WeightFile:
-    name_len = int.from_bytes(head[26:28], "little")
-    first = head[30 : 30 + name_len].decode("utf-8", "replace")
-    if first.endswith("data.pkl") or first.endswith(".data/version") or "/data/" in first:
-        return _result(entry, "torch-zip", pickle_based=True)
-    if first.endswith(".npy"):
-        return _result(entry, "numpy-zip")
-    return _result(entry, "zip", pickle_based=entry.suffix in PICKLE_SUFFIXES)
+def _guess(entry: FileEntry) -> WeightFile:
+    guess = _GUESS.get(entry.suffix)
+    if guess is None and (entry.suffix in PICKLE_SUFFIXES or entry.name in TRAINING_STATE):
+        return _result(entry, WeightInfo(FileFormat.PICKLE, pickle_based=True), guessed=True)
+    return _result(entry, WeightInfo(guess or FileFormat.UNKNOWN), guessed=True)
 
 
-def sniff(entry: FileEntry) -> WeightFile:
-    """Identify one serialized file from its header (or its name, if only a pointer is here)."""
+def sniff(entry: FileEntry, registry: Registry | None = None) -> WeightFile:
+    """Identify one serialized file from its header (or its name, if only a pointer is here).
+
+    The first reader of the scanner's registry that matches the head says what the
+    file is (so the audit and the scanner agree); a reader with nothing to say, or
+    none at all, leaves the format ``unknown`` (``msgpack`` if it looks like Flax's).
+    """
     if not entry.available:
-        guess = _GUESS.get(entry.suffix)
-        if guess is None and (entry.suffix in PICKLE_SUFFIXES or entry.name in TRAINING_STATE):
-            return _result(entry, "pickle?", pickle_based=True)
-        return _result(entry, f"{guess or 'unknown'}?")
+        return _guess(entry)
     try:
-        head = entry.read(0, 512)
+        head = entry.read(0, HEAD_BYTES)
     except OSError as exc:
-        return _result(entry, "unknown", error=f"unreadable: {exc}")
-    if len(head) < 8:
-        return _result(entry, "unknown", error="truncated: fewer than 8 bytes")
-    kind = detect(head, entry.size)  # the scanner's content sniffing, so both agree
+        return _result(entry, WeightInfo(FileFormat.UNKNOWN, error=f"unreadable: {exc}"))
+    if len(head) < MIN_HEAD:
+        return _result(
+            entry, WeightInfo(FileFormat.UNKNOWN, error=f"truncated: fewer than {MIN_HEAD} bytes")
+        )
     pickle_named = entry.suffix in PICKLE_SUFFIXES
-    if kind == "safetensors":
-        return _safetensors(entry)
-    if kind == "zip":
-        return _zip(entry, head)
-    if kind in ("pickle", "pytorch-legacy"):
-        return _result(entry, "pickle" if kind == "pickle" else "torch-legacy", pickle_based=True)
-    if kind == "npy":
-        return _result(entry, "numpy", pickle_based=b"'descr': '|O'" in head)
-    if kind in ("hdf5", "gguf", "tflite"):
-        return _result(entry, kind)
-    if kind == "tar":
-        return _result(entry, "tar", pickle_based=pickle_named)
-    if kind in ("gzip", "bzip2", "xz", "lzma", "zlib", "joblib-zfile"):
-        return _result(entry, "compressed", pickle_based=pickle_named)
-    if kind == "candidate-pickle" and pickle_named:
-        return _result(entry, "pickle", pickle_based=True)
-    if kind == "candidate-protobuf" and entry.suffix == ".onnx":
-        return _result(entry, "onnx")
-    if entry.suffix == ".msgpack" and (0x80 <= head[0] <= 0x8F or head[0] in (0xDE, 0xDF)):
-        return _result(entry, "msgpack")
-    return _result(entry, "unknown", pickle_based=pickle_named)
+    probe = WeightProbe(head, entry.size, entry.read, entry.suffix, pickle_named)
+    reader = (registry or default_registry()).identify(head, entry.size)
+    info = reader.weight_info(probe) if reader is not None else None
+    if info is not None:
+        return _result(entry, info)
+    if entry.suffix == ".msgpack" and (head[0] in MSGPACK_FIXMAP or head[0] in MSGPACK_MAP16_32):
+        return _result(entry, WeightInfo(FileFormat.MSGPACK))
+    return _result(entry, WeightInfo(FileFormat.UNKNOWN, pickle_based=pickle_named))
 
 
 _SERIALIZED_FORMATS = frozenset(
-    {"pickle", "torch-legacy", "torch-zip", "numpy-zip", "safetensors", "gguf", "hdf5", "tflite"}
-)
+    {
+        FileFormat.PICKLE, FileFormat.PYTORCH_LEGACY, FileFormat.PYTORCH_ZIP, FileFormat.NPZ,
+        FileFormat.SAFETENSORS, FileFormat.GGUF, FileFormat.HDF5, FileFormat.TFLITE,
+    }
+)  # fmt: skip
 """Formats that are model files whatever they are called (``model.dat``, a name without suffix)."""
 
 
@@ -154,7 +143,7 @@ def inspect_all(files: Iterable[FileEntry]) -> tuple[WeightFile, ...]:
         elif entry.available and entry.size >= 8:
             weight = sniff(entry)
             if weight.format in _SERIALIZED_FORMATS or (
-                weight.format == "numpy" and weight.pickle_based
+                weight.format == FileFormat.NPY and weight.pickle_based
             ):
                 found.append(weight)
     return tuple(found)

@@ -29,7 +29,9 @@ from ptmscope.formats.scan.sarif import render_sarif
 from ptmscope.results.scan import FileVerdict
 from ptmscope.scan.context import Limits, ScanContext, Span
 from ptmscope.scan.ledger import CAPPED_RULE
-from ptmscope.scan.pickle_vm import Malformed, PickleMachine
+from ptmscope.scan.pickle.interpreter import Interpreter
+from ptmscope.scan.pickle.judge import Judge
+from ptmscope.scan.pickle.values import Malformed
 from ptmscope.scan.policy import default_policy
 from ptmscope.scan.scanner import scan_bytes, scan_file
 
@@ -104,9 +106,10 @@ def test_names_past_the_limit_are_judged_not_remembered() -> None:
     body = b"".join(b"ctorch.nn\nLayer%d\n0" % i for i in range(500))
     data = b"\x80\x02" + body + b"cposix\nsystem\n0N."
     ctx = ScanContext.start(default_policy(), Limits(names=100))
-    machine = PickleMachine(Span(data), ctx)
+    judge = Judge(ctx)
+    machine = Interpreter(Span(data), ctx, rules=ctx.policy.pickle, listener=judge)
     machine.run(0)
-    machine.report()
+    judge.report(machine)
     assert len(machine.records) == 100
     assert any(f.target == "posix.system" for f in ctx.findings)
 
@@ -115,7 +118,7 @@ def test_memo_past_its_limit_stores_nothing() -> None:
     body = b"".join(b"Nr" + struct.pack("<I", i) + b"0" for i in range(50_000))
     data = b"\x80\x02" + body + b"Nj\x10\x27\x00\x00."  # then a GET of a dropped key
     ctx = ScanContext.start(default_policy(), Limits(memo=1000))
-    machine = PickleMachine(Span(data), ctx)
+    machine = Interpreter(Span(data), ctx)
     machine.run(0)
     assert len(machine.memo) == 1000
     assert machine.stopped
@@ -178,9 +181,9 @@ def test_a_payload_after_a_repeated_proto_is_still_found() -> None:
 def test_marks_and_stack_are_bounded() -> None:
     ctx = ScanContext.start(default_policy(), Limits(stack=10_000))
     with pytest.raises(Malformed, match="MARK"):
-        PickleMachine(Span(b"\x80\x02" + b"(" * 20_000), ctx).run(0)
+        Interpreter(Span(b"\x80\x02" + b"(" * 20_000), ctx).run(0)
     with pytest.raises(Malformed, match="stack deeper"):
-        PickleMachine(Span(b"\x80\x02" + b"N" * 20_000), ctx).run(0)
+        Interpreter(Span(b"\x80\x02" + b"N" * 20_000), ctx).run(0)
 
 
 # ---------------------------------------------------------------- decompression

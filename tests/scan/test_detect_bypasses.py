@@ -107,9 +107,9 @@ def test_json_keys_spelled_with_escapes_are_still_checked() -> None:
 def test_json_too_large_to_parse_fails_closed_when_it_may_hold_a_template(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from ptmscope.scan import scanner
+    from ptmscope.scan.containers import json_file
 
-    monkeypatch.setattr(scanner, "_MAX_JSON", 64)
+    monkeypatch.setattr(json_file, "MAX_JSON", 64)
     data = ('{"chat_template": ' + json.dumps(EVIL_TEMPLATE) + "}").encode()
     scan = scan_bytes(data, "tokenizer_config.json")
     assert scan.errors and "not parsed" in scan.errors[0].message

@@ -12,7 +12,8 @@ import pytest
 
 from ptmscope.results.scan import FileVerdict
 from ptmscope.scan.context import Limits, ScanContext, Span
-from ptmscope.scan.pickle_vm import Blob, PickleMachine
+from ptmscope.scan.pickle.interpreter import Interpreter
+from ptmscope.scan.pickle.values import Blob
 from ptmscope.scan.pickles import scan_pickle
 from ptmscope.scan.policy import default_policy
 from ptmscope.scan.scanner import scan_bytes
@@ -157,7 +158,7 @@ def test_large_blobs_stay_in_the_file() -> None:
     big = b"\x00" * 5_000_000
     data = pickle.dumps(big, protocol=4)
     ctx = ScanContext.start(default_policy(), Limits())
-    machine = PickleMachine(Span(data), ctx)
+    machine = Interpreter(Span(data), ctx)
     machine.run(0)
     stack_top = machine.memo.get(0)
     assert isinstance(stack_top, Blob) and stack_top.length == len(big)

@@ -13,12 +13,15 @@ import io
 import mmap
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ptmscope.results.scan import Location, ScanError, ScanFinding
 from ptmscope.scan.ledger import Ledger
 from ptmscope.scan.policy import Policy
 from ptmscope.severity import Severity
+
+if TYPE_CHECKING:
+    from ptmscope.scan.registry import Registry
 
 Buffer = Any
 """``bytes``, an ``mmap`` or a bytes-like remote file (``len``, slicing, ``find``)."""
@@ -40,6 +43,8 @@ ERRORS_PER_FILE = 200
 
 @dataclass(frozen=True)
 class Limits:
+    """Every bound one file's scan works under (each field says what it stops)."""
+
     seconds: float = 120.0
     """Wall time for one top-level file: parsing, the search for stacked and trailing
     pickles, nested payloads, decompression and findings all count against it."""
@@ -190,20 +195,46 @@ class Budget:
 
 @dataclass
 class ScanContext:
+    """The hooks every reader gets: limits, policy, the findings ledger, and recursion.
+
+    One per level of nesting (:meth:`member`), all sharing the file's budget and
+    ledger; :meth:`scan_member` and :meth:`load_payload` scan what a reader finds
+    inside (an archive member, a payload a pickle loads) by the same rules.
+    """
+
     policy: Policy
     limits: Limits
     budget: Budget
     ledger: Ledger
     members: tuple[str, ...] = ()
     depth: int = 0
+    registry: Registry | None = None
+    """The readers in order; ``None``: the default registry."""
 
     @classmethod
-    def start(cls, policy: Policy, limits: Limits) -> ScanContext:
+    def start(cls, policy: Policy, limits: Limits, registry: Registry | None = None) -> ScanContext:
+        """A context for one top-level file: a fresh budget and ledger."""
         budget = Budget(
             time.monotonic() + limits.seconds, limits.total_bytes, limits.search_opcodes
         )
         ledger = Ledger(limits.findings_per_key, limits.findings, limits.errors)
-        return cls(policy, limits, budget, ledger)
+        return cls(policy, limits, budget, ledger, registry=registry)
+
+    def readers(self) -> Registry:
+        """The registry this scan chooses readers from."""
+        if self.registry is None:
+            from ptmscope.scan.registry import default_registry
+
+            return default_registry()
+        return self.registry
+
+    def scan_member(self, span: Span) -> str:
+        """Scan ``span`` by its content in this context; the format it was read as."""
+        return self.readers().scan(span, self)
+
+    def load_payload(self, payload: Span | bytes, kind: str, offset: int) -> None:
+        """Scan a payload a pickle's nested loader reads (``pickle`` or ``marshal``)."""
+        self.readers().load_payload(payload, kind, offset, self)
 
     @property
     def findings(self) -> list[ScanFinding]:
@@ -217,13 +248,19 @@ class ScanContext:
         """Same ledger, one level deeper: for an archive member or nested payload."""
         return ScanContext(
             self.policy, self.limits, self.budget, self.ledger, (*self.members, name),
-            self.depth + 1,
+            self.depth + 1, self.registry,
         )  # fmt: skip
 
     def capture(self) -> ScanContext:
         """A fresh ledger: for speculative parses whose results may be thrown away."""
         return ScanContext(
-            self.policy, self.limits, self.budget, self.ledger.fresh(), self.members, self.depth
+            self.policy,
+            self.limits,
+            self.budget,
+            self.ledger.fresh(),
+            self.members,
+            self.depth,
+            self.registry,
         )
 
     def merge(self, other: ScanContext) -> None:

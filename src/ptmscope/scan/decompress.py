@@ -39,6 +39,8 @@ _ERRORS = (zlib.error, OSError, lzma.LZMAError, EOFError, ValueError)
 
 @dataclass(frozen=True)
 class Inflated:
+    """A decompressed stream (in memory or a mapped temporary file) and how it ended."""
+
     span: Span
     crc: int
     """CRC-32 of the output (what a zip member's directory entry must state)."""

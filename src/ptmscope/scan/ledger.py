@@ -33,6 +33,8 @@ def key_of(finding: ScanFinding) -> Key:
 
 @dataclass
 class Ledger:
+    """Findings and errors of one file, capped per key and per file as they are added."""
+
     per_key: int
     total: int
     max_errors: int
@@ -126,6 +128,8 @@ class Ledger:
 
     # ------------------------------------------------------------ the result
     def final_findings(self) -> tuple[ScanFinding, ...]:
+        """The findings as reported: repeats counted on the last one listed, plus a summary
+        of what the per-file cap left out."""
         out = list(self.findings)
         last: dict[Key, int] = {}
         for index, finding in enumerate(out):

@@ -12,26 +12,33 @@ from __future__ import annotations
 
 import mmap
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ptmscope.scan.context import WINDOW, ScanContext, ScanTimeout, SearchSpent, Span, release
-from ptmscope.scan.pickle_vm import Malformed, PickleMachine
+from ptmscope.scan.pickle.interpreter import Interpreter, Nested
+from ptmscope.scan.pickle.judge import Judge
+from ptmscope.scan.pickle.values import Malformed
+
+__all__ = ["Nested", "PickleScan", "StreamResult", "scan_pickle"]
 
 _PROTO = re.compile(rb"\x80[\x02-\x05]")
-Nested = Callable[[Span | bytes, str, int], None]
 
 
 @dataclass
 class StreamResult:
+    """One stream of a file: where it lies, whether it reached STOP, and its trace."""
+
     start: int
     end: int
     stopped: bool
-    machine: PickleMachine
+    machine: Interpreter
+    judge: Judge
 
 
 @dataclass
 class PickleScan:
+    """Every stream found in a span; ``joblib`` when one holds joblib's array wrappers."""
+
     streams: list[StreamResult] = field(default_factory=list)
     is_pickle: bool = False
     joblib: bool = False
@@ -62,17 +69,6 @@ def _search_proto(buf: object, start: int, end: int) -> int | None:
     return None
 
 
-def _names_a_rule(machine: PickleMachine, ctx: ScanContext) -> bool:
-    """A stream cut short still counts if it names something a policy rule knows."""
-    if machine.names_rule:
-        return True
-    for target in machine.records:
-        rule = ctx.policy.decide(target).rule
-        if rule is not None and not rule.allow:
-            return True
-    return False
-
-
 def _run(
     span: Span,
     ctx: ScanContext,
@@ -82,8 +78,17 @@ def _run(
     searching: bool,
 ) -> tuple[StreamResult, str | None, bool]:
     """One stream; the flag says the search budget ran out during it."""
-    machine = PickleMachine(span, ctx, nested=nested, speculative=speculative, searching=searching)
-    machine.origin = origin
+    judge = Judge(ctx)
+    machine = Interpreter(
+        span,
+        ctx,
+        rules=ctx.policy.pickle,
+        listener=judge,
+        nested=nested,
+        speculative=speculative,
+        searching=searching,
+        origin=origin,
+    )
     error: str | None = None
     spent = False
     end = span.start
@@ -99,8 +104,8 @@ def _run(
         error = "the stream exhausted the scanner's resources"
         end = machine.op_offset
     finally:
-        machine.report()
-    return StreamResult(span.start, end, machine.stopped, machine), error, spent
+        judge.report(machine)
+    return StreamResult(span.start, end, machine.stopped, machine, judge), error, spent
 
 
 def scan_pickle(
@@ -127,6 +132,7 @@ def scan_pickle(
         return pos - span.start
 
     def attempt(pos: int, speculative: bool, searching: bool) -> StreamResult | None:
+        """Parse one stream at ``pos``; a speculative one is kept only if it is a pickle."""
         trial = ctx.capture() if speculative else ctx
         stream, error, spent = _run(
             Span(span.buf, pos, span.end), trial, origin(pos), nested, speculative, searching
@@ -134,7 +140,9 @@ def scan_pickle(
         machine = stream.machine
         if spent:
             ctx.error(str(SearchSpent(ctx.limits.search_opcodes)), offset=origin(stream.end))
-        if speculative and not (stream.stopped or machine.dynamic or _names_a_rule(machine, ctx)):
+        if speculative and not (
+            stream.stopped or machine.dynamic or stream.judge.names_a_rule(machine)
+        ):
             if spent:
                 raise _Stop
             return None
@@ -142,7 +150,7 @@ def scan_pickle(
             ctx.merge(trial)
         result.streams.append(stream)
         result.is_pickle = True
-        if "joblib.numpy_pickle.NumpyArrayWrapper" in machine.records:
+        if any(name in machine.records for name in ctx.policy.array_wrappers):
             result.joblib = True
         if error:
             ctx.error(f"pickle parse stopped: {error}", offset=origin(stream.end))

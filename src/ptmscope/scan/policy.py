@@ -33,6 +33,8 @@ _ALIASES = {
 
 @dataclass(frozen=True)
 class Rule:
+    """Allow a set of names, or give them a severity, a category and a reason."""
+
     patterns: tuple[str, ...]
     allow: bool
     severity: Severity
@@ -88,6 +90,8 @@ class _Matcher:
 
 @dataclass(frozen=True)
 class Decision:
+    """The rule that matched a name first (or none)."""
+
     target: str
     rule: Rule | None
     """``None``: no rule matched and the policy defaults apply."""
@@ -99,12 +103,36 @@ class Decision:
 
 @dataclass(frozen=True)
 class OpRule:
+    """How a TensorFlow op the policy names is reported."""
+
     severity: Severity
     reason: str
 
 
 @dataclass(frozen=True)
+class PickleRules:
+    """The policy's data about nested loads, as the pickle interpreter needs it.
+
+    The interpreter follows payloads through these names (what a call would load,
+    inflate or wrap) but never judges them: severities stay with :class:`Policy`.
+    """
+
+    loaders: Mapping[str, str] = field(default_factory=dict)
+    """Target → payload kind (``pickle`` or ``marshal``) for nested deserializers."""
+    calls_arguments: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
+    """Allowed callables that call some of their arguments (by index)."""
+    decompressors: Mapping[str, str] = field(default_factory=dict)
+    """Target → codec: a call whose literal argument is inflated to reach the payload."""
+    byte_wrappers: frozenset[str] = frozenset()
+    """Calls that hand their first argument's bytes on unchanged (``io.BytesIO``)."""
+    array_wrappers: frozenset[str] = frozenset()
+    """joblib array wrappers: raw array bytes follow their ``BUILD`` in the stream."""
+
+
+@dataclass(frozen=True)
 class Policy:
+    """Ordered rules, defaults for unlisted names, and the data readers need (loaders, ops)."""
+
     rules: tuple[Rule, ...]
     called: Severity
     imported: Severity
@@ -114,6 +142,21 @@ class Policy:
     calls_arguments: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
     tensorflow_ops: Mapping[str, OpRule] = field(default_factory=dict)
     onnx_domains: frozenset[str] = frozenset()
+    decompressors: Mapping[str, str] = field(default_factory=dict)
+    """Target → codec of decompressing calls (see :class:`PickleRules`)."""
+    byte_wrappers: frozenset[str] = frozenset()
+    array_wrappers: frozenset[str] = frozenset()
+
+    @cached_property
+    def pickle(self) -> PickleRules:
+        """What the pickle interpreter follows nested loads through."""
+        return PickleRules(
+            self.loaders,
+            self.calls_arguments,
+            self.decompressors,
+            self.byte_wrappers,
+            self.array_wrappers,
+        )
 
     def decide(self, target: str) -> Decision:
         return _decide(self, target)
@@ -167,12 +210,16 @@ def _strings(value: Any, where: str) -> tuple[str, ...]:
     raise InputError(f"{where}: expected a name or a list of names")
 
 
+CODECS = ("zlib", "gzip", "bzip2", "xz", "lzma")
+"""Codecs a ``decompressors`` entry may name (those the bounded inflater knows)."""
+
+
 def _parse(data: Any, origin: str) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise InputError(f"{origin}: a policy is a YAML mapping")
     unknown = set(data) - {
         "version", "defaults", "rules", "loaders", "calls_arguments", "tensorflow_ops",
-        "onnx_domains",
+        "onnx_domains", "decompressors", "byte_wrappers", "array_wrappers",
     }  # fmt: skip
     if unknown:
         raise InputError(f"{origin}: unknown keys {', '.join(sorted(map(str, unknown)))}")
@@ -221,6 +268,18 @@ def _parse(data: Any, origin: str) -> dict[str, Any]:
             ops[op] = rule
     parsed["tensorflow_ops"] = ops
     parsed["onnx_domains"] = set(_strings(data.get("onnx_domains", []), f"{origin}: onnx_domains"))
+    decompressors: dict[str, str] = {}
+    raw_codecs = data.get("decompressors") or {}
+    if not isinstance(raw_codecs, dict):
+        raise InputError(f"{origin}: `decompressors` maps a codec to names")
+    for codec, names in raw_codecs.items():
+        if str(codec) not in CODECS:
+            raise InputError(f"{origin}: decompressors.{codec}: one of {', '.join(CODECS)}")
+        for name in _strings(names, f"{origin}: decompressors.{codec}"):
+            decompressors[name] = str(codec)
+    parsed["decompressors"] = decompressors
+    for key in ("byte_wrappers", "array_wrappers"):
+        parsed[key] = set(_strings(data.get(key, []), f"{origin}: {key}"))
     return parsed
 
 
@@ -261,15 +320,24 @@ def _build(layers: list[dict[str, Any]]) -> Policy:
     calls: dict[str, tuple[int, ...]] = {}
     ops: dict[str, OpRule] = {}
     domains: set[str] = set()
+    decompressors: dict[str, str] = {}
+    byte_wrappers: set[str] = set()
+    array_wrappers: set[str] = set()
     called = imported = called_class = None
     for layer in layers:
         rules.extend(layer["rules"])
-        for key, target in (("loaders", loaders), ("calls_arguments", calls)):
+        for key, target in (
+            ("loaders", loaders),
+            ("calls_arguments", calls),
+            ("decompressors", decompressors),
+        ):
             for name, value in layer[key].items():
                 target.setdefault(name, value)
         for name, rule in layer["tensorflow_ops"].items():
             ops.setdefault(name, rule)
         domains |= layer["onnx_domains"]
+        byte_wrappers |= layer["byte_wrappers"]
+        array_wrappers |= layer["array_wrappers"]
         called = called or layer.get("called")
         called_class = called_class or layer.get("called_class")
         imported = imported or layer.get("imported")
@@ -282,4 +350,7 @@ def _build(layers: list[dict[str, Any]]) -> Policy:
         calls_arguments=calls,
         tensorflow_ops=ops,
         onnx_domains=frozenset(domains),
+        decompressors=decompressors,
+        byte_wrappers=frozenset(byte_wrappers),
+        array_wrappers=frozenset(array_wrappers),
     )

@@ -25,6 +25,8 @@ MAX_TEMPLATE = 1 << 20
 
 @dataclass(frozen=True)
 class TemplateIssue:
+    """Something in a chat template that reaches outside the sandbox Jinja offers."""
+
     severity: Severity
     message: str
     line: int | None

@@ -10,33 +10,50 @@ from __future__ import annotations
 import io
 import tarfile
 
-from ptmscope.scan.containers import Recurse, keras, zipread
+from ptmscope.scan.containers import keras, zipread
+from ptmscope.scan.containers.base import Confidence, Container, Magic, WeightInfo, WeightProbe
 from ptmscope.scan.context import ScanContext, Span, SpanReader
 from ptmscope.scan.decompress import Sink
 from ptmscope.severity import Severity
+from ptmscope.vocab import FileFormat
 
+ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
+"""A local file header, or the end record of an empty archive."""
+EOCD_MAGIC = b"PK\x05\x06"
+EOCD_SEARCH = 65557
+"""The end-of-central-directory record lies within this many bytes of the end
+(22 bytes of record, up to 65,535 of comment)."""
+SEVEN_ZIP_MAGIC = b"7z\xbc\xaf\x27\x1c"
+TAR_MAGIC = b"ustar"
+TAR_MAGIC_OFFSET = 257
+"""Where POSIX tar headers spell ``ustar``."""
+LOCAL_HEADER_SIZE = 30
+"""Fixed part of a zip local file header; the member's name follows it."""
+LOCAL_NAME_LENGTH = slice(26, 28)
+"""The name-length field in a local file header."""
 _TORCH_STORAGE_SNIFF = 64
 
 
-def _zip_kind(names: list[str]) -> str:
+def _zip_kind(names: list[str]) -> FileFormat:
     files = [n for n in names if not n.endswith("/")]
     if any(n == "data.pkl" or (n.endswith("/data.pkl") and n.count("/") == 1) for n in files):
-        return "pytorch-zip"
+        return FileFormat.PYTORCH_ZIP
     if "config.json" in files and ("metadata.json" in files or "model.weights.h5" in files):
-        return "keras-v3"
+        return FileFormat.KERAS_V3
     if files and all(n.endswith(".npy") for n in files):
-        return "npz"
-    return "zip"
+        return FileFormat.NPZ
+    return FileFormat.ZIP
 
 
 def _is_storage(kind: str, name: str) -> bool:
-    if kind != "pytorch-zip":
+    if kind != FileFormat.PYTORCH_ZIP:
         return False
     parts = name.split("/")
     return len(parts) >= 2 and parts[-2] == "data" and not name.endswith(".pkl")
 
 
-def scan_zip(span: Span, ctx: ScanContext, recurse: Recurse) -> str:
+def scan_zip(span: Span, ctx: ScanContext) -> FileFormat:
+    """Scan every member by content; the zip's flavour (PyTorch, Keras 3, npz or plain)."""
     members = list(zipread.walk(span, ctx))
     kind = _zip_kind([m.name for m in members])
     unread = [m.name for m in members if m.overlapping and not m.is_dir]
@@ -51,45 +68,53 @@ def scan_zip(span: Span, ctx: ScanContext, recurse: Recurse) -> str:
             continue
         ctx.check_time()
         if _is_storage(kind, member.name):
-            _storage(span, member, child, recurse)
+            _storage(span, member, child)
             continue
         with zipread.open_member(span, member, child) as data:
             if data is None:
                 continue
-            if kind == "keras-v3" and member.name == "config.json":
+            if kind == FileFormat.KERAS_V3 and member.name == "config.json":
                 keras.check_config_json(data, child)
                 continue
-            recurse(data, child)
+            child.scan_member(data)
     return kind
 
 
-_EMBEDDED = frozenset({"zip", "7z", "npy", "hdf5", "gguf", "pytorch-legacy", "tar"})
+_EMBEDDED = frozenset(
+    {
+        FileFormat.ZIP, FileFormat.SEVEN_ZIP, FileFormat.NPY, FileFormat.HDF5, FileFormat.GGUF,
+        FileFormat.PYTORCH_LEGACY, FileFormat.TAR,
+    }
+)  # fmt: skip
+"""Formats with unmistakable magic that are scanned when a tensor storage starts with them."""
 
 
-def _storage(span: Span, member: zipread.Member, ctx: ScanContext, recurse: Recurse) -> None:
+def _storage(span: Span, member: zipread.Member, ctx: ScanContext) -> None:
     """Raw tensor bytes, which torch never unpickles: only something with unmistakable
     magic is scanned, and a pickle-like start only counts if it parses as one, so the
     cost does not grow with the tensor bytes and float noise raises no alarm."""
     if member.method == 0:
-        _sniff_storage(span.sub(member.data_offset, member.compressed), ctx, recurse)
+        _sniff_storage(span.sub(member.data_offset, member.compressed), ctx)
         return
     with zipread.open_member(span, member, ctx) as data:
         if data is not None:
-            _sniff_storage(data, ctx, recurse)
+            _sniff_storage(data, ctx)
 
 
-def _sniff_storage(data: Span, ctx: ScanContext, recurse: Recurse) -> None:
-    from ptmscope.scan.detect import detect
+def _sniff_storage(data: Span, ctx: ScanContext) -> None:
     from ptmscope.scan.pickles import scan_pickle
 
-    kind = detect(data.read(0, _TORCH_STORAGE_SNIFF), data.size)
+    first = next(ctx.readers().matches(data.read(0, _TORCH_STORAGE_SNIFF), data.size), None)
+    if first is None or first[1] is not Confidence.SURE:
+        return
+    kind = first[0].kind
     if kind in _EMBEDDED:
-        recurse(data, ctx)
-    elif kind == "pickle":
+        ctx.scan_member(data)
+    elif kind == FileFormat.PICKLE:
         scan_pickle(data, ctx, sniffing=True)
 
 
-def scan_7z(span: Span, ctx: ScanContext, recurse: Recurse) -> str:
+def scan_7z(span: Span, ctx: ScanContext) -> FileFormat:
     """py7zr decompresses (7z has its own codecs); its output goes to bounded sinks:
     the archive's members share one in-memory allowance and spill to temporary files
     past it, writing stops at the member limit or the file's budget, and each member
@@ -98,31 +123,31 @@ def scan_7z(span: Span, ctx: ScanContext, recurse: Recurse) -> str:
         import py7zr
     except ImportError:  # pragma: no cover - py7zr is a dependency
         ctx.error("7z support needs py7zr")
-        return "7z"
+        return FileFormat.SEVEN_ZIP
     limit = min(ctx.limits.member_bytes, ctx.budget.bytes_left)
     factory = BoundedFactory(ctx, limit)
     try:
         with py7zr.SevenZipFile(io.BufferedReader(SpanReader(span)), "r") as archive:
             if archive.needs_password():
                 ctx.error("encrypted 7z archive cannot be scanned")
-                return "7z"
+                return FileFormat.SEVEN_ZIP
             infos = [i for i in archive.list() if not i.is_directory]
             if len(infos) > ctx.limits.members:
                 ctx.error(f"{len(infos)} members, above the limit of {ctx.limits.members}")
-                return "7z"
+                return FileFormat.SEVEN_ZIP
             declared = sum(i.uncompressed or 0 for i in infos)
             if declared > limit:
                 ctx.error(
                     f"7z archive declares {declared:,} bytes, above the scan budget of {limit:,}"
                 )
-                return "7z"
+                return FileFormat.SEVEN_ZIP
             archive.extractall(factory=factory)
     except Exception as exc:  # py7zr raises many unrelated types on hostile input
         factory.close()
         ctx.check_time()
         if not factory.stopped:
             ctx.error(f"not a readable 7z archive: {type(exc).__name__}: {exc}")
-            return "7z"
+            return FileFormat.SEVEN_ZIP
     try:
         if factory.stopped:
             ctx.error(
@@ -136,12 +161,12 @@ def scan_7z(span: Span, ctx: ScanContext, recurse: Recurse) -> str:
             ctx.check_time()
             ctx.take_bytes(sink.size)
             try:
-                recurse(sink.span(), child)
+                child.scan_member(sink.span())
             finally:
                 sink.close()
     finally:
         factory.close()
-    return "7z"
+    return FileFormat.SEVEN_ZIP
 
 
 class _Stopped(Exception):
@@ -210,7 +235,8 @@ class _SevenZipWriter:
         return None
 
 
-def scan_tar(span: Span, ctx: ScanContext, recurse: Recurse) -> str:
+def scan_tar(span: Span, ctx: ScanContext) -> FileFormat:
+    """Scan every regular member in place; links and paths that escape are findings."""
     names: list[str] = []
     try:
         with tarfile.open(fileobj=io.BufferedReader(SpanReader(span)), mode="r:") as archive:
@@ -248,8 +274,76 @@ def scan_tar(span: Span, ctx: ScanContext, recurse: Recurse) -> str:
                     child.error("sparse or truncated tar member: not scanned")
                     continue
                 # Tar stores members whole: a slice of the archive, never copied.
-                recurse(span.sub(info.offset_data, info.size), child)
+                child.scan_member(span.sub(info.offset_data, info.size))
     except (tarfile.TarError, OSError, EOFError) as exc:
         ctx.error(f"tar archive unreadable: {exc}")
     base = {n.split("/")[-1] for n in names}
-    return "pytorch-tar" if {"pickle", "storages"} <= base else "tar"
+    return FileFormat.PYTORCH_TAR if {"pickle", "storages"} <= base else FileFormat.TAR
+
+
+class ZipContainer(Magic):
+    """Zip archives (PyTorch, Keras 3, npz or plain), told apart by their member names."""
+
+    kind = FileFormat.ZIP
+    magic = ZIP_MAGIC
+
+    def scan(self, span: Span, hooks: ScanContext) -> str | None:
+        return scan_zip(span, hooks)
+
+    def weight_info(self, probe: WeightProbe) -> WeightInfo | None:
+        """From the first member's name only (the head holds its local header)."""
+        head = probe.head
+        name_len = int.from_bytes(head[LOCAL_NAME_LENGTH], "little")
+        first = head[LOCAL_HEADER_SIZE : LOCAL_HEADER_SIZE + name_len].decode("utf-8", "replace")
+        if first.endswith("data.pkl") or first.endswith(".data/version") or "/data/" in first:
+            return WeightInfo(FileFormat.PYTORCH_ZIP, pickle_based=True)
+        if first.endswith(".npy"):
+            return WeightInfo(FileFormat.NPZ)
+        return WeightInfo(FileFormat.ZIP, pickle_based=probe.pickle_named)
+
+
+class SevenZipContainer(Magic):
+    """7z archives, decompressed by py7zr into bounded sinks."""
+
+    kind = FileFormat.SEVEN_ZIP
+    magic = (SEVEN_ZIP_MAGIC,)
+
+    def scan(self, span: Span, hooks: ScanContext) -> str | None:
+        return scan_7z(span, hooks)
+
+
+class TarContainer(Container):
+    """POSIX tar archives (and the oldest ``torch.save`` format)."""
+
+    kind = FileFormat.TAR
+
+    def match(self, head: bytes, size: int) -> Confidence | None:
+        end = TAR_MAGIC_OFFSET + len(TAR_MAGIC)
+        return Confidence.SURE if head[TAR_MAGIC_OFFSET:end] == TAR_MAGIC else None
+
+    def scan(self, span: Span, hooks: ScanContext) -> str | None:
+        return scan_tar(span, hooks)
+
+    def weight_info(self, probe: WeightProbe) -> WeightInfo | None:
+        return WeightInfo(FileFormat.TAR, pickle_based=probe.pickle_named)
+
+
+class PrefixedZipContainer(Container):
+    """A zip behind other bytes: zipfile and most loaders read an archive from its end."""
+
+    kind = FileFormat.ZIP
+
+    def match(self, head: bytes, size: int) -> Confidence | None:
+        return Confidence.CANDIDATE
+
+    def scan(self, span: Span, hooks: ScanContext) -> str | None:
+        tail_start = max(0, span.size - EOCD_SEARCH)
+        if EOCD_MAGIC not in span.read(tail_start, span.size - tail_start):
+            return None
+        return scan_zip(span, hooks)
+
+
+ZIP = ZipContainer()
+SEVEN_ZIP = SevenZipContainer()
+TAR = TarContainer()
+PREFIXED_ZIP = PrefixedZipContainer()

@@ -9,9 +9,16 @@ from __future__ import annotations
 
 import struct
 
+from ptmscope.scan.containers.base import Magic, WeightInfo, WeightProbe
 from ptmscope.scan.context import ScanContext, ScanTimeout, Span
 from ptmscope.scan.templates import check_template
 from ptmscope.severity import Severity
+from ptmscope.vocab import FileFormat
+
+GGUF_MAGIC = b"GGUF"
+VERSION_FIELD = slice(4, 8)
+"""The little-endian uint32 version after the magic."""
+VERSIONS = (1, 2, 3)
 
 _SCALARS = {
     0: "<B",
@@ -32,7 +39,7 @@ _MAX_ARRAY = 1 << 27
 
 
 class GGUFError(ValueError):
-    pass
+    """The header breaks the GGUF format or its bounds."""
 
 
 class _Reader:
@@ -65,6 +72,7 @@ class _Reader:
         return self.take(n).decode("utf-8", "replace")
 
     def value(self, kind: int, keep: bool) -> object:
+        """One typed value; arrays and strings are kept only when ``keep`` (small enough)."""
         if kind in _SCALARS:
             fmt = _SCALARS[kind]
             return struct.unpack(fmt, self.take(struct.calcsize(fmt)))[0]
@@ -87,12 +95,13 @@ class _Reader:
         raise GGUFError(f"unknown value type {kind}")
 
 
-def scan_gguf(span: Span, ctx: ScanContext) -> str:
+def scan_gguf(span: Span, ctx: ScanContext) -> FileFormat:
+    """Parse the key/value header under bounds; check tensor offsets and chat templates."""
     head = span.read(0, 24)
-    version = struct.unpack("<I", head[4:8])[0] if len(head) >= 8 else 0
-    if version not in (1, 2, 3):
+    version = struct.unpack("<I", head[VERSION_FIELD])[0] if len(head) >= VERSION_FIELD.stop else 0
+    if version not in VERSIONS:
         ctx.error(f"unknown GGUF version {version}")
-        return "gguf"
+        return FileFormat.GGUF
     reader = _Reader(span, version, ctx)
     try:
         tensors = reader.count()
@@ -134,7 +143,7 @@ def scan_gguf(span: Span, ctx: ScanContext) -> str:
         ctx.error(f"GGUF header unreadable: {exc}", offset=reader.pos)
     except ScanTimeout as exc:
         ctx.error(f"GGUF header: {exc}", offset=reader.pos)
-    return "gguf"
+    return FileFormat.GGUF
 
 
 def _check(template: str, key: str, ctx: ScanContext) -> None:
@@ -150,3 +159,19 @@ def _check(template: str, key: str, ctx: ScanContext) -> None:
             target=key,
             category="code-execution",
         )
+
+
+class GgufContainer(Magic):
+    """GGUF (llama.cpp) model files."""
+
+    kind = FileFormat.GGUF
+    magic = (GGUF_MAGIC,)
+
+    def scan(self, span: Span, hooks: ScanContext) -> str | None:
+        return scan_gguf(span, hooks)
+
+    def weight_info(self, probe: WeightProbe) -> WeightInfo | None:
+        return WeightInfo(self.kind)
+
+
+GGUF = GgufContainer()

@@ -17,8 +17,13 @@ import sys
 import time
 
 from ptmscope.scan.bytecode import names_in_base64
+from ptmscope.scan.containers.base import Confidence, Container, Magic, WeightInfo, WeightProbe
+from ptmscope.scan.containers.protobuf import looks_like_protobuf
 from ptmscope.scan.context import ScanContext, Span
 from ptmscope.severity import Severity
+from ptmscope.vocab import FileFormat
+
+HDF5_MAGIC = b"\x89HDF\r\n\x1a\n"
 
 _KERAS_MODULES = (
     "keras",
@@ -121,7 +126,7 @@ def check_config_json(span: Span, ctx: ScanContext) -> None:
     check_config(config, ctx, "config.json")
 
 
-def scan_h5(span: Span, ctx: ScanContext) -> str:
+def scan_h5(span: Span, ctx: ScanContext) -> FileFormat:
     """HDF5: find the Keras config JSON in the raw bytes (bounded, no HDF5 library).
 
     HDF5 attributes are never compressed, so ``model_config`` lies in the file as
@@ -139,7 +144,7 @@ def scan_h5(span: Span, ctx: ScanContext) -> str:
             ctx.error(f"{name} attribute is not JSON")
             continue
         check_config(config, ctx, name)
-    return "keras-h5" if configs else "hdf5"
+    return FileFormat.KERAS_H5 if configs else FileFormat.HDF5
 
 
 def scan_embedded_configs(span: Span, ctx: ScanContext) -> bool:
@@ -226,3 +231,32 @@ def _configs_raw(span: Span) -> list[tuple[str, str]]:
         if found:
             return found
     return found
+
+
+class Hdf5Container(Magic):
+    """HDF5 files (Keras ``.h5``): the Keras config is checked when there is one."""
+
+    kind = FileFormat.HDF5
+    magic = (HDF5_MAGIC,)
+
+    def scan(self, span: Span, hooks: ScanContext) -> str | None:
+        return scan_h5(span, hooks)
+
+    def weight_info(self, probe: WeightProbe) -> WeightInfo | None:
+        return WeightInfo(self.kind)
+
+
+class KerasMetadataContainer(Container):
+    """Protobuf holding an embedded Keras config (``keras_metadata.pb``)."""
+
+    kind = FileFormat.KERAS_METADATA
+
+    def match(self, head: bytes, size: int) -> Confidence | None:
+        return Confidence.CANDIDATE if looks_like_protobuf(head) else None
+
+    def scan(self, span: Span, hooks: ScanContext) -> str | None:
+        return self.kind if scan_embedded_configs(span, hooks) else None
+
+
+HDF5 = Hdf5Container()
+KERAS_METADATA = KerasMetadataContainer()

@@ -12,10 +12,21 @@ import ast
 import math
 import warnings
 
+from ptmscope.scan.containers.base import Magic, WeightInfo, WeightProbe
 from ptmscope.scan.context import ScanContext, Span
-from ptmscope.scan.pickles import Nested, scan_pickle
+from ptmscope.scan.pickles import scan_pickle
 from ptmscope.severity import Severity
+from ptmscope.vocab import FileFormat
 
+NPY_MAGIC = b"\x93NUMPY"
+VERSION_BYTE = 6
+"""Offset of the format's major version after the magic."""
+V1_HEADER_LEN = slice(8, 10)
+"""Version 1: a 2-byte header length, the header from byte 10."""
+V2_HEADER_LEN = slice(8, 12)
+"""Versions 2 and 3: a 4-byte header length, the header from byte 12."""
+OBJECT_DESCR = b"'descr': '|O'"
+"""How ``numpy.save`` writes an object dtype in the header (a pickle follows)."""
 _MAX_HEADER = 1 << 20
 
 
@@ -52,19 +63,21 @@ def _has_object(descr: object) -> bool:
     return False
 
 
-def scan_npy(span: Span, ctx: ScanContext, nested: Nested) -> str:
-    head = span.read(0, 12)
-    major = head[6] if len(head) > 6 else 0
+def scan_npy(span: Span, ctx: ScanContext) -> FileFormat:
+    """Read the header; an object array's pickle and any data after the array are scanned."""
+    nested = ctx.load_payload
+    head = span.read(0, V2_HEADER_LEN.stop)
+    major = head[VERSION_BYTE] if len(head) > VERSION_BYTE else 0
     if major == 1:
-        length, start = int.from_bytes(head[8:10], "little"), 10
+        length, start = int.from_bytes(head[V1_HEADER_LEN], "little"), V1_HEADER_LEN.stop
     elif major in (2, 3):
-        length, start = int.from_bytes(head[8:12], "little"), 12
+        length, start = int.from_bytes(head[V2_HEADER_LEN], "little"), V2_HEADER_LEN.stop
     else:
         ctx.error(f"unknown .npy format version {major}")
-        return "npy"
+        return FileFormat.NPY
     if length > _MAX_HEADER or start + length > span.size:
         ctx.error(f".npy header of {length:,} bytes does not fit the file")
-        return "npy"
+        return FileFormat.NPY
     text = span.read(start, length).decode("utf-8" if major == 3 else "latin-1", "replace")
     try:
         with warnings.catch_warnings():  # a hostile header's bad escapes are not our warnings
@@ -72,10 +85,10 @@ def scan_npy(span: Span, ctx: ScanContext, nested: Nested) -> str:
             header = ast.literal_eval(text.strip())
     except (ValueError, SyntaxError, MemoryError, RecursionError):
         ctx.error(".npy header is not a Python literal")
-        return "npy"
+        return FileFormat.NPY
     if not isinstance(header, dict) or not {"descr", "shape"} <= header.keys():
         ctx.error(".npy header lacks descr or shape")
-        return "npy"
+        return FileFormat.NPY
     data = span.sub(start + length, span.size - start - length)
     if _has_object(header["descr"]):
         ctx.add(
@@ -86,7 +99,7 @@ def scan_npy(span: Span, ctx: ScanContext, nested: Nested) -> str:
             category="deserialization",
         )
         scan_pickle(data, ctx.member(f"pickle at offset {start + length}"), nested=nested)
-        return "npy"
+        return FileFormat.NPY
     shape = header["shape"]
     size = _itemsize(header["descr"])
     if isinstance(shape, tuple) and size is not None and all(isinstance(d, int) for d in shape):
@@ -101,4 +114,20 @@ def scan_npy(span: Span, ctx: ScanContext, nested: Nested) -> str:
                 sniffing=True,
                 search=True,
             )
-    return "npy"
+    return FileFormat.NPY
+
+
+class NpyContainer(Magic):
+    """NumPy ``.npy`` arrays (a pickle inside when the dtype holds objects)."""
+
+    kind = FileFormat.NPY
+    magic = (NPY_MAGIC,)
+
+    def scan(self, span: Span, hooks: ScanContext) -> str | None:
+        return scan_npy(span, hooks)
+
+    def weight_info(self, probe: WeightProbe) -> WeightInfo | None:
+        return WeightInfo(self.kind, pickle_based=OBJECT_DESCR in probe.head)
+
+
+NPY = NpyContainer()

@@ -11,10 +11,45 @@ from __future__ import annotations
 
 import posixpath
 
-from ptmscope.scan.containers.protobuf import WireError, fields, messages, strings
+from ptmscope.scan.containers.base import Confidence, Container, WeightInfo, WeightProbe
+from ptmscope.scan.containers.protobuf import (
+    WireError,
+    fields,
+    looks_like_protobuf,
+    messages,
+    strings,
+)
 from ptmscope.scan.context import ScanContext, Span
 from ptmscope.severity import Severity
+from ptmscope.vocab import FileFormat
 
+# Field numbers from onnx.proto (ModelProto, GraphProto, NodeProto, AttributeProto,
+# TensorProto, SparseTensorProto, StringStringEntryProto, OperatorSetIdProto).
+MODEL_GRAPH = 7
+MODEL_OPSET_IMPORT = 8
+MODEL_FUNCTIONS = 25
+MODEL_FIELDS = frozenset({1, 2, 3, 4, 5, 6, 7, 8, 14, 20, 25})
+"""Every field a ModelProto has (ir_version … functions): the head must show no other."""
+HEAD_FIELDS = 64
+"""Fields read from the start to tell ONNX from other protobuf."""
+OPSET_DOMAIN = 1
+GRAPH_NODE = 1
+GRAPH_INITIALIZER = 5
+GRAPH_SPARSE_INITIALIZER = 15
+SPARSE_VALUES = 1
+SPARSE_INDICES = 2
+NODE_OP_TYPE = 4
+NODE_ATTRIBUTE = 5
+NODE_DOMAIN = 7
+FUNCTION_NODE = 7
+ATTRIBUTE_TENSOR = 5
+ATTRIBUTE_GRAPH = 6
+ATTRIBUTE_TENSORS = 10
+ATTRIBUTE_GRAPHS = 11
+TENSOR_NAME = 8
+TENSOR_EXTERNAL_DATA = 13
+ENTRY_KEY = 1
+ENTRY_VALUE = 2
 _MAX_GRAPHS = 10_000
 
 
@@ -23,14 +58,14 @@ def looks_like_onnx(span: Span) -> bool:
         seen = {number for number, _, _ in _head_fields(span)}
     except WireError:
         return False
-    return 7 in seen and seen <= {1, 2, 3, 4, 5, 6, 7, 8, 14, 20, 25}
+    return MODEL_GRAPH in seen and seen <= MODEL_FIELDS
 
 
 def _head_fields(span: Span) -> list[tuple[int, int, int | Span]]:
     out: list[tuple[int, int, int | Span]] = []
     for item in fields(span):
         out.append(item)
-        if len(out) > 64:
+        if len(out) > HEAD_FIELDS:
             break
     return out
 
@@ -43,10 +78,10 @@ def _escapes(location: str) -> bool:
 
 
 def _tensor(tensor: Span, ctx: ScanContext, where: str) -> None:
-    name = "".join(strings(tensor, 8)) or "?"
-    for entry in messages(tensor, 13):
-        key = "".join(strings(entry, 1))
-        value = "".join(strings(entry, 2))
+    name = "".join(strings(tensor, TENSOR_NAME)) or "?"
+    for entry in messages(tensor, TENSOR_EXTERNAL_DATA):
+        key = "".join(strings(entry, ENTRY_KEY))
+        value = "".join(strings(entry, ENTRY_VALUE))
         if key == "location" and _escapes(value):
             ctx.add(
                 "onnx.external_data_escape",
@@ -66,19 +101,19 @@ def _graph(graph: Span, ctx: ScanContext, where: str, budget: list[int]) -> None
         ctx.check_time()
         if not isinstance(value, Span):
             continue
-        if number in (5,):
+        if number == GRAPH_INITIALIZER:
             _tensor(value, ctx, where)
-        elif number == 15:
-            for part in (1, 2):
+        elif number == GRAPH_SPARSE_INITIALIZER:
+            for part in (SPARSE_VALUES, SPARSE_INDICES):
                 for tensor in messages(value, part):
                     _tensor(tensor, ctx, where)
-        elif number == 1:
+        elif number == GRAPH_NODE:
             _node(value, ctx, where, budget)
 
 
 def _node(node: Span, ctx: ScanContext, where: str, budget: list[int]) -> None:
-    domain = "".join(strings(node, 7))
-    op = "".join(strings(node, 4))
+    domain = "".join(strings(node, NODE_DOMAIN))
+    op = "".join(strings(node, NODE_OP_TYPE))
     if domain not in ctx.policy.onnx_domains:
         ctx.add(
             "onnx.custom_domain",
@@ -87,31 +122,32 @@ def _node(node: Span, ctx: ScanContext, where: str, budget: list[int]) -> None:
             target=f"{domain}::{op}",
             category="native-code",
         )
-    for attribute in messages(node, 5):
+    for attribute in messages(node, NODE_ATTRIBUTE):
         ctx.check_time()
         for number, _, value in fields(attribute):
             if not isinstance(value, Span):
                 continue
-            if number in (5, 10):
+            if number in (ATTRIBUTE_TENSOR, ATTRIBUTE_TENSORS):
                 _tensor(value, ctx, where)
-            elif number in (6, 11):
+            elif number in (ATTRIBUTE_GRAPH, ATTRIBUTE_GRAPHS):
                 _graph(value, ctx, f"{where} > subgraph of {op}", budget)
 
 
-def scan_onnx(span: Span, ctx: ScanContext) -> str:
+def scan_onnx(span: Span, ctx: ScanContext) -> FileFormat:
+    """Walk the graphs, functions and operator sets: escaping external data, custom domains."""
     budget = [_MAX_GRAPHS]
     try:
         for number, _, value in fields(span):
             ctx.check_time()
             if not isinstance(value, Span):
                 continue
-            if number == 7:
+            if number == MODEL_GRAPH:
                 _graph(value, ctx, "graph", budget)
-            elif number == 25:
-                for node in messages(value, 7):
+            elif number == MODEL_FUNCTIONS:
+                for node in messages(value, FUNCTION_NODE):
                     _node(node, ctx, "function", budget)
-            elif number == 8:
-                domain = "".join(strings(value, 1))
+            elif number == MODEL_OPSET_IMPORT:
+                domain = "".join(strings(value, OPSET_DOMAIN))
                 if domain not in ctx.policy.onnx_domains:
                     ctx.add(
                         "onnx.custom_domain",
@@ -122,4 +158,23 @@ def scan_onnx(span: Span, ctx: ScanContext) -> str:
                     )
     except WireError as exc:
         ctx.error(f"ONNX protobuf unreadable: {exc}")
-    return "onnx"
+    return FileFormat.ONNX
+
+
+class OnnxContainer(Container):
+    """ONNX models: protobuf without magic, confirmed by the fields a ModelProto has."""
+
+    kind = FileFormat.ONNX
+
+    def match(self, head: bytes, size: int) -> Confidence | None:
+        return Confidence.CANDIDATE if looks_like_protobuf(head) else None
+
+    def scan(self, span: Span, hooks: ScanContext) -> str | None:
+        return scan_onnx(span, hooks) if looks_like_onnx(span) else None
+
+    def weight_info(self, probe: WeightProbe) -> WeightInfo | None:
+        """Protobuf proves little from a head: only a ``.onnx`` name confirms it here."""
+        return WeightInfo(self.kind) if probe.suffix == ".onnx" else None
+
+
+ONNX = OnnxContainer()

@@ -13,9 +13,19 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from ptmscope.scan.containers.base import Confidence, Container, WeightInfo, WeightProbe
 from ptmscope.scan.context import ScanContext, Span
 from ptmscope.severity import Severity
+from ptmscope.vocab import FileFormat
 
+LENGTH_SIZE = 8
+"""The header's length, a little-endian uint64, comes first."""
+MIN_HEADER = 2
+"""``{}``: the shortest JSON object."""
+HEADER_FIRST_BYTES = b'"} \n\r\t'
+"""What may follow the header's opening brace."""
+UNCLAIMED_SLACK = 4096
+"""Bytes of the data section that may belong to no tensor (alignment) before it is a finding."""
 MAX_HEADER = 100_000_000
 DTYPE_BITS = {
     "F64": 64, "F32": 32, "F16": 16, "BF16": 16, "F8_E4M3": 8, "F8_E5M2": 8, "I64": 64,
@@ -26,6 +36,8 @@ DTYPE_BITS = {
 
 @dataclass(frozen=True)
 class Header:
+    """What a valid header says: parameter count, dtypes, and how much data it claims."""
+
     parameters: int
     dtypes: tuple[str, ...]
     data_size: int
@@ -34,7 +46,7 @@ class Header:
 
 
 class HeaderError(ValueError):
-    pass
+    """The header is invalid (its message says how)."""
 
 
 def parse_header(read: Callable[[int, int], bytes], size: int) -> Header:
@@ -91,7 +103,8 @@ def parse_header(read: Callable[[int, int], bytes], size: int) -> Header:
     return Header(parameters, tuple(sorted(dtypes)), data_size, covered)
 
 
-def scan_safetensors(span: Span, ctx: ScanContext) -> str:
+def scan_safetensors(span: Span, ctx: ScanContext) -> FileFormat:
+    """Validate the header; bytes no tensor claims are a finding (room for a payload)."""
     try:
         header = parse_header(span.read, span.size)
     except HeaderError as exc:
@@ -101,13 +114,48 @@ def scan_safetensors(span: Span, ctx: ScanContext) -> str:
             f"invalid safetensors header: {exc}; loaders reject it, or worse, read past it",
             category="tampering",
         )
-        return "safetensors"
+        return FileFormat.SAFETENSORS
     unclaimed = header.data_size - header.covered
-    if unclaimed > 4096:
+    if unclaimed > UNCLAIMED_SLACK:
         ctx.add(
             "safetensors.unclaimed_bytes",
             Severity.MEDIUM,
             f"{unclaimed:,} bytes of the data section belong to no tensor (room for a hidden payload)",
             category="tampering",
         )
-    return "safetensors"
+    return FileFormat.SAFETENSORS
+
+
+def looks_like_safetensors(head: bytes) -> bool:
+    """A plausible header length followed by a JSON object's opening."""
+    if len(head) < LENGTH_SIZE + 2:
+        return False
+    length = int.from_bytes(head[:LENGTH_SIZE], "little")
+    # A header longer than the file is still safetensors: a truncated one, which its reader reports.
+    return (
+        MIN_HEADER <= length <= MAX_HEADER
+        and head[LENGTH_SIZE : LENGTH_SIZE + 1] == b"{"
+        and head[LENGTH_SIZE + 1 : LENGTH_SIZE + 2] in HEADER_FIRST_BYTES
+    )
+
+
+class SafetensorsContainer(Container):
+    """safetensors files: only the header is read."""
+
+    kind = FileFormat.SAFETENSORS
+
+    def match(self, head: bytes, size: int) -> Confidence | None:
+        return Confidence.SURE if looks_like_safetensors(head) else None
+
+    def scan(self, span: Span, hooks: ScanContext) -> str | None:
+        return scan_safetensors(span, hooks)
+
+    def weight_info(self, probe: WeightProbe) -> WeightInfo | None:
+        try:
+            header = parse_header(probe.read, probe.size)
+        except HeaderError as exc:
+            return WeightInfo(self.kind, error=str(exc))
+        return WeightInfo(self.kind, parameters=header.parameters, dtypes=header.dtypes)
+
+
+SAFETENSORS = SafetensorsContainer()

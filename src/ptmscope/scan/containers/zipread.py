@@ -32,11 +32,13 @@ _LOCAL = struct.Struct("<4sHHHHHIIIHH")
 
 
 class ZipError(Exception):
-    pass
+    """The archive's directory cannot be read."""
 
 
 @dataclass(frozen=True)
 class Member:
+    """One central-directory entry, checked against its local header."""
+
     name: str
     local_name: str | None
     method: int

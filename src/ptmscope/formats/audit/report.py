@@ -15,7 +15,7 @@ from ptmscope.results.audit import AuditResult, Definition, Finding
 from ptmscope.severity import Severity
 from ptmscope.vocab import ProbeKind
 
-SCHEMA_VERSION = "1.1.0"
+SCHEMA_VERSION = "2.0.0"
 """The version of the JSON shape (``schema_version`` in the output)."""
 
 SCHEMA_FILE = "audit.schema.json"
@@ -112,7 +112,8 @@ def build(result: AuditResult) -> dict[str, Any]:
             "weights": [
                 {
                     "path": w.path,
-                    "format": w.format,
+                    "format": str(w.format),
+                    "guessed": w.guessed,
                     "role": str(w.role),
                     "size": w.size,
                     "pickle_based": w.pickle_based,

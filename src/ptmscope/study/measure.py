@@ -8,6 +8,8 @@ definition and, where the ICSE 2023 paper reported it, the paper's value
 from __future__ import annotations
 
 import csv
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -41,191 +43,259 @@ def paper_values(path: Path | None) -> dict[str, str]:
         return {row["id"]: row["paper_value"] for row in csv.DictReader(handle)}
 
 
-def measure(connection: Any, paper: dict[str, str], top: int = 10) -> list[Measurement]:
+@dataclass(frozen=True)
+class Context:
+    """What every measurement reads: the study database, the paper's values, the top-N size."""
+
+    connection: Any
+    paper: Mapping[str, str]
+    top: int = 10
+
+
+MEASUREMENTS: list[Callable[[Context], Iterable[Measurement]]] = []
+"""Every measurement, in report order. Adding one is one decorated function in this module."""
+
+
+def measurement(
+    function: Callable[[Context], Iterable[Measurement]],
+) -> Callable[[Context], Iterable[Measurement]]:
+    """Register ``function`` as the next measurement of the report."""
+    MEASUREMENTS.append(function)
+    return function
+
+
+def measure(connection: Any, paper: Mapping[str, str], top: int = 10) -> list[Measurement]:
     """Every registry-wide measurement, each with its definition and, where the paper
     reported it, the paper's value."""
-    task = "coalesce(p.task, m.pipeline_tag, 'none')"
-    joined = "packages p LEFT JOIN models m USING (id)"
-    found: list[Measurement] = []
-    found.append(
-        Measurement(
-            "claims_by_task",
-            "Machine-parseable performance claims per task (Fig. 7)",
-            "A package has one if its .eval_results or model-index holds at least one metric whose "
-            "value is a number (or a string that parses as one, with % or ± allowed); the task is the "
-            "card's pipeline_tag, else the registry's, else `none`. Denominator: packages with that task.",
-            _rows(
-                connection,
-                "SELECT 'all', count(*) FILTER (WHERE machine_parseable), count(*) FROM packages UNION ALL "
-                f"SELECT {task} AS k, count(*) FILTER (WHERE p.machine_parseable), count(*) FROM {joined} "
-                "GROUP BY k ORDER BY 3 DESC, 1",
-            ),
-            paper.get("M4"),
-        )
+    context = Context(connection, paper, top)
+    return [found for function in MEASUREMENTS for found in function(context)]
+
+
+_TASK = "coalesce(p.task, m.pipeline_tag, 'none')"
+_JOINED = "packages p LEFT JOIN models m USING (id)"
+
+
+def _factor_name(column: str) -> str:
+    return column.removeprefix("f_").replace("__", ".")
+
+
+@measurement
+def claims_by_task(c: Context) -> Iterable[Measurement]:
+    yield Measurement(
+        "claims_by_task",
+        "Machine-parseable performance claims per task (Fig. 7)",
+        "A package has one if its .eval_results or model-index holds at least one metric whose "
+        "value is a number (or a string that parses as one, with % or ± allowed); the task is the "
+        "card's pipeline_tag, else the registry's, else `none`. Denominator: packages with that task.",
+        _rows(
+            c.connection,
+            "SELECT 'all', count(*) FILTER (WHERE machine_parseable), count(*) FROM packages UNION ALL "
+            f"SELECT {_TASK} AS k, count(*) FILTER (WHERE p.machine_parseable), count(*) FROM {_JOINED} "
+            "GROUP BY k ORDER BY 3 DESC, 1",
+        ),
+        c.paper.get("M4"),
     )
+
+
+@measurement
+def documentation(c: Context) -> Iterable[Measurement]:
     with_card = "(SELECT * FROM packages WHERE has_card AND error IS NULL)"
     factor_sql = " UNION ALL ".join(
-        f"SELECT '{column.removeprefix('f_').replace('__', '.')}', count(*) FILTER (WHERE {column}), "
-        f"count(*) FROM {with_card}"
+        f"SELECT '{_factor_name(column)}', count(*) FILTER (WHERE {column}), count(*) FROM {with_card}"
         for column in FACTOR_COLUMNS
     )
-    documentation = _rows(
-        connection,
+    rows = _rows(
+        c.connection,
         "SELECT 'no card', count(*) FILTER (WHERE NOT has_card), count(*) FROM packages UNION ALL "
         "SELECT 'template-only card', count(*) FILTER (WHERE template_only), count(*) FROM packages "
         "UNION ALL " + factor_sql,
     )
     listing_cards = _rows(
-        connection,
+        c.connection,
         "SELECT 'no card (registry listing)', count(*) FILTER (WHERE has_card = false), "
         "count(*) FILTER (WHERE has_card IS NOT NULL) FROM models",
     )
-    found.append(
-        Measurement(
-            "documentation",
-            "Documentation: missing cards, template-only cards, Table I factors present",
-            "Share of packages without a card or whose card holds only template text; then, over "
-            "packages with a card, the share where each of the 17 Table I factors is present (the "
-            "same factor probes `audit` runs).",
-            documentation + listing_cards,
-            paper.get("M12"),
-        )
+    yield Measurement(
+        "documentation",
+        "Documentation: missing cards, template-only cards, Table I factors present",
+        "Share of packages without a card or whose card holds only template text; then, over "
+        "packages with a card, the share where each of the 17 Table I factors is present (the "
+        "same factor probes `audit` runs).",
+        rows + listing_cards,
+        c.paper.get("M12"),
     )
-    for ident, title, expression, source in (
-        (
-            "datasets",
-            "Packages per declared dataset (Fig. 6)",
-            "unnest(CASE WHEN len(datasets) = 0 THEN ['None'] ELSE datasets END)",
-            "packages",
+
+
+def _top_values(c: Context, ident: str, title: str, expression: str) -> Measurement:
+    rows = _rows(
+        c.connection,
+        f"WITH v AS (SELECT {expression} AS k FROM packages), t AS (SELECT count(*) AS n FROM packages) "
+        f"SELECT k, count(*), (SELECT n FROM t) FROM v GROUP BY k ORDER BY 2 DESC, k LIMIT {c.top}",
+    )
+    return Measurement(
+        ident,
+        title,
+        f"Top {c.top} values over all packages; a package counts once per value it declares; "
+        "`None` when it declares none. Denominator: all packages.",
+        rows,
+        c.paper.get(PAPER_IDS.get(ident, "")),
+    )
+
+
+@measurement
+def datasets(c: Context) -> Iterable[Measurement]:
+    yield _top_values(
+        c,
+        "datasets",
+        "Packages per declared dataset (Fig. 6)",
+        "unnest(CASE WHEN len(datasets) = 0 THEN ['None'] ELSE datasets END)",
+    )
+
+
+@measurement
+def architectures(c: Context) -> Iterable[Measurement]:
+    yield _top_values(
+        c,
+        "architectures",
+        "Packages per architecture (Fig. 6; config.json model_type, else the card's)",
+        "coalesce(model_type, 'None')",
+    )
+
+
+@measurement
+def licenses(c: Context) -> Iterable[Measurement]:
+    yield _top_values(c, "licenses", "Licences declared in cards", "coalesce(license, 'None')")
+
+
+@measurement
+def verified_organisations(c: Context) -> Iterable[Measurement]:
+    yield Measurement(
+        "verified_organisations",
+        "Verified organisations (Table IV, organisation verification)",
+        "Authors whose listing records carry a verification flag (`author_verified`, "
+        "`authorVerified` or `isVerified`) set to true, over authors whose records carry the flag "
+        "at all; 0/0 when the data carries no flag (the Hub API lists it per organisation).",
+        _rows(
+            c.connection,
+            "SELECT 'verified', count(DISTINCT author) FILTER (WHERE author_verified), "
+            "count(DISTINCT author) FILTER (WHERE author_verified IS NOT NULL) FROM models",
         ),
-        (
-            "architectures",
-            "Packages per architecture (Fig. 6; config.json model_type, else the card's)",
-            "coalesce(model_type, 'None')",
-            "packages",
+        c.paper.get("M1"),
+    )
+
+
+@measurement
+def commit_signing(c: Context) -> Iterable[Measurement]:
+    yield Measurement(
+        "commit_signing",
+        "Repositories with signed commits (Table IV, commit signing)",
+        "Repositories whose history (every commit reachable from the default branch) holds at "
+        "least one commit with a signature header; split into author-signed and platform-signed "
+        "(the Hub's or GitHub's web-flow key). Any signature counts; validity is not checked.",
+        _rows(
+            c.connection,
+            "SELECT 'any signed commit', count(*) FILTER (WHERE signed_commits > 0), count(*) FROM repos "
+            "WHERE error IS NULL UNION ALL SELECT 'author-signed commit', count(*) FILTER "
+            "(WHERE author_signed_commits > 0), count(*) FROM repos WHERE error IS NULL UNION ALL "
+            "SELECT 'platform-signed commit', count(*) FILTER (WHERE platform_signed_commits > 0), "
+            "count(*) FROM repos WHERE error IS NULL UNION ALL SELECT 'signed commits / all commits', "
+            "sum(signed_commits), sum(commits) FROM repos WHERE error IS NULL",
         ),
-        ("licenses", "Licences declared in cards", "coalesce(license, 'None')", "packages"),
-    ):
-        rows = _rows(
-            connection,
-            f"WITH c AS (SELECT {expression} AS k FROM {source}), t AS (SELECT count(*) AS n FROM {source}) "
-            f"SELECT k, count(*), (SELECT n FROM t) FROM c GROUP BY k ORDER BY 2 DESC, k LIMIT {top}",
-        )
-        found.append(
-            Measurement(
-                ident,
-                title,
-                f"Top {top} values over all packages; a package counts once per value it declares; "
-                "`None` when it declares none. Denominator: all packages.",
-                rows,
-                paper.get(PAPER_IDS.get(ident, "")),
-            )
-        )
-    found.append(
-        Measurement(
-            "verified_organisations",
-            "Verified organisations (Table IV, organisation verification)",
-            "Authors whose listing records carry a verification flag (`author_verified`, "
-            "`authorVerified` or `isVerified`) set to true, over authors whose records carry the flag "
-            "at all; 0/0 when the data carries no flag (the Hub API lists it per organisation).",
-            _rows(
-                connection,
-                "SELECT 'verified', count(DISTINCT author) FILTER (WHERE author_verified), "
-                "count(DISTINCT author) FILTER (WHERE author_verified IS NOT NULL) FROM models",
-            ),
-            paper.get("M1"),
-        )
+        c.paper.get("M2"),
     )
-    found.append(
-        Measurement(
-            "commit_signing",
-            "Repositories with signed commits (Table IV, commit signing)",
-            "Repositories whose history (every commit reachable from the default branch) holds at "
-            "least one commit with a signature header; split into author-signed and platform-signed "
-            "(the Hub's or GitHub's web-flow key). Any signature counts; validity is not checked.",
-            _rows(
-                connection,
-                "SELECT 'any signed commit', count(*) FILTER (WHERE signed_commits > 0), count(*) FROM repos "
-                "WHERE error IS NULL UNION ALL SELECT 'author-signed commit', count(*) FILTER "
-                "(WHERE author_signed_commits > 0), count(*) FROM repos WHERE error IS NULL UNION ALL "
-                "SELECT 'platform-signed commit', count(*) FILTER (WHERE platform_signed_commits > 0), "
-                "count(*) FROM repos WHERE error IS NULL UNION ALL SELECT 'signed commits / all commits', "
-                "sum(signed_commits), sum(commits) FROM repos WHERE error IS NULL",
-            ),
-            paper.get("M2"),
-        )
-    )
-    found.append(
-        Measurement(
-            "popularity_concentration",
-            "Downloads held by the most downloaded models",
-            "Sum of downloads of the top 1% / 10% of listed models (by downloads) over all listed downloads.",
-            _rows(
-                connection,
-                [
-                    "WITH r AS (SELECT downloads, row_number() OVER (ORDER BY downloads DESC) AS rank_, "
-                    "count(*) OVER () AS n FROM models WHERE downloads IS NOT NULL) "
-                    f"SELECT 'top {label}', sum(downloads) FILTER (WHERE rank_ <= greatest(1, n * {share})), "
-                    "sum(downloads) FROM r"
-                    for label, share in (("1%", 0.01), ("10%", 0.1))
-                ],
-            ),
-        )
-    )
-    found.append(
-        Measurement(
-            "serialization_formats",
-            "Serialization formats and remote code",
-            "Over packages whose file list is known: weights in safetensors, pickle-only weights "
-            "(what `audit`'s risk.pickle_weights detects: pickle-based weight files, trainer state "
-            "aside, without safetensors), other or no weights; and packages that need their own "
-            "code (what risk.remote_code detects: an auto_map or Python files).",
-            _rows(
-                connection,
-                "SELECT serialization, count(*), (SELECT count(*) FROM packages WHERE files_known) FROM "
-                "packages WHERE files_known GROUP BY serialization ORDER BY 2 DESC, 1 UNION ALL "
-                "SELECT 'remote code', count(*) FILTER (WHERE remote_code), count(*) FROM packages WHERE files_known",
-            ),
-        )
-    )
-    for ident, title, key in (
-        ("factors_by_task", "Table I factors present, per task (five largest tasks)", "task"),
-        (
-            "factors_by_decile",
-            "Table I factors present, per popularity decile (10 = most downloaded)",
-            "decile",
+
+
+@measurement
+def popularity_concentration(c: Context) -> Iterable[Measurement]:
+    yield Measurement(
+        "popularity_concentration",
+        "Downloads held by the most downloaded models",
+        "Sum of downloads of the top 1% / 10% of listed models (by downloads) over all listed downloads.",
+        _rows(
+            c.connection,
+            [
+                "WITH r AS (SELECT downloads, row_number() OVER (ORDER BY downloads DESC) AS rank_, "
+                "count(*) OVER () AS n FROM models WHERE downloads IS NOT NULL) "
+                f"SELECT 'top {label}', sum(downloads) FILTER (WHERE rank_ <= greatest(1, n * {share})), "
+                "sum(downloads) FROM r"
+                for label, share in (("1%", 0.01), ("10%", 0.1))
+            ],
         ),
-    ):
-        columns = ", ".join(FACTOR_COLUMNS)
-        unpivot = " UNION ALL ".join(
-            f"SELECT {key}, '{c.removeprefix('f_').replace('__', '.')}' AS factor, {c} AS present FROM base"
-            for c in FACTOR_COLUMNS
-        )
-        sql = (
-            f"WITH base AS (SELECT coalesce(p.task, m.pipeline_tag, 'none') AS task, "
-            f"ntile(10) OVER (ORDER BY coalesce(m.downloads, 0)) AS decile, {columns} "
-            f"FROM packages p LEFT JOIN models m USING (id) WHERE p.has_card AND p.error IS NULL), "
-            f"keys AS (SELECT {key} FROM base GROUP BY {key} ORDER BY count(*) DESC LIMIT 5), "
-            f"long AS ({unpivot}) "
-            f"SELECT {key} || ' · ' || factor, count(*) FILTER (WHERE present), count(*) FROM long "
-            f"WHERE {key} IN (SELECT {key} FROM keys) GROUP BY {key}, factor ORDER BY {key}, factor"
-        )
-        if key == "decile":
-            sql = sql.replace("LIMIT 5", "LIMIT 10")
-        found.append(
-            Measurement(
-                ident,
-                title,
-                "Over packages with a card: the share where each factor probe finds the factor present.",
-                tuple(
-                    Row(str(k), int(n or 0), int(d or 0))
-                    for k, n, d in connection.execute(sql).fetchall()
-                ),
-            )
-        )
-    found.append(lineage(connection, top))
-    found.append(squatting(connection))
-    return found
+    )
+
+
+@measurement
+def serialization_formats(c: Context) -> Iterable[Measurement]:
+    yield Measurement(
+        "serialization_formats",
+        "Serialization formats and remote code",
+        "Over packages whose file list is known: weights in safetensors, pickle-only weights "
+        "(what `audit`'s risk.pickle_weights detects: pickle-based weight files, trainer state "
+        "aside, without safetensors), other or no weights; and packages that need their own "
+        "code (what risk.remote_code detects: an auto_map or Python files).",
+        _rows(
+            c.connection,
+            "SELECT serialization, count(*), (SELECT count(*) FROM packages WHERE files_known) FROM "
+            "packages WHERE files_known GROUP BY serialization ORDER BY 2 DESC, 1 UNION ALL "
+            "SELECT 'remote code', count(*) FILTER (WHERE remote_code), count(*) FROM packages WHERE files_known",
+        ),
+    )
+
+
+def _factors_by(c: Context, key: str, groups: int) -> tuple[Row, ...]:
+    """Factor shares for the ``groups`` largest values of ``key`` (task or decile)."""
+    columns = ", ".join(FACTOR_COLUMNS)
+    unpivot = " UNION ALL ".join(
+        f"SELECT {key}, '{_factor_name(column)}' AS factor, {column} AS present FROM base"
+        for column in FACTOR_COLUMNS
+    )
+    sql = (
+        f"WITH base AS (SELECT {_TASK} AS task, "
+        f"ntile(10) OVER (ORDER BY coalesce(m.downloads, 0)) AS decile, {columns} "
+        f"FROM {_JOINED} WHERE p.has_card AND p.error IS NULL), "
+        f"keys AS (SELECT {key} FROM base GROUP BY {key} ORDER BY count(*) DESC LIMIT {groups}), "
+        f"long AS ({unpivot}) "
+        f"SELECT {key} || ' · ' || factor, count(*) FILTER (WHERE present), count(*) FROM long "
+        f"WHERE {key} IN (SELECT {key} FROM keys) GROUP BY {key}, factor ORDER BY {key}, factor"
+    )
+    return tuple(
+        Row(str(k), int(n or 0), int(d or 0)) for k, n, d in c.connection.execute(sql).fetchall()
+    )
+
+
+_FACTORS_DEFINITION = (
+    "Over packages with a card: the share where each factor probe finds the factor present."
+)
+
+
+@measurement
+def factors_by_task(c: Context) -> Iterable[Measurement]:
+    yield Measurement(
+        "factors_by_task",
+        "Table I factors present, per task (five largest tasks)",
+        _FACTORS_DEFINITION,
+        _factors_by(c, "task", 5),
+    )
+
+
+@measurement
+def factors_by_decile(c: Context) -> Iterable[Measurement]:
+    yield Measurement(
+        "factors_by_decile",
+        "Table I factors present, per popularity decile (10 = most downloaded)",
+        _FACTORS_DEFINITION,
+        _factors_by(c, "decile", 10),
+    )
+
+
+@measurement
+def lineage_measurement(c: Context) -> Iterable[Measurement]:
+    yield lineage(c.connection, c.top)
+
+
+@measurement
+def squatting_measurement(c: Context) -> Iterable[Measurement]:
+    yield squatting(c.connection)
 
 
 def lineage(connection: Any, top: int = 10) -> Measurement:

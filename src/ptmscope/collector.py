@@ -27,6 +27,7 @@ from ptmscope.package import (
     Problem,
     RegistryMetadata,
     WeightFile,
+    package_task,
     root_file,
 )
 from ptmscope.results.scan import FileScan, ScanError
@@ -238,10 +239,7 @@ def collect_from(
         raise InputError(f"{info.ref}: not a model package (no model card, config or weights)")
     config = _config(files, problems)
     card_meta: Mapping[str, Any] = card.metadata if card is not None else {}
-    pipeline = card_meta.get("pipeline_tag")
-    default_task = pipeline if isinstance(pipeline, str) else None
-    if default_task is None and metadata is not None:
-        default_task = metadata.pipeline_tag
+    default_task = package_task(card_meta, metadata.pipeline_tag if metadata else None)
     claims, claim_problems = card_claims.extract(
         card_path=card.path if card is not None else None,
         metadata=card_meta,

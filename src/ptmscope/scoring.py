@@ -42,8 +42,11 @@ PROBE_WEIGHTS: Mapping[str, float] = {
     "popularity.downloads": 2.0,
     "quality.claims_checkable": 1.5,
 }
-"""Weights within an attribute; every other probe weighs 1. The heavier factors are the
-ones practitioners in the study named first for that attribute."""
+"""Weights within an attribute; every other probe weighs :data:`DEFAULT_PROBE_WEIGHT`. The
+heavier factors are the ones practitioners in the study named first for that attribute."""
+
+DEFAULT_PROBE_WEIGHT = 1.0
+"""The weight of a probe not listed in :data:`PROBE_WEIGHTS`."""
 
 ATTRIBUTE_WEIGHTS: Mapping[str, float] = {
     "popularity": 1.0,
@@ -63,6 +66,10 @@ RISK_CAPS: Mapping[Severity, float] = {
 }
 """The overall score cannot exceed this while a risk of that severity is detected."""
 
+REVIEW_BELOW = 5.0
+"""An overall score under this asks for review even without a high risk: half the evidence a
+reuser needs is missing."""
+
 
 def _weighted(pairs: Iterable[tuple[float, float]]) -> float | None:
     total = weight = 0.0
@@ -73,7 +80,12 @@ def _weighted(pairs: Iterable[tuple[float, float]]) -> float | None:
 
 
 def score(findings: Iterable[Finding], definitions: Mapping[str, Definition]) -> Scorecard:
-    """Findings to attribute scores, the risk cap, the verdict and what to fix first."""
+    """Findings to attribute scores, the risk cap, the verdict and what to fix first.
+
+    One pure function over data, so an audit, a study row and a stored result rescored later
+    all agree. Unknowns drop out instead of counting as zero: a source that cannot see a fact
+    (no history offline, no signatures through the Hub API) must not look like a bad package.
+    """
     by_attribute: dict[str, list[Finding]] = {name: [] for name in ATTRIBUTES}
     risks: list[Finding] = []
     for finding in findings:
@@ -87,7 +99,9 @@ def score(findings: Iterable[Finding], definitions: Mapping[str, Definition]) ->
     for name in ATTRIBUTES:
         found = by_attribute[name]
         known = [f for f in found if f.outcome is not Outcome.UNKNOWN and f.score is not None]
-        value = _weighted((f.score or 0.0, PROBE_WEIGHTS.get(f.probe, 1.0)) for f in known)
+        value = _weighted(
+            (f.score or 0.0, PROBE_WEIGHTS.get(f.probe, DEFAULT_PROBE_WEIGHT)) for f in known
+        )
         attributes.append(AttributeScore(name, value, tuple(found), len(known)))
     risks.sort(key=lambda f: -(f.severity or Severity.INFO).weight)
     uncapped = _weighted(
@@ -100,7 +114,7 @@ def score(findings: Iterable[Finding], definitions: Mapping[str, Definition]) ->
     severities = {f.severity for f in risks}
     if Severity.CRITICAL in severities:
         verdict = ScorecardVerdict.FAIL
-    elif Severity.HIGH in severities or overall is None or overall < 5.0:
+    elif Severity.HIGH in severities or overall is None or overall < REVIEW_BELOW:
         verdict = ScorecardVerdict.REVIEW
     else:
         verdict = ScorecardVerdict.PASS
@@ -110,6 +124,6 @@ def score(findings: Iterable[Finding], definitions: Mapping[str, Definition]) ->
         for f in a.findings
         if f.outcome is Outcome.MISSING and definitions[f.probe].kind is ProbeKind.FACTOR
     ]
-    missing.sort(key=lambda f: -PROBE_WEIGHTS.get(f.probe, 1.0))
+    missing.sort(key=lambda f: -PROBE_WEIGHTS.get(f.probe, DEFAULT_PROBE_WEIGHT))
     priorities = tuple(dict.fromkeys(f.probe for f in [*risks, *missing]))
     return Scorecard(tuple(attributes), tuple(risks), overall, uncapped, cap, verdict, priorities)

@@ -18,6 +18,9 @@ from ptmscope.severity import Severity
 from ptmscope.vocab import ProbeKind
 
 __all__ = [
+    "MAX_EVIDENCE",
+    "MAX_EXAMPLES",
+    "SHORT_SHA",
     "Definition",
     "Evidence",
     "Finding",
@@ -31,6 +34,13 @@ __all__ = [
     "factor_result",
     "unknown",
 ]
+
+MAX_EVIDENCE = 5
+"""Evidence items a finding lists: enough to act on, short enough to read in a terminal."""
+MAX_EXAMPLES = 3
+"""Examples quoted when a finding summarises many alike items (claims, files, commits)."""
+SHORT_SHA = 12
+"""Characters of a commit id shown in evidence (as ``git log --abbrev=12``)."""
 
 
 @dataclass(frozen=True)

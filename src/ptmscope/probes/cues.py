@@ -16,10 +16,15 @@ from functools import lru_cache
 from typing import Any
 
 from ptmscope.package import Package, fold_case
-from ptmscope.probes.base import Definition, Evidence, Finding, Probe, factor_result
+from ptmscope.probes.base import (
+    MAX_EVIDENCE,
+    Definition,
+    Evidence,
+    Finding,
+    Probe,
+    factor_result,
+)
 from ptmscope.probes.literals import Literals, required_literals
-
-MAX_EVIDENCE = 5
 
 
 def fold_pattern(pattern: str) -> str:
@@ -61,6 +66,12 @@ def _search_pattern(patterns: tuple[str, ...], text: str) -> re.Pattern[str] | N
 
 @dataclass(frozen=True)
 class Cues:
+    """Where a documentation factor may show up, searched in order of strength.
+
+    Data rather than code, so a factor probe is a definition plus a list of patterns, and
+    the literal prefilter can skip patterns that cannot match a card.
+    """
+
     yaml: tuple[str, ...] = ()
     """Dotted keys in the card metadata; ``key=value`` requires a value (case-insensitive)."""
     headings: tuple[str, ...] = ()

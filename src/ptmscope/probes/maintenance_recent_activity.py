@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from ptmscope.package import Package
-from ptmscope.probes.base import Definition, Evidence, Finding, Outcome, Probe
+from ptmscope.probes.base import SHORT_SHA, Definition, Evidence, Finding, Outcome, Probe
 from ptmscope.vocab import ProbeKind
 
 FRESH_DAYS = 180
@@ -34,7 +34,7 @@ def run(package: Package) -> Finding:
     origin = ""
     if package.history:
         newest = max(package.history, key=lambda c: c.committer.when)
-        when, origin = newest.committer.when, f"commit {newest.sha[:12]}"
+        when, origin = newest.committer.when, f"commit {newest.sha[:SHORT_SHA]}"
     elif package.metadata is not None and package.metadata.last_modified is not None:
         when, origin = package.metadata.last_modified, f"{package.metadata.origin}#lastModified"
     if when is None:

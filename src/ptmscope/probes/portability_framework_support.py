@@ -30,6 +30,9 @@ DEFINITION = Definition(
     ),
 )
 
+MAX_FRAMEWORKS = 4
+"""Frameworks listed as evidence, leaving room for the card's own cues."""
+
 FRAMEWORK_FILES: tuple[tuple[str, str], ...] = (
     (r"(^|/)(pytorch_model|model)[^/]*\.(bin|safetensors)$|\.pt$|\.pth$", "PyTorch"),
     (r"\.safetensors$", "safetensors"),
@@ -57,7 +60,7 @@ def _frameworks(package: Package) -> list[Evidence]:
                 seen[name] = entry.path
     if not seen:
         return []
-    return [Evidence(path, f"framework: {name}") for name, path in seen.items()][:4]
+    return [Evidence(path, f"framework: {name}") for name, path in seen.items()][:MAX_FRAMEWORKS]
 
 
 PROBE = factor_probe(DEFINITION, CUES, _frameworks)

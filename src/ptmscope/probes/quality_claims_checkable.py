@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ptmscope.package import Package
-from ptmscope.probes.base import Definition, Evidence, Finding, Outcome, Probe
+from ptmscope.probes.base import MAX_EXAMPLES, Definition, Evidence, Finding, Outcome, Probe
 from ptmscope.vocab import ProbeKind
 
 DEFINITION = Definition(
@@ -31,7 +31,8 @@ def run(package: Package) -> Finding:
     score = 10.0 * len(named) / len(numeric)
     message = f"{len(named)} of {len(numeric)} numeric claims name their dataset"
     evidence = tuple(
-        Evidence(c.location, f"{c.metric}={c.raw} on {c.dataset or '?'}") for c in numeric[:3]
+        Evidence(c.location, f"{c.metric}={c.raw} on {c.dataset or '?'}")
+        for c in numeric[:MAX_EXAMPLES]
     )
     return Finding(DEFINITION.id, Outcome.PRESENT, message, evidence, round(score, 2))
 

@@ -25,6 +25,11 @@ DEFINITION = Definition(
 
 
 def run(package: Package) -> Finding:
+    """A config that exists but cannot be read scores 0, not unknown.
+
+    Loaders read ``config.json`` before anything else; one that does not parse breaks every
+    reuse, so its presence with broken content is worse than its absence (unknown).
+    """
     entry = package.file("config.json")
     if entry is None:
         return Finding(DEFINITION.id, Outcome.UNKNOWN, "no config.json")

@@ -3,7 +3,15 @@
 from __future__ import annotations
 
 from ptmscope.package import Package
-from ptmscope.probes.base import Definition, Evidence, Finding, Outcome, Probe
+from ptmscope.probes.base import (
+    MAX_EVIDENCE,
+    MAX_EXAMPLES,
+    Definition,
+    Evidence,
+    Finding,
+    Outcome,
+    Probe,
+)
 from ptmscope.vocab import ProbeKind, WeightRole
 
 DEFINITION = Definition(
@@ -29,11 +37,13 @@ def run(package: Package) -> Finding:
     if not present:
         return Finding(DEFINITION.id, Outcome.UNKNOWN, "no weight bytes present to check")
     broken = [w for w in present if w.error is not None or w.format == "unknown"]
-    evidence = tuple(Evidence(w.path, w.error or "format not recognised") for w in broken[:5])
+    evidence = tuple(
+        Evidence(w.path, w.error or "format not recognised") for w in broken[:MAX_EVIDENCE]
+    )
     score = 10.0 * (len(present) - len(broken)) / len(present)
     message = f"{len(present) - len(broken)} of {len(present)} weight files well-formed"
     if not broken:
-        evidence = tuple(Evidence(w.path, w.format) for w in present[:3])
+        evidence = tuple(Evidence(w.path, w.format) for w in present[:MAX_EXAMPLES])
     outcome = Outcome.PRESENT if not broken else Outcome.MISSING
     return Finding(DEFINITION.id, outcome, message, evidence, round(score, 2))
 

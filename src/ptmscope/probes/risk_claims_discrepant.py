@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ptmscope.package import Package
 from ptmscope.probes.base import (
+    MAX_EVIDENCE,
     Definition,
     Evidence,
     Finding,
@@ -49,7 +50,9 @@ def run(package: Package) -> Finding:
         return unknown(DEFINITION, f"none of {len(results)} claim(s) could be re-measured")
     over = [r for r in checked if r.verdict is ClaimVerdict.OVER_CLAIMED]
     odd = over + [r for r in checked if r.verdict is ClaimVerdict.UNDER_CLAIMED]
-    evidence = [Evidence(r.location, f"{r.metric} on {r.dataset}: {r.reason}") for r in odd[:5]]
+    evidence = [
+        Evidence(r.location, f"{r.metric} on {r.dataset}: {r.reason}") for r in odd[:MAX_EVIDENCE]
+    ]
     if over:
         return detected(
             DEFINITION, f"{len(over)} of {len(checked)} re-measured claim(s) over-claimed", evidence

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ptmscope.package import Package
 from ptmscope.probes.base import (
+    MAX_EXAMPLES,
     Definition,
     Evidence,
     Finding,
@@ -46,7 +47,7 @@ def run(package: Package) -> Finding:
         return detected(
             DEFINITION,
             f"{len(prose)} claim(s) only in prose or tables, none machine-parseable",
-            [Evidence(c.location, f"{c.label}: {c.raw}") for c in prose[:3]],
+            [Evidence(c.location, f"{c.label}: {c.raw}") for c in prose[:MAX_EXAMPLES]],
         )
     return detected(DEFINITION, "no performance claims at all")
 

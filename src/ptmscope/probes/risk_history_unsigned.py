@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from ptmscope.package import Package
 from ptmscope.probes.base import (
+    MAX_EXAMPLES,
+    SHORT_SHA,
     Definition,
     Evidence,
     Finding,
@@ -39,30 +41,40 @@ DEFINITION = Definition(
 
 
 def run(package: Package) -> Finding:
+    """Classify the history by its signatures, newest commit first.
+
+    Counts come from :attr:`Package.signature_summary`, the one count the report and the study
+    show too. A platform signature proves where a commit was made, not who made it, so it only
+    lowers the severity; only an author signature on the newest commit clears the risk, since
+    that commit decides what a reuser downloads.
+    """
     history = package.history
-    if not history:
+    counts = package.signature_summary
+    if not history or counts is None:
         return unknown(DEFINITION, "no git history to check")
     if not package.signatures_known:
         return unknown(
             DEFINITION, f"{len(history)} commits listed, but this source does not show signatures"
         )
-    signed = [c for c in history if c.signature is not None]
-    authors = [c for c in signed if c.signature is not None and c.signature.signer == "author"]
-    summary = f"{len(signed)} of {len(history)} commits signed, {len(authors)} by an author key"
-    if not signed:
+    summary = (
+        f"{counts.signed} of {counts.commits} commits signed, "
+        f"{counts.author_signed} by an author key"
+    )
+    if counts.signed == 0:
         return detected(
             DEFINITION,
-            f"no signed commits ({len(history)} commits)",
+            f"no signed commits ({counts.commits} commits)",
             [Evidence("history", summary)],
         )
-    if not authors:
+    signed = [c for c in history if c.signature is not None]
+    if counts.author_signed == 0:
         platforms = sorted({c.signature.platform or "platform" for c in signed if c.signature})
         evidence = [
             Evidence(
-                f"commit {c.sha[:12]}",
+                f"commit {c.sha[:SHORT_SHA]}",
                 f"{c.signature.kind} key {c.signature.key_id} ({c.signature.platform})",
             )
-            for c in signed[:3]
+            for c in signed[:MAX_EXAMPLES]
             if c.signature is not None
         ]
         return detected(
@@ -71,12 +83,13 @@ def run(package: Package) -> Finding:
             evidence,
             Severity.LOW,
         )
-    head = history[0]
+    authors = [c for c in signed if c.signature is not None and c.signature.signer == "author"]
     evidence = [
-        Evidence(f"commit {c.sha[:12]}", f"{c.signature.kind} key {c.signature.key_id}")
-        for c in authors[:3]
+        Evidence(f"commit {c.sha[:SHORT_SHA]}", f"{c.signature.kind} key {c.signature.key_id}")
+        for c in authors[:MAX_EXAMPLES]
         if c.signature is not None
     ]
+    head = history[0]
     if head.signature is None or head.signature.signer != "author":
         return detected(
             DEFINITION, f"the newest commit is not author-signed: {summary}", evidence, Severity.LOW

@@ -45,6 +45,11 @@ def _ids(value: object) -> list[str]:
 
 
 def run(package: Package) -> Finding:
+    """Judge the card's licence identifiers against the Hub's list, softened by a LICENSE file.
+
+    A LICENSE file alone lowers the severity because the terms exist but no tool can read
+    them; an identifier the Hub does not know is as unusable to tooling as none.
+    """
     meta = card_metadata(package)
     license_file = next(
         (

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ptmscope.package import Package
 from ptmscope.probes.base import (
+    MAX_EVIDENCE,
     Definition,
     Evidence,
     Finding,
@@ -16,6 +17,9 @@ from ptmscope.probes.base import (
 )
 from ptmscope.results.scan import FileScan, FileVerdict
 from ptmscope.vocab import ProbeKind
+
+FINDINGS_PER_FILE = 2
+"""The worst findings (or errors) quoted for each malicious file."""
 
 DEFINITION = Definition(
     id="risk.malicious_serialization",
@@ -40,10 +44,10 @@ DEFINITION = Definition(
 
 def evidence(scans: list[FileScan]) -> list[Evidence]:
     items = []
-    for scan in scans[:5]:
-        worst = sorted(scan.findings, key=lambda f: -f.severity.rank)[:2]
+    for scan in scans[:MAX_EVIDENCE]:
+        worst = sorted(scan.findings, key=lambda f: -f.severity.rank)[:FINDINGS_PER_FILE]
         detail = "; ".join(f"[{f.severity.label}] {f.message}" for f in worst) or "; ".join(
-            e.message for e in scan.errors[:2]
+            e.message for e in scan.errors[:FINDINGS_PER_FILE]
         )
         items.append(Evidence(scan.path, f"{scan.format}: {detail}"))
     return items

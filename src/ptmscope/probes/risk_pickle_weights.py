@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ptmscope.package import Package
 from ptmscope.probes.base import (
+    MAX_EVIDENCE,
     Definition,
     Evidence,
     Finding,
@@ -43,7 +44,9 @@ def run(package: Package) -> Finding:
     pickles = [w for w in weights if w.pickle_based]
     safe = [w for w in weights if w.format.rstrip("?") == "safetensors"]
     if pickles and not safe:
-        evidence = [Evidence(w.path, f"{w.format}, {w.size:,} bytes") for w in pickles[:5]]
+        evidence = [
+            Evidence(w.path, f"{w.format}, {w.size:,} bytes") for w in pickles[:MAX_EVIDENCE]
+        ]
         return detected(
             DEFINITION, f"{len(pickles)} pickle-based weight file(s), no safetensors", evidence
         )

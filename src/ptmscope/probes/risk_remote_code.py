@@ -19,6 +19,11 @@ from ptmscope.vocab import ProbeKind
 
 _CODE = re.compile(r"\.py$", re.IGNORECASE)
 
+AUTO_MAP_CHARS = 100
+"""Characters of an ``auto_map`` quoted as evidence."""
+MAX_CODE_EVIDENCE = 6
+"""``auto_map`` configs and Python files listed together as evidence."""
+
 DEFINITION = Definition(
     id="risk.remote_code",
     kind=ProbeKind.RISK,
@@ -39,12 +44,15 @@ DEFINITION = Definition(
 
 def run(package: Package) -> Finding:
     modules = [Evidence(f.path, "Python module") for f in package.files if _CODE.search(f.path)]
-    evidence = [Evidence(f"{path}#auto_map", mapping[:100]) for path, mapping in package.auto_maps]
+    evidence = [
+        Evidence(f"{path}#auto_map", mapping[:AUTO_MAP_CHARS])
+        for path, mapping in package.auto_maps
+    ]
     if evidence or modules:
         mapped = ", ".join(path for path, _ in package.auto_maps)
         loading = f"{mapped} map classes to repository code" if mapped else "no auto_map"
         message = f"custom code: {loading}; {len(modules)} Python file(s)"
-        return detected(DEFINITION, message, (evidence + modules)[:6])
+        return detected(DEFINITION, message, (evidence + modules)[:MAX_CODE_EVIDENCE])
     return clear(DEFINITION, "no auto_map and no Python files")
 
 

@@ -6,6 +6,7 @@ import re
 
 from ptmscope.package import Package
 from ptmscope.probes.base import (
+    MAX_EVIDENCE,
     Definition,
     Evidence,
     Finding,
@@ -48,6 +49,11 @@ def _names(value: object) -> list[str]:
 
 
 def run(package: Package) -> Finding:
+    """Every upstream named in the card YAML or ``model-index`` must carry a commit.
+
+    Repeated references are reported once; a card that declares no upstream is clear, since
+    nothing can change under a name that is not there.
+    """
     meta = card_metadata(package)
     unpinned: list[Evidence] = []
     declared = 0
@@ -66,7 +72,9 @@ def run(package: Package) -> Finding:
     unique = list(dict.fromkeys(unpinned))
     if unique:
         return detected(
-            DEFINITION, f"{len(unique)} upstream reference(s) without a revision", unique[:5]
+            DEFINITION,
+            f"{len(unique)} upstream reference(s) without a revision",
+            unique[:MAX_EVIDENCE],
         )
     if declared == 0:
         return clear(DEFINITION, "no upstream models or datasets declared")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ptmscope.package import Package
 from ptmscope.probes.base import (
+    MAX_EVIDENCE,
     Definition,
     Evidence,
     Finding,
@@ -42,7 +43,7 @@ def run(package: Package) -> Finding:
     if not absent:
         return clear(DEFINITION, f"all {len(weights)} weight file(s) present")
     evidence = []
-    for weight in absent[:5]:
+    for weight in absent[:MAX_EVIDENCE]:
         entry = package.file(weight.path)
         pointer = entry.lfs if entry is not None else None
         detail = (

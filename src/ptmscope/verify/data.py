@@ -57,6 +57,8 @@ ROLES: dict[str, dict[str, tuple[str, ...]]] = {
     },
 }
 OPTIONAL = {"text_pair"}
+COLUMN_SAMPLE_ROWS = 50
+"""Rows read to learn a table's column names (rows of some formats differ in their keys)."""
 _IMAGES = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp"}
 
 
@@ -66,11 +68,18 @@ class DataUnavailable(Exception):
 
 @dataclass(frozen=True)
 class Table:
+    """Evaluation rows as plain dicts, with where they came from (shown in every reason)."""
+
     rows: list[dict[str, Any]]
     origin: str
 
 
 def load_file(path: Path) -> Table:
+    """Rows from a local file or an image folder (one subfolder per label).
+
+    Local data is how verify runs offline (``--data NAME=PATH``); the format is chosen by
+    suffix, and anything unreadable is :class:`DataUnavailable`, so the claim says why.
+    """
     if not path.exists():
         raise DataUnavailable(f"{path}: no such file or folder")
     if path.is_dir():
@@ -141,8 +150,14 @@ def load_hub(name: str, config: str | None, split: str | None) -> Table:
 
 
 def resolve_columns(task: str, table: Table, overrides: Mapping[str, str]) -> dict[str, str]:
+    """Map the task's roles (text, label, …) to the table's columns.
+
+    Datasets name their columns freely, so each role tries the usual names in order;
+    ``--columns ROLE=NAME`` overrides the guess, and a role left unmatched is
+    :class:`DataUnavailable` rather than a run over the wrong column.
+    """
     roles = ROLES[task]
-    columns = set().union(*(row.keys() for row in table.rows[:50]))
+    columns = set().union(*(row.keys() for row in table.rows[:COLUMN_SAMPLE_ROWS]))
     chosen: dict[str, str] = {}
     for role, candidates in roles.items():
         if role in overrides:

@@ -69,6 +69,12 @@ INCONCLUSIVE_HALF_WIDTH = 0.1
 """On the fraction scale: an interval wider than ±0.1 decides nothing."""
 ROUNDING = 0.005
 """Claims are printed rounded; an interval is widened by this much before judging."""
+TOP_K = 5
+"""Predictions ranked for a ``top5_accuracy`` claim (the cards' top-5 metric)."""
+PERCENT_SCALE = 100.0
+"""A claimed value above 1 and up to this is read as points on a 0–100 scale (91.3 → 0.913)."""
+MAX_ERROR_CHARS = 200
+"""Characters of a model's error message kept in an ``unverifiable`` reason."""
 
 
 def normalize_task(task: str | None) -> str | None:
@@ -103,6 +109,13 @@ def _unverifiable(claim: Claim, task: str | None, reason: str) -> ClaimResult:
 def verify_package(
     package: Package, folder: Path, options: VerifyOptions | None = None
 ) -> list[ClaimResult]:
+    """Re-measure every claim of ``package`` with the model in ``folder``; one result each.
+
+    Claims that share a task, dataset, config and split share one pass of the model, since
+    inference dominates the cost. A claim that cannot be checked (no number, task, recipe,
+    data, or a model that will not run) becomes ``unverifiable`` with its reason, never an
+    error that loses the other claims.
+    """
     options = options or VerifyOptions()
     default_task = package.task
     results: list[ClaimResult | None] = []
@@ -165,7 +178,7 @@ def verify_package(
                 results[index] = _unverifiable(claim, task, str(exc))
             continue
         except (ValueError, KeyError, TypeError, RuntimeError, OSError, IndexError) as exc:
-            detail = str(exc).splitlines()[0][:200] if str(exc) else ""
+            detail = str(exc).splitlines()[0][:MAX_ERROR_CHARS] if str(exc) else ""
             reason = f"the model failed on this data: {type(exc).__name__}: {detail}"
             for index, claim, _ in members:
                 results[index] = _unverifiable(claim, task, reason)
@@ -225,7 +238,7 @@ def _predict(
         ]
         return {m: (tags, refs) for m in metric_ids}
     if task == "image-classification":
-        ranked, labels = runner.classify_images([str(r[columns["image"]]) for r in rows], k=5)
+        ranked, labels = runner.classify_images([str(r[columns["image"]]) for r in rows], k=TOP_K)
         refs = [r[columns["label"]] for r in rows]
         keys = [_label_key(ref) for ref in refs]
         names = [
@@ -233,7 +246,7 @@ def _predict(
         ]
         for m in metric_ids:
             out[m] = (
-                ([row[:5] for row in names], keys)
+                ([row[:TOP_K] for row in names], keys)
                 if m == "top_k_accuracy"
                 else ([row[0] for row in names], keys)
             )
@@ -299,6 +312,13 @@ def _answers(value: Any) -> list[str]:
 
 # ---------------------------------------------------------------- verdicts
 def judge(claim: Claim, task: str, metric: Metric, measured: Estimate, origin: str) -> ClaimResult:
+    """Compare a claim with the 95% interval of its re-measurement.
+
+    Only a claim outside the whole interval (widened by :data:`ROUNDING`, since cards print
+    rounded values) is over- or under-claimed: a value inside it cannot be told from sampling
+    noise, and an interval wider than :data:`INCONCLUSIVE_HALF_WIDTH` decides nothing.
+    Claims on a 0–100 scale are brought to fractions first, and the reason says so.
+    """
     value, low, high = (
         measured.value / metric.scale,
         measured.low / metric.scale,
@@ -306,8 +326,8 @@ def judge(claim: Claim, task: str, metric: Metric, measured: Estimate, origin: s
     )
     claimed = float(claim.value or 0.0)
     notes = []
-    if abs(claimed) > 1.0 and abs(claimed) <= 100.0:
-        claimed /= 100.0
+    if abs(claimed) > 1.0 and abs(claimed) <= PERCENT_SCALE:
+        claimed /= PERCENT_SCALE
         notes.append(f"claimed {claim.raw} read as {claimed:.4g} (a 0–100 scale)")
     elif claim.scale == "percent":
         notes.append(f"claimed {claim.raw} read as {claimed:.4g}")

@@ -20,7 +20,11 @@ from typing import Any
 import numpy as np
 
 BOOTSTRAP = 1000
+"""Resamples for a bootstrap interval: the usual count for 95% percentile bounds."""
 Z95 = 1.959963984540054
+"""The standard normal quantile for a two-sided 95% interval."""
+CI_PERCENTILES = (2.5, 97.5)
+"""Bootstrap percentiles of a two-sided 95% interval."""
 
 
 @dataclass(frozen=True)
@@ -37,6 +41,12 @@ class Estimate:
 
 @dataclass(frozen=True)
 class Metric:
+    """A metric computed locally (no ``evaluate.load``, which needs the Hub) with its interval.
+
+    ``higher_is_better`` decides which side of the interval is over-claiming; ``scale`` brings
+    metrics reported in points back to fractions before judging.
+    """
+
     id: str
     higher_is_better: bool
     scale: float
@@ -76,7 +86,7 @@ def bootstrap(
     for _ in range(BOOTSTRAP):
         index = rng.integers(0, n, n)
         samples.append(float(score([preds[i] for i in index], [refs[i] for i in index])))
-    low, high = np.percentile(samples, [2.5, 97.5])
+    low, high = np.percentile(samples, CI_PERCENTILES)
     return Estimate(value, float(min(low, value)), float(max(high, value)), n, "bootstrap")
 
 
@@ -89,7 +99,7 @@ def mean_bootstrap(values: Sequence[float], seed: int = 0) -> Estimate:
         return Estimate(value, value, value, n, "bootstrap")
     rng = np.random.default_rng(seed)
     means = array[rng.integers(0, n, (BOOTSTRAP, n))].mean(axis=1)
-    low, high = np.percentile(means, [2.5, 97.5])
+    low, high = np.percentile(means, CI_PERCENTILES)
     return Estimate(value, float(low), float(high), n, "bootstrap")
 
 

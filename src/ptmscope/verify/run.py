@@ -16,6 +16,11 @@ from pathlib import Path
 from typing import Any
 
 BATCH = 32
+"""Examples per forward pass: fits small models on a CPU or a small GPU."""
+MAX_NEW_TOKENS = 128
+"""Tokens generated per summary or translation: longer than the references checked."""
+QA_MAX_LENGTH = 384
+"""Question plus context tokens for extractive QA (the SQuAD fine-tuning length)."""
 
 
 class ModelUnavailable(Exception):
@@ -57,6 +62,13 @@ def _library_modules_only(path: Path) -> bool:
 
 
 class Runner:
+    """Runs one local model over batches of examples, one method per task.
+
+    Loading is refused for models that need repository code (``auto_map``) and done with
+    ``local_files_only`` and safetensors preferred, because verify must not execute what it
+    inspects. Examples are batched by length so padding wastes little compute.
+    """
+
     def __init__(self, folder: Path, batch_size: int = BATCH) -> None:
         self.folder = folder
         self.batch_size = batch_size
@@ -132,6 +144,7 @@ class Runner:
         return self._run(len(texts), _by_length(texts), step), labels
 
     def tag(self, sentences: Sequence[Sequence[str]]) -> tuple[list[list[str]], dict[int, str]]:
+        """One tag per word (the first sub-token's), as seqeval scores word-level tags."""
         from transformers import AutoModelForTokenClassification
 
         model = self._load(AutoModelForTokenClassification)
@@ -161,6 +174,7 @@ class Runner:
     def classify_images(
         self, images: Sequence[str], k: int
     ) -> tuple[list[list[int]], dict[int, str]]:
+        """The ``k`` best label ids per image, ranked, and the model's id → label names."""
         from PIL import Image
         from transformers import AutoImageProcessor, AutoModelForImageClassification
 
@@ -221,6 +235,10 @@ class Runner:
         return np.asarray(self._run(len(sentences), _by_length(sentences), step))
 
     def fill_mask(self, texts: Sequence[str], k: int) -> list[list[str]]:
+        """The ``k`` best tokens for the first mask of each text (``[MASK]`` or ``<mask>``).
+
+        Texts are written with either mask spelling; both become the model's own token.
+        """
         from transformers import AutoModelForMaskedLM
 
         model = self._load(AutoModelForMaskedLM)
@@ -247,7 +265,7 @@ class Runner:
 
         return self._run(len(texts), _by_length(texts), step)
 
-    def generate(self, texts: Sequence[str], max_new_tokens: int = 128) -> list[str]:
+    def generate(self, texts: Sequence[str], max_new_tokens: int = MAX_NEW_TOKENS) -> list[str]:
         from transformers import AutoModelForSeq2SeqLM
 
         model = self._load(AutoModelForSeq2SeqLM)
@@ -264,6 +282,7 @@ class Runner:
         return self._run(len(texts), _by_length(texts), step)
 
     def answer(self, questions: Sequence[str], contexts: Sequence[str]) -> list[str]:
+        """Extractive answers: the best span, its end chosen at or after its start."""
         from transformers import AutoModelForQuestionAnswering
 
         model = self._load(AutoModelForQuestionAnswering)
@@ -272,7 +291,7 @@ class Runner:
         def step(batch: list[int]) -> list[str]:
             encoded = tokenizer(
                 [questions[i] for i in batch], [contexts[i] for i in batch], padding=True,
-                truncation="only_second", max_length=384, return_tensors="pt",
+                truncation="only_second", max_length=QA_MAX_LENGTH, return_tensors="pt",
             ).to(self.device)  # fmt: skip
             output = model(**encoded)
             answers = []
@@ -286,6 +305,7 @@ class Runner:
         return self._run(len(questions), _by_length(list(contexts)), step)
 
     def transcribe(self, audio: Sequence[str]) -> list[str]:
+        """Text for each WAV file, read with scipy (no ffmpeg) and scaled to [-1, 1]."""
         from scipy.io import wavfile
         from transformers import pipeline
 

@@ -16,7 +16,7 @@ from types import MappingProxyType
 from ptmscope.collector import collect_from
 from ptmscope.package import Package
 from ptmscope.probes import all_probes
-from ptmscope.probes.base import Finding, Outcome, Probe
+from ptmscope.probes.base import Finding, Probe
 from ptmscope.results.audit import AuditResult
 from ptmscope.scoring import score
 from ptmscope.sources import open_source
@@ -72,17 +72,14 @@ def collect(ref: str | Path, options: AuditOptions | None = None) -> Package:
 
 
 def run_probe(probe: Probe, package: Package) -> Finding:
-    """Run one probe; a probe bug becomes an ``unknown`` finding, never a lost audit."""
-    try:
-        return probe.run(package)
-    except Exception as exc:
-        return Finding(probe.id, Outcome.UNKNOWN, f"probe error: {type(exc).__name__}: {exc}")
+    """Deprecated: :meth:`Probe.check`."""
+    return probe.check(package)
 
 
 def evaluate(package: Package, probes: Sequence[Probe] | None = None) -> AuditResult:
     """Run the probes over a collected package and score the outcomes."""
     chosen = tuple(probes) if probes is not None else all_probes()
-    findings = tuple(run_probe(probe, package) for probe in chosen)
+    findings = tuple(probe.check(package) for probe in chosen)
     definitions = MappingProxyType({probe.id: probe.definition for probe in chosen})
     return AuditResult(package, findings, score(findings, definitions), definitions)
 

@@ -275,6 +275,8 @@ def package_task(card_metadata: Mapping[str, Any] | None, registry_task: object)
 
 @dataclass(frozen=True)
 class Person:
+    """An author or committer line of a commit, as git records it (not verified)."""
+
     name: str
     email: str
     when: datetime
@@ -282,6 +284,8 @@ class Person:
 
 @dataclass(frozen=True)
 class Commit:
+    """One commit of the history: who, when, what, and its signature header if any."""
+
     sha: str
     parents: tuple[str, ...]
     author: Person

@@ -54,6 +54,14 @@ class Probe:
     def id(self) -> str:
         return self.definition.id
 
+    def check(self, package: Package) -> Finding:
+        """Run the probe; a probe bug becomes an ``unknown`` finding, never a lost audit
+        (the audit and the study both run probes this way)."""
+        try:
+            return self.run(package)
+        except Exception as exc:
+            return Finding(self.id, Outcome.UNKNOWN, f"probe error: {type(exc).__name__}: {exc}")
+
 
 def factor_result(
     definition: Definition, evidence: list[Evidence], decidable: bool, found: str, absent: str

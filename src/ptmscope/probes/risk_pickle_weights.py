@@ -15,7 +15,7 @@ from ptmscope.probes.base import (
     detected,
     unknown,
 )
-from ptmscope.vocab import ProbeKind, WeightRole
+from ptmscope.vocab import FileFormat, ProbeKind, WeightRole
 
 DEFINITION = Definition(
     id="risk.pickle_weights",
@@ -42,7 +42,7 @@ def run(package: Package) -> Finding:
     if not weights:
         return unknown(DEFINITION, "no weight files in the package")
     pickles = [w for w in weights if w.pickle_based]
-    safe = [w for w in weights if w.format.rstrip("?") == "safetensors"]
+    safe = [w for w in weights if w.format is FileFormat.SAFETENSORS]
     if pickles and not safe:
         evidence = [
             Evidence(w.path, f"{w.format}, {w.size:,} bytes") for w in pickles[:MAX_EVIDENCE]

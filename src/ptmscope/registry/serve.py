@@ -81,6 +81,11 @@ def build(
 
 
 def serve(registry: Registry, host: str, port: int) -> None:
+    """Serve ``registry`` on ``host:port`` until interrupted.
+
+    The address is tried first, so a busy or forbidden port is one input error (exit 2)
+    rather than uvicorn's traceback after start-up.
+    """
     import socket
 
     import uvicorn

@@ -82,7 +82,7 @@ def analyze_one(record: dict[str, Any]) -> dict[str, Any]:
             claims=0,
         )
         return row
-    findings = {probe.id: _run(probe, package) for probe in _study_probes()}
+    findings = {probe.id: probe.check(package) for probe in _study_probes()}
     card = package.card
     metadata = card.metadata if card is not None else {}
     config = package.config or {}
@@ -116,14 +116,6 @@ def analyze_one(record: dict[str, Any]) -> dict[str, Any]:
                 None if finding.outcome is Outcome.UNKNOWN else finding.outcome is Outcome.PRESENT
             )
     return row
-
-
-def _run(probe: Probe, package: Package) -> Finding:
-    """A probe's finding; a probe bug is an ``unknown`` finding, as in ``audit``."""
-    try:
-        return probe.run(package)
-    except Exception as exc:
-        return Finding(probe.id, Outcome.UNKNOWN, f"probe error: {type(exc).__name__}: {exc}")
 
 
 def _files(package: Package, files_known: bool, findings: dict[str, Finding]) -> dict[str, Any]:

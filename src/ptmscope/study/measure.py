@@ -99,6 +99,7 @@ def claims_by_task(c: Context) -> Iterable[Measurement]:
 
 @measurement
 def documentation(c: Context) -> Iterable[Measurement]:
+    """Missing and template-only cards (study and listing), then each Table I factor's share."""
     with_card = "(SELECT * FROM packages WHERE has_card AND error IS NULL)"
     factor_sql = " UNION ALL ".join(
         f"SELECT '{_factor_name(column)}', count(*) FILTER (WHERE {column}), count(*) FROM {with_card}"

@@ -11,10 +11,16 @@ from ptmscope.sources.hub import HubSource, parse_ref
 from ptmscope.sources.interface import Source
 from ptmscope.sources.local import LocalSource
 from ptmscope.sources.worktree import WorktreeSource
+from ptmscope.vocab import SourceKind
 
 __all__ = ["GitSource", "HubSource", "LocalSource", "Source", "open_source"]
 
-SOURCE_KINDS = ("auto", "local", "git", "hub")
+SOURCE_KINDS = (
+    "auto",
+    *(kind.value for kind in SourceKind if kind is not SourceKind.RECORD),
+)
+"""What ``--source`` accepts: ``auto`` or a kind that a reference can name (a registry
+record is never named on the command line)."""
 
 
 def open_source(

@@ -298,7 +298,10 @@ class _CatFile:
             except BaseException:
                 # The rest of the object is still in the pipe: the next answer would be read
                 # from the middle of it. Stop this process; the next request starts afresh.
+                # Reaped here, so that ``alive`` is false from now on: a killed process not
+                # yet waited for still polls as running and would be asked again.
                 self._proc.kill()
+                self._proc.wait()
                 raise
             stdout.read(1)
             return size

@@ -184,3 +184,37 @@ def test_every_default_reader_names_a_file_format() -> None:
 def test_placing_next_to_a_missing_kind_is_an_error() -> None:
     with pytest.raises(KeyError):
         default_registry().with_container(TestContainer(), before=FileFormat.MSGPACK)
+
+
+def test_first_byte_shortcut_never_hides_a_match() -> None:
+    """A reader that narrows its first bytes accepts nothing outside them: every first byte,
+    with heads that would satisfy each reader's later checks, is matched the same with and
+    without the shortcut."""
+    import random
+
+    from ptmscope.scan.registry import default_registry
+
+    registry = default_registry()
+    rng = random.Random(11)
+    tails = [b"\x00" * 600, bytes(rng.randrange(256) for _ in range(600))]
+    for container in registry.containers:
+        first = container.first_bytes()
+        if first is None:
+            continue
+        for byte in range(256):
+            if byte in first:
+                continue
+            for tail in tails:
+                for head in (bytes([byte]) + tail, bytes([byte]) + b"\x02" + tail):
+                    assert container.match(head, len(head)) is None, (container.kind, byte)
+
+
+def test_first_byte_table_keeps_the_registry_order() -> None:
+    from ptmscope.scan.registry import default_registry
+
+    registry = default_registry()
+    for byte in (0x00, 0x80, ord("{"), ord("P"), 0x78):
+        head = bytes([byte]) + b"\x02" + b"\x00" * 510
+        slow = [(c, m) for c in registry.containers if (m := c.match(head, 512)) is not None]
+        cut = next((i for i, (_, m) in enumerate(slow) if m.name == "SURE"), len(slow) - 1)
+        assert list(registry.matches(head, 512)) == slow[: cut + 1]

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 
 from ptmscope.scan.bytecode import names_in
 from ptmscope.scan.containers.base import HEAD_BYTES, Confidence, Container
@@ -49,9 +49,17 @@ class Registry:
         items.insert(index if before is not None else index + 1, container)
         return Registry(tuple(items))
 
+    @cached_property
+    def _by_first_byte(self) -> tuple[tuple[Container, ...], ...]:
+        """For each possible first byte, the readers (in order) that may accept it."""
+        wanted = [(c, c.first_bytes()) for c in self.containers]
+        return tuple(
+            tuple(c for c, first in wanted if first is None or byte in first) for byte in range(256)
+        )
+
     def matches(self, head: bytes, size: int) -> Iterator[tuple[Container, Confidence]]:
         """Readers whose content match accepts these bytes, in order, up to the first sure one."""
-        for container in self.containers:
+        for container in self._by_first_byte[head[0]] if head else self.containers:
             confidence = container.match(head, size)
             if confidence is None:
                 continue

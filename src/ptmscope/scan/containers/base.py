@@ -75,6 +75,16 @@ class Container:
         """``SURE``, ``CANDIDATE`` or ``None`` from the first bytes alone."""
         raise NotImplementedError
 
+    def first_bytes(self) -> frozenset[int] | None:
+        """Every first byte :meth:`match` can accept; ``None``: any (the default).
+
+        Only a shortcut: the registry asks ``match`` only of readers whose set holds the
+        head's first byte, so a zip member full of tensor bytes is not offered to every
+        reader in turn. A reader that narrows it must accept nothing outside the set
+        (``tests/scan/test_registry.py`` tries every byte).
+        """
+        return None
+
     def scan(self, span: Span, hooks: ScanContext) -> str | None:
         """Scan ``span`` into ``hooks``; the format read (``None``: not this format after all)."""
         raise NotImplementedError
@@ -91,3 +101,6 @@ class Magic(Container):
 
     def match(self, head: bytes, size: int) -> Confidence | None:
         return Confidence.SURE if head.startswith(self.magic) else None
+
+    def first_bytes(self) -> frozenset[int] | None:
+        return frozenset(m[0] for m in self.magic if m) if all(self.magic) else None

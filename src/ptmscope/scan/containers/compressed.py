@@ -49,12 +49,18 @@ def scan_compressed(span: Span, ctx: ScanContext, kind: str) -> str:
 class Codec(Container):
     """One compressed stream format, told by its header."""
 
-    def __init__(self, kind: FileFormat, test: Callable[[bytes], bool]) -> None:
+    def __init__(
+        self, kind: FileFormat, test: Callable[[bytes], bool], first: frozenset[int]
+    ) -> None:
         self.kind = kind
+        self._first = first
         self._test = test
 
     def match(self, head: bytes, size: int) -> Confidence | None:
         return Confidence.SURE if self._test(head) else None
+
+    def first_bytes(self) -> frozenset[int] | None:
+        return self._first
 
     def scan(self, span: Span, hooks: ScanContext) -> str | None:
         return scan_compressed(span, hooks, self.kind)
@@ -68,11 +74,13 @@ def _magic(prefix: bytes) -> Callable[[bytes], bool]:
 
 
 CODECS = (
-    Codec(FileFormat.GZIP, _magic(GZIP_MAGIC)),
-    Codec(FileFormat.BZIP2, _magic(BZIP2_MAGIC)),
-    Codec(FileFormat.XZ, _magic(XZ_MAGIC)),
-    Codec(FileFormat.LZMA, _magic(LZMA_MAGIC)),
-    Codec(FileFormat.JOBLIB_ZFILE, _magic(JOBLIB_ZFILE_MAGIC)),
-    Codec(FileFormat.ZLIB, _zlib_header),  # last: two bytes that other headers may start with
+    Codec(FileFormat.GZIP, _magic(GZIP_MAGIC), frozenset(GZIP_MAGIC[:1])),
+    Codec(FileFormat.BZIP2, _magic(BZIP2_MAGIC), frozenset(BZIP2_MAGIC[:1])),
+    Codec(FileFormat.XZ, _magic(XZ_MAGIC), frozenset(XZ_MAGIC[:1])),
+    Codec(FileFormat.LZMA, _magic(LZMA_MAGIC), frozenset(LZMA_MAGIC[:1])),
+    Codec(FileFormat.JOBLIB_ZFILE, _magic(JOBLIB_ZFILE_MAGIC), frozenset(JOBLIB_ZFILE_MAGIC[:1])),
+    Codec(
+        FileFormat.ZLIB, _zlib_header, frozenset({ZLIB_METHOD_DEFLATE})
+    ),  # last: two bytes that other headers may start with
 )
 """The compressed formats in the order their headers are tried."""

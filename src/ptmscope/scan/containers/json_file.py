@@ -18,6 +18,8 @@ from ptmscope.vocab import FileFormat
 MAX_JSON = 64 << 20
 """Larger JSON is not parsed; one holding a template or config key is an error."""
 JSON_OPENINGS = (b"{", b"[")
+_ASCII_WHITESPACE = b" \t\n\r\x0b\x0c"
+"""What ``bytes.lstrip()`` strips before the opening."""
 
 
 def parse_json(data: bytes) -> object:
@@ -77,6 +79,9 @@ class JsonContainer(Container):
 
     def match(self, head: bytes, size: int) -> Confidence | None:
         return Confidence.SURE if head.lstrip()[:1] in JSON_OPENINGS else None
+
+    def first_bytes(self) -> frozenset[int] | None:
+        return frozenset(b"".join(JSON_OPENINGS) + _ASCII_WHITESPACE)
 
     def scan(self, span: Span, hooks: ScanContext) -> str | None:
         return scan_json(span, hooks)

@@ -18,7 +18,7 @@ import time
 
 from ptmscope.scan.bytecode import names_in_base64
 from ptmscope.scan.containers.base import Confidence, Container, Magic, WeightInfo, WeightProbe
-from ptmscope.scan.containers.protobuf import looks_like_protobuf
+from ptmscope.scan.containers.protobuf import PROTOBUF_FIRST_BYTES, looks_like_protobuf
 from ptmscope.scan.context import ScanContext, Span
 from ptmscope.severity import Severity
 from ptmscope.vocab import FileFormat
@@ -253,6 +253,9 @@ class KerasMetadataContainer(Container):
 
     def match(self, head: bytes, size: int) -> Confidence | None:
         return Confidence.CANDIDATE if looks_like_protobuf(head) else None
+
+    def first_bytes(self) -> frozenset[int] | None:
+        return PROTOBUF_FIRST_BYTES
 
     def scan(self, span: Span, hooks: ScanContext) -> str | None:
         return self.kind if scan_embedded_configs(span, hooks) else None

@@ -13,6 +13,7 @@ import posixpath
 
 from ptmscope.scan.containers.base import Confidence, Container, WeightInfo, WeightProbe
 from ptmscope.scan.containers.protobuf import (
+    PROTOBUF_FIRST_BYTES,
     WireError,
     fields,
     looks_like_protobuf,
@@ -168,6 +169,9 @@ class OnnxContainer(Container):
 
     def match(self, head: bytes, size: int) -> Confidence | None:
         return Confidence.CANDIDATE if looks_like_protobuf(head) else None
+
+    def first_bytes(self) -> frozenset[int] | None:
+        return PROTOBUF_FIRST_BYTES
 
     def scan(self, span: Span, hooks: ScanContext) -> str | None:
         return scan_onnx(span, hooks) if looks_like_onnx(span) else None

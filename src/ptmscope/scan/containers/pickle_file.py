@@ -30,6 +30,9 @@ class PickleContainer(Container):
             return Confidence.SURE
         return None
 
+    def first_bytes(self) -> frozenset[int] | None:
+        return frozenset({PROTO})
+
     def scan(self, span: Span, hooks: ScanContext) -> str | None:
         result = scan_pickle(span, hooks, nested=hooks.load_payload)
         return FileFormat.JOBLIB if result.joblib else FileFormat.PICKLE
@@ -45,6 +48,9 @@ class PickleCandidate(Container):
 
     def match(self, head: bytes, size: int) -> Confidence | None:
         return Confidence.CANDIDATE if head and head[0] in OPCODE_BYTES else None
+
+    def first_bytes(self) -> frozenset[int] | None:
+        return frozenset(OPCODE_BYTES)
 
     def scan(self, span: Span, hooks: ScanContext) -> str | None:
         result = scan_pickle(span, hooks, nested=hooks.load_payload, sniffing=True)

@@ -28,7 +28,11 @@ FIRST_TAGS = frozenset({0x08, 0x0A, 0x12, 0x1A, 0x22, 0x2A, 0x32, 0x3A, 0x42})
 def looks_like_protobuf(head: bytes) -> bool:
     """Worth parsing as protobuf: a usual first field key, or a byte a pickle may start with
     (a stream that did not parse as a pickle is tried as protobuf next, as it always was)."""
-    return bool(head) and (head[0] in FIRST_TAGS or head[0] in OPCODE_BYTES)
+    return bool(head) and head[0] in PROTOBUF_FIRST_BYTES
+
+
+PROTOBUF_FIRST_BYTES = FIRST_TAGS | frozenset(OPCODE_BYTES)
+"""Every first byte :func:`looks_like_protobuf` accepts (the registry's shortcut)."""
 
 
 class WireError(ValueError):

@@ -14,6 +14,7 @@ import json
 from ptmscope.scan.containers.base import Confidence, Container
 from ptmscope.scan.containers.keras import check_config
 from ptmscope.scan.containers.protobuf import (
+    PROTOBUF_FIRST_BYTES,
     WIRE_LENGTH_DELIMITED,
     WIRE_VARINT,
     WireError,
@@ -121,6 +122,9 @@ class SavedModelContainer(Container):
 
     def match(self, head: bytes, size: int) -> Confidence | None:
         return Confidence.CANDIDATE if looks_like_protobuf(head) else None
+
+    def first_bytes(self) -> frozenset[int] | None:
+        return PROTOBUF_FIRST_BYTES
 
     def scan(self, span: Span, hooks: ScanContext) -> str | None:
         return scan_savedmodel(span, hooks) if looks_like_savedmodel(span) else None

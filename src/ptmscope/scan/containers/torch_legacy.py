@@ -83,6 +83,9 @@ class TorchLegacyContainer(Container):
     def match(self, head: bytes, size: int) -> Confidence | None:
         return Confidence.SURE if head.startswith(TORCH_LEGACY_MAGIC[:MAGIC_MATCHED]) else None
 
+    def first_bytes(self) -> frozenset[int] | None:
+        return frozenset(TORCH_LEGACY_MAGIC[:1])
+
     def scan(self, span: Span, hooks: ScanContext) -> str | None:
         return scan_torch_legacy(span, hooks)
 

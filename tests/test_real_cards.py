@@ -44,12 +44,19 @@ def independent_model_index(readme: str | None) -> bool:
         return False
     if not isinstance(meta, dict):
         return False
-    models = meta.get("model-index")
+    # Older cards spell it model_index and give one `metric` mapping per result.
+    models = meta.get("model-index", meta.get("model_index"))
     models = models if isinstance(models, list) else [models]
     for model in models:
         results = model.get("results") if isinstance(model, dict) else None
         for result in results if isinstance(results, list) else []:
             metrics = result.get("metrics") if isinstance(result, dict) else None
+            if (
+                metrics is None
+                and isinstance(result, dict)
+                and isinstance(result.get("metric"), dict)
+            ):
+                metrics = [result["metric"]]
             for metric in metrics if isinstance(metrics, list) else []:
                 if isinstance(metric, dict) and _numeric(metric.get("value")):
                     return True

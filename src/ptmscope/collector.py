@@ -246,6 +246,7 @@ def collect_from(
         lines=card.lines if card is not None else (),
         eval_results=_eval_results(files, problems),
         default_task=default_task,
+        model_name=info.name or (metadata.id if metadata is not None else None),
     )
     problems.extend(Problem(path, message) for path, message in claim_problems)
     problems.extend(Problem(w.path, w.error) for w in weights if w.error)

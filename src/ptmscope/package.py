@@ -180,7 +180,7 @@ class Card:
         return found
 
 
-CLAIM_SOURCES = ("eval_results", "model-index", "trainer-prose", "markdown-table")
+CLAIM_SOURCES = ("eval_results", "model-index", "trainer-prose", "metric-list", "markdown-table")
 """Where claims are read from, most structured first."""
 MACHINE_PARSEABLE_SOURCES = frozenset({"eval_results", "model-index"})
 """Claim sources a registry could index and check without reading prose."""
@@ -260,8 +260,73 @@ class SignatureSummary:
         return cls(commits, signed, author, platform)
 
 
+HUB_TASKS = frozenset(
+    {
+        "text-classification",
+        "token-classification",
+        "table-question-answering",
+        "question-answering",
+        "zero-shot-classification",
+        "translation",
+        "summarization",
+        "feature-extraction",
+        "text-generation",
+        "fill-mask",
+        "sentence-similarity",
+        "text-to-speech",
+        "text-to-audio",
+        "automatic-speech-recognition",
+        "audio-to-audio",
+        "audio-classification",
+        "audio-text-to-text",
+        "voice-activity-detection",
+        "depth-estimation",
+        "image-classification",
+        "object-detection",
+        "image-segmentation",
+        "text-to-image",
+        "image-to-text",
+        "image-to-image",
+        "image-to-video",
+        "unconditional-image-generation",
+        "video-classification",
+        "reinforcement-learning",
+        "robotics",
+        "tabular-classification",
+        "tabular-regression",
+        "tabular-to-text",
+        "table-to-text",
+        "multiple-choice",
+        "text-ranking",
+        "text-retrieval",
+        "time-series-forecasting",
+        "text-to-video",
+        "image-text-to-text",
+        "image-text-to-image",
+        "image-text-to-video",
+        "visual-question-answering",
+        "document-question-answering",
+        "zero-shot-image-classification",
+        "graph-ml",
+        "mask-generation",
+        "zero-shot-object-detection",
+        "text-to-3d",
+        "image-to-3d",
+        "image-feature-extraction",
+        "video-text-to-text",
+        "keypoint-detection",
+        "visual-document-retrieval",
+        "any-to-any",
+        "video-to-video",
+    }
+)
+"""The Hub's task ids (``@huggingface/tasks`` pipeline types): a card tag that is one of
+these names the task when nothing else does."""
+
+
 def package_task(card_metadata: Mapping[str, Any] | None, registry_task: object) -> str | None:
-    """The package's task: the card's ``pipeline_tag``, else the registry's, else ``None``.
+    """The package's task: the card's ``pipeline_tag``, else the registry's, else the first
+    ``model-index`` task, else ``None``.
 
     The one rule every consumer uses (audit, verify, registry listing, study).
     """
@@ -270,6 +335,37 @@ def package_task(card_metadata: Mapping[str, Any] | None, registry_task: object)
         return card_task.strip()
     if isinstance(registry_task, str) and registry_task.strip():
         return registry_task.strip()
+    return _model_index_task(card_metadata) or _tag_task(card_metadata)
+
+
+def model_index(card_metadata: Mapping[str, Any] | None) -> Any:
+    """The card's ``model-index`` (older cards spell it ``model_index``)."""
+    if not card_metadata:
+        return None
+    found = card_metadata.get("model-index")
+    return found if found is not None else card_metadata.get("model_index")
+
+
+def _tag_task(card_metadata: Mapping[str, Any] | None) -> str | None:
+    """The first card tag that is a Hub task id (AutoTrain cards name their task so)."""
+    tags = card_metadata.get("tags") if card_metadata else None
+    for tag in tags if isinstance(tags, list) else []:
+        if isinstance(tag, str) and tag.strip().lower() in HUB_TASKS:
+            return tag.strip().lower()
+    return None
+
+
+def _model_index_task(card_metadata: Mapping[str, Any] | None) -> str | None:
+    """The first ``task.type`` of the card's ``model-index`` results: the task the author
+    evaluated for, when no ``pipeline_tag`` says it."""
+    models = model_index(card_metadata)
+    for model in models if isinstance(models, list) else []:
+        results = model.get("results") if isinstance(model, Mapping) else None
+        for result in results if isinstance(results, list) else []:
+            task = result.get("task") if isinstance(result, Mapping) else None
+            kind = task.get("type") if isinstance(task, Mapping) else None
+            if isinstance(kind, str) and kind.strip():
+                return kind.strip()
     return None
 
 

@@ -23,8 +23,8 @@ PRESENT: dict[str, dict[str, object]] = {
     "reproducibility.documentation": {
         "card": "# tiny\n\n"
         + "".join(
-            f"## Part {i}\n\n" + "This part explains the model in words. " * 6 + "\n\n"
-            for i in range(3)
+            f"## {topic}\n\n" + "This part explains the model in words. " * 2 + "\n\n"
+            for topic in ("Model description", "Training data", "Limitations")
         )
     },
     "reproducibility.environment_image": {"files": {"requirements.txt": "torch==2.3\n"}},
@@ -64,3 +64,22 @@ def test_documentation_without_a_card_is_missing(build: Build) -> None:
         build(card=None, config={"model_type": "bert"}), "reproducibility.documentation"
     )
     assert finding.outcome is Outcome.MISSING and "no model card" in finding.message
+
+
+def test_documentation_is_judged_by_topics_not_length(build: Build) -> None:
+    """Three long sections on no reuser topic are thin; three short ones on topics are not,
+    and the Trainer's generated sections never count."""
+    long_off_topic = build(
+        card="# tiny\n\n"
+        + "".join(f"## Part {i}\n\n" + "Words about nothing in particular. " * 40 for i in range(3))
+    )
+    generated = build(
+        card="# tiny\n\n## Training hyperparameters\n\n- learning_rate: 2e-05\n- seed: 42\n"
+        "- train_batch_size: 8\n- optimizer: Adam\n- num_epochs: 3\n\n"
+        "## Training results\n\n| Epoch | Loss |\n|---|---|\n| 1 | 0.5 |\n\n"
+        "## Framework versions\n\n- Transformers 4.30.0\n- Pytorch 2.0.1\n- Datasets 2.1.0\n"
+    )
+    for root in (long_off_topic, generated):
+        finding = probe_finding(root, "reproducibility.documentation")
+        assert finding.outcome is Outcome.MISSING, finding.message
+        assert "not covered" in finding.message

@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 from ptmscope.card import markdown
 from ptmscope.card.values import metric_id, parse_value
-from ptmscope.package import Claim
+from ptmscope.package import Claim, model_index
 
 MAX_CLAIMS = 2000
 
@@ -106,6 +107,8 @@ def from_model_index(
                 ds_name = _text(dataset)
                 problems.append(f"{key}.dataset is not a mapping")
             metrics = result.get("metrics")
+            if metrics is None and isinstance(result.get("metric"), dict):
+                metrics = [result["metric"]]  # the older single-metric shape
             if not isinstance(metrics, list):
                 problems.append(f"{key}.metrics is missing or not a list")
                 continue
@@ -176,8 +179,11 @@ def from_eval_results(
 
 _ACHIEVES = re.compile(r"achieves the following results on the (evaluation|test|validation) set")
 _FINETUNED_ON = re.compile(
-    r"fine-?tuned version of .{0,300}? on the (?P<ds>.{1,120}?) dataset", re.IGNORECASE
+    r"fine-?tuned version of .{0,300}? on (?:the )?(?P<ds>[^\n]{1,120}?)"
+    r"(?: dataset\b|\.(?:\s|$)|$)",
+    re.IGNORECASE,
 )
+"""The Trainer's "fine-tuned version of X on the Y dataset" (also "on Y." without the word)."""
 _ITEM = re.compile(r"^\s*[-*+]\s+(?P<label>[^:]{1,60}):\s*(?P<value>\S.{0,60}?)\s*$")
 
 
@@ -219,23 +225,98 @@ def from_trainer_prose(
     return claims
 
 
+_METRIC_LIST = re.compile(r"^\W*validation metrics\W*$")
+_LIST_ITEM = re.compile(r"^\s*(?:[-*+]\s+)?(?P<label>[^:|]{1,60}):\s*(?P<value>[-+]?[\d.]+%?)\s*$")
+
+
+def _only_dataset(metadata: Mapping[str, Any]) -> str | None:
+    """The card's one declared dataset, the data its metric lists were measured on."""
+    datasets = metadata.get("datasets")
+    if isinstance(datasets, str):
+        return datasets
+    if isinstance(datasets, list) and len(datasets) == 1 and isinstance(datasets[0], str):
+        return datasets[0]
+    return None
+
+
+def from_metric_list(
+    lines: Sequence[markdown.TextLine],
+    card_path: str,
+    default_task: str | None,
+    dataset: str | None,
+) -> list[Claim]:
+    """Claims from a "Validation Metrics" list (AutoTrain/AutoNLP cards): ``Label: number``
+    lines, bulleted or not, under that heading or line."""
+    claims: list[Claim] = []
+    for i, line in enumerate(lines):
+        if line.in_code or not _METRIC_LIST.match(line.text.strip().lower()):
+            continue
+        for item in lines[i + 1 :]:
+            if not item.text.strip():
+                continue
+            match = _LIST_ITEM.match(item.text)
+            if item.in_code or match is None:
+                break
+            claims.append(
+                _claim(
+                    label=match["label"].strip(),
+                    raw=match["value"],
+                    source="metric-list",
+                    location=f"{card_path}:{item.number}",
+                    task=default_task,
+                    dataset=dataset,
+                    split="validation",
+                )
+            )
+    return claims
+
+
+_MODEL_COLUMNS = frozenset({"model", "models", "model name", "checkpoint", "variant", "system"})
+"""First-column headers that make a table a comparison of models."""
 _LOG_COLUMNS = frozenset({"epoch", "step", "training loss", "train loss", "steps"})
-_DATASET_COLUMNS = frozenset({"dataset", "data", "benchmark", "task", "test set", "corpus"})
+_DATASET_COLUMNS = frozenset(
+    {"dataset", "data", "benchmark", "task", "test set", "testset", "eval set", "corpus"}
+)
 _GENERIC_VALUE = frozenset({"value", "score", "result", "results", "this model", "ours", ""})
 
 
+def _key(text: str | None) -> str:
+    return re.sub(r"[^a-z0-9]+", "", (text or "").lower())
+
+
+def _is_this_model(subject: str | None, model_name: str | None) -> bool:
+    """Whether a comparison table's row names this model (its repository name, either way
+    contained in the row label once case and punctuation are dropped)."""
+    if model_name is None:
+        return True
+    row, name = _key(subject), _key(model_name.rsplit("/", 1)[-1])
+    return bool(row) and bool(name) and (row in name or name in row)
+
+
 def from_tables(
-    lines: Sequence[markdown.TextLine], card_path: str, default_task: str | None
+    lines: Sequence[markdown.TextLine],
+    card_path: str,
+    default_task: str | None,
+    model_name: str | None = None,
 ) -> list[Claim]:
     """Claims from Markdown tables, by metric columns or by metric rows.
 
-    Tables with epoch/step columns are training logs, not claims.
+    Tables with epoch/step columns are training logs, not claims. In a comparison table
+    (its first column names models) only the rows of this model are its claims; the
+    others are other models' results.
     """
     claims: list[Claim] = []
     for table in markdown.tables(lines):
         header = [cell.strip().lower().strip("*_` ") for cell in table.header]
         if _LOG_COLUMNS.intersection(header):
             continue
+        if header and header[0] in _MODEL_COLUMNS and model_name is not None:
+            mine = tuple(
+                (number, cells)
+                for number, cells in table.rows
+                if cells and _is_this_model(cells[0], model_name)
+            )
+            table = replace(table, rows=mine)
         metric_cols = [i for i, cell in enumerate(table.header) if metric_id(cell)]
         dataset_col = next((i for i, h in enumerate(header) if h in _DATASET_COLUMNS), None)
         if metric_cols:
@@ -285,8 +366,11 @@ def extract(
     lines: Sequence[markdown.TextLine],
     eval_results: Iterable[tuple[str, Any]],
     default_task: str | None,
+    model_name: str | None = None,
 ) -> tuple[tuple[Claim, ...], list[tuple[str, str]]]:
-    """All claims of a package, machine-parseable ones first, and ``(path, problem)`` pairs."""
+    """All claims of a package, machine-parseable ones first, and ``(path, problem)`` pairs.
+
+    ``model_name`` (``owner/name``) picks this model's rows out of comparison tables."""
     claims: list[Claim] = []
     problems: list[tuple[str, str]] = []
     for path, data in eval_results:
@@ -294,10 +378,12 @@ def extract(
         claims.extend(found)
         problems.extend((path, message) for message in bad)
     if card_path is not None:
-        if "model-index" in metadata:
-            found, bad = from_model_index(metadata["model-index"], default_task, card_path)
+        index = model_index(metadata)
+        if index is not None:
+            found, bad = from_model_index(index, default_task, card_path)
             claims.extend(found)
             problems.extend((card_path, message) for message in bad)
         claims.extend(from_trainer_prose(lines, card_path, default_task))
-        claims.extend(from_tables(lines, card_path, default_task))
+        claims.extend(from_metric_list(lines, card_path, default_task, _only_dataset(metadata)))
+        claims.extend(from_tables(lines, card_path, default_task, model_name))
     return tuple(claims[:MAX_CLAIMS]), problems

@@ -21,8 +21,11 @@ DEFINITION = Definition(
     ),
     implementation=(
         "Present if the package ships weights in a recognised framework format (PyTorch, "
-        "TensorFlow, JAX/Flax, ONNX, OpenVINO, TFLite, Core ML, GGUF, Rust) or declares "
-        "`library_name` / framework tags. Evidence lists every framework found."
+        "TensorFlow, JAX/Flax, ONNX, OpenVINO, TFLite, Core ML, GGUF, Rust), declares "
+        "`library_name` or framework/library tags, shows code that loads it with a framework "
+        "or library (transformers, sentence-transformers, stable-baselines3, spaCy…), or names "
+        "a framework with its version or as what the model runs in. Evidence lists every "
+        "framework found."
     ),
     remediation=(
         "Declare `library_name` in the card YAML and ship weights in safetensors; add ONNX or "
@@ -47,8 +50,28 @@ FRAMEWORK_FILES: tuple[tuple[str, str], ...] = (
 )
 _COMPILED = tuple((re.compile(p, re.IGNORECASE), name) for p, name in FRAMEWORK_FILES)
 
+FRAMEWORK_WORDS = (
+    r"pytorch|torch|tensorflow|tf|keras|jax|flax|onnx|safetensors|coreml|openvino|tflite|gguf"
+    r"|transformers|sentence-transformers|stable-baselines3|sample-factory|ml-agents|spacy"
+    r"|flair|fairseq|nemo|espnet|speechbrain|timm|fastai|paddlepaddle|paddlenlp|adapter-transformers"
+    r"|diffusers|peft|setfit|keras-nlp|open_clip|allennlp|asteroid|pyannote-audio|sklearn|scikit-learn"
+)
+"""Frameworks and the libraries that load models (a library named in the card runs the model)."""
+
 CUES = Cues(
-    yaml=("library_name", r"tags=(pytorch|tf|tensorflow|jax|flax|onnx|safetensors|coreml|openvino|tflite|gguf|keras)"),
+    yaml=("library_name", rf"tags=({FRAMEWORK_WORDS})"),
+    prose=(
+        r"^\s*[-*]?\s*(pytorch|tensorflow|jax|flax|keras|onnx ?runtime)\s+v?\d+\.\d+",
+        r"\b(pytorch|tensorflow|jax/flax|onnx|tensorflow\.js|tflite|core ?ml|openvino)\b (model|version|weights|checkpoint|implementation|port)",
+        r"\b(in|with|for|using) (pytorch|tensorflow|jax|keras|onnx)\b",
+    ),
+    code=(
+        r"^\s*(from|import) (transformers|torch|tensorflow|keras|jax|flax|sentence_transformers|stable_baselines3|huggingface_sb3|sample_factory|spacy|flair|fairseq|nemo|speechbrain|timm|fastai|paddle\w*|diffusers|setfit|open_clip|onnxruntime|optimum|sklearn|allennlp|espnet\w*|pyannote|asteroid|peft)\b",
+        r"\bSentenceTransformer\(",
+        r"\b(AutoModel\w*|pipeline)\(|\.from_pretrained\(",
+        r"\bspacy\.load\(",
+        r"\bload_from_hub\(",
+    ),
 )  # fmt: skip
 
 

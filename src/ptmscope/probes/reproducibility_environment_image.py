@@ -18,8 +18,10 @@ DEFINITION = Definition(
     ),
     implementation=(
         "Present if requirements/environment/Docker/pyproject files ship, or the card gives "
-        "install commands (`pip install`, `conda`, `docker pull`) or a filled installation/"
-        "requirements section. The Trainer's 'Framework versions' list alone does not count."
+        "install commands that pin what to install (`pip install x==1.2`, `-r requirements.txt`, "
+        "`conda env create`, `docker pull`) or a filled installation/"
+        "requirements section, or lists the framework and library versions it was trained with "
+        "(the Trainer's 'Framework versions' list counts: it pins the training environment)."
     ),
     remediation=(
         "Ship `requirements.txt` (pinned) or an `environment.yml`/Dockerfile, or give the exact "
@@ -32,9 +34,12 @@ CUES = Cues(
         r"(^|/)requirements[^/]*\.txt$", r"(^|/)environment\.ya?ml$", r"(^|/)Dockerfile$",
         r"(^|/)docker-compose\.ya?ml$", r"(^|/)pyproject\.toml$", r"\.def$", r"(^|/)setup\.py$",
     ),
-    headings=(r"\binstallation\b", r"\brequirements\b", r"\benvironment\b(?!al)", r"\bsetup\b"),
-    prose=(r"\bpip install\b", r"\bconda (env|install|create)\b", r"\bdocker (pull|run)\b"),
-    code=(r"\bpip install\b", r"\bconda (env|install|create)\b", r"\bdocker (pull|run)\b"),
+    headings=(r"\binstallation\b", r"\brequirements\b", r"\benvironment\b(?!al)", r"\bsetup\b", r"\bframework versions\b"),
+    prose=(
+        r"\bpip install\b[^\n]*(==|>=|~=|\s-r\s)", r"\bconda (env create|create)\b", r"\bdocker (pull|run)\b",
+        r"^\s*[-*]?\s*(transformers|pytorch|torch|tensorflow|datasets|tokenizers|jax|flax|keras|sentence-transformers|stable-baselines3|gym|pytorch lightning|numpy)\s*[:=]?\s*v?\d+\.\d+",
+    ),
+    code=(r"\bpip install\b[^\n]*(==|>=|~=|\s-r\s)", r"\bconda (env create|create)\b", r"\bdocker (pull|run)\b"),
 )  # fmt: skip
 
 PROBE = factor_probe(DEFINITION, CUES)

@@ -7,7 +7,7 @@ the weights in :mod:`ptmscope.scoring` and nothing else.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import FrozenInstanceError
+from dataclasses import FrozenInstanceError, replace
 
 import pytest
 
@@ -184,3 +184,11 @@ def test_unknown_outcomes_are_left_out_of_scores(make_package) -> None:  # type:
     assert evaluate(package, [broken]).findings[0].outcome == Outcome.UNKNOWN
     with pytest.raises(FrozenInstanceError):
         package.name = "changed"  # type: ignore[misc]
+
+
+def test_a_cap_that_does_not_bind_is_not_reported() -> None:
+    """A medium risk caps at 8; a package scoring 4 is not "capped by" it."""
+    low_scores = [replace(f, score=4.0) if f.score is not None else f for f in FULL_MARKS]
+    card = score([*low_scores, risk("risk.upstream_unpinned")], DEFINITIONS)
+    assert card.uncapped == 4.0 and card.overall == 4.0
+    assert card.cap is None

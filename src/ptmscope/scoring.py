@@ -107,10 +107,11 @@ def score(findings: Iterable[Finding], definitions: Mapping[str, Definition]) ->
     uncapped = _weighted(
         (a.score, ATTRIBUTE_WEIGHTS[a.name]) for a in attributes if a.score is not None
     )
-    cap = next((f.severity for f in risks if f.severity in RISK_CAPS), None)
+    worst = next((f.severity for f in risks if f.severity in RISK_CAPS), None)
     overall = uncapped
-    if overall is not None and cap is not None:
-        overall = min(overall, RISK_CAPS[cap])
+    cap = None  # reported only when it changed the number ("capped by" that did not bind misleads)
+    if overall is not None and worst is not None and overall > RISK_CAPS[worst]:
+        overall, cap = RISK_CAPS[worst], worst
     severities = {f.severity for f in risks}
     if Severity.CRITICAL in severities:
         verdict = ScorecardVerdict.FAIL

@@ -70,3 +70,27 @@ def test_quantized_and_container_evidence(make_package) -> None:  # type: ignore
     assert found["portability.environment_image"].outcome == Outcome.PRESENT
     weights = {w.path: w.format for w in result.package.weights}
     assert weights["model-q4_k_m.gguf"] == "gguf"
+
+
+def test_training_hardware_is_not_inference_hardware(build: Build) -> None:
+    """Two factors, one Table I name: the portability one asks what it takes to run it."""
+    root = build(card=card_with("## Training\n\nTrained for 3 days on 64 TPU v3 chips.\n"))
+    assert probe_finding(root, "portability.hardware_spec").outcome is Outcome.MISSING
+    assert probe_finding(root, "reproducibility.hardware_spec").outcome is Outcome.PRESENT
+    serving = build(card=card_with("## Use\n\nInference runs on a single T4 GPU at 40 ms.\n"))
+    assert probe_finding(serving, "portability.hardware_spec").outcome is Outcome.PRESENT
+
+
+def test_a_mention_of_fine_tuning_is_not_instructions(build: Build) -> None:
+    mention = build(
+        card=card_with(
+            "This model is a fine-tuned version of bert-base on imdb. You can fine-tune "
+            "it on a downstream task.\n\n## Fine-tuning details\n\nWe trained for three "
+            "epochs with a small learning rate on one machine.\n"
+        )
+    )
+    finding = probe_finding(mention, "portability.finetuning_instructions")
+    assert finding.outcome is Outcome.MISSING, finding.evidence
+    pointer = build(card=card_with("See our fine-tuning notebook for your own data.\n"))
+    found = probe_finding(pointer, "portability.finetuning_instructions")
+    assert found.outcome is Outcome.PRESENT

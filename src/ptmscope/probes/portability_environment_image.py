@@ -18,7 +18,10 @@ DEFINITION = Definition(
     ),
     implementation=(
         "Present if a Dockerfile, compose file or Apptainer/Singularity definition ships, or the "
-        "card gives `docker pull/run` or an image reference (nvcr.io, ghcr.io, Docker Hub)."
+        "card gives `docker pull/run`, an image reference (nvcr.io, ghcr.io, Docker Hub), a "
+        "Space, or a managed serving environment (SageMaker, Vertex AI, Azure AI Studio, "
+        "Inference Endpoints). Version lists alone do not count (that is the training "
+        "environment)."
     ),
     remediation="Publish a container image (or a Dockerfile) that serves the model and name it in the card.",
 )
@@ -26,7 +29,13 @@ DEFINITION = Definition(
 CUES = Cues(
     files=(r"(^|/)Dockerfile$", r"(^|/)docker-compose\.ya?ml$", r"\.def$"),
     headings=(r"\bdocker\b", r"\bcontainer\b"),
-    prose=(r"docker (pull|run)", r"\b(nvcr|ghcr)\.io/", r"hub\.docker\.com"),
+    prose=(
+        r"docker (pull|run)",
+        r"\b(nvcr|ghcr)\.io/",
+        r"hub\.docker\.com",
+        r"huggingface\.co/spaces/",
+        r"\b(sagemaker|azure ai studio|vertex ai|inference endpoints?)\b",
+    ),
     code=(r"docker (pull|run)", r"\b(nvcr|ghcr)\.io/"),
 )
 

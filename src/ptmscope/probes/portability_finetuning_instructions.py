@@ -17,9 +17,11 @@ DEFINITION = Definition(
         "tokenisation, heads and hyper-parameters."
     ),
     implementation=(
-        "Present if a filled fine-tuning/downstream-use/training-your-own section exists, or "
+        "Instructions for the reuser, not a mention: present if a filled section is headed as "
+        "instructions ('How to fine-tune', 'Fine-tuning on your data', 'Training your own'), or "
         "the card shows fine-tuning code (`Trainer(`, `run_glue.py`-style scripts, `.fit(`, "
-        "PEFT/LoRA)."
+        "PEFT/LoRA). A 'Fine-tuning' heading describing the authors' own run, 'Downstream "
+        "use', and 'This model is a fine-tuned version of…' do not count."
     ),
     remediation=(
         "Add a 'Fine-tuning' section with the script or code to adapt the model and the "
@@ -28,9 +30,19 @@ DEFINITION = Definition(
 )
 
 CUES = Cues(
-    headings=(r"fine-?tun", r"downstream use", r"training your own", r"how to (train|fine)", r"\btraining\b.*\bown\b"),
-    prose=(r"run_(glue|ner|qa|clm|mlm|summarization|translation|speech_recognition\w*|image_classification)\.py",),
-    code=(r"\bTrainer\(", r"\.fit\(", r"\b(peft|LoraConfig|get_peft_model)\b", r"run_\w+\.py", r"\.train\(\)"),
+    headings=(r"how to (train|fine-?tune)", r"fine-?tun\w* (it|this model|the model|on your|your own|guide|instructions|tutorial)", r"training your own", r"\btrain(ing)? (it |this model )?on your"),
+    prose=(
+        r"run_(glue|ner|qa|clm|mlm|summarization|translation|speech_recognition\w*|image_classification)\.py",
+        r"\b(fine-?tun\w*|training) (notebooks?|examples?|scripts?|code|recipes?|tutorials?)\b",
+        r"\btrain(ing)? your own\b",
+        r"\bcan (effectively )?be fine-?tuned\b.{0,80}\b(notebook|colab|script|example|code)",
+        r"\b(notebook|colab)\b.{0,80}\b(fine-?tun\w*|train(ing)? the model)",
+        r"\bto (train|fine-?tune)\b.{0,60}\b(you (will )?need|install|run|see)\b",
+    ),
+    code=(
+        r"\bTrainer\(", r"\.fit\(", r"\b(peft|LoraConfig|get_peft_model)\b", r"run_\w+\.py",
+        r"\.train\(\)", r"\btrain\.py\b", r"^\s*\S+ train --", r"\.backward\(\)", r"\bAdamW?\(",
+    ),
 )  # fmt: skip
 
 PROBE = factor_probe(DEFINITION, CUES)

@@ -104,6 +104,7 @@ class Scorecard:
     overall: float | None
     uncapped: float | None
     cap: Severity | None
+    """The severity whose cap lowered the overall score; ``None`` when no cap bound."""
     verdict: ScorecardVerdict
     """``fail`` (a critical risk), ``review`` (a high risk or overall < 5), ``pass``."""
     priorities: tuple[str, ...] = ()

@@ -57,7 +57,7 @@ class AuditMarkdown:
                     f"{e['location']} {e['detail']}".strip() for e in factor["evidence"][:2]
                 )
                 out.append(
-                    f"| {_cell(key)} | {factor['outcome']} | {_cell(evidence or factor['message'])} |"
+                    f"| {_cell(factor.get('label') or key)} | {factor['outcome']} | {_cell(evidence or factor['message'])} |"
                 )
         out += ["", "## Top remediations", ""]
         out += [

@@ -15,7 +15,7 @@ from ptmscope.results.audit import AuditResult, Definition, Finding
 from ptmscope.severity import Severity
 from ptmscope.vocab import ProbeKind
 
-SCHEMA_VERSION = "2.0.0"
+SCHEMA_VERSION = "2.1.0"
 """The version of the JSON shape (``schema_version`` in the output)."""
 
 SCHEMA_FILE = "audit.schema.json"
@@ -33,6 +33,7 @@ def _evidence(finding: Finding) -> list[dict[str, str]]:
 def _finding(finding: Finding, definition: Definition) -> dict[str, Any]:
     return {
         "probe": finding.probe,
+        "label": definition.short,
         "kind": str(definition.kind),
         "outcome": str(finding.outcome),
         "severity": finding.severity.label if finding.severity else None,
@@ -63,6 +64,7 @@ def build(result: AuditResult) -> dict[str, Any]:
             definition = result.definitions[finding.probe]
             factors[finding.probe.split(".", 1)[1]] = {
                 "probe": finding.probe,
+                "label": definition.short,
                 "kind": str(definition.kind),
                 "outcome": str(finding.outcome),
                 "score": finding.score,

@@ -31,6 +31,13 @@ _SEVERITY_STYLE = {
 _VERDICT_STYLE = {"pass": "bold green", "review": "bold yellow", "fail": "bold red"}
 
 
+def _outcome_style(outcome: str, score: float | None) -> str:
+    """Colour by meaning: a measured signal is coloured by its score (0.0 is never green)."""
+    if score is not None and outcome == "present":
+        return "green" if score >= 7 else "yellow" if score >= 4 else "red"
+    return _OUTCOME_STYLE.get(outcome, "")
+
+
 def _score(value: float | None) -> Text:
     if value is None:
         return Text("n/a", style="dim")
@@ -113,8 +120,8 @@ class AuditText:
                 )
                 evidence = _evidence(factor["evidence"])
                 table.add_row(
-                    rich_text(key),
-                    Text(shown, style=_OUTCOME_STYLE.get(outcome, "")),
+                    rich_text(factor.get("label") or key),
+                    Text(shown, style=_outcome_style(outcome, factor["score"])),
                     evidence if evidence.plain else rich_text(factor["message"]),
                 )
             console.print(table)

@@ -18,9 +18,12 @@ DEFINITION = Definition(
         "weaknesses are inherited."
     ),
     implementation=(
-        "Present if `config.json` names `model_type`/`architectures`, a safetensors header "
-        "gives the parameter count, or a filled architecture section or prose describes layers "
-        "or parameters."
+        "Architecture facts beyond a name: present if `config.json` names `model_type`/"
+        "`architectures`, a safetensors header gives the parameter count, or the card states "
+        "layers, sizes, heads, vocabulary, parameter count, the encoder/decoder layout or the "
+        "pipeline components (prose, tables or a printed architecture), or has a filled "
+        "architecture section. 'A fine-tuned version of X', a 'Model description' section "
+        "and a template 'Model type:' line do not count."
     ),
     remediation=(
         "Ship `config.json` with `model_type` and `architectures`, and state the architecture "
@@ -30,11 +33,23 @@ DEFINITION = Definition(
 
 CUES = Cues(
     config=("model_type", "architectures"),
-    headings=(r"model architecture", r"\barchitecture\b", r"model (description|details|type)", r"technical specifications"),
+    headings=(r"model architecture", r"\barchitecture\b", r"technical specifications", r"full model architecture"),
     prose=(
         r"\b\d+(\.\d+)?\s*[MBK]\b.{0,15}param",
-        r"\b(\d+ (transformer )?layers?|hidden size|attention heads)\b",
-        r"\*\*model type:\*\*\s*\S",
+        r"\b\d+[- ](transformer |encoder |decoder |hidden )?(layers?|blocks)\b",
+        r"\b(hidden|embedding|model) (size|dimension)s?\b",
+        r"\battention heads\b",
+        r"\bencoder-decoder\b|\b(encoder|decoder)-only\b",
+        r"\b\d[\d,.]*k? ?(wordpiece|sentencepiece|bpe|byte-level bpe|token)s? vocab",
+        r"\bvocabulary (size )?of \d",
+        r"\b(bi-?lstm|crf layer|lstm layers?|convolutional layers?|attention layers?)\b",
+        r"\|\s*\*\*(components|default pipeline)\*\*\s*\|",
+        r"\b\d+[ -]?layer\b",
+    ),
+    code=(
+        r"^\s*(encoder|decoder)\s*:\s*\w+",
+        r"\b(num_hidden_layers|n_layers?|num_layers|hidden_size|d_model|num_attention_heads|n_head|output_size|elayers|dlayers)\b\s*[:=]\s*\d",
+        r"\(0\): Transformer\(|\bPooling\(\{",
     ),
     files=(r"^modules\.json$", r"(^|/)sentence_bert_config\.json$", r"^params\.json$"),
 )  # fmt: skip

@@ -33,7 +33,12 @@ CUES = Cues(
         r"\b(A100|H100|H200|V100|P100|K80|T4|L4|A10G?|A6000|RTX ?\d{4}|GTX ?\d{3,4}|TPU ?v\d|TPUv\d)\b",
         r"\b\d+\s*x?\s*(GPUs?|TPUs?|NVIDIA)\b",
         r"\*\*hardware type:\*\*\s*[^\[\s]",
+        r"\bTPU-?v\d(-\d+)?\b|\bcloud TPUs?\b",
+        r"\b(trained|training|pre-?trained)\b.{0,60}\bon (\d+ )?(TPUs?|GPUs?)\b",
+        r"\btraining (equipment|hardware)\b",
+        r"\b\d+\s*[*x×]\s*(RTX ?)?\d{4}\b",
     ),
+    code=(r"^\s*ngpu\s*:\s*\d",),
 )  # fmt: skip
 
 PROBE = factor_probe(DEFINITION, CUES)

@@ -19,8 +19,10 @@ DEFINITION = Definition(
     implementation=(
         "Present if training arguments or scripts ship (`training_args.bin` — inspected only "
         "by name, it is a pickle — `trainer_state.json`, `hparams.yaml`, `train*.py/sh/yaml`, "
-        "`configs/`, `args.json`) or the card lists hyper-parameters (learning rate, batch "
-        "size, epochs, optimizer) or has a filled training-procedure section."
+        "`configs/`, `args.json`), or the card gives values a reader could reuse: hyper-"
+        "parameters in prose, lists or code (learning rate, batch size, epochs or steps, "
+        "optimizer, warm-up, seed), a hyper-parameters section, or the training script or "
+        "recipe it used. A 'Training procedure' section without values does not count."
     ),
     remediation=(
         "List the hyper-parameters (learning rate, batch size, epochs, optimizer, seed) in a "
@@ -34,10 +36,20 @@ CUES = Cues(
         r"(^|/)train[^/]*\.(py|sh|ya?ml|json)$", r"^configs?/", r"(^|/)args\.json$",
         r"(^|/)(training|train)_config\.(json|ya?ml)$",
     ),
-    headings=(r"training (procedure|hyper[- ]?parameters|details|configuration|setup)", r"hyper[- ]?parameters"),
+    headings=(r"training hyper[- ]?parameters", r"^hyper[- ]?parameters", r"parameters of the fit"),
     prose=(
-        r"learning[_ ]rate\s*[:=]", r"batch[_ ]size\s*[:=]", r"num_(train_)?epochs\s*[:=]",
-        r"\bepochs?\s*[:=]\s*\d", r"optimi[sz]er\s*[:=]", r"\bwarmup", r"\bseed\s*[:=]\s*\d",
+        r"learning[_ ]rate\s*(of\s*)?[:=]?\s*\d", r"\blr\s*[:=]\s*\d", r"batch[_ ]size\s*(of\s*)?[:=]?\s*\d",
+        r"num_(train_)?epochs\s*[:=]", r"\bepochs?\s*[:=]\s*\d", r"optimi[sz]er\s*[:=]", r"\bwarm-?up\b",
+        r"\bseed\s*[:=]\s*\d",
+        r"\b(trained|fine-?tuned|pre-?trained)\b.{0,60}\bfor (over )?(\d[\d,. ]*(k|m)?|several|a few|\w+ hundred) (optimi[sz]ation )?(steps|epochs|updates|iterations)\b",
+        r"\b\d[\d,. ]*(k|m)?\s*(training )?(steps|epochs|updates)\b",
+        r"\b(training scripts?|train script|recipe)\b",
+        r"\bthe model was trained with the parameters\b",
+    ),
+    code=(
+        r"[\"']?(lr|learning_rate)[\"']?\s*[:=]\s*[\d.e-]+", r"[\"']?(batch_size|train_batch_size)[\"']?\s*[:=]\s*\d",
+        r"[\"']?(epochs|num_train_epochs|max_epoch|max_steps)[\"']?\s*[:=]\s*\d", r"\b(Adam|AdamW|SGD)\(",
+        r"[\"']?warmup_steps[\"']?\s*[:=]\s*\d",
     ),
 )  # fmt: skip
 

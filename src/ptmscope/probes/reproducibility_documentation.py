@@ -13,19 +13,33 @@ MIN_TOPICS = 3
 """Topics a card must cover to count as documentation (of the seven below)."""
 
 TOPICS: tuple[tuple[str, str, str | None], ...] = (
-    ("what the model is", r"model (description|details|summary|card)|overview|about|introduction|^description|^summary", None),
-    ("intended use", r"intended|\buses?\b|use[- ]cases?|applications?|out[- ]of[- ]scope|direct use", None),
-    ("training data", r"\bdata(sets?)?\b|corp(us|ora)", r"^\W*(training )?datasets?\s*:\s*\S"),
-    ("training procedure", r"training|pre-?training|fine-?tuning|\bmethod|pre-?processing|procedure", r"^\W*(pre-?processing|model|training)\s*:\s*\S"),
-    ("evaluation", r"evaluat|results?\b|performance|benchmarks?|metrics|scores?\b|accuracy", None),
-    ("limitations", r"limitations?|\bbias|risks?\b|ethic|caveats?|considerations|warning", None),
+    ("what the model is", r"model (description|details|summary|card)|overview|about|introduction|^description|^summary|what'?s this", r"\b(is|are) (a|an|the first|one of)\b.{0,60}\b(model|version|pipeline|checkpoint|network)\b"),
+    ("intended use", r"intended|\buses\b|use[- ]cases?|applications?|out[- ]of[- ]scope|(direct|downstream) use", r"\b(intended|suitable|designed|can be used|is meant) (for|to)\b"),
+    ("training data", r"\bdata(sets?)?\b|corp(us|ora)", r"^\W*(training )?datasets?\W*:\W*\S|\b(trained|pre-?trained|fine-?tuned) on\b"),
+    ("training procedure", r"training|pre-?training|fine-?tuning|\bmethod|pre-?processing|procedure", r"^\W*(pre-?processing|model|training)\W*:\W*\S|\b(trained|fine-?tuned|pre-?trained) (for|with|using)\b"),
+    ("evaluation", r"evaluat|results?\b|performance|benchmarks?|metrics|scores?\b|accuracy|comparison", r"\b(evaluated|achieves|scores?|accuracy|f1|bleu|wer)\b.{0,40}\d"),
+    ("limitations", r"limitations?|\bbias|risks?\b|ethic|caveats?|considerations|warning|disclaimer", r"\b(limitations?|biase[sd]|toxic\w*|caveats?|should not be used|may (produce|generate|contain))\b"),
     ("how to use", r"how to|usage|\buse (the|this|it)|getting started|quick ?start|examples?|inference|demo", None),
 )  # fmt: skip
-"""(topic, heading pattern, line pattern): a filled section under a matching heading, or a
-``label: value`` line, covers the topic."""
+"""(topic, heading pattern, line pattern): a filled section under a matching heading (or
+with filled subsections), or a line of the card's own prose, covers the topic."""
+
+_GENERATED_LINE = re.compile(
+    r"fine-?tuned version of|achieves the following results|generated automatically|"
+    r"the model was trained with the parameters|for an automated evaluation of this model"
+    r"|you can use curl to access this model|this is a trained model of a \S+ agent",
+    re.IGNORECASE,
+)
+"""Sentences the Trainer and the sentence-transformers template write themselves."""
+_USE_CODE = re.compile(
+    r"from_pretrained\(|pipeline\(|SentenceTransformer\(|\.load\(|load_from_hub\("
+)
 
 GENERATED_SECTIONS = re.compile(
-    r"^(training hyper-?parameters|training results|framework versions)$", re.IGNORECASE
+    r"^(training hyper-?parameters|training results|framework versions|full model architecture"
+    r"|usage \((sentence-transformers|huggingface transformers)\)|citing & authors"
+    r"|validation metrics|usage \(with sb3 rl zoo\)|training \(with the rl zoo\)|hyperparameters)$",
+    re.IGNORECASE,
 )
 """Sections the Trainer writes by itself: they document the run, not the model, so they
 never make a card "documented" (they count for training config, logs and environment)."""
@@ -44,10 +58,11 @@ DEFINITION = Definition(
     implementation=(
         f"Judged by what the card covers, not its length: present if it covers at least "
         f"{MIN_TOPICS} of {len(TOPICS)} topics ({', '.join(t for t, _, _ in TOPICS)}), each "
-        "by a filled section under a matching heading (5+ real words or a code block, "
-        "template boilerplate and placeholders removed) or a `label: value` line for it. The "
-        "Trainer's generated sections (hyper-parameters, results, framework versions) do not "
-        "count."
+        "by a filled section under a matching heading (5+ real words or a code block, or a "
+        "filled subsection; template boilerplate and placeholders removed) or by the card's own "
+        "prose (usage code counts for how to use). What a tool wrote by itself never counts: "
+        "the Trainer's, AutoTrain's, sentence-transformers' and the RL Zoo's generated "
+        "sections and sentences."
     ),
     remediation=(
         "Fill in the card: what the model does, intended uses and limits, training data and "
@@ -59,22 +74,48 @@ _HEADINGS = tuple(re.compile(h, re.IGNORECASE) for _, h, _ in TOPICS)
 _LINES = tuple(re.compile(p, re.IGNORECASE) if p else None for _, _, p in TOPICS)
 
 
+def _filled_with_children(card: Card) -> list[bool]:
+    """A section counts as filled when it, or a subsection under it, says something."""
+    sections = card.sections
+    filled = [s.filled for s in sections]
+    for i, section in enumerate(sections):
+        for later in sections[i + 1 :]:
+            if later.level <= section.level:
+                break
+            if later.filled and not GENERATED_SECTIONS.match(later.title.strip(" #*:")):
+                filled[i] = True
+                break
+    return filled
+
+
 def covered(card: Card) -> dict[str, Evidence]:
-    """Each topic the card covers, with where."""
+    """Each topic the card covers in its own words, with where."""
     found: dict[str, Evidence] = {}
-    for section in card.sections:
+    generated_lines: set[int] = set()
+    sections = card.sections
+    for section, filled in zip(sections, _filled_with_children(card), strict=True):
         title = section.title.strip(" #*:")
-        if not section.filled or GENERATED_SECTIONS.match(title):
+        body = range(section.line, section.end_line + 1)
+        if GENERATED_SECTIONS.match(title) or any(
+            line.number in body and _GENERATED_LINE.search(line.text) for line in card.lines
+        ):
+            generated_lines.update(body)
+            continue
+        if not filled:
             continue
         for (topic, _, _), heading in zip(TOPICS, _HEADINGS, strict=True):
             if topic not in found and heading.search(title):
                 found[topic] = Evidence(f"{card.path}:{section.line}", f"{topic}: '{title[:60]}'")
     for line in card.lines:
+        if line.number in generated_lines or _GENERATED_LINE.search(line.text):
+            continue
         if line.in_code:
+            if "how to use" not in found and _USE_CODE.search(line.text):
+                found["how to use"] = Evidence(f"{card.path}:{line.number}", "how to use: code")
             continue
         for (topic, _, _), pattern in zip(TOPICS, _LINES, strict=True):
             if topic not in found and pattern is not None and pattern.search(line.text):
-                found[topic] = Evidence(f"{card.path}:{line.number}", f"{topic}: a '{topic}' line")
+                found[topic] = Evidence(f"{card.path}:{line.number}", f"{topic}: in the text")
     return found
 
 

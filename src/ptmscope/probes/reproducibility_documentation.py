@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 from ptmscope.package import Card, Package
 from ptmscope.probes.base import Definition, Evidence, Finding, Outcome, Probe
-from ptmscope.probes.cues import card_decidable
+from ptmscope.probes.cues import card_decidable, fold_pattern
 from ptmscope.vocab import ProbeKind
 
 MIN_TOPICS = 3
@@ -27,12 +28,12 @@ with filled subsections), or a line of the card's own prose, covers the topic.""
 _GENERATED_LINE = re.compile(
     r"fine-?tuned version of|achieves the following results|generated automatically|"
     r"the model was trained with the parameters|for an automated evaluation of this model"
-    r"|you can use curl to access this model|this is a trained model of a \S+ agent",
-    re.IGNORECASE,
+    r"|you can use curl to access this model|this is a trained model of a \S+ agent"
 )
-"""Sentences the Trainer and the sentence-transformers template write themselves."""
+"""Sentences the Trainer and the sentence-transformers template write themselves (lower
+case: matched against the card's case-folded text)."""
 _USE_CODE = re.compile(
-    r"from_pretrained\(|pipeline\(|SentenceTransformer\(|\.load\(|load_from_hub\("
+    r"from_pretrained\(|pipeline\(|sentencetransformer\(|\.load\(|load_from_hub\("
 )
 
 GENERATED_SECTIONS = re.compile(
@@ -71,7 +72,7 @@ DEFINITION = Definition(
 )
 
 _HEADINGS = tuple(re.compile(h, re.IGNORECASE) for _, h, _ in TOPICS)
-_LINES = tuple(re.compile(p, re.IGNORECASE) if p else None for _, _, p in TOPICS)
+_LINES = tuple(re.compile(fold_pattern(p), re.MULTILINE) if p else None for _, _, p in TOPICS)
 
 
 def _filled_with_children(card: Card) -> list[bool]:
@@ -88,34 +89,44 @@ def _filled_with_children(card: Card) -> list[bool]:
     return filled
 
 
+def _line_numbers(card: Card, in_code: bool, pattern: re.Pattern[str]) -> Iterator[int]:
+    """README lines (prose or code) where ``pattern`` matches, lazily, scanning the card's
+    joined case-folded text (patterns are folded to match it)."""
+    text = card.searchable(in_code)
+    return (card.line_at(in_code, m.start()).number for m in pattern.finditer(text))
+
+
 def covered(card: Card) -> dict[str, Evidence]:
-    """Each topic the card covers in its own words, with where."""
+    """Each topic the card covers in its own words, with where.
+
+    Each pattern scans the card's joined text once (not line by line): this probe runs on
+    every card of a registry study.
+    """
     found: dict[str, Evidence] = {}
-    generated_lines: set[int] = set()
-    sections = card.sections
-    for section, filled in zip(sections, _filled_with_children(card), strict=True):
+    marked = set(_line_numbers(card, False, _GENERATED_LINE))
+    generated: set[int] = set()
+    for section, filled in zip(card.sections, _filled_with_children(card), strict=True):
         title = section.title.strip(" #*:")
         body = range(section.line, section.end_line + 1)
-        if GENERATED_SECTIONS.match(title) or any(
-            line.number in body and _GENERATED_LINE.search(line.text) for line in card.lines
-        ):
-            generated_lines.update(body)
+        if GENERATED_SECTIONS.match(title) or any(n in body for n in marked):
+            generated.update(body)
             continue
         if not filled:
             continue
         for (topic, _, _), heading in zip(TOPICS, _HEADINGS, strict=True):
             if topic not in found and heading.search(title):
                 found[topic] = Evidence(f"{card.path}:{section.line}", f"{topic}: '{title[:60]}'")
-    for line in card.lines:
-        if line.number in generated_lines or _GENERATED_LINE.search(line.text):
+    skip = generated | marked
+    for (topic, _, _), pattern in zip(TOPICS, _LINES, strict=True):
+        if topic in found or pattern is None:
             continue
-        if line.in_code:
-            if "how to use" not in found and _USE_CODE.search(line.text):
-                found["how to use"] = Evidence(f"{card.path}:{line.number}", "how to use: code")
-            continue
-        for (topic, _, _), pattern in zip(TOPICS, _LINES, strict=True):
-            if topic not in found and pattern is not None and pattern.search(line.text):
-                found[topic] = Evidence(f"{card.path}:{line.number}", f"{topic}: in the text")
+        line = next((n for n in _line_numbers(card, False, pattern) if n not in skip), None)
+        if line is not None:
+            found[topic] = Evidence(f"{card.path}:{line}", f"{topic}: in the text")
+    if "how to use" not in found:
+        line = next((n for n in _line_numbers(card, True, _USE_CODE) if n not in generated), None)
+        if line is not None:
+            found["how to use"] = Evidence(f"{card.path}:{line}", "how to use: code")
     return found
 
 

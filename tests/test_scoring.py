@@ -92,10 +92,38 @@ def test_an_attribute_with_nothing_known_has_no_score() -> None:
     assert [a.name for a in card.attributes] == list(ATTRIBUTES)
 
 
-def test_nothing_known_at_all_is_review_not_pass() -> None:
+def test_nothing_known_at_all_is_insufficient_evidence_not_pass() -> None:
     card = score([unknown("popularity.downloads")], DEFINITIONS)
     assert card.overall is None and card.uncapped is None
-    assert card.verdict is ScorecardVerdict.REVIEW
+    assert card.coverage == 0.0 and card.undecided == ("popularity.downloads",)
+    assert card.verdict is ScorecardVerdict.INSUFFICIENT_EVIDENCE
+
+
+def test_coverage_below_the_threshold_is_insufficient_evidence() -> None:
+    """Full marks on what is known do not pass when most of the evidence is missing; a
+    high risk still asks for review, a critical one still fails."""
+    from ptmscope.scoring import MIN_COVERAGE
+
+    few = [present("provenance.dataset_details"), *(unknown(p) for p in UNKNOWABLE)]
+    card = score(few, DEFINITIONS)
+    assert card.coverage is not None and card.coverage < MIN_COVERAGE
+    assert card.overall == 10.0 and card.verdict is ScorecardVerdict.INSUFFICIENT_EVIDENCE
+    assert (
+        score([*few, risk("risk.pickle_weights")], DEFINITIONS).verdict is ScorecardVerdict.REVIEW
+    )
+    critical = score([*few, risk("risk.malicious_serialization")], DEFINITIONS)
+    assert critical.verdict is ScorecardVerdict.FAIL
+    enough = score(FULL_MARKS, DEFINITIONS)
+    assert enough.coverage == 1.0 and enough.verdict is ScorecardVerdict.PASS
+
+
+UNKNOWABLE = (
+    "popularity.downloads",
+    "popularity.likes",
+    "maintenance.recent_activity",
+    "maintenance.commit_activity",
+    "quality.weights_intact",
+)
 
 
 @pytest.mark.parametrize(

@@ -59,6 +59,12 @@ ATTRIBUTE_WEIGHTS: Mapping[str, float] = {
 """Weights of attributes in the overall score: the DL-specific ones, which the study found
 missing most often, count more."""
 
+MIN_COVERAGE = 0.6
+"""Below this share of attribute probe weight decided, the verdict is
+``insufficient-evidence``: a folder without weights, history or registry metadata leaves
+most probes ``unknown``, and scoring only what is left would rank it above a full
+repository. A critical risk still fails and a high risk still asks for review."""
+
 RISK_CAPS: Mapping[Severity, float] = {
     Severity.CRITICAL: 0.0,
     Severity.HIGH: 5.0,
@@ -96,13 +102,23 @@ def score(findings: Iterable[Finding], definitions: Mapping[str, Definition]) ->
         elif definition.attribute in by_attribute:
             by_attribute[definition.attribute].append(finding)
     attributes = []
+    decided_weight = total_weight = 0.0
     for name in ATTRIBUTES:
         found = by_attribute[name]
         known = [f for f in found if f.outcome is not Outcome.UNKNOWN and f.score is not None]
         value = _weighted(
             (f.score or 0.0, PROBE_WEIGHTS.get(f.probe, DEFAULT_PROBE_WEIGHT)) for f in known
         )
-        attributes.append(AttributeScore(name, value, tuple(found), len(known)))
+        weight = sum(PROBE_WEIGHTS.get(f.probe, DEFAULT_PROBE_WEIGHT) for f in found)
+        decided = sum(PROBE_WEIGHTS.get(f.probe, DEFAULT_PROBE_WEIGHT) for f in known)
+        coverage = round(decided / weight, 3) if weight else 1.0
+        decided_weight += decided * ATTRIBUTE_WEIGHTS[name]
+        total_weight += weight * ATTRIBUTE_WEIGHTS[name]
+        attributes.append(AttributeScore(name, value, tuple(found), len(known), coverage))
+    overall_coverage = round(decided_weight / total_weight, 3) if total_weight else None
+    undecided = tuple(
+        f.probe for a in attributes for f in a.findings if f.outcome is Outcome.UNKNOWN
+    )
     risks.sort(key=lambda f: -(f.severity or Severity.INFO).weight)
     uncapped = _weighted(
         (a.score, ATTRIBUTE_WEIGHTS[a.name]) for a in attributes if a.score is not None
@@ -115,7 +131,11 @@ def score(findings: Iterable[Finding], definitions: Mapping[str, Definition]) ->
     severities = {f.severity for f in risks}
     if Severity.CRITICAL in severities:
         verdict = ScorecardVerdict.FAIL
-    elif Severity.HIGH in severities or overall is None or overall < REVIEW_BELOW:
+    elif Severity.HIGH in severities:
+        verdict = ScorecardVerdict.REVIEW
+    elif overall_coverage is not None and overall_coverage < MIN_COVERAGE:
+        verdict = ScorecardVerdict.INSUFFICIENT_EVIDENCE
+    elif overall is None or overall < REVIEW_BELOW:
         verdict = ScorecardVerdict.REVIEW
     else:
         verdict = ScorecardVerdict.PASS
@@ -127,4 +147,14 @@ def score(findings: Iterable[Finding], definitions: Mapping[str, Definition]) ->
     ]
     missing.sort(key=lambda f: -PROBE_WEIGHTS.get(f.probe, DEFAULT_PROBE_WEIGHT))
     priorities = tuple(dict.fromkeys(f.probe for f in [*risks, *missing]))
-    return Scorecard(tuple(attributes), tuple(risks), overall, uncapped, cap, verdict, priorities)
+    return Scorecard(
+        tuple(attributes),
+        tuple(risks),
+        overall,
+        uncapped,
+        cap,
+        verdict,
+        priorities,
+        overall_coverage,
+        undecided,
+    )

@@ -43,6 +43,9 @@ class ScorecardVerdict(StrEnum):
     """A high risk, or an overall score under 5 (or none at all)."""
     FAIL = "fail"
     """A critical risk."""
+    INSUFFICIENT_EVIDENCE = "insufficient-evidence"
+    """Too little could be decided (no weights, history or metadata) to vouch for the
+    package: below the coverage threshold, a high score would reward missing evidence."""
 
 
 class WeightRole(StrEnum):

@@ -92,6 +92,8 @@ class AttributeScore:
     """0–10, or ``None`` when every probe of the attribute was unknown."""
     findings: tuple[Finding, ...]
     known: int
+    coverage: float = 1.0
+    """Share of the attribute's probe weight that was decided (not ``unknown``)."""
 
 
 @dataclass(frozen=True)
@@ -109,6 +111,11 @@ class Scorecard:
     """``fail`` (a critical risk), ``review`` (a high risk or overall < 5), ``pass``."""
     priorities: tuple[str, ...] = ()
     """Probe ids to fix first: detected risks by severity, then missing factors by weight."""
+    coverage: float | None = None
+    """Share of all attribute probe weight (attribute weights applied) that was decided;
+    ``None`` when no attribute probe ran."""
+    undecided: tuple[str, ...] = ()
+    """Attribute probes whose outcome is ``unknown`` (what the coverage is missing)."""
 
     def attribute(self, name: str) -> AttributeScore:
         return next(a for a in self.attributes if a.name == name)

@@ -18,6 +18,16 @@ CLAIMS = 50
 """Claims listed in the table (the JSON lists them all)."""
 
 
+def _coverage(summary: dict[str, Any]) -> str:
+    """ "; decided from N% of the evidence (no weights, …)" when the coverage is known."""
+    if summary["coverage"] is None:
+        return ""
+    missing = summary["missing_evidence"]
+    return f"; decided from {summary['coverage']:.0%} of the evidence" + (
+        f" ({', '.join(missing)})" if missing else ""
+    )
+
+
 class AuditMarkdown:
     """The scorecard as GitHub-flavoured Markdown; package text escaped, never obeyed."""
 
@@ -31,7 +41,8 @@ class AuditMarkdown:
             f"- **Source:** {_cell(pkg['source'])} {_code(pkg['ref'])}"
             + (f" at {_code(pkg['commit'])}" if pkg["commit"] else ""),
             f"- **Overall:** {_score(summary['overall'])} — verdict **{summary['verdict']}**"
-            + (f" (capped by a {summary['capped_by']} risk)" if summary["capped_by"] else ""),
+            + (f" (capped by a {summary['capped_by']} risk)" if summary["capped_by"] else "")
+            + _coverage(summary),
             f"- **Files:** {pkg['files']} ({pkg['bytes']:,} bytes)",
             "",
             "## Risks",

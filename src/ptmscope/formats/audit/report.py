@@ -11,11 +11,12 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
+from ptmscope.package import Package
 from ptmscope.results.audit import AuditResult, Definition, Finding
 from ptmscope.severity import Severity
 from ptmscope.vocab import ProbeKind
 
-SCHEMA_VERSION = "2.1.0"
+SCHEMA_VERSION = "2.2.0"
 """The version of the JSON shape (``schema_version`` in the output)."""
 
 SCHEMA_FILE = "audit.schema.json"
@@ -42,6 +43,20 @@ def _finding(finding: Finding, definition: Definition) -> dict[str, Any]:
         "evidence": _evidence(finding),
         "remediation": definition.remediation,
     }
+
+
+def missing_evidence(package: Package) -> list[str]:
+    """What the source could not show, in words a reader acts on (why coverage is low)."""
+    missing = []
+    if package.card is None:
+        missing.append("no model card")
+    if not any(w.available for w in package.weights):
+        missing.append("no weights")
+    if package.history is None:
+        missing.append("no history")
+    if package.metadata is None:
+        missing.append("no registry metadata")
+    return missing
 
 
 def remediations(result: AuditResult, limit: int = REMEDIATIONS) -> list[dict[str, str]]:
@@ -72,7 +87,11 @@ def build(result: AuditResult) -> dict[str, Any]:
                 "evidence": _evidence(finding),
                 "remediation": definition.remediation,
             }
-        attributes[attribute.name] = {"score": attribute.score, "factors": factors}
+        attributes[attribute.name] = {
+            "score": attribute.score,
+            "coverage": attribute.coverage,
+            "factors": factors,
+        }
     risk_order = {f.probe: i for i, f in enumerate(card.risks)}
     findings = sorted(
         (f for f in result.findings if result.definitions[f.probe].kind is ProbeKind.RISK),
@@ -141,6 +160,9 @@ def build(result: AuditResult) -> dict[str, Any]:
             "uncapped": card.uncapped,
             "capped_by": card.cap.label if card.cap else None,
             "verdict": str(card.verdict),
+            "coverage": card.coverage,
+            "undecided": list(card.undecided),
+            "missing_evidence": missing_evidence(package),
             "risks": counts,
         },
         "attributes": attributes,

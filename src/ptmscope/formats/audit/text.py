@@ -28,7 +28,12 @@ _SEVERITY_STYLE = {
     "low": "cyan",
     "info": "dim",
 }
-_VERDICT_STYLE = {"pass": "bold green", "review": "bold yellow", "fail": "bold red"}
+_VERDICT_STYLE = {
+    "pass": "bold green",
+    "review": "bold yellow",
+    "fail": "bold red",
+    "insufficient-evidence": "bold magenta",
+}
 
 
 def _outcome_style(outcome: str, score: float | None) -> str:
@@ -75,6 +80,10 @@ class AuditText:
             head.append(
                 f"  (capped by a {summary['capped_by']} risk; uncapped {summary['uncapped']})"
             )
+        if summary["coverage"] is not None:
+            head.append(f"\ndecided from {summary['coverage']:.0%} of the evidence")
+            if summary["missing_evidence"]:
+                head.append(f" ({', '.join(summary['missing_evidence'])})")
         console.print(Panel(head, title="ptmscope audit", expand=False))
 
         risks = [f for f in data["findings"] if f["outcome"] == "detected"]

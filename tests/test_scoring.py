@@ -220,3 +220,18 @@ def test_a_cap_that_does_not_bind_is_not_reported() -> None:
     card = score([*low_scores, risk("risk.upstream_unpinned")], DEFINITIONS)
     assert card.uncapped == 4.0 and card.overall == 4.0
     assert card.cap is None
+
+
+def test_without_weights_and_history_the_verdict_is_insufficient_evidence() -> None:
+    """A card-only folder: both evidence probes unknown, however good the card."""
+    card_only = [
+        *FULL_MARKS,
+        unknown("risk.pickle_weights"),
+        unknown("risk.history_unsigned"),
+    ]
+    assert score(card_only, DEFINITIONS).verdict is ScorecardVerdict.INSUFFICIENT_EVIDENCE
+    weights_seen = [*FULL_MARKS, Finding("risk.pickle_weights", Outcome.CLEAR, "safetensors")]
+    assert (
+        score([*weights_seen, unknown("risk.history_unsigned")], DEFINITIONS).verdict
+        is ScorecardVerdict.PASS
+    )

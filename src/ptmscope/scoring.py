@@ -85,6 +85,13 @@ def _weighted(pairs: Iterable[tuple[float, float]]) -> float | None:
     return None if weight == 0 else round(total / weight, 2)
 
 
+ESSENTIAL_EVIDENCE = ("risk.pickle_weights", "risk.history_unsigned")
+"""Probes that need the model's weights and its history. When every one of them is
+``unknown`` (a card-only folder, a registry record), nothing vouches for the bytes a reuser
+would load or where they came from: the verdict is ``insufficient-evidence`` whatever the
+card scores."""
+
+
 def score(findings: Iterable[Finding], definitions: Mapping[str, Definition]) -> Scorecard:
     """Findings to attribute scores, the risk cap, the verdict and what to fix first.
 
@@ -94,6 +101,9 @@ def score(findings: Iterable[Finding], definitions: Mapping[str, Definition]) ->
     """
     by_attribute: dict[str, list[Finding]] = {name: [] for name in ATTRIBUTES}
     risks: list[Finding] = []
+    findings = tuple(findings)
+    outcomes = {f.probe: f.outcome for f in findings}
+    blind = all(outcomes.get(p) is Outcome.UNKNOWN for p in ESSENTIAL_EVIDENCE)
     for finding in findings:
         definition = definitions[finding.probe]
         if definition.kind is ProbeKind.RISK:
@@ -133,7 +143,7 @@ def score(findings: Iterable[Finding], definitions: Mapping[str, Definition]) ->
         verdict = ScorecardVerdict.FAIL
     elif Severity.HIGH in severities:
         verdict = ScorecardVerdict.REVIEW
-    elif overall_coverage is not None and overall_coverage < MIN_COVERAGE:
+    elif blind or (overall_coverage is not None and overall_coverage < MIN_COVERAGE):
         verdict = ScorecardVerdict.INSUFFICIENT_EVIDENCE
     elif overall is None or overall < REVIEW_BELOW:
         verdict = ScorecardVerdict.REVIEW

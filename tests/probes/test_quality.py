@@ -32,20 +32,77 @@ def test_card_metadata_missing_without_or_with_broken_front_matter(build: Build)
     assert broken.outcome is Outcome.MISSING and "does not parse" in broken.message
 
 
-def test_claims_checkable_share_of_claims_naming_their_dataset(build: Build) -> None:
+def test_claims_earn_credit_only_when_checkable(build: Build) -> None:
+    """Task, dataset, split and metric named: credit (70% until re-measured); without the
+    split, none."""
+    from ptmscope.probes.quality_claims_checkable import UNVERIFIED_CREDIT
+
     named = """model-index:
 - name: tiny
   results:
   - task: {type: text-classification}
-    dataset: {name: IMDB, type: imdb}
+    dataset: {name: IMDB, type: imdb, split: test}
     metrics:
     - {type: accuracy, value: 91.3}
 """
     finding = probe_finding(build(card=card_with("", named)), "quality.claims_checkable")
-    assert finding.outcome is Outcome.PRESENT and finding.score == 10.0
+    assert finding.outcome is Outcome.PRESENT
+    assert finding.score == 10.0 * UNVERIFIED_CREDIT and "not re-measured" in finding.message
     assert "1 of 1" in finding.message
+    no_split = named.replace(", split: test", "")
+    unsplit = probe_finding(build(card=card_with("", no_split)), "quality.claims_checkable")
+    assert unsplit.score == 0.0 and "0 of 1" in unsplit.message
     none = probe_finding(build(), "quality.claims_checkable")
     assert none.outcome is Outcome.MISSING and none.score == 0.0
+
+
+def test_an_over_claim_earns_nothing_and_costs_a_high_risk(build: Build) -> None:
+    from dataclasses import replace
+
+    from ptmscope.audit import collect, evaluate
+    from ptmscope.results.verify import ClaimResult, ClaimVerdict
+    from ptmscope.vocab import ScorecardVerdict
+
+    named = """model-index:
+- name: tiny
+  results:
+  - task: {type: text-classification}
+    dataset: {name: IMDB, type: imdb, split: test}
+    metrics:
+    - {type: accuracy, value: 91.3}
+"""
+    package = collect(build(card=card_with("", named)))
+
+    def remeasured(verdict: ClaimVerdict) -> ClaimResult:
+        return ClaimResult(
+            "text-classification", "imdb", None, "test", "accuracy", 0.913, 0.80,
+            (0.78, 0.82), 500, verdict, "re-measured", "model-index", "README.md:1",
+        )  # fmt: skip
+
+    over = evaluate(replace(package, verifications=(remeasured(ClaimVerdict.OVER_CLAIMED),)))
+    fair = evaluate(replace(package, verifications=(remeasured(ClaimVerdict.CONSISTENT),)))
+    none = evaluate(replace(package, claims=()))
+    scores = {
+        name: next(f for f in r.findings if f.probe == "quality.claims_checkable").score
+        for name, r in (("over", over), ("fair", fair), ("none", none))
+    }
+    assert scores == {"over": 0.0, "fair": 10.0, "none": 0.0}
+    table = next(f for f in over.findings if f.probe == "provenance.performance_table")
+    assert table.score == 0.0 and "over-claimed" in table.message
+    assert any(f.probe == "risk.claims_discrepant" for f in over.scorecard.risks)
+    assert over.scorecard.verdict is ScorecardVerdict.REVIEW
+    # What the claims earn: nothing when over-claimed (as with no claim), plus a high risk
+    # that no claim never costs; a consistent re-measurement earns the most.
+    credit = {
+        name: sum(
+            f.score or 0.0
+            for f in r.findings
+            if f.probe in ("quality.claims_checkable", "provenance.performance_table")
+        )
+        for name, r in (("over", over), ("fair", fair), ("none", none))
+    }
+    assert credit["over"] == credit["none"] == 0.0 < credit["fair"]
+    assert not any(f.probe == "risk.claims_discrepant" for f in none.scorecard.risks)
 
 
 def test_config_valid_named_unnamed_broken_absent(build: Build) -> None:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from ptmscope.package import Package
-from ptmscope.probes.base import Definition, Evidence
+from ptmscope.probes.base import Definition, Evidence, Finding, Outcome, Probe
 from ptmscope.probes.cues import Cues, factor_probe
+from ptmscope.results.verify import ClaimVerdict
 from ptmscope.vocab import ProbeKind
 
 DEFINITION = Definition(
@@ -19,7 +22,9 @@ DEFINITION = Definition(
     ),
     implementation=(
         "Present if at least one numeric claim was extracted (`.eval_results`, `model-index`, "
-        "Trainer results list, Markdown metric table) or evaluation result files ship."
+        "Trainer results list, AutoTrain metric list, Markdown metric table) or evaluation "
+        "result files ship. A table that `verify` found over-claimed is present but scores 0: "
+        "it documents numbers that do not hold."
     ),
     remediation=(
         "Publish results as `model-index` in the card YAML (or `.eval_results/*.yaml`) with "
@@ -40,4 +45,19 @@ def _claims(package: Package) -> list[Evidence]:
     return [Evidence(first.location, detail)]
 
 
-PROBE = factor_probe(DEFINITION, CUES, _claims)
+_DOCUMENTED = factor_probe(DEFINITION, CUES, _claims)
+
+
+def run(package: Package) -> Finding:
+    finding = _DOCUMENTED.run(package)
+    over = [r for r in package.verifications or () if r.verdict is ClaimVerdict.OVER_CLAIMED]
+    if finding.outcome is Outcome.PRESENT and over:
+        return replace(
+            finding,
+            score=0.0,
+            message=f"{finding.message}, but {len(over)} claim(s) over-claimed when re-measured",
+        )
+    return finding
+
+
+PROBE = Probe(DEFINITION, run)

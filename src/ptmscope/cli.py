@@ -21,6 +21,7 @@ from ptmscope._version import __version__
 from ptmscope.api import SCAN_TIMEOUT_S, AuditOptions, audit, audit_demo, scan, verify
 from ptmscope.errors import EXIT_FINDINGS, EXIT_INPUT, EXIT_INTERNAL, EXIT_OK, PtmscopeError
 from ptmscope.formats import AUDIT_FORMATS, SCAN_FORMATS, STUDY_FORMATS, VERIFY_FORMATS, Formats
+from ptmscope.formats.audit.text import AuditText
 from ptmscope.formats.output import emit
 from ptmscope.names import visible
 from ptmscope.probes import all_probes
@@ -88,6 +89,11 @@ def _parser() -> argparse.ArgumentParser:
 
     def add_report_options(sub: argparse.ArgumentParser) -> None:
         add_format_options(sub, AUDIT_FORMATS)
+        sub.add_argument(
+            "--show-details",
+            action="store_true",
+            help="text format: every evidence item (default: two per row, '+N more')",
+        )
         sub.add_argument(
             "--fail-on",
             choices=SEVERITIES,
@@ -403,7 +409,10 @@ def _audit(args: argparse.Namespace) -> int:
             verify=_verify_options(args) if args.verify else None,
         )
         result = audit(args.ref, options)
-    emit(AUDIT_FORMATS, args.format, result, args.output)
+    formats = AUDIT_FORMATS
+    if args.show_details:
+        formats = formats.with_renderer("text", AuditText(show_details=True))
+    emit(formats, args.format, result, args.output)
     threshold = Severity.parse(args.fail_on) if args.fail_on else None
     return EXIT_FINDINGS if result.fails(threshold) else EXIT_OK
 

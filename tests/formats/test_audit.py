@@ -137,3 +137,33 @@ def test_deprecated_names_still_work() -> None:
         "markdown", audit_result()
     )
     assert isinstance(AUDIT_FORMATS.get("text"), TextFormat)
+
+
+def test_terminal_view_shows_more_on_request_and_shortens_hashes() -> None:
+    """Two evidence items per row and "+N more" (the JSON holds them all); --show-details
+    prints every item; hex digests and URLs are cut in the middle, paths shown whole."""
+    import re
+
+    from ptmscope.api import audit_demo
+    from ptmscope.formats.audit.text import AuditText, _shorten
+
+    result = audit_demo()
+    short = AuditText(width=80).render(result)
+    full = AuditText(width=80, show_details=True).render(result)
+    more = re.findall(r"\+(\d+) more \(--show-details\)", short)
+    assert more, "the demo package has rows with more than two evidence items"
+    assert "more (--show-details)" not in full
+    assert len(full.splitlines()) >= len(short.splitlines()) + sum(map(int, more)) - len(more)
+    digest = "ab12" * 16
+    assert digest not in _shorten(f"blob {digest}") and "…" in _shorten(f"blob {digest}")
+    path = "a/very/long/path/inside/the/package/model.safetensors"
+    assert _shorten(path) == path
+
+
+def test_show_details_reaches_the_text_format(capsys: pytest.CaptureFixture[str]) -> None:
+    from ptmscope.cli import main
+
+    assert main(["demo", "--show-details"]) == 0
+    assert "more (--show-details)" not in capsys.readouterr().out
+    assert main(["demo"]) == 0
+    assert "more (--show-details)" in capsys.readouterr().out

@@ -10,7 +10,7 @@ renderer registered in one place.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Generic, Protocol, TypeVar, runtime_checkable
 
 from ptmscope.errors import InputError
@@ -67,3 +67,9 @@ class Formats(Generic[R]):
     def render(self, name: str, result: R) -> str:
         """``result`` rendered as ``name`` (the whole output, as text)."""
         return self.get(name).render(result)
+
+    def with_renderer(self, name: str, renderer: Renderer[R]) -> Formats[R]:
+        """A copy where ``name`` is drawn by ``renderer`` (a renderer with options, such as
+        the audit text view with every evidence item)."""
+        self.get(name)  # only an existing format can be given options
+        return replace(self, renderers={**self.renderers, name: renderer})

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import re
 from typing import Any
 
 from rich.console import Console
@@ -50,16 +52,48 @@ def _score(value: float | None) -> Text:
     return Text(f"{value:.1f}/10", style=style)
 
 
-def _evidence(items: list[dict[str, str]], limit: int = 2) -> Text:
-    """One line per item; each item's own line breaks and escapes are shown, not obeyed."""
-    return Text("\n".join(visible(f"{e['location']} {e['detail']}".strip()) for e in items[:limit]))
+EVIDENCE_SHOWN = 2
+"""Evidence items per row in the terminal view (``--show-details``: all of them)."""
+LONG_TOKEN = 32
+"""URLs and hex digests longer than this are shortened in the middle, never wrapped (paths
+and identifiers are shown whole)."""
+_TOKEN = re.compile(rf"\bhttps?://\S{{{LONG_TOKEN - 7},}}|\b[0-9a-f]{{{LONG_TOKEN + 1},}}\b")
+
+
+def _shorten(text: str) -> str:
+    """Long unbroken tokens cut in the middle (``https://hug…/config.json``), so a narrow
+    terminal never folds a hash or URL across lines or splits an identifier."""
+    keep = (LONG_TOKEN - 1) // 2
+    return _TOKEN.sub(lambda m: f"{m.group(0)[:keep]}…{m.group(0)[-keep:]}", text)
+
+
+def _evidence(items: list[dict[str, str]], limit: int | None = EVIDENCE_SHOWN) -> Text:
+    """One line per item (own line breaks and escapes shown, not obeyed), and "+N more"
+    when the report holds more than the terminal shows."""
+    shown = items if limit is None else items[:limit]
+    lines = [_shorten(visible(f"{e['location']} {e['detail']}".strip())) for e in shown]
+    if len(items) > len(shown):
+        lines.append(f"+{len(items) - len(shown)} more (--show-details)")
+    return Text("\n".join(lines))
+
+
+def _display_ref(ref: str) -> str:
+    """A path under the working directory shown relative to it (the header stays short)."""
+    if not os.path.isabs(ref):
+        return ref
+    try:
+        relative = os.path.relpath(ref)
+    except ValueError:  # another drive
+        return ref
+    return relative if not relative.startswith("..") else ref
 
 
 class AuditText:
     """The scorecard as a person reads it: the verdict and risks first, then why."""
 
-    def __init__(self, width: int = WIDTH) -> None:
+    def __init__(self, width: int = WIDTH, show_details: bool = False) -> None:
         self.width = width
+        self.limit = None if show_details else EVIDENCE_SHOWN
 
     def print(self, result: AuditResult, console: Console) -> None:
         """Draw on ``console`` (colours where it has them)."""
@@ -67,7 +101,7 @@ class AuditText:
         pkg, summary = data["package"], data["summary"]
         head = Text()
         head.append(f"{visible(pkg['name'] or pkg['ref'])}\n", style="bold")
-        head.append(f"{visible(pkg['source'])} {visible(pkg['ref'])}")
+        head.append(f"{visible(pkg['source'])} {visible(_display_ref(pkg['ref']))}")
         if pkg["commit"]:
             head.append(f" @ {visible(pkg['commit'][:12])}")
         head.append(f"\n{pkg['files']} files, {pkg['bytes']:,} bytes; ")
@@ -89,14 +123,14 @@ class AuditText:
         risks = [f for f in data["findings"] if f["outcome"] == "detected"]
         table = Table(title="Risks", title_justify="left", expand=False, show_lines=False)
         for column in ("Severity", "Risk", "STRIDE", "Finding", "Evidence"):
-            table.add_column(column, overflow="fold")
+            table.add_column(column, no_wrap=column in ("Severity", "Risk"))
         for f in risks:
             table.add_row(
                 Text(f["severity"] or "", style=_SEVERITY_STYLE.get(f["severity"] or "", "")),
                 rich_text(f["probe"].removeprefix("risk.")),
                 rich_text(", ".join(f["stride"])),
                 rich_text(f["message"]),
-                _evidence(f["evidence"]),
+                _evidence(f["evidence"], self.limit),
             )
         if not risks:
             table.add_row("", "none detected", "", "", "")
@@ -118,7 +152,7 @@ class AuditText:
             table.caption = None
             table.add_column("Factor", no_wrap=True)
             table.add_column("Outcome")
-            table.add_column("Evidence", overflow="fold")
+            table.add_column("Evidence")
             factor: dict[str, Any]
             for key, factor in attribute["factors"].items():
                 outcome = factor["outcome"]
@@ -127,7 +161,7 @@ class AuditText:
                     if factor["kind"] == "factor"
                     else f"{outcome} {factor['score'] if factor['score'] is not None else ''}".strip()
                 )
-                evidence = _evidence(factor["evidence"])
+                evidence = _evidence(factor["evidence"], self.limit)
                 table.add_row(
                     rich_text(factor.get("label") or key),
                     Text(shown, style=_outcome_style(outcome, factor["score"])),

@@ -37,6 +37,7 @@ ENGINES = (
     "ptmscope.sources",
     "ptmscope.collector",
     "ptmscope.retry",
+    "ptmscope.baseline",
     "ptmscope.verify",
     "ptmscope.study",
     "ptmscope.extras",

@@ -13,6 +13,7 @@ from datetime import datetime
 from pathlib import Path
 from types import MappingProxyType
 
+from ptmscope.baseline import from_study
 from ptmscope.collector import collect_from
 from ptmscope.package import Package
 from ptmscope.probes import all_probes
@@ -42,6 +43,9 @@ class AuditOptions:
     """Hub sources: fetch whole files instead of reading byte ranges."""
     verify: VerifyOptions | None = None
     """Re-measure the card's claims (runs the model) and report discrepancies."""
+    baseline: str | Path | None = None
+    """A ``study`` database whose listing popularity is ranked against (default: the
+    baseline shipped with ptmscope)."""
 
 
 def collect(ref: str | Path, options: AuditOptions | None = None) -> Package:
@@ -57,7 +61,8 @@ def collect(ref: str | Path, options: AuditOptions | None = None) -> Package:
     ) as source:
         if metadata is None and isinstance(source, HubSource):
             metadata = source.metadata()
-        package = collect_from(source, metadata, options.now)
+        baseline = from_study(Path(options.baseline)) if options.baseline is not None else None
+        package = collect_from(source, metadata, options.now, baseline=baseline)
         if options.verify is not None:
             from ptmscope.extras import require
 

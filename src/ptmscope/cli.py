@@ -113,6 +113,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     sub.add_argument("--metadata", metavar="FILE", help="registry record (Hub model_info JSON)")
     sub.add_argument(
+        "--baseline",
+        metavar="DB",
+        help="rank popularity against this study database (default: the shipped Hub baseline)",
+    )
+    sub.add_argument(
         "--download",
         action="store_true",
         help="Hub models: fetch whole files (default: byte ranges)",
@@ -407,6 +412,7 @@ def _audit(args: argparse.Namespace) -> int:
             token=args.token,
             download=args.download,
             verify=_verify_options(args) if args.verify else None,
+            baseline=args.baseline,
         )
         result = audit(args.ref, options)
     formats = AUDIT_FORMATS

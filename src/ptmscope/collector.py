@@ -16,6 +16,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from ptmscope.baseline import shipped as shipped_baseline
 from ptmscope.card import claims as card_claims
 from ptmscope.card.parse import MAX_CARD_BYTES, parse_card
 from ptmscope.card.safe_yaml import load_yaml
@@ -25,6 +26,7 @@ from ptmscope.package import (
     FileEntry,
     Package,
     Problem,
+    RegistryBaseline,
     RegistryMetadata,
     WeightFile,
     package_task,
@@ -224,8 +226,10 @@ def collect_from(
     metadata: RegistryMetadata | None = None,
     now: datetime | None = None,
     scan_policy: Policy | None = None,
+    baseline: RegistryBaseline | None = None,
 ) -> Package:
-    """Read everything probes need from ``source``, once."""
+    """Read everything probes need from ``source``, once (popularity is ranked against
+    ``baseline``, by default the one shipped with ptmscope)."""
     info = source.info()
     files = source.files()
     if not files:
@@ -270,6 +274,7 @@ def collect_from(
         collected_at=now or datetime.now(UTC),
         scans=scans,
         auto_maps=auto_maps,
+        baseline=baseline if baseline is not None else shipped_baseline(),
         signatures_known=source.signatures_visible(),
         transfer=source.transfer_report(),
     )

@@ -9,7 +9,7 @@ is something a reuser needs to see.
 
 from __future__ import annotations
 
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -434,6 +434,26 @@ class WeightFile:
     """The format comes from the file's name: only a pointer (LFS) is here, not the bytes."""
 
 
+@dataclass(frozen=True)
+class RegistryBaseline:
+    """Percentile points of downloads (and likes, when known) over a registry population."""
+
+    source: str
+    """What the population is and when it was measured."""
+    models: int
+    downloads: tuple[float, ...]
+    likes: tuple[float, ...] = ()
+
+    def percentile(self, kind: str, value: int) -> float | None:
+        """The share (0–100) of the population strictly below ``value`` (a model with no
+        downloads is at 0, whatever share of the registry shares that); ``None`` without points."""
+        points = self.downloads if kind == "downloads" else self.likes
+        if not points:
+            return None
+        below = bisect_left(points, value)
+        return round(min(100.0, 100.0 * below / (len(points) - 1)), 1)
+
+
 @dataclass
 class Transfer:
     """Bytes a remote source fetched, against the size of the whole package."""
@@ -487,6 +507,8 @@ class Package:
     code (config.json, tokenizer, processor and feature-extractor configs)."""
     verifications: tuple[ClaimResult, ...] | None = None
     """Claims re-measured by ``verify`` (``audit --verify``); ``None`` when not run."""
+    baseline: RegistryBaseline | None = None
+    """The registry population popularity is ranked against (shipped, or ``--baseline``)."""
 
     @cached_property
     def _by_path(self) -> dict[str, FileEntry]:

@@ -21,8 +21,11 @@ DEFINITION = Definition(
         "exercised, discussed and fixed by others."
     ),
     implementation=(
-        f"Score = 10 × log10(1 + monthly downloads) / log10(1 + {SATURATION:,}), capped at 10. "
-        "Unknown without registry metadata (`--metadata`)."
+        "Relative to the registry, as npms does: score = the package's download percentile in "
+        "the registry baseline ÷ 10 (the baseline shipped with ptmscope is the Hub listing of "
+        "the study's crawl, downloads as of 2023-10; `audit --baseline DB` ranks against a "
+        "`study` database instead). Without a baseline: 10 × log10(1 + downloads) / "
+        f"log10(1 + {SATURATION:,}). Unknown without registry metadata (`--metadata`)."
     ),
     remediation="Popularity is earned, not fixed; for private models, attach registry metadata.",
 )
@@ -36,9 +39,27 @@ def run(package: Package) -> Finding:
     meta = package.metadata
     if meta is None or meta.downloads is None:
         return Finding(DEFINITION.id, Outcome.UNKNOWN, "no registry download count")
-    score = log_score(meta.downloads, SATURATION)
-    evidence = (Evidence(meta.origin, f"downloads={meta.downloads:,}"),)
-    return Finding(DEFINITION.id, Outcome.PRESENT, f"{meta.downloads:,} downloads", evidence, score)
+    return ranked(DEFINITION, package, "downloads", meta.downloads, SATURATION, meta.origin)
+
+
+def ranked(
+    definition: Definition, package: Package, kind: str, count: int, saturation: int, origin: str
+) -> Finding:
+    """A popularity finding: the count's percentile in the package's registry baseline, or
+    the log score when the baseline has no points for ``kind``."""
+    percentile = package.baseline.percentile(kind, count) if package.baseline else None
+    if percentile is None:
+        score = log_score(count, saturation)
+        message = f"{count:,} {kind}"
+    else:
+        score = round(percentile / 10.0, 2)
+        message = f"{count:,} {kind}: more than {percentile:.0f}% of the registry baseline"
+    detail = f"{kind}={count:,}" + (
+        f"; baseline: {package.baseline.source}"
+        if percentile is not None and package.baseline
+        else ""
+    )
+    return Finding(definition.id, Outcome.PRESENT, message, (Evidence(origin, detail),), score)
 
 
 PROBE = Probe(DEFINITION, run)

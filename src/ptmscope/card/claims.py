@@ -293,6 +293,66 @@ def _is_this_model(subject: str | None, model_name: str | None) -> bool:
     return bool(row) and bool(name) and (row in name or name in row)
 
 
+_NUMBER_CELL = re.compile(r"^\s*[-+]?\d+(?:\.\d+)?\s*%?\s*$")
+
+
+def _comparison_claims(
+    table: markdown.Table,
+    header: list[str],
+    card_path: str,
+    default_task: str | None,
+    model_name: str,
+) -> list[Claim]:
+    """Results tables without metric columns that compare models on benchmarks: this
+    model's column (benchmarks as rows, a "metric" column if there is one), or this model's
+    row (benchmarks as columns). Other models' numbers are not its claims."""
+    claims: list[Claim] = []
+    mine = [i for i, cell in enumerate(table.header) if i > 0 and _is_this_model(cell, model_name)]
+    metric_col = next((i for i, h in enumerate(header) if h in ("metric", "metrics")), None)
+    if mine:
+        col = mine[0]
+        label_cols = [i for i in range(col) if i != metric_col]
+        for number, cells in table.rows:
+            if col >= len(cells) or not _NUMBER_CELL.match(cells[col]):
+                continue
+            dataset = next(
+                (
+                    cells[i].strip()
+                    for i in reversed(label_cols)
+                    if i < len(cells) and cells[i].strip()
+                ),
+                None,
+            )
+            metric = cells[metric_col] if metric_col is not None and metric_col < len(cells) else ""
+            claims.append(
+                _claim(
+                    label=metric.strip() or "score",
+                    raw=cells[col],
+                    source="markdown-table",
+                    location=f"{card_path}:{number}",
+                    task=default_task,
+                    dataset=dataset,
+                )
+            )
+        return claims
+    for number, cells in table.rows:
+        if not cells or not _is_this_model(cells[0], model_name):
+            continue
+        for col in range(1, min(len(cells), len(table.header))):
+            if _NUMBER_CELL.match(cells[col]) and header[col] not in _GENERIC_VALUE:
+                claims.append(
+                    _claim(
+                        label="score",
+                        raw=cells[col],
+                        source="markdown-table",
+                        location=f"{card_path}:{number}",
+                        task=default_task,
+                        dataset=table.header[col].strip(),
+                    )
+                )
+    return claims
+
+
 def from_tables(
     lines: Sequence[markdown.TextLine],
     card_path: str,
@@ -341,6 +401,11 @@ def from_tables(
                             )
                         )
             continue
+        if model_name is not None:
+            found = _comparison_claims(table, header, card_path, default_task, model_name)
+            if found:
+                claims.extend(found)
+                continue
         for number, cells in table.rows:
             if not cells or metric_id(cells[0]) is None:
                 continue

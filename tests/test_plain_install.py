@@ -17,6 +17,7 @@ import json
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 HEAVY = ("numpy", "torch", "transformers", "safetensors", "scipy", "sklearn", "datasets")
@@ -84,12 +85,67 @@ def _smoke_step(name: str, done: subprocess.CompletedProcess[str], expected: int
     return [name]
 
 
+REGISTRY_START_S = 60
+"""Longest wait for ``registry serve`` to answer (a bound a working server never reaches)."""
+
+
+def _registry_step(
+    command: str, package: Path, run: Callable[..., subprocess.CompletedProcess[str]]
+) -> list[str]:
+    """``registry serve`` on 127.0.0.1, then ``audit owner/name`` through it (the Hub client
+    path), all from the plain install."""
+    import os
+    import shutil
+    import socket
+    import time
+    import urllib.request
+
+    served = package.parent / "served"
+    shutil.copytree(package, served / "acme" / "tiny")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen(
+        [command, "registry", "serve", str(served), "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    endpoint = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + REGISTRY_START_S
+        while True:
+            try:
+                with urllib.request.urlopen(f"{endpoint}/api/models/acme/tiny", timeout=5):
+                    break
+            except OSError:
+                if server.poll() is not None or time.monotonic() > deadline:
+                    print(
+                        f"FAIL registry serve: {(server.stderr.read() if server.stderr else '')[-2000:]}"
+                    )
+                    return ["registry serve"]
+                time.sleep(0.3)
+        print("ok   registry serve")
+        env = {**os.environ, "HF_ENDPOINT": endpoint, "HF_HUB_OFFLINE": "0"}
+        audited = run("audit", "acme/tiny", "-f", "json", env=env)
+        failed = _smoke_step("audit Hub id through registry serve", audited, 0)
+        if not audited.returncode and json.loads(audited.stdout)["package"]["source"] != "hub":
+            failed.append("audit hub source")
+        return failed
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
 def smoke(bin_dir: Path) -> int:
-    """The installed command, without extras: version, probes, scan, audit, verify's extra."""
+    """The installed command, without extras: version, probes, scan, audit (folder, and a Hub
+    id through ``registry serve``), verify's extra."""
     command = str(bin_dir / "ptmscope")
 
-    def run(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([command, *args], capture_output=True, text=True, timeout=300)
+    def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [command, *args], capture_output=True, text=True, timeout=300, env=env
+        )
 
     failed: list[str] = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -104,6 +160,7 @@ def smoke(bin_dir: Path) -> int:
         failed += _smoke_step("audit FOLDER", audited, 0)
         if not audited.returncode and json.loads(audited.stdout)["package"]["source"] != "local":
             failed.append("audit source")
+        failed += _registry_step(command, root, run)
         verified = run("verify", str(root))
         failed += _smoke_step("verify (no extra)", verified, 2)
         lines = verified.stderr.strip().splitlines()

@@ -24,8 +24,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tests.conftest import SHARED_DATA
+
 LABELS = Path(__file__).resolve().parent / "data" / "card_labels"
-CARDS = Path(__file__).resolve().parents[2] / "shared" / "data" / "registry" / "cards.parquet"
+CARDS = SHARED_DATA / "cards.parquet"
 
 FACTORS = (
     "provenance.dataset_details",

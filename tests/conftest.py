@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import pytest
@@ -106,6 +106,17 @@ def write_config(path: Path, **extra: object) -> None:
     path.write_text(json.dumps(config))
 
 
+def write_files(root: Path, files: Mapping[str, str | bytes]) -> None:
+    """Write ``files`` (relative path → text or bytes) under ``root``, folders included."""
+    for rel, content in files.items():
+        target = root / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            target.write_bytes(content)
+        else:
+            target.write_text(content)
+
+
 @pytest.fixture
 def make_package(tmp_path: Path) -> Callable[..., Path]:
     """A package folder: card text, config, and named weight kinds."""
@@ -127,13 +138,7 @@ def make_package(tmp_path: Path) -> Callable[..., Path]:
             write_safetensors(root / "model.safetensors")
         if torch_bin:
             write_torch_zip(root / "pytorch_model.bin")
-        for rel, content in (files or {}).items():
-            target = root / rel
-            target.parent.mkdir(parents=True, exist_ok=True)
-            if isinstance(content, bytes):
-                target.write_bytes(content)
-            else:
-                target.write_text(content)
+        write_files(root, files or {})
         return root
 
     return make

@@ -534,6 +534,20 @@ class Package:
             self.metadata.pipeline_tag if self.metadata is not None else None,
         )
 
+    @property
+    def missing_evidence(self) -> tuple[str, ...]:
+        """What the source could not show, in words a reader acts on (why coverage is low)."""
+        missing = []
+        if self.card is None:
+            missing.append("no model card")
+        if not any(w.available for w in self.weights):
+            missing.append("no weights")
+        if self.history is None:
+            missing.append("no history")
+        if self.metadata is None:
+            missing.append("no registry metadata")
+        return tuple(missing)
+
     @cached_property
     def signature_summary(self) -> SignatureSummary | None:
         """Signed commits of the history; ``None`` when the history is unknown."""

@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 from ptmscope.audit import AuditOptions, audit
-from ptmscope.results.audit import Finding
+from ptmscope.results.audit import Finding, Outcome
+from tests.conftest import write_files
 
 BARE_CARD = "# tiny\n\nA small model that sorts reviews into two groups for a demo.\n"
 
@@ -36,13 +37,7 @@ def build(tmp_path: Path) -> Build:
         if card is not None:
             (root / "README.md").write_text(card)
         (root / "config.json").write_text(json.dumps(config or {}))
-        for rel, content in (files or {}).items():
-            target = root / rel
-            target.parent.mkdir(parents=True, exist_ok=True)
-            if isinstance(content, bytes):
-                target.write_bytes(content)
-            else:
-                target.write_text(content)
+        write_files(root, files or {})
         return root
 
     return make
@@ -57,3 +52,12 @@ def card_with(section: str, front_matter: str = "") -> str:
     """The bare card plus ``section`` (and YAML front matter when given)."""
     head = f"---\n{front_matter}---\n" if front_matter else ""
     return head + BARE_CARD + "\n" + section
+
+
+def assert_documents(build: Build, probe_id: str, addition: dict[str, object]) -> None:
+    """The factor is present (10, with evidence) after the one addition, missing (0) without."""
+    present = probe_finding(build(**addition), probe_id)
+    assert present.outcome is Outcome.PRESENT and present.score == 10.0, present.message
+    assert present.evidence
+    missing = probe_finding(build(), probe_id)
+    assert missing.outcome is Outcome.MISSING and missing.score == 0.0

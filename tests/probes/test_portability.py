@@ -6,7 +6,7 @@ import pytest
 
 from ptmscope.audit import audit
 from ptmscope.probes.base import Outcome
-from tests.probes.conftest import Build, card_with, probe_finding
+from tests.probes.conftest import Build, assert_documents, card_with, probe_finding
 
 PRESENT: dict[str, dict[str, object]] = {
     "portability.hardware_spec": {
@@ -34,11 +34,7 @@ PRESENT: dict[str, dict[str, object]] = {
 
 @pytest.mark.parametrize("probe_id", sorted(PRESENT))
 def test_factor_present_with_its_evidence_missing_without(build: Build, probe_id: str) -> None:
-    present = probe_finding(build(**PRESENT[probe_id]), probe_id)
-    assert present.outcome is Outcome.PRESENT and present.score == 10.0, present.message
-    assert present.evidence
-    missing = probe_finding(build(), probe_id)
-    assert missing.outcome is Outcome.MISSING and missing.score == 0.0
+    assert_documents(build, probe_id, PRESENT[probe_id])
 
 
 def test_license_file_alone_documents_the_license(build: Build) -> None:

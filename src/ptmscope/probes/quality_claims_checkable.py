@@ -45,15 +45,12 @@ def run(package: Package) -> Finding:
     ]
     verified = package.verifications or ()
     over = [r for r in verified if r.verdict is ClaimVerdict.OVER_CLAIMED]
-    consistent = (
-        bool(verified)
-        and all(
-            r.verdict in (ClaimVerdict.CONSISTENT, ClaimVerdict.UNDER_CLAIMED)
-            for r in verified
-            if r.verdict is not ClaimVerdict.UNVERIFIABLE
-        )
-        and any(r.verdict is ClaimVerdict.CONSISTENT for r in verified)
-    )
+    verdicts = {r.verdict for r in verified}
+    # Full credit once re-measured: some claim held, none fell short or was inconclusive.
+    consistent = ClaimVerdict.CONSISTENT in verdicts and not verdicts & {
+        ClaimVerdict.OVER_CLAIMED,
+        ClaimVerdict.INCONCLUSIVE,
+    }
     share = len(checkable) / len(numeric)
     score = 0.0 if over else 10.0 * share * (1.0 if consistent else UNVERIFIED_CREDIT)
     message = (

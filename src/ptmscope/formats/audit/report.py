@@ -11,7 +11,6 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
-from ptmscope.package import Package
 from ptmscope.results.audit import AuditResult, Definition, Finding
 from ptmscope.severity import Severity
 from ptmscope.vocab import ProbeKind
@@ -43,20 +42,6 @@ def _finding(finding: Finding, definition: Definition) -> dict[str, Any]:
         "evidence": _evidence(finding),
         "remediation": definition.remediation,
     }
-
-
-def missing_evidence(package: Package) -> list[str]:
-    """What the source could not show, in words a reader acts on (why coverage is low)."""
-    missing = []
-    if package.card is None:
-        missing.append("no model card")
-    if not any(w.available for w in package.weights):
-        missing.append("no weights")
-    if package.history is None:
-        missing.append("no history")
-    if package.metadata is None:
-        missing.append("no registry metadata")
-    return missing
 
 
 def remediations(result: AuditResult, limit: int = REMEDIATIONS) -> list[dict[str, str]]:
@@ -162,7 +147,7 @@ def build(result: AuditResult) -> dict[str, Any]:
             "verdict": str(card.verdict),
             "coverage": card.coverage,
             "undecided": list(card.undecided),
-            "missing_evidence": missing_evidence(package),
+            "missing_evidence": list(package.missing_evidence),
             "risks": counts,
         },
         "attributes": attributes,

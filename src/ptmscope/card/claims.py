@@ -12,58 +12,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import replace
 from typing import Any
 
-from ptmscope.card import markdown
-from ptmscope.card.values import metric_id, parse_value
+from ptmscope.card import markdown, tables
+from ptmscope.card.build import make_claim, text_or_none
+from ptmscope.card.values import metric_id
 from ptmscope.package import Claim, model_index
 
 MAX_CLAIMS = 2000
-
-
-def _text(value: Any) -> str | None:
-    if value is None or isinstance(value, dict | list):
-        return None
-    text = str(value).strip()
-    return text or None
-
-
-def _claim(
-    *,
-    label: object,
-    raw: object,
-    source: str,
-    location: str,
-    task: str | None,
-    dataset: str | None = None,
-    config: str | None = None,
-    split: str | None = None,
-    dataset_revision: str | None = None,
-    subject: str | None = None,
-    verified: bool | None = None,
-) -> Claim:
-    name = _text(label) or "unnamed"
-    metric = metric_id(name) or name.lower()
-    parsed = parse_value(raw, metric)
-    return Claim(
-        task=task,
-        dataset=dataset,
-        config=config,
-        split=split,
-        metric=metric,
-        value=parsed.value,
-        scale=parsed.scale,
-        source=source,
-        location=location,
-        raw=str(raw),
-        label=name,
-        uncertainty=parsed.uncertainty,
-        qualifier=parsed.qualifier,
-        dataset_revision=dataset_revision,
-        subject=subject,
-        verified=verified,
-    )
 
 
 def from_model_index(
@@ -88,23 +44,23 @@ def from_model_index(
                 continue
             task = result.get("task")
             task_type = (
-                _text(task.get("type")) or _text(task.get("name"))
+                text_or_none(task.get("type")) or text_or_none(task.get("name"))
                 if isinstance(task, dict)
-                else _text(task)
+                else text_or_none(task)
             )
             if task_type is None:
                 problems.append(f"{key}.task has no type")
             dataset = result.get("dataset")
             ds_name = ds_config = ds_split = ds_revision = None
             if isinstance(dataset, dict):
-                ds_name = _text(dataset.get("type")) or _text(dataset.get("name"))
-                ds_config = _text(dataset.get("config"))
-                ds_split = _text(dataset.get("split"))
-                ds_revision = _text(dataset.get("revision"))
-                if _text(dataset.get("name")) is None:
+                ds_name = text_or_none(dataset.get("type")) or text_or_none(dataset.get("name"))
+                ds_config = text_or_none(dataset.get("config"))
+                ds_split = text_or_none(dataset.get("split"))
+                ds_revision = text_or_none(dataset.get("revision"))
+                if text_or_none(dataset.get("name")) is None:
                     problems.append(f"{key}.dataset has no name")
             else:
-                ds_name = _text(dataset)
+                ds_name = text_or_none(dataset)
                 problems.append(f"{key}.dataset is not a mapping")
             metrics = result.get("metrics")
             if metrics is None and isinstance(result.get("metric"), dict):
@@ -119,16 +75,16 @@ def from_model_index(
                 if "value" not in metric:
                     problems.append(f"{key}.metrics[{k}] has no value")
                     continue
-                label = metric.get("type") or metric.get("name")
                 claims.append(
-                    _claim(
-                        label=label,
+                    make_claim(
+                        label=metric.get("name"),
+                        metric=metric.get("type"),
                         raw=metric.get("value"),
                         source="model-index",
                         location=f"{where}#{key}.metrics[{k}]",
                         task=task_type or default_task,
                         dataset=ds_name,
-                        config=_text(metric.get("config")) or ds_config,
+                        config=text_or_none(metric.get("config")) or ds_config,
                         split=ds_split,
                         dataset_revision=ds_revision,
                         verified=metric.get("verified")
@@ -154,23 +110,23 @@ def from_eval_results(
             problems.append(f"{path}#{i} is not a mapping")
             continue
         dataset = entry.get("dataset")
-        if not isinstance(dataset, dict) or _text(dataset.get("id")) is None:
+        if not isinstance(dataset, dict) or text_or_none(dataset.get("id")) is None:
             problems.append(f"{path}#{i} has no dataset.id")
             dataset = dataset if isinstance(dataset, dict) else {}
         if "value" not in entry:
             problems.append(f"{path}#{i} has no value")
             continue
         claims.append(
-            _claim(
+            make_claim(
                 label=entry.get("metric") or dataset.get("task_id") or "score",
                 raw=entry.get("value"),
                 source="eval_results",
                 location=f"{path}#{i}",
                 task=default_task,
-                dataset=_text(dataset.get("id")),
-                config=_text(dataset.get("task_id")),
-                split=_text(dataset.get("split")),
-                dataset_revision=_text(dataset.get("revision")),
+                dataset=text_or_none(dataset.get("id")),
+                config=text_or_none(dataset.get("task_id")),
+                split=text_or_none(dataset.get("split")),
+                dataset_revision=text_or_none(dataset.get("revision")),
                 verified=bool(entry.get("verifyToken")) or None,
             )
         )
@@ -212,7 +168,7 @@ def from_trainer_prose(
             if match is None:
                 break
             claims.append(
-                _claim(
+                make_claim(
                     label=match["label"].strip(),
                     raw=match["value"],
                     source="trainer-prose",
@@ -227,6 +183,21 @@ def from_trainer_prose(
 
 _METRIC_LIST = re.compile(r"^\W*validation metrics\W*$")
 _LIST_ITEM = re.compile(r"^\s*(?:[-*+]\s+)?(?P<label>[^:|]{1,60}):\s*(?P<value>[-+]?[\d.]+%?)\s*$")
+_BULLET_METRIC = re.compile(r"^\s*[-*+]\s+(?P<label>[^:|]{1,40}):\s*(?P<value>[-+]?[\d.]+%?)\s*$")
+_PROBLEM_TYPE = re.compile(r"^\W*problem type\W*:\s*(?P<kind>.+?)\s*$", re.IGNORECASE)
+_PROBLEM_TASKS = {
+    "binary classification": "text-classification",
+    "multi-class classification": "text-classification",
+    "multi class classification": "text-classification",
+    "multi-label classification": "text-classification",
+    "entity extraction": "token-classification",
+    "extractive question answering": "question-answering",
+    "summarization": "summarization",
+    "translation": "translation",
+    "single column regression": "text-classification",
+    "regression": "text-classification",
+}
+"""AutoTrain/AutoNLP's "Problem type" line, the only place such cards name their task."""
 
 
 def _only_dataset(metadata: Mapping[str, Any]) -> str | None:
@@ -239,6 +210,14 @@ def _only_dataset(metadata: Mapping[str, Any]) -> str | None:
     return None
 
 
+def _problem_task(lines: Sequence[markdown.TextLine]) -> str | None:
+    for line in lines:
+        found = None if line.in_code else _PROBLEM_TYPE.match(line.text)
+        if found:
+            return _PROBLEM_TASKS.get(found["kind"].strip(" .*`").lower())
+    return None
+
+
 def from_metric_list(
     lines: Sequence[markdown.TextLine],
     card_path: str,
@@ -246,11 +225,14 @@ def from_metric_list(
     dataset: str | None,
 ) -> list[Claim]:
     """Claims from a "Validation Metrics" list (AutoTrain/AutoNLP cards): ``Label: number``
-    lines, bulleted or not, under that heading or line."""
+    lines, bulleted or not, under that heading or line. The card's "Problem type" names
+    the task when its metadata does not."""
     claims: list[Claim] = []
+    task = default_task
     for i, line in enumerate(lines):
         if line.in_code or not _METRIC_LIST.match(line.text.strip().lower()):
             continue
+        task = task or _problem_task(lines)
         for item in lines[i + 1 :]:
             if not item.text.strip():
                 continue
@@ -258,12 +240,12 @@ def from_metric_list(
             if item.in_code or match is None:
                 break
             claims.append(
-                _claim(
+                make_claim(
                     label=match["label"].strip(),
                     raw=match["value"],
                     source="metric-list",
                     location=f"{card_path}:{item.number}",
-                    task=default_task,
+                    task=task,
                     dataset=dataset,
                     split="validation",
                 )
@@ -271,156 +253,30 @@ def from_metric_list(
     return claims
 
 
-_MODEL_COLUMNS = frozenset({"model", "models", "model name", "checkpoint", "variant", "system"})
-"""First-column headers that make a table a comparison of models."""
-_LOG_COLUMNS = frozenset({"epoch", "step", "training loss", "train loss", "steps"})
-_DATASET_COLUMNS = frozenset(
-    {"dataset", "data", "benchmark", "task", "test set", "testset", "eval set", "corpus"}
-)
-_GENERIC_VALUE = frozenset({"value", "score", "result", "results", "this model", "ours", ""})
-
-
-def _key(text: str | None) -> str:
-    return re.sub(r"[^a-z0-9]+", "", (text or "").lower())
-
-
-def _is_this_model(subject: str | None, model_name: str | None) -> bool:
-    """Whether a comparison table's row names this model (its repository name, either way
-    contained in the row label once case and punctuation are dropped)."""
-    if model_name is None:
-        return True
-    row, name = _key(subject), _key(model_name.rsplit("/", 1)[-1])
-    return bool(row) and bool(name) and (row in name or name in row)
-
-
-_NUMBER_CELL = re.compile(r"^\s*[-+]?\d+(?:\.\d+)?\s*%?\s*$")
-
-
-def _comparison_claims(
-    table: markdown.Table,
-    header: list[str],
-    card_path: str,
-    default_task: str | None,
-    model_name: str,
-) -> list[Claim]:
-    """Results tables without metric columns that compare models on benchmarks: this
-    model's column (benchmarks as rows, a "metric" column if there is one), or this model's
-    row (benchmarks as columns). Other models' numbers are not its claims."""
-    claims: list[Claim] = []
-    mine = [i for i, cell in enumerate(table.header) if i > 0 and _is_this_model(cell, model_name)]
-    metric_col = next((i for i, h in enumerate(header) if h in ("metric", "metrics")), None)
-    if mine:
-        col = mine[0]
-        label_cols = [i for i in range(col) if i != metric_col]
-        for number, cells in table.rows:
-            if col >= len(cells) or not _NUMBER_CELL.match(cells[col]):
-                continue
-            dataset = next(
-                (
-                    cells[i].strip()
-                    for i in reversed(label_cols)
-                    if i < len(cells) and cells[i].strip()
-                ),
-                None,
-            )
-            metric = cells[metric_col] if metric_col is not None and metric_col < len(cells) else ""
-            claims.append(
-                _claim(
-                    label=metric.strip() or "score",
-                    raw=cells[col],
-                    source="markdown-table",
-                    location=f"{card_path}:{number}",
-                    task=default_task,
-                    dataset=dataset,
-                )
-            )
-        return claims
-    for number, cells in table.rows:
-        if not cells or not _is_this_model(cells[0], model_name):
-            continue
-        for col in range(1, min(len(cells), len(table.header))):
-            if _NUMBER_CELL.match(cells[col]) and header[col] not in _GENERIC_VALUE:
-                claims.append(
-                    _claim(
-                        label="score",
-                        raw=cells[col],
-                        source="markdown-table",
-                        location=f"{card_path}:{number}",
-                        task=default_task,
-                        dataset=table.header[col].strip(),
-                    )
-                )
-    return claims
-
-
-def from_tables(
+def from_metric_bullets(
     lines: Sequence[markdown.TextLine],
     card_path: str,
     default_task: str | None,
-    model_name: str | None = None,
+    taken: set[str],
 ) -> list[Claim]:
-    """Claims from Markdown tables, by metric columns or by metric rows.
-
-    Tables with epoch/step columns are training logs, not claims. In a comparison table
-    (its first column names models) only the rows of this model are its claims; the
-    others are other models' results.
-    """
+    """``- bleu: 56.6`` anywhere in the prose (OPUS-MT's System Info list): a bullet whose
+    key is a known metric and whose value is a number. Lines another reader already
+    took (``taken`` locations) are skipped."""
     claims: list[Claim] = []
-    for table in markdown.tables(lines):
-        header = [cell.strip().lower().strip("*_` ") for cell in table.header]
-        if _LOG_COLUMNS.intersection(header):
+    for line in lines:
+        location = f"{card_path}:{line.number}"
+        found = None if line.in_code or location in taken else _BULLET_METRIC.match(line.text)
+        if found is None or metric_id(found["label"]) is None:
             continue
-        if header and header[0] in _MODEL_COLUMNS and model_name is not None:
-            mine = tuple(
-                (number, cells)
-                for number, cells in table.rows
-                if cells and _is_this_model(cells[0], model_name)
+        claims.append(
+            make_claim(
+                label=found["label"].strip(),
+                raw=found["value"],
+                source="metric-list",
+                location=location,
+                task=default_task,
             )
-            table = replace(table, rows=mine)
-        metric_cols = [i for i, cell in enumerate(table.header) if metric_id(cell)]
-        dataset_col = next((i for i, h in enumerate(header) if h in _DATASET_COLUMNS), None)
-        if metric_cols:
-            for number, cells in table.rows:
-                subject = cells[0] if cells and 0 not in metric_cols else None
-                dataset = (
-                    cells[dataset_col]
-                    if dataset_col is not None and dataset_col < len(cells)
-                    else None
-                )
-                for col in metric_cols:
-                    if col < len(cells):
-                        claims.append(
-                            _claim(
-                                label=table.header[col],
-                                raw=cells[col],
-                                source="markdown-table",
-                                location=f"{card_path}:{number}",
-                                task=default_task,
-                                dataset=dataset or None,
-                                subject=None if subject == dataset else subject or None,
-                            )
-                        )
-            continue
-        if model_name is not None:
-            found = _comparison_claims(table, header, card_path, default_task, model_name)
-            if found:
-                claims.extend(found)
-                continue
-        for number, cells in table.rows:
-            if not cells or metric_id(cells[0]) is None:
-                continue
-            for col in range(1, min(len(cells), len(table.header))):
-                column = header[col]
-                claims.append(
-                    _claim(
-                        label=cells[0],
-                        raw=cells[col],
-                        source="markdown-table",
-                        location=f"{card_path}:{number}",
-                        task=default_task,
-                        dataset=None if column in _GENERIC_VALUE else table.header[col].strip(),
-                    )
-                )
+        )
     return claims
 
 
@@ -450,5 +306,7 @@ def extract(
             problems.extend((card_path, message) for message in bad)
         claims.extend(from_trainer_prose(lines, card_path, default_task))
         claims.extend(from_metric_list(lines, card_path, default_task, _only_dataset(metadata)))
-        claims.extend(from_tables(lines, card_path, default_task, model_name))
+        claims.extend(tables.claims(lines, card_path, default_task, model_name))
+        taken = {claim.location for claim in claims}
+        claims.extend(from_metric_bullets(lines, card_path, default_task, taken))
     return tuple(claims[:MAX_CLAIMS]), problems

@@ -180,7 +180,14 @@ class Card:
         return found
 
 
-CLAIM_SOURCES = ("eval_results", "model-index", "trainer-prose", "metric-list", "markdown-table")
+CLAIM_SOURCES = (
+    "eval_results",
+    "model-index",
+    "trainer-prose",
+    "metric-list",
+    "markdown-table",
+    "card-prose",
+)
 """Where claims are read from, most structured first."""
 MACHINE_PARSEABLE_SOURCES = frozenset({"eval_results", "model-index"})
 """Claim sources a registry could index and check without reading prose."""
@@ -271,6 +278,7 @@ HUB_TASKS = frozenset(
         "summarization",
         "feature-extraction",
         "text-generation",
+        "text2text-generation",
         "fill-mask",
         "sentence-similarity",
         "text-to-speech",

@@ -38,3 +38,14 @@ def test_blocks_that_are_not_card_data() -> None:
     assert card_metadata("README.md", b"---\nlicense: [mit\n---\n") is None  # YAML error
     assert card_metadata("README.md", b"---\n---\n# empty\n") is None
     assert card_metadata("README.md", b"\x00binary") is None  # never raises
+
+
+def test_blank_lines_before_the_opening_marker_are_allowed_and_lines_stay_true() -> None:
+    """The Hub reads metadata after leading blank lines (a card opening with a space line
+    had no metadata here before); YAML errors still point at the right README line."""
+    front = read_front_matter("README.md", (" \n\n" + CARD).encode())
+    assert front.present and dict(front.metadata)["license"] == "mit"
+    assert front.body_line == 7 and front.body.startswith("# Title")
+    broken = read_front_matter("README.md", b" \n---\nlicense: [mit\n---\n")
+    assert broken.error is not None and "line 4" in broken.error  # as without the blank, +1
+    assert not read_front_matter("README.md", b"text\n---\nlicense: mit\n---\n").present

@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from ptmscope.card import markdown, tables
+from ptmscope.card import markdown, prose, tables
 from ptmscope.card.build import make_claim, text_or_none
 from ptmscope.card.values import metric_id
 from ptmscope.package import Claim, model_index
@@ -183,7 +183,9 @@ def from_trainer_prose(
 
 _METRIC_LIST = re.compile(r"^\W*validation metrics\W*$")
 _LIST_ITEM = re.compile(r"^\s*(?:[-*+]\s+)?(?P<label>[^:|]{1,60}):\s*(?P<value>[-+]?[\d.]+%?)\s*$")
-_BULLET_METRIC = re.compile(r"^\s*[-*+]\s+(?P<label>[^:|]{1,40}):\s*(?P<value>[-+]?[\d.]+%?)\s*$")
+_BULLET_METRIC = re.compile(
+    r"^\s*(?:[-*+]\s+)?(?P<label>[^:|]{1,40}?)\s*:\s*(?P<value>[-+]?[\d.]+%?)\s*$"
+)
 _PROBLEM_TYPE = re.compile(r"^\W*problem type\W*:\s*(?P<kind>.+?)\s*$", re.IGNORECASE)
 _PROBLEM_TASKS = {
     "binary classification": "text-classification",
@@ -253,15 +255,15 @@ def from_metric_list(
     return claims
 
 
-def from_metric_bullets(
+def from_metric_lines(
     lines: Sequence[markdown.TextLine],
     card_path: str,
     default_task: str | None,
     taken: set[str],
 ) -> list[Claim]:
-    """``- bleu: 56.6`` anywhere in the prose (OPUS-MT's System Info list): a bullet whose
-    key is a known metric and whose value is a number. Lines another reader already
-    took (``taken`` locations) are skipped."""
+    """``- bleu: 56.6`` or ``accuracy : 0.86`` anywhere in the prose (OPUS-MT's System
+    Info list, hand-written "Eval results"): a line whose key is a known metric and whose
+    value is a number. Lines another reader already took (``taken``) are skipped."""
     claims: list[Claim] = []
     for line in lines:
         location = f"{card_path}:{line.number}"
@@ -308,5 +310,8 @@ def extract(
         claims.extend(from_metric_list(lines, card_path, default_task, _only_dataset(metadata)))
         claims.extend(tables.claims(lines, card_path, default_task, model_name))
         taken = {claim.location for claim in claims}
-        claims.extend(from_metric_bullets(lines, card_path, default_task, taken))
+        listed = from_metric_lines(lines, card_path, default_task, taken)
+        claims.extend(listed)
+        taken |= {claim.location for claim in listed}
+        claims.extend(prose.claims(lines, card_path, default_task, taken))
     return tuple(claims[:MAX_CLAIMS]), problems

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
@@ -32,27 +33,36 @@ def decode(path: str, raw: bytes) -> tuple[str, str | None]:
         return text, f"not valid UTF-8 at byte {exc.start}; {bad} characters replaced"
 
 
-def split_front_matter(text: str) -> tuple[str | None, str, int]:
-    """``(yaml, body, body_first_line)``; ``yaml`` is ``None`` without front matter."""
-    if not text.startswith("---"):
-        return None, text, 1
-    first_newline = text.find("\n")
-    if first_newline < 0 or text[:first_newline].strip() != "---":
-        return None, text, 1
+_LEADING_BLANKS = re.compile(r"\A(?:[ \t]*\r?\n)*")
+
+
+def split_front_matter(text: str) -> tuple[str | None, str, int, int]:
+    """``(yaml, body, body_first_line, yaml_first_line)``; ``yaml`` is ``None`` without
+    front matter. Blank lines before the opening ``---`` are allowed, as the Hub's own
+    parser allows them (a card starting with a space line still has its metadata)."""
+    lead = _LEADING_BLANKS.match(text)
+    skipped = lead.group(0) if lead else ""
+    start = len(skipped)
+    first = skipped.count("\n") + 1
+    if not text.startswith("---", start):
+        return None, text, 1, 0
+    first_newline = text.find("\n", start)
+    if first_newline < 0 or text[start:first_newline].strip() != "---":
+        return None, text, 1, 0
     pos = first_newline + 1
-    line_no = 2
+    line_no = first + 1
     while pos <= len(text):
         end = text.find("\n", pos)
         line = text[pos:] if end < 0 else text[pos:end]
         if line.rstrip() in ("---", "..."):
             body_start = len(text) if end < 0 else end + 1
-            return text[first_newline + 1 : pos], text[body_start:], line_no + 1
+            return text[first_newline + 1 : pos], text[body_start:], line_no + 1, first + 1
         if end < 0:
             break
         pos = end + 1
         line_no += 1
     # An opening marker without a closing one: not front matter, all body.
-    return None, text, 1
+    return None, text, 1, 0
 
 
 @dataclass(frozen=True)
@@ -89,11 +99,11 @@ def read_front_matter(path: str, raw: bytes) -> FrontMatter:
             f"{path} is {len(raw) / 1e6:.1f} MB, above the {MAX_CARD_BYTES >> 20} MiB limit"
         )
     text, decode_problem = decode(path, raw)
-    front, body, body_line = split_front_matter(text)
+    front, body, body_line, front_line = split_front_matter(text)
     metadata: MappingProxyType[str, Any] = _EMPTY
     error = None
     if front is not None:
-        result = load_yaml(front, line_offset=1)
+        result = load_yaml(front, line_offset=front_line - 1)
         if result.error is not None:
             error = result.error
         elif isinstance(result.data, dict):

@@ -95,7 +95,8 @@ _SPLITS = {
 _SPLIT_AT_END = re.compile(r"^(?P<name>.+?)[\s_-]+(?P<split>dev|valid|validation|val|test)$", re.I)
 _AGGREGATE = re.compile(r"^(?:avg|average|mean|overall)\b", re.IGNORECASE)
 """A column averaging the others: a summary of this model's results, not a dataset."""
-_SIZE = re.compile(r"^\d+(?:\.\d+)?[bmk]$")
+_SIZE = re.compile(r"^\d+(?:\.\d+)?[bm]$")
+"""A parameter count in a name (``7b``, ``350m``); ``128k`` is a context length."""
 _LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 _TAG = re.compile(r"<[^>]{0,200}>")
 _SPACE = re.compile(r"\s+")
@@ -103,6 +104,8 @@ _PAIR = re.compile(r"^\s*(?P<a>[-+]?\d+(?:\.\d+)?)\s*/\s*(?P<b>[-+]?\d+(?:\.\d+)
 _RULE = re.compile(r"^[-:\s]*$")
 _HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(?P<title>.*?)[\s#]*$")
 _CAPTION_MAX = 40
+_EMPHASIS_LEAD = re.compile(r"^\s*(?P<mark>\*\*?|__?)(?P<phrase>[^*_]{2,60}?)(?P=mark)")
+"""A caption written as an emphasised phrase opening the line ("*Zero-shot performance.*")."""
 _LEAD_IN_LINES = 3
 
 
@@ -124,12 +127,22 @@ def _tokens(text: str) -> set[str]:
 
 
 def _names_model(cell: str, model_name: str | None) -> bool:
-    """Whether a cell names this model: its repository name and the cell contain one
-    another once case and punctuation are dropped."""
+    """Whether a cell names this model: the cell is its repository name or a short form
+    of it ("ALBERT-base" for albert-base-v1), or holds its name as a whole identifier;
+    a longer identifier that starts with the name ("…_in12k_ft_in1k" for "…_in12k") is a
+    sibling model, not this one."""
     if model_name is None:
         return True
     row, name = _key(cell), _key(model_name.rsplit("/", 1)[-1])
-    return bool(row) and bool(name) and (row in name or name in row)
+    if not row or not name:
+        return False
+    if row in name:
+        return True
+    if name not in row:
+        return False
+    text, base = cell.lower(), model_name.rsplit("/", 1)[-1].lower()
+    at = text.find(base)
+    return at < 0 or not re.match(r"[-_.]?[a-z0-9]", text[at + len(base) :])
 
 
 def _names_size(cell: str, model_name: str | None) -> bool:
@@ -206,8 +219,11 @@ def _context(lines: Sequence[markdown.TextLine], index: int) -> _Context:
         if seen > _LEAD_IN_LINES:
             break
         plain = clean(text)
+        lead = _EMPHASIS_LEAD.match(text)
         if seen == 1 and plain.endswith(":") and len(plain) <= _CAPTION_MAX:
             caption = clean(plain[:-1])
+        elif seen == 1 and lead and len(lead["phrase"]) <= _CAPTION_MAX:
+            caption = clean(lead["phrase"]).rstrip(".:")
         mentioned |= {metric_id(m.group("m")) or m.group("m") for m in _METRIC_WORDS.finditer(text)}
     metric = heading_metric or caption or (next(iter(mentioned)) if len(mentioned) == 1 else None)
     return _Context(heading_metric, metric)
@@ -408,8 +424,10 @@ def _comparison(t: _Table, site: _Site, ctx: _Context, model: str | None) -> lis
     if not rows and len(t.rows) == 1 and ctx.metric:
         rows = list(t.rows)  # one row under a caption: the card's own result, not a comparison
     metric = ctx.metric or "score"
+    headed = len(t.rows) == 1 and bool(rows) and _result_value(rows[0][1][0])
+    first = 0 if headed else 1  # a header of benchmark names over one row of numbers
     for number, cells in rows:
-        for col in range(1, min(len(cells), len(t.header))):
+        for col in range(first, min(len(cells), len(t.header))):
             column = t.header[col]
             if not _result_column(column) or not _result_value(cells[col]):
                 continue

@@ -28,6 +28,8 @@ _METRIC = (
     r"|[Tt]op-?[15][- ][Aa]ccuracy|[Tt]op-?[15]|[Pp]recision|[Rr]ecall|[Pp]erplexity|mAP"
     r"|[Ee]xact [Mm]atch|[Ss]pearman|[Pp]earson|AUC|MCC)"
 )
+_DIGIT = re.compile(r"\d")
+_ANY_METRIC = re.compile(_METRIC)
 _NUMBER = r"(?P<num>\d{1,3}(?:[.,]\d+)?)(?:\s?%)?"
 _NUMBER_FIRST = re.compile(rf"(?<![\w.-]){_NUMBER}\**\s*(?P<metric>{_METRIC})(?![\w-])")
 _METRIC_FIRST = re.compile(
@@ -136,7 +138,8 @@ def claims(
         line = lines[i]
         i += 1
         if (
-            not line.in_code
+            "support" in line.text
+            and not line.in_code
             and not line.text.lstrip().startswith("|")
             and _REPORT_HEAD.search(line.text)
         ):
@@ -149,7 +152,8 @@ def claims(
             or text.startswith("#")
             or text.count("|") >= 2
             or f"{card_path}:{line.number}" in taken
-            or not any(c.isdigit() for c in text)
+            or _DIGIT.search(text) is None
+            or _ANY_METRIC.search(text) is None
         ):
             continue
         found += _sentence_claims(line, card_path, default_task)

@@ -111,7 +111,11 @@ _LEAD_IN_LINES = 3
 
 def clean(cell: str) -> str:
     """A cell as a reader sees it: links as their text, tags and emphasis dropped."""
-    text = _TAG.sub(" ", _LINK.sub(r"\1", cell))
+    text = cell
+    if "[" in text:
+        text = _LINK.sub(r"\1", text)
+    if "<" in text:
+        text = _TAG.sub(" ", text)
     text = _SPACE.sub(" ", text).strip().strip("*`~ ")
     while len(text) > 2 and text[0] == text[-1] == "_":
         text = text[1:-1].strip()
@@ -449,8 +453,10 @@ def claims(
     index_of = {line.number: i for i, line in enumerate(lines)}
     found: list[Claim] = []
     for raw in markdown.tables(lines):
+        if _LOG_COLUMNS.intersection(h.strip(" *_`").lower() for h in raw.header):
+            continue  # a training log: read no further
         table = _prepare(raw)
-        if not table.header or _LOG_COLUMNS.intersection(table.low):
+        if not table.header:
             continue
         ctx = _context(lines, index_of.get(table.line, 0))
         by_columns = _metric_columns(table, site, ctx, model_name)

@@ -9,6 +9,7 @@ is something a reuser needs to see.
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -179,6 +180,10 @@ class Card:
                 break
         return found
 
+
+_FINE_TUNED_FROM = re.compile(r"fine-?tuned (?:version|checkpoint) of \[?([\w./-]{2,96})")
+_FINE_TUNED_FROM_ANY_CASE = re.compile(_FINE_TUNED_FROM.pattern, re.IGNORECASE)
+"""The Trainer's own sentence naming the upstream model (matched on case-folded text)."""
 
 CLAIM_SOURCES = (
     "eval_results",
@@ -541,6 +546,24 @@ class Package:
             self.card.metadata if self.card is not None else None,
             self.metadata.pipeline_tag if self.metadata is not None else None,
         )
+
+    @cached_property
+    def upstream(self) -> str | None:
+        """The model this one was fine-tuned from: the card's ``base_model`` or the
+        Trainer's "fine-tuned version of X"; ``None`` for a base model (or when unsaid)."""
+        meta = self.card.metadata if self.card is not None else {}
+        base = meta.get("base_model")
+        if isinstance(base, list):
+            base = next((b for b in base if isinstance(b, str)), None)
+        if isinstance(base, str) and base.strip():
+            return base.strip()
+        if self.card is not None:
+            found = _FINE_TUNED_FROM.search(self.card.searchable(False))
+            if found:  # the line's own spelling, not the case-folded text
+                line = self.card.line_at(False, found.start())
+                written = _FINE_TUNED_FROM_ANY_CASE.search(line.text)
+                return (written or found).group(1).strip("[]`*")
+        return None
 
     @property
     def missing_evidence(self) -> tuple[str, ...]:

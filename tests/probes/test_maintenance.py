@@ -10,10 +10,16 @@ from pathlib import Path
 import pytest
 
 from ptmscope.audit import AuditOptions
-from ptmscope.probes.base import Outcome
-from ptmscope.probes.maintenance_recent_activity import FRESH_DAYS, STALE_DAYS
+from ptmscope.probes.base import Finding, Outcome
+from ptmscope.probes.maintenance_recent_activity import (
+    BASE_STALE_DAYS,
+    FRESH_DAYS,
+    REVISIT_DAYS,
+    REVISITED_FLOOR,
+    STALE_DAYS,
+)
 from tests.conftest import git
-from tests.probes.conftest import Build, probe_finding
+from tests.probes.conftest import Build, card_with, probe_finding
 
 needs_git = pytest.mark.skipif(shutil.which("git") is None, reason="git not installed")
 
@@ -52,23 +58,54 @@ def test_commit_activity_unknown_without_history(build: Build) -> None:
     assert finding.outcome is Outcome.UNKNOWN and finding.score is None
 
 
+def _recent(
+    build: Build, tmp_path: Path, age_days: float, card: str | None = None, **record: object
+) -> Finding:
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    modified = now - timedelta(days=age_days)
+    info = tmp_path / "model_info.json"
+    info.write_text(json.dumps({"id": "acme/tiny", "lastModified": modified.isoformat(), **record}))
+    package = build(card=card) if card is not None else build()
+    return probe_finding(
+        package, "maintenance.recent_activity", AuditOptions(metadata=info, now=now)
+    )
+
+
+FINE_TUNED = card_with("Tuned for a demo.", "base_model: acme/base\n")
+
+
 @pytest.mark.parametrize(
     ("age_days", "expected"),
     [(10, 10.0), ((FRESH_DAYS + STALE_DAYS) / 2, 5.0), (STALE_DAYS + 30, 0.0)],
 )
-def test_recent_activity_from_the_record_falls_linearly(
+def test_recent_activity_of_a_fine_tuned_checkpoint_falls_linearly(
     build: Build, tmp_path: Path, age_days: float, expected: float
 ) -> None:
-    now = datetime(2026, 1, 1, tzinfo=UTC)
-    modified = now - timedelta(days=age_days)
-    record = tmp_path / "model_info.json"
-    record.write_text(json.dumps({"id": "acme/tiny", "lastModified": modified.isoformat()}))
-    finding = probe_finding(
-        build(), "maintenance.recent_activity", AuditOptions(metadata=record, now=now)
-    )
+    finding = _recent(build, tmp_path, age_days, FINE_TUNED)
     assert finding.outcome is Outcome.PRESENT
     assert finding.score == pytest.approx(expected, abs=0.01)
     assert finding.evidence[0].location.endswith("#lastModified")
+    assert "fine-tuned checkpoint" in finding.message
+
+
+def test_a_base_model_ages_twice_as_slowly(build: Build, tmp_path: Path) -> None:
+    age = (FRESH_DAYS + BASE_STALE_DAYS) / 2
+    base = _recent(build, tmp_path, age)
+    assert "base model" in base.message and base.score == pytest.approx(5.0, abs=0.01)
+    assert _recent(build, tmp_path, age, FINE_TUNED).score == 0.0
+    trainer = card_with("This model is a fine-tuned version of [acme/base](x) on imdb.")
+    assert "fine-tuned" in _recent(build, tmp_path, 30, trainer).message
+
+
+def test_a_package_revisited_after_release_is_not_abandoned(build: Build, tmp_path: Path) -> None:
+    old = datetime(2026, 1, 1, tzinfo=UTC) - timedelta(days=STALE_DAYS + 100)
+    once = _recent(build, tmp_path, STALE_DAYS + 100, FINE_TUNED, createdAt=old.isoformat())
+    assert once.score == 0.0
+    created = old - timedelta(days=REVISIT_DAYS + 10)
+    revisited = _recent(
+        build, tmp_path, STALE_DAYS + 100, FINE_TUNED, createdAt=created.isoformat()
+    )
+    assert revisited.score == REVISITED_FLOOR and "revisited" in revisited.message
 
 
 @needs_git

@@ -179,3 +179,17 @@ def test_training_logs_are_not_claims() -> None:
         "| Epoch | Step | Validation Loss | Accuracy |\n|---|---|---|---|\n| 1 | 10 | 0.5 | 0.8 |\n"
     )
     assert _read(table) == []
+
+
+def test_a_row_of_metrics_under_dataset_columns() -> None:
+    table = (
+        "| Dataset  | SetA  | SetA  | SetB  |\n"
+        "|:--------:|:-----:|:-----:|:-----:|\n"
+        "| (metric) | (PPL) | (ACC) | (BPB) |\n"
+        "|          | 9.10  | 60.5  | 0.91  |\n"
+    )
+    assert [(c.dataset, c.label, c.metric, c.raw) for c in _read(table)] == [
+        ("SetA", "PPL", "perplexity", "9.10"),
+        ("SetA", "ACC", "accuracy", "60.5"),
+        ("SetB", "BPB", "bpb", "0.91"),
+    ]

@@ -243,16 +243,33 @@ class _Table:
     rows: tuple[tuple[int, tuple[str, ...]], ...]
     groups: tuple[str, ...] = ()
     """The group each row sits under (``V2``, ``V1`` rows that hold only a label), or ``""``."""
+    units: tuple[str, ...] = ()
+    """Each column's metric from a row under the header (gpt2's ``| (metric) | (PPL) |``)."""
+
+
+def _units(cells: list[str]) -> tuple[str, ...]:
+    """A body row naming each column's metric: ``(metric)`` first, or metric names only."""
+    names = [c.strip("() ") for c in cells[1:]]
+    if not names or any(_number(n) for n in names if n):
+        return ()
+    if cells[0].strip("() ").lower() in _METRIC_NAME_COLUMNS or all(
+        not n or metric_id(n) for n in names
+    ):
+        return ("", *names)
+    return ()
 
 
 def _prepare(table: markdown.Table) -> _Table:
     header = tuple(clean(h) for h in table.header)
     rows: list[tuple[int, tuple[str, ...]]] = []
     groups: list[str] = []
+    units: tuple[str, ...] = ()
     previous = group = ""
     for number, raw in table.rows:
         cells = [clean(c) for c in raw]
         if all(_RULE.match(c) for c in cells):
+            continue
+        if not rows and not units and len(cells) > 1 and (units := _units(cells)):
             continue
         if cells and cells[0] and not any(cells[1:]) and len(header) > 2:
             group = cells[0]  # a row holding only a label starts a group of rows
@@ -262,7 +279,9 @@ def _prepare(table: markdown.Table) -> _Table:
         previous = cells[0] if cells else previous
         rows.append((number, tuple(cells)))
         groups.append(group)
-    return _Table(table.line, header, tuple(h.lower() for h in header), tuple(rows), tuple(groups))
+    return _Table(
+        table.line, header, tuple(h.lower() for h in header), tuple(rows), tuple(groups), units
+    )
 
 
 def _my_rows(t: _Table, model: str | None) -> list[tuple[int, tuple[str, ...]]]:
@@ -365,6 +384,16 @@ def _metric_columns(t: _Table, site: _Site, ctx: _Context, model: str | None) ->
     return claims
 
 
+def _unit_columns(t: _Table, site: _Site) -> list[Claim]:
+    """Datasets as columns with a row of metrics under them (gpt2's LAMBADA table)."""
+    claims: list[Claim] = []
+    for number, cells in t.rows:
+        for col in range(1, min(len(cells), len(t.header), len(t.units))):
+            if t.units[col] and _result_value(cells[col]):
+                claims += site.claim(number, t.units[col], cells[col], dataset=t.header[col])
+    return claims
+
+
 def _is_class(header: str) -> bool:
     """Entity classes and averages (``PER``, ``Micro-Avg``) are not datasets."""
     low = header.lower()
@@ -457,6 +486,9 @@ def claims(
             continue  # a training log: read no further
         table = _prepare(raw)
         if not table.header:
+            continue
+        if table.units:
+            found += _unit_columns(table, site)
             continue
         ctx = _context(lines, index_of.get(table.line, 0))
         by_columns = _metric_columns(table, site, ctx, model_name)

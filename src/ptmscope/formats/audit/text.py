@@ -121,19 +121,17 @@ class AuditText:
         console.print(Panel(head, title="ptmscope audit", expand=False))
 
         risks = [f for f in data["findings"] if f["outcome"] == "detected"]
-        table = Table(title="Risks", title_justify="left", expand=False, show_lines=False)
-        for column in ("Severity", "Risk", "STRIDE", "Finding", "Evidence"):
-            table.add_column(column, no_wrap=column in ("Severity", "Risk"))
+        console.print(Text("Risks", style="italic"))
+        table = Table.grid(padding=(0, 1))
+        table.add_column(no_wrap=True, min_width=8)
+        table.add_column()
         for f in risks:
             table.add_row(
                 Text(f["severity"] or "", style=_SEVERITY_STYLE.get(f["severity"] or "", "")),
-                rich_text(f["probe"].removeprefix("risk.")),
-                rich_text(", ".join(f["stride"])),
-                rich_text(f["message"]),
-                _evidence(f["evidence"], self.limit),
+                self._risk(f),
             )
         if not risks:
-            table.add_row("", "none detected", "", "", "")
+            table.add_row("", Text("none detected", style="dim"))
         console.print(table)
 
         summary_table = Table(title="Attributes", title_justify="left")
@@ -177,6 +175,20 @@ class AuditText:
                     highlight=False,
                     emoji=False,
                 )
+
+    def _risk(self, finding: dict[str, Any]) -> Text:
+        """One risk as a block, not table columns: its id and finding, the STRIDE threats,
+        then its evidence a line each (a narrow terminal wraps words, never identifiers)."""
+        body = Text()
+        body.append(visible(finding["probe"].removeprefix("risk.")), style="bold")
+        body.append(f" {visible(finding['message'])}")
+        if finding["stride"]:
+            body.append(f"\nSTRIDE: {visible(', '.join(finding['stride']))}", style="dim")
+        evidence = _evidence(finding["evidence"], self.limit)
+        if evidence.plain:
+            body.append("\n")
+            body.append_text(evidence)
+        return body
 
     def render(self, result: AuditResult) -> str:
         """The same view as plain text, ``width`` columns wide."""

@@ -107,6 +107,23 @@ def _snippet(text: str, limit: int = 100) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+EVIDENCE_CONTEXT = 30
+"""Characters of a long line quoted before the matched text, so evidence shows the match."""
+
+
+def _window(text: str, start: int, limit: int = 100) -> str:
+    """The part of a line around a match at ``start``: the whole line when it is short, else
+    a window that begins a little before the match (not the line's start)."""
+    if len(" ".join(text.split())) <= limit:
+        return _snippet(text, limit)
+    begin = max(0, start - EVIDENCE_CONTEXT)
+    space = text.rfind(" ", 0, begin + 1)
+    if begin > 0 and space > start - 2 * EVIDENCE_CONTEXT:
+        begin = space + 1
+    prefix = "…" if begin > 0 else ""
+    return prefix + _snippet(text[begin:], limit - len(prefix))
+
+
 def card_metadata(package: Package) -> Mapping[str, Any]:
     """The card's YAML, or the registry's copy of it when the card is absent."""
     if package.card is not None and package.card.metadata:
@@ -167,7 +184,8 @@ def find(package: Package, cues: Cues, limit: int = MAX_EVIDENCE) -> list[Eviden
             if line.number in seen:
                 continue
             seen.add(line.number)
-            evidence.append(Evidence(f"{card.path}:{line.number}", _snippet(line.text)))
+            column = match.start() - (text.rfind("\n", 0, match.start()) + 1)
+            evidence.append(Evidence(f"{card.path}:{line.number}", _window(line.text, column)))
             if len(evidence) >= limit:
                 return evidence
     return evidence[:limit]
@@ -178,16 +196,56 @@ def card_decidable(package: Package) -> bool:
     return package.readme is None or package.card is not None
 
 
+def card_line_number(evidence: Evidence) -> int | None:
+    """The README line an evidence item points at (``README.md:42``), if it points at one."""
+    _, _, number = evidence.location.rpartition(":")
+    return int(number) if number.isdigit() else None
+
+
+def code_block_intro(package: Package, evidence: Evidence) -> str | None:
+    """For evidence inside a fenced code block: the last prose line before the block (the
+    sentence that introduces it); ``None`` for evidence outside code or without an intro."""
+    card, number = package.card, card_line_number(evidence)
+    if card is None or number is None:
+        return None
+    lines = card.lines
+    index = next((i for i, line in enumerate(lines) if line.number == number), None)
+    if index is None or not lines[index].in_code:
+        return None
+    while index > 0 and lines[index - 1].in_code:
+        index -= 1
+    for line in reversed(lines[max(0, index - INTRO_LOOKBACK) : index]):
+        if line.text.strip():
+            return line.text
+    return None
+
+
+KEEP_SEARCH_LIMIT = 50
+"""Cue matches examined when a probe filters them (more than it reports, since some go)."""
+
+INTRO_LOOKBACK = 3
+"""Lines before a code block searched for the sentence that introduces it."""
+
+
 def factor_probe(
     definition: Definition,
     cues: Cues,
     extra: Callable[[Package], list[Evidence]] | None = None,
+    keep: Callable[[Package, Evidence], bool] | None = None,
 ) -> Probe:
-    """A documentation-factor probe: package-specific evidence first, then the cue search."""
+    """A documentation-factor probe: package-specific evidence first, then the cue search.
+
+    ``keep`` (optional) drops cue matches that a reader would not accept as evidence in their
+    context (e.g. a training command introduced as the authors' own settings).
+    """
 
     def run(package: Package) -> Finding:
         found = extra(package) if extra is not None else []
-        found += find(package, cues, max(0, MAX_EVIDENCE - len(found)))
+        room = max(0, MAX_EVIDENCE - len(found))
+        if keep is None:
+            found += find(package, cues, room)
+        else:
+            found += [e for e in find(package, cues, KEEP_SEARCH_LIMIT) if keep(package, e)][:room]
         return factor_result(
             definition,
             found[:MAX_EVIDENCE],

@@ -196,6 +196,30 @@ def card_decidable(package: Package) -> bool:
     return package.readme is None or package.card is not None
 
 
+ACCELERATORS = (
+    r"A100|H100|H200|V100|P100|K80|T4|L4|A10G?|A6000|RTX ?\d{4}|GTX ?\d{3,4}|TPU|GPUs?|CPUs?"
+    r"|M1|M2|M3|Apple Silicon|Jetson|mobile|edge devices?|Raspberry Pi"
+)
+"""Devices a model may be said to run on (a pattern alternation, without groups)."""
+
+
+def model_short_name(package: Package) -> str | None:
+    """The model's name without its owner (``timm/x.y`` → ``x.y``), as tables list it."""
+    if not package.name:
+        return None
+    return package.name.rpartition("/")[2] or None
+
+
+def names_this_model(package: Package, text: str) -> bool | None:
+    """Whether ``text`` names this model as a whole token (not as the prefix of a longer
+    variant's name); ``None`` when the model's name is not known."""
+    short = model_short_name(package)
+    if short is None:
+        return None
+    pattern = rf"(?<![\w.-]){re.escape(fold_case(short))}(?![\w.-])"
+    return re.search(pattern, fold_case(text)) is not None
+
+
 def card_line_number(evidence: Evidence) -> int | None:
     """The README line an evidence item points at (``README.md:42``), if it points at one."""
     _, _, number = evidence.location.rpartition(":")

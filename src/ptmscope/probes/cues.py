@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from ptmscope.package import Package, fold_case
+from ptmscope.package import CardLine, Package, fold_case
 from ptmscope.probes.base import (
     MAX_EVIDENCE,
     Definition,
@@ -224,6 +224,57 @@ def card_line_number(evidence: Evidence) -> int | None:
     """The README line an evidence item points at (``README.md:42``), if it points at one."""
     _, _, number = evidence.location.rpartition(":")
     return int(number) if number.isdigit() else None
+
+
+def card_line(package: Package, evidence: Evidence) -> CardLine | None:
+    """The kept README line an evidence item points at, if any."""
+    card, number = package.card, card_line_number(evidence)
+    if card is None or number is None:
+        return None
+    return next((line for line in card.lines if line.number == number), None)
+
+
+PROMISE = re.compile(
+    r"\b(coming soon|stay tuned|to be (released|added|announced)|will be (released|added|"
+    r"available|published|uploaded)|not yet (available|released)|todo|tbd)\b"
+)
+"""A promise is not evidence: 'quantized weights coming soon' provides none."""
+
+
+HEADING_SENTENCE_WORDS = 6
+"""A heading this long is a sentence set as a heading, read as text."""
+_KEY_VALUE = re.compile(r"^[^:]{1,40}:\s*\S")
+
+
+def _heading_says_something(title: str) -> bool:
+    """Some cards write statements as headings ('Training equipment: 4 x 3090')."""
+    text = title.strip(" #*")
+    return bool(_KEY_VALUE.match(text)) or len(text.split()) >= HEADING_SENTENCE_WORDS
+
+
+def stated(package: Package, evidence: Evidence) -> bool:
+    """False for a cue match a reader would not accept: a heading over an unfilled section
+    (headings alone never count), or a line or section that only promises the thing."""
+    line = card_line(package, evidence)
+    card = package.card
+    if line is None or card is None or line.in_code:
+        return True
+    section = next((s for s in card.sections if s.line == line.number), None)
+    if section is None or _heading_says_something(section.title):
+        return not PROMISE.search(fold_case(line.text))
+    if not section.filled:
+        return False
+    body = [ln for ln in card.lines if section.line < ln.number <= section.end_line]
+    return not any(PROMISE.search(fold_case(ln.text)) for ln in body if not ln.in_code)
+
+
+def all_of(*checks: Callable[[Package, Evidence], bool]) -> Callable[[Package, Evidence], bool]:
+    """One ``keep`` filter from several: evidence must pass each."""
+
+    def keep(package: Package, evidence: Evidence) -> bool:
+        return all(check(package, evidence) for check in checks)
+
+    return keep
 
 
 def code_block_intro(package: Package, evidence: Evidence) -> str | None:

@@ -6,7 +6,7 @@ import re
 
 from ptmscope.package import Package, fold_case
 from ptmscope.probes.base import Definition, Evidence
-from ptmscope.probes.cues import Cues, code_block_intro, factor_probe
+from ptmscope.probes.cues import Cues, all_of, code_block_intro, factor_probe, stated
 from ptmscope.vocab import ProbeKind
 
 DEFINITION = Definition(
@@ -70,4 +70,4 @@ def _instruction(package: Package, evidence: Evidence) -> bool:
     return intro is None or not _AUTHORS_RUN.search(fold_case(intro))
 
 
-PROBE = factor_probe(DEFINITION, CUES, keep=_instruction)
+PROBE = factor_probe(DEFINITION, CUES, keep=all_of(stated, _instruction))

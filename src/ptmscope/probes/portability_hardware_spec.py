@@ -7,7 +7,7 @@ import re
 from ptmscope.package import Package
 from ptmscope.probes import portability_latency
 from ptmscope.probes.base import Definition, Evidence
-from ptmscope.probes.cues import ACCELERATORS, Cues, factor_probe, fold_pattern
+from ptmscope.probes.cues import ACCELERATORS, Cues, factor_probe, fold_pattern, stated
 from ptmscope.vocab import ProbeKind
 
 __all__ = ["ACCELERATORS", "CUES", "DEFINITION", "PROBE"]
@@ -77,4 +77,4 @@ def _timed_on(package: Package) -> list[Evidence]:
     return []
 
 
-PROBE = factor_probe(DEFINITION, CUES, _timed_on)
+PROBE = factor_probe(DEFINITION, CUES, _timed_on, keep=stated)

@@ -9,9 +9,11 @@ from ptmscope.probes.base import Definition, Evidence
 from ptmscope.probes.cues import (
     ACCELERATORS,
     Cues,
+    all_of,
     card_line_number,
     factor_probe,
     names_this_model,
+    stated,
 )
 from ptmscope.vocab import ProbeKind
 
@@ -99,4 +101,4 @@ def _about_this_model(package: Package, evidence: Evidence) -> bool:
     return names_this_model(package, "\n".join(text for _, text in rows)) is not False
 
 
-PROBE = factor_probe(DEFINITION, CUES, _this_models_timing_row, keep=_about_this_model)
+PROBE = factor_probe(DEFINITION, CUES, _this_models_timing_row, keep=all_of(stated, _about_this_model))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ptmscope.package import Package
 from ptmscope.probes.base import Definition, Evidence
-from ptmscope.probes.cues import Cues, factor_probe
+from ptmscope.probes.cues import Cues, factor_probe, stated
 from ptmscope.vocab import ProbeKind
 
 DEFINITION = Definition(
@@ -73,4 +73,4 @@ def _parameters(package: Package) -> list[Evidence]:
     return [Evidence(counted[0].path, f"{total:,} parameters ({', '.join(dtypes)})")]
 
 
-PROBE = factor_probe(DEFINITION, CUES, _parameters)
+PROBE = factor_probe(DEFINITION, CUES, _parameters, keep=stated)

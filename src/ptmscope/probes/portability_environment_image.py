@@ -45,7 +45,9 @@ CUES = Cues(
 
 _SPACE = re.compile(r"huggingface\.co/spaces/([\w.-]+/[\w.-]+)")
 _NOT_A_RUNTIME = re.compile(r"leaderboard|licen[cs]e|arena|benchmark")
-_RUNS_IT = re.compile(r"\b(demo|web ?ui|gradio|streamlit|app|playground|try (it|the model|this)|run)\b")
+_RUNS_IT = re.compile(
+    r"\b(demo|web ?ui|gradio|streamlit|app|playground|try (it|the model|this)|run)\b"
+)
 
 
 def _space_runs_this_model(package: Package, evidence: Evidence) -> bool:

@@ -71,9 +71,9 @@ def _timed_on(package: Package) -> list[Evidence]:
         if section is None:
             continue
         for line in card.lines:
-            if section.line <= line.number <= section.end_line and not line.in_code:
-                if _DEVICE.search(line.text.lower()):
-                    return [Evidence(f"{card.path}:{line.number}", "hardware of a timing")]
+            in_section = section.line <= line.number <= section.end_line and not line.in_code
+            if in_section and _DEVICE.search(line.text.lower()):
+                return [Evidence(f"{card.path}:{line.number}", "hardware of a timing")]
     return []
 
 

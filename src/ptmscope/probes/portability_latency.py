@@ -101,4 +101,6 @@ def _about_this_model(package: Package, evidence: Evidence) -> bool:
     return names_this_model(package, "\n".join(text for _, text in rows)) is not False
 
 
-PROBE = factor_probe(DEFINITION, CUES, _this_models_timing_row, keep=all_of(stated, _about_this_model))
+PROBE = factor_probe(
+    DEFINITION, CUES, _this_models_timing_row, keep=all_of(stated, _about_this_model)
+)

@@ -133,7 +133,10 @@ class _Prose:
 
     def numbers_matching(self, pattern: re.Pattern[str]) -> Iterator[int]:
         """README lines where ``pattern`` matches, lazily, in one scan of the joined text."""
-        return (self.numbers[bisect_right(self.starts, m.start()) - 1] for m in pattern.finditer(self.text))
+        return (
+            self.numbers[bisect_right(self.starts, m.start()) - 1]
+            for m in pattern.finditer(self.text)
+        )
 
 
 def _not_the_cards_words(card: Card) -> tuple[set[int], set[int]]:

@@ -54,6 +54,37 @@ def _prefilters(patterns: tuple[str, ...]) -> tuple[tuple[str, Literals], ...]:
     return tuple((p, required_literals(fold_pattern(p))) for p in patterns)
 
 
+def split_alternatives(pattern: str) -> tuple[str, ...]:
+    """A pattern's top-level alternatives (``a|b(c|d)`` → ``a``, ``b(c|d)``), so each can be
+    skipped by its own literal prefilter."""
+    parts, depth, start, i, in_class = [], 0, 0, 0, False
+    while i < len(pattern):
+        char = pattern[i]
+        if char == "\\":
+            i += 2
+            continue
+        if in_class:
+            in_class = char != "]"
+        elif char == "[":
+            in_class = True
+        elif char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+        elif char == "|" and depth == 0:
+            parts.append(pattern[start:i])
+            start = i + 1
+        i += 1
+    parts.append(pattern[start:])
+    return tuple(parts)
+
+
+def search_pattern(patterns: tuple[str, ...], text: str) -> re.Pattern[str] | None:
+    """The alternation of only those patterns whose required literals occur in ``text``
+    (case-folded, like the text), compiled once per combination."""
+    return _search_pattern(patterns, text)
+
+
 def _search_pattern(patterns: tuple[str, ...], text: str) -> re.Pattern[str] | None:
     """The alternation of only those patterns whose required literals occur in ``text``."""
     alive = tuple(

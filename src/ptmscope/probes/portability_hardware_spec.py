@@ -53,6 +53,32 @@ CUES = Cues(
     ),
 )  # fmt: skip
 
+_DEVICE_WORDS = (
+    "gpu",
+    "cpu",
+    "tpu",
+    "v100",
+    "a100",
+    "h100",
+    "p100",
+    "t4",
+    "l4",
+    "a10",
+    "a6000",
+    "rtx",
+    "gtx",
+    "m1",
+    "m2",
+    "m3",
+    "apple",
+    "jetson",
+    "mobile",
+    "edge",
+    "raspberry",
+)
+"""Literals one of which any device name contains (a cheap test before the pattern)."""
+_TIMING_WORDS = ("ms", "sec", "/s", "per s", "fps", "throughput", "latency", "speed")
+"""Literals one of which a latency or throughput statement contains (a cheap test first)."""
 _DEVICE = re.compile(rf"(?<![a-z0-9_-])({fold_pattern(ACCELERATORS)})(?![a-z0-9_-])")
 
 
@@ -61,6 +87,11 @@ def _timed_on(package: Package) -> list[Evidence]:
     the hardware that timing was measured on, whatever language the note is written in."""
     card = package.card
     if card is None:
+        return []
+    text = card.searchable(False)
+    if not any(word in text for word in _TIMING_WORDS):
+        return []
+    if not any(word in text for word in _DEVICE_WORDS) or not _DEVICE.search(text):
         return []
     timing = portability_latency.PROBE.run(package)
     for evidence in timing.evidence:

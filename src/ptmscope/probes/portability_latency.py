@@ -46,7 +46,7 @@ CUES = Cues(
         r"\b\d+(\.\d+)?\s*(ms|milliseconds?)\b",
         r"\b\d+(\.\d+)?\s*(tokens?|samples?|sentences?|queries|images?|img|it)\s*(/|per )\s*(s|sec|second)\b",
         r"\b\d+(\.\d+)?\s*fps\b",
-        rf"\b\d+(\.\d+)?\s*(s|secs?|seconds?)\b.{{0,20}}\bon (a |an |one )?(single )?({ACCELERATORS})\b",
+        rf"\b\d+(\.\d+)?\s*(secs?|seconds?)\b.{{0,20}}\bon (a |an |one )?(single )?({ACCELERATORS})\b",
     ),
 )  # fmt: skip
 
@@ -54,6 +54,8 @@ TIMING_COLUMN = re.compile(
     r"samples?[ _/]*(per[ _]*)?s(ec(ond)?)?\b|throughput|latency|\bfps\b|img/s|it/s|tokens?/s"
 )
 """A table header cell that holds a timing."""
+_TIMING_WORDS = ("sample", "throughput", "latency", "fps", "/s")
+"""Literals one of which every timing column header contains (a cheap test first)."""
 MIN_COMPARISON_ROWS = 2
 """Table rows from which a throughput section is read as a comparison of several models."""
 
@@ -70,7 +72,12 @@ def _this_models_timing_row(package: Package) -> list[Evidence]:
     """The row for this model in a table whose header has a timing column (comparison tables
     list many models; only this model's row is its timing)."""
     card = package.card
-    if card is None or not TIMING_COLUMN.search(card.searchable(False)):
+    if card is None:
+        return []
+    text = card.searchable(False)
+    if "|" not in text or not any(word in text for word in _TIMING_WORDS):
+        return []
+    if not TIMING_COLUMN.search(text):
         return []
     rows = _table_rows(card, 0, 1 << 30)
     in_timed_table, previous = False, -1

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from ptmscope.package import Card, Package, fold_case
 from ptmscope.probes.base import Definition, Evidence, Finding, Outcome, Probe
-from ptmscope.probes.cues import card_decidable, fold_pattern
+from ptmscope.probes.cues import card_decidable, search_pattern, split_alternatives
 from ptmscope.vocab import ProbeKind
 
 MIN_TOPICS = 3
@@ -92,7 +92,8 @@ DEFINITION = Definition(
 )
 
 _HEADINGS = tuple(re.compile(h, re.IGNORECASE) for _, h, _ in TOPICS)
-_LINES = tuple(re.compile(fold_pattern(p), re.MULTILINE) if p else None for _, _, p in TOPICS)
+_LINES = tuple(split_alternatives(p) if p else () for _, _, p in TOPICS)
+"""Each topic's line pattern as alternatives, each skipped unless its literals occur."""
 _DESCRIPTION = TOPICS[0][0]
 
 
@@ -126,7 +127,9 @@ class _Prose:
     @classmethod
     def of(cls, card: Card) -> _Prose:
         lines = [line for line in card.lines if not line.in_code]
-        text = _LINK_TARGET.sub("]", card.searchable(False))
+        text = card.searchable(False)
+        if "](" in text:
+            text = _LINK_TARGET.sub("]", text)
         starts = [0]
         starts.extend(m.end() for m in re.finditer("\n", text))
         return cls(text, starts, [line.number for line in lines])
@@ -147,6 +150,9 @@ def _not_the_cards_words(card: Card) -> tuple[set[int], set[int]]:
     """
     skipped: set[int] = set()
     template: set[int] = set()
+    folded = card.searchable(False)
+    if "<" not in folded and "abstract" not in folded:
+        return skipped, template
     prose = [line for line in card.lines if not line.in_code]
     for line in prose:
         if _PLACEHOLDER.match(line.text):
@@ -197,8 +203,9 @@ def covered(card: Card) -> dict[str, Evidence]:
                 claimed.update(body)
             break
     skip = generated | marked | skipped | _titles(card)
-    for (topic, _, _), pattern in zip(TOPICS, _LINES, strict=True):
-        if topic in found or pattern is None:
+    for (topic, _, _), alternatives in zip(TOPICS, _LINES, strict=True):
+        pattern = search_pattern(alternatives, prose.text) if topic not in found else None
+        if pattern is None:
             continue
         line = next(
             (n for n in prose.numbers_matching(pattern) if n not in skip and n not in claimed),

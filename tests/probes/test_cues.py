@@ -87,3 +87,9 @@ def test_required_literals_examples() -> None:
     assert required_literals(r"learning[_ ]rate\s*[:=]") == {"learning"}
     assert required_literals(r"\d+\s*(gb)?") is None  # nothing is required
     assert required_literals(r"^\s*\|") == {"|"}
+
+
+def test_split_alternatives_keeps_groups_and_classes_whole() -> None:
+    from ptmscope.probes.cues import split_alternatives
+
+    assert split_alternatives(r"a(b|c)|[|x]d|\|e") == ("a(b|c)", "[|x]d", r"\|e")

@@ -83,3 +83,26 @@ def test_full_package_documents_most_factors(make_package) -> None:  # type: ign
     # Without metadata or history, popularity and maintenance are unknown, not zero.
     assert result.scorecard.attribute("popularity").score is None
     assert result.scorecard.attribute("maintenance").score is None
+
+
+@pytest.mark.parametrize(
+    ("text", "outcome"),
+    [
+        ("- **Model Stats:**\n  - Params (M): 50.0\n  - GMACs: 8.1\n", "present"),
+        ("The checkpoint here is **TinyNet-large** (770M), from our paper.\n", "present"),
+        ("Like its family, it has no normalization layers and uses SiLU activations.\n", "present"),
+        ("It keeps the same architecture as BERT-base, without the second objective.\n", "present"),
+        ("Its position embedding matrix was copied four times for longer inputs.\n", "present"),
+        # a name, not a fact
+        ("TinyNet is a family of encoder-decoder Transformer models for many tasks.\n", "missing"),
+        ("| **Components** | `ner` |\n", "missing"),
+        ("| **Components** | `tok2vec`, `tagger`, `ner` |\n", "present"),
+        # a heading over an empty section is not a fact
+        ("## 12-layer encoder\n\n", "missing"),
+    ],
+)
+def test_architecture_details_need_facts_beyond_a_name(
+    build: Build, text: str, outcome: str
+) -> None:
+    finding = probe_finding(build(card=card_with(text)), "provenance.architecture_details")
+    assert str(finding.outcome) == outcome, (finding.message, finding.evidence)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from ptmscope.package import Package, fold_case
+from ptmscope.package import CardLine, Package, fold_case
 from ptmscope.probes.base import (
     MAX_EVIDENCE,
     Definition,
@@ -52,6 +52,37 @@ def _compile(patterns: tuple[str, ...]) -> re.Pattern[str] | None:
 @lru_cache(maxsize=512)
 def _prefilters(patterns: tuple[str, ...]) -> tuple[tuple[str, Literals], ...]:
     return tuple((p, required_literals(fold_pattern(p))) for p in patterns)
+
+
+def split_alternatives(pattern: str) -> tuple[str, ...]:
+    """A pattern's top-level alternatives (``a|b(c|d)`` → ``a``, ``b(c|d)``), so each can be
+    skipped by its own literal prefilter."""
+    parts, depth, start, i, in_class = [], 0, 0, 0, False
+    while i < len(pattern):
+        char = pattern[i]
+        if char == "\\":
+            i += 2
+            continue
+        if in_class:
+            in_class = char != "]"
+        elif char == "[":
+            in_class = True
+        elif char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+        elif char == "|" and depth == 0:
+            parts.append(pattern[start:i])
+            start = i + 1
+        i += 1
+    parts.append(pattern[start:])
+    return tuple(parts)
+
+
+def search_pattern(patterns: tuple[str, ...], text: str) -> re.Pattern[str] | None:
+    """The alternation of only those patterns whose required literals occur in ``text``
+    (case-folded, like the text), compiled once per combination."""
+    return _search_pattern(patterns, text)
 
 
 def _search_pattern(patterns: tuple[str, ...], text: str) -> re.Pattern[str] | None:
@@ -105,6 +136,23 @@ def _filled(value: Any) -> bool:
 def _snippet(text: str, limit: int = 100) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+EVIDENCE_CONTEXT = 30
+"""Characters of a long line quoted before the matched text, so evidence shows the match."""
+
+
+def _window(text: str, start: int, limit: int = 100) -> str:
+    """The part of a line around a match at ``start``: the whole line when it is short, else
+    a window that begins a little before the match (not the line's start)."""
+    if len(" ".join(text.split())) <= limit:
+        return _snippet(text, limit)
+    begin = max(0, start - EVIDENCE_CONTEXT)
+    space = text.rfind(" ", 0, begin + 1)
+    if begin > 0 and space > start - 2 * EVIDENCE_CONTEXT:
+        begin = space + 1
+    prefix = "…" if begin > 0 else ""
+    return prefix + _snippet(text[begin:], limit - len(prefix))
 
 
 def card_metadata(package: Package) -> Mapping[str, Any]:
@@ -167,7 +215,8 @@ def find(package: Package, cues: Cues, limit: int = MAX_EVIDENCE) -> list[Eviden
             if line.number in seen:
                 continue
             seen.add(line.number)
-            evidence.append(Evidence(f"{card.path}:{line.number}", _snippet(line.text)))
+            column = match.start() - (text.rfind("\n", 0, match.start()) + 1)
+            evidence.append(Evidence(f"{card.path}:{line.number}", _window(line.text, column)))
             if len(evidence) >= limit:
                 return evidence
     return evidence[:limit]
@@ -178,16 +227,131 @@ def card_decidable(package: Package) -> bool:
     return package.readme is None or package.card is not None
 
 
+ACCELERATORS = (
+    r"A100|H100|H200|V100|P100|K80|T4|L4|A10G?|A6000|RTX ?\d{4}|GTX ?\d{3,4}|TPU|GPUs?|CPUs?"
+    r"|M1|M2|M3|Apple Silicon|Jetson|mobile|edge devices?|Raspberry Pi"
+)
+"""Devices a model may be said to run on (a pattern alternation, without groups)."""
+
+
+def model_short_name(package: Package) -> str | None:
+    """The model's name without its owner (``timm/x.y`` → ``x.y``), as tables list it."""
+    if not package.name:
+        return None
+    return package.name.rpartition("/")[2] or None
+
+
+def names_this_model(package: Package, text: str) -> bool | None:
+    """Whether ``text`` names this model as a whole token (not as the prefix of a longer
+    variant's name); ``None`` when the model's name is not known."""
+    short = model_short_name(package)
+    if short is None:
+        return None
+    pattern = rf"(?<![\w.-]){re.escape(fold_case(short))}(?![\w.-])"
+    return re.search(pattern, fold_case(text)) is not None
+
+
+def card_line_number(evidence: Evidence) -> int | None:
+    """The README line an evidence item points at (``README.md:42``), if it points at one."""
+    _, _, number = evidence.location.rpartition(":")
+    return int(number) if number.isdigit() else None
+
+
+def card_line(package: Package, evidence: Evidence) -> CardLine | None:
+    """The kept README line an evidence item points at, if any."""
+    card, number = package.card, card_line_number(evidence)
+    if card is None or number is None:
+        return None
+    return next((line for line in card.lines if line.number == number), None)
+
+
+PROMISE = re.compile(
+    r"\b(coming soon|stay tuned|to be (released|added|announced)|will be (released|added|"
+    r"available|published|uploaded)|not yet (available|released)|todo|tbd)\b"
+)
+"""A promise is not evidence: 'quantized weights coming soon' provides none."""
+
+
+HEADING_SENTENCE_WORDS = 6
+"""A heading this long is a sentence set as a heading, read as text."""
+_KEY_VALUE = re.compile(r"^[^:]{1,40}:\s*\S")
+
+
+def _heading_says_something(title: str) -> bool:
+    """Some cards write statements as headings ('Training equipment: 4 x 3090')."""
+    text = title.strip(" #*")
+    return bool(_KEY_VALUE.match(text)) or len(text.split()) >= HEADING_SENTENCE_WORDS
+
+
+def stated(package: Package, evidence: Evidence) -> bool:
+    """False for a cue match a reader would not accept: a heading over an unfilled section
+    (headings alone never count), or a line or section that only promises the thing."""
+    line = card_line(package, evidence)
+    card = package.card
+    if line is None or card is None or line.in_code:
+        return True
+    section = next((s for s in card.sections if s.line == line.number), None)
+    if section is None or _heading_says_something(section.title):
+        return not PROMISE.search(fold_case(line.text))
+    if not section.filled:
+        return False
+    body = [ln for ln in card.lines if section.line < ln.number <= section.end_line]
+    return not any(PROMISE.search(fold_case(ln.text)) for ln in body if not ln.in_code)
+
+
+def all_of(*checks: Callable[[Package, Evidence], bool]) -> Callable[[Package, Evidence], bool]:
+    """One ``keep`` filter from several: evidence must pass each."""
+
+    def keep(package: Package, evidence: Evidence) -> bool:
+        return all(check(package, evidence) for check in checks)
+
+    return keep
+
+
+def code_block_intro(package: Package, evidence: Evidence) -> str | None:
+    """For evidence inside a fenced code block: the last prose line before the block (the
+    sentence that introduces it); ``None`` for evidence outside code or without an intro."""
+    card, number = package.card, card_line_number(evidence)
+    if card is None or number is None:
+        return None
+    lines = card.lines
+    index = next((i for i, line in enumerate(lines) if line.number == number), None)
+    if index is None or not lines[index].in_code:
+        return None
+    while index > 0 and lines[index - 1].in_code:
+        index -= 1
+    for line in reversed(lines[max(0, index - INTRO_LOOKBACK) : index]):
+        if line.text.strip():
+            return line.text
+    return None
+
+
+KEEP_SEARCH_LIMIT = 50
+"""Cue matches examined when a probe filters them (more than it reports, since some go)."""
+
+INTRO_LOOKBACK = 3
+"""Lines before a code block searched for the sentence that introduces it."""
+
+
 def factor_probe(
     definition: Definition,
     cues: Cues,
     extra: Callable[[Package], list[Evidence]] | None = None,
+    keep: Callable[[Package, Evidence], bool] | None = None,
 ) -> Probe:
-    """A documentation-factor probe: package-specific evidence first, then the cue search."""
+    """A documentation-factor probe: package-specific evidence first, then the cue search.
+
+    ``keep`` (optional) drops cue matches that a reader would not accept as evidence in their
+    context (e.g. a training command introduced as the authors' own settings).
+    """
 
     def run(package: Package) -> Finding:
         found = extra(package) if extra is not None else []
-        found += find(package, cues, max(0, MAX_EVIDENCE - len(found)))
+        room = max(0, MAX_EVIDENCE - len(found))
+        if keep is None:
+            found += find(package, cues, room)
+        else:
+            found += [e for e in find(package, cues, KEEP_SEARCH_LIMIT) if keep(package, e)][:room]
         return factor_result(
             definition,
             found[:MAX_EVIDENCE],

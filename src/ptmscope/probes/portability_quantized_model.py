@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ptmscope.package import Package
 from ptmscope.probes.base import Definition, Evidence
-from ptmscope.probes.cues import Cues, factor_probe
+from ptmscope.probes.cues import Cues, factor_probe, stated
 from ptmscope.vocab import ProbeKind
 from ptmscope.weights import QUANTIZED_DTYPES
 
@@ -22,7 +22,8 @@ DEFINITION = Definition(
         "Present if quantized files ship (GGUF, `quantize_config.json`, int8/int4 file names, "
         "integer or fp8 safetensors dtypes), `config.json` has `quantization_config`, YAML says "
         "`base_model_relation: quantized` or tags gptq/awq/gguf, or prose names a quantization "
-        "scheme. fp16/bf16 are precisions, not quantization."
+        "scheme. fp16/bf16 are precisions, not quantization; a heading over an empty section "
+        "and a promise ('8-bit weights coming soon') are not a variant."
     ),
     remediation=(
         "Publish a quantized variant (GGUF, GPTQ/AWQ, ONNX int8) and link it, with its accuracy "
@@ -47,4 +48,4 @@ def _dtypes(package: Package) -> list[Evidence]:
     return []
 
 
-PROBE = factor_probe(DEFINITION, CUES, _dtypes)
+PROBE = factor_probe(DEFINITION, CUES, _dtypes, keep=stated)

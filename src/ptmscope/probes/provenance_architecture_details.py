@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ptmscope.package import Package
 from ptmscope.probes.base import Definition, Evidence
-from ptmscope.probes.cues import Cues, factor_probe
+from ptmscope.probes.cues import Cues, factor_probe, stated
 from ptmscope.vocab import ProbeKind
 
 DEFINITION = Definition(
@@ -20,10 +20,12 @@ DEFINITION = Definition(
     implementation=(
         "Architecture facts beyond a name: present if `config.json` names `model_type`/"
         "`architectures`, a safetensors header gives the parameter count, or the card states "
-        "layers, sizes, heads, vocabulary, parameter count, the encoder/decoder layout or the "
-        "pipeline components (prose, tables or a printed architecture), or has a filled "
-        "architecture section. 'A fine-tuned version of X', a 'Model description' section "
-        "and a template 'Model type:' line do not count."
+        "layers, sizes, heads, vocabulary, parameter count or compute (GMACs), maximum sequence "
+        "length, the kinds of layers or blocks it is built from, an encoder- or decoder-only "
+        "layout, 'the same architecture as X' with what differs, or a pipeline of several "
+        "components (prose, tables or a printed architecture), or has a filled architecture "
+        "section. A name alone does not count: 'a fine-tuned version of X', 'an "
+        "encoder-decoder Transformer', a template 'Model type:' line, a one-component pipeline."
     ),
     remediation=(
         "Ship `config.json` with `model_type` and `architectures`, and state the architecture "
@@ -35,15 +37,22 @@ CUES = Cues(
     config=("model_type", "architectures"),
     headings=(r"model architecture", r"\barchitecture\b", r"technical specifications", r"full model architecture"),
     prose=(
-        r"\b\d+(\.\d+)?\s*[MBK]\b.{0,15}param",
+        r"\b\d+(\.\d+)?\s*[MBK]\b.{0,40}\bparam",
+        r"\bparam(eter)?s? (\([mbk]\)|count|\(millions?\))\W{0,3}\d|\bgmacs\b\W{0,3}\d",
         r"\b\d+[- ](transformer |encoder |decoder |hidden )?(layers?|blocks)\b",
-        r"\b(hidden|embedding|model) (size|dimension)s?\b",
+        r"\b(hidden|embedding|model) size|\b(hidden|embedding|model) dimension",
         r"\battention heads\b",
-        r"\bencoder-decoder\b|\b(encoder|decoder)-only\b",
+        r"\b(encoder|decoder)-only\b",
         r"\b\d[\d,.]*k? ?(wordpiece|sentencepiece|bpe|byte-level bpe|token)s? vocab",
         r"\bvocabulary (size )?of \d",
-        r"\b(bi-?lstm|crf layer|lstm layers?|convolutional layers?|attention layers?)\b",
-        r"\|\s*\*\*(components|default pipeline)\*\*\s*\|",
+        r"\b(bi-?lstm|crf layer)\b",
+        r"\b(convolution(al)?|conv|attention|self-attention|normali[sz]ation|pooling|residual|mbconv|lstm|gru|recurrent|feed-?forward|dense)[ -](blocks?|layers?|modules?)\b",
+        r"\b(silu|gelu|relu|swish|mish) activations?\b",
+        r"\bmax(imum)? (sequence|input|context) length (of|is) \d|\bmax_position_embeddings\b\W{0,3}\d",
+        r"\bposition(al)? embedding(s| matrix)\b",
+        r"\(\d+(\.\d+)?m\)|\(\d+(\.\d+)?b\)",
+        r"\b(same|identical) architecture\b",
+        r"\|\s*\*\*components\*\*\s*\|[^|\n]*,",
         r"\b\d+[ -]?layer\b",
     ),
     code=(
@@ -64,4 +73,4 @@ def _parameters(package: Package) -> list[Evidence]:
     return [Evidence(counted[0].path, f"{total:,} parameters ({', '.join(dtypes)})")]
 
 
-PROBE = factor_probe(DEFINITION, CUES, _parameters)
+PROBE = factor_probe(DEFINITION, CUES, _parameters, keep=stated)

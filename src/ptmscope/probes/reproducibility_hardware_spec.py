@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from ptmscope.probes.base import Definition
-from ptmscope.probes.cues import Cues, factor_probe
+import re
+
+from ptmscope.package import Package, fold_case
+from ptmscope.probes.base import Definition, Evidence
+from ptmscope.probes.cues import Cues, all_of, card_line, factor_probe, stated
 from ptmscope.vocab import ProbeKind
 
 DEFINITION = Definition(
@@ -18,7 +21,9 @@ DEFINITION = Definition(
     ),
     implementation=(
         "Present if `co2_eq_emissions.hardware_used` is set, a filled hardware/compute section "
-        "exists, or prose names accelerators (A100, V100, TPU v3, '8 GPUs'…)."
+        "exists, or prose names accelerators (A100, V100, TPU v3, '8 GPUs'…). An accelerator "
+        "named with an inference timing ('2 seconds per image on a V100', 'timings on an RTX "
+        "3090') is inference hardware, not training hardware."
     ),
     remediation=(
         "State the training hardware (accelerator model and count) in the card, e.g. under "
@@ -41,4 +46,21 @@ CUES = Cues(
     code=(r"^\s*ngpu\s*:\s*\d",),
 )  # fmt: skip
 
-PROBE = factor_probe(DEFINITION, CUES)
+_INFERENCE = re.compile(
+    r"\b(inference|timings?|latency|throughput|generates?|per image|samples?/s|fps)\b"
+    r"|\b\d+(\.\d+)?\s*(s|sec|seconds|ms)\b"
+)
+_TRAINING = re.compile(r"\b(train|pre-?train|fine-?tun)\w*")
+
+
+def _training_not_inference(package: Package, evidence: Evidence) -> bool:
+    """A line that times inference on an accelerator, without a word on training, describes
+    the inference hardware (portability), not what the model was trained on."""
+    line = card_line(package, evidence)
+    if line is None or line.in_code:
+        return True
+    text = fold_case(line.text)
+    return not (_INFERENCE.search(text) and not _TRAINING.search(text))
+
+
+PROBE = factor_probe(DEFINITION, CUES, keep=all_of(stated, _training_not_inference))

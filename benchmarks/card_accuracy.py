@@ -36,11 +36,17 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--errors", action="store_true", help="list the cards of each error")
     parser.add_argument("--family", action="store_true", help="also score each card family")
+    parser.add_argument(
+        "--batches",
+        default="batch_*.json",
+        metavar="GLOB",
+        help="label files to score (e.g. batch_7.json for a held-out batch)",
+    )
     args = parser.parse_args()
     if not CARDS.is_file():
         print(f"skipped: {CARDS} not available")
         return 0
-    cards = load_labels()
+    cards = load_labels(pattern=args.batches)
     rows = load_rows(c.model_id for c in cards)
     report = evaluate_labels(cards, rows)
     claims_labelled = sum(len(c.claims) for c in cards)

@@ -99,9 +99,9 @@ class Counts:
         return (self.tp + self.tn) / total if total else 1.0
 
 
-def load_labels(folder: Path = LABELS) -> list[LabelledCard]:
+def load_labels(folder: Path = LABELS, pattern: str = "batch_*.json") -> list[LabelledCard]:
     cards: list[LabelledCard] = []
-    for path in sorted(folder.glob("batch_*.json")):
+    for path in sorted(folder.glob(pattern)):
         for item in json.loads(path.read_text(encoding="utf-8")):
             factors = {f: bool(item["factors"][f]["present"]) for f in FACTORS}
             cards.append(

@@ -106,3 +106,23 @@ def test_model_index_keeps_the_authors_metric_name() -> None:
     ]
     found, _ = card_claims.from_model_index(index, None, "README.md")
     assert [(c.label, c.metric, c.value) for c in found] == [("NER Precision", "precision", 0.9)]
+
+
+def test_a_claim_without_a_dataset_takes_the_one_its_card_implies() -> None:
+    text = (
+        "| testset | BLEU |\n|---|---|\n| Tatoeba-test.x.y | 30.5 |\n\n"
+        "## System Info\n- bleu: 30.5\n\n"
+        "| split | WER |\n|---|---|\n| dev | 12.0 |\n"
+    )
+    claims, _ = card_claims.extract(
+        card_path="README.md",
+        metadata={"datasets": ["acme/speech"]},
+        lines=_lines(text),
+        eval_results=(),
+        default_task=None,
+    )
+    assert [(c.metric, c.dataset, c.split) for c in claims] == [
+        ("bleu", "Tatoeba-test.x.y", None),
+        ("wer", "acme/speech", "validation"),
+        ("bleu", "Tatoeba-test.x.y", None),  # the System Info line restates the table
+    ]

@@ -101,16 +101,19 @@ def test_sclite_tables_take_their_metric_from_the_heading_and_skip_counts() -> N
         "|dataset|Snt|Wrd|Corr|Sub|Del|Ins|Err|S.Err|\n"
         "|---|---|---|---|---|---|---|---|---|\n"
         "|decode_asr_model/dev_clean|100|2000|95.0|4.0|1.0|0.5|5.5|40.0|\n"
+        "|decode_asr_model/test_gn|100|2000|90.0|8.0|2.0|1.0|11.0|50.0|\n"
     )
     claims = _read(text)
-    assert [(c.dataset, c.label, c.metric, c.raw) for c in claims] == [
-        ("dev_clean", "WER Corr", "wer corr", "95.0"),
-        ("dev_clean", "WER Sub", "wer sub", "4.0"),
-        ("dev_clean", "WER Del", "wer del", "1.0"),
-        ("dev_clean", "WER Ins", "wer ins", "0.5"),
-        ("dev_clean", "WER Err", "wer", "5.5"),
-        ("dev_clean", "WER S.Err", "wer s.err", "40.0"),
+    assert [(c.dataset, c.split, c.label, c.metric, c.raw) for c in claims[:6]] == [
+        ("clean", "validation", "WER Corr", "wer corr", "95.0"),
+        ("clean", "validation", "WER Sub", "wer sub", "4.0"),
+        ("clean", "validation", "WER Del", "wer del", "1.0"),
+        ("clean", "validation", "WER Ins", "wer ins", "0.5"),
+        ("clean", "validation", "WER Err", "wer", "5.5"),
+        ("clean", "validation", "WER S.Err", "wer s.err", "40.0"),
     ]
+    # a language code beside the split is a subset, not a dataset: the card's dataset applies
+    assert {(c.dataset, c.split) for c in claims[6:]} == {(None, "test")}
 
 
 def test_metric_rows_under_a_type_column_keep_any_metric_name() -> None:

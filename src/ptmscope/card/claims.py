@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 from ptmscope.card import markdown, prose, tables
@@ -314,4 +315,32 @@ def extract(
         claims.extend(listed)
         taken |= {claim.location for claim in listed}
         claims.extend(prose.claims(lines, card_path, default_task, taken))
-    return tuple(claims[:MAX_CLAIMS]), problems
+    return tuple(_with_datasets(claims[:MAX_CLAIMS], _only_dataset(metadata))), problems
+
+
+_RESTATEMENTS = frozenset({"metric-list", "card-prose"})
+"""Sources that restate a result given elsewhere (a System Info list repeats the table)."""
+
+
+def _with_datasets(claims: list[Claim], declared: str | None) -> list[Claim]:
+    """Give a claim that names no dataset the one its card implies: the dataset of the same
+    result stated elsewhere with one (OPUS-MT's System Info repeats its table), else the
+    card's only declared dataset (an ESPnet table whose rows name only dev/test)."""
+    named = {
+        (c.metric, round(c.value, 6)): c.dataset
+        for c in claims
+        if c.dataset and c.value is not None
+    }
+    filled = []
+    for claim in claims:
+        if claim.dataset is None and claim.value is not None:
+            restated = (
+                named.get((claim.metric, round(claim.value, 6)))
+                if claim.source in _RESTATEMENTS
+                else None
+            )
+            dataset = restated or declared
+            if dataset is not None:
+                claim = replace(claim, dataset=dataset)
+        filled.append(claim)
+    return filled

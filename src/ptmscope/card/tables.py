@@ -95,6 +95,11 @@ _SPLITS = {
 _SPLIT_AT_END = re.compile(r"^(?P<name>.+?)[\s_-]+(?P<split>dev|valid|validation|val|test)$", re.I)
 _AGGREGATE = re.compile(r"^(?:avg|average|mean|overall)\b", re.IGNORECASE)
 """A column averaging the others: a summary of this model's results, not a dataset."""
+_SPLIT_AT_START = re.compile(
+    r"^(?P<split>dev|valid|validation|val|test)[\s_-]+(?P<name>.+)$", re.IGNORECASE
+)
+_SUBSET_CODE = 3
+"""Beside a split, a name this short is a subset code (``gn`` in ``dev_gn``)."""
 _SIZE = re.compile(r"^\d+(?:\.\d+)?[bm]$")
 """A parameter count in a name (``7b``, ``350m``); ``128k`` is a context length."""
 _LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
@@ -174,9 +179,14 @@ def _split_name(name: str) -> tuple[str, str | None]:
     if low in _SPLITS:
         return "", _SPLITS[low]
     found = _SPLIT_AT_END.match(name.strip())
-    if found:
+    if found is not None:
         return found["name"], _SPLITS[found["split"].lower()]
-    return name, None
+    found = _SPLIT_AT_START.match(name.strip())
+    if found is None:
+        return name, None
+    rest = found["name"]
+    # ``dev_gn``: what follows the split is a subset code (a language), not a dataset
+    return ("" if len(rest) <= _SUBSET_CODE else rest), _SPLITS[found["split"].lower()]
 
 
 def _metric_header(text: str) -> str | None:

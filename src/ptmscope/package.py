@@ -171,6 +171,12 @@ class Card:
         _, starts, chosen = self._joined[in_code]
         return chosen[bisect_right(starts, offset) - 1]
 
+    @cached_property
+    def filled_titles(self) -> str:
+        """The titles of filled sections, case-folded, one per line: cue probes search this
+        once per card instead of every title per probe."""
+        return "\n".join(fold_case(s.title) if s.filled else "" for s in self.sections)
+
     def section_for_line(self, line: int) -> Section | None:
         found = None
         for section in self.sections:

@@ -199,9 +199,10 @@ def find(package: Package, cues: Cues, limit: int = MAX_EVIDENCE) -> list[Eviden
     if card is None:
         return evidence[:limit]
     heading = _compile(cues.headings)
-    if heading is not None:
-        for section in card.sections:
-            if section.filled and heading.search(fold_case(section.title)):
+    if heading is not None and heading.search(card.filled_titles):
+        titles = card.filled_titles.split("\n")
+        for section, title in zip(card.sections, titles, strict=True):
+            if title and heading.search(title):
                 detail = f"section '{_snippet(section.title, 60)}' ({section.words} words)"
                 evidence.append(Evidence(f"{card.path}:{section.line}", detail))
     for patterns, in_code in ((cues.prose, False), (cues.code, True)):

@@ -30,9 +30,9 @@ _PICKLED = frozenset(
 )  # fmt: skip
 
 BLOB_PREFIXES = re.compile(
-    rb'"(?:gA[IMSU]|UEsDB|UEsFB|H4sI|N3q8|k05VTVBZ|eJ|eNo|eAE|eF|QlpoO|/Td6WFo|iUhERg|R0dVRg)'
+    rb'"(?:gA[I-X]|UEsDB|UEsFB|H4sI|N3q8|k05VTVBZ|eJ|eNo|eAE|eF|QlpoO|/Td6WFo|iUhERg|R0dVRg)'
 )
-"""Quoted base64 whose bytes start with a pickle's ``PROTO``, zip, gzip, 7z, npy, zlib,
+"""Quoted base64 whose bytes start with a pickle's ``PROTO`` (2-5), zip, gzip, 7z, npy, zlib,
 bzip2, xz, HDF5 or GGUF magic: a JSON file holding one is parsed for blobs."""
 
 

@@ -41,7 +41,8 @@ SAFETY_SWITCHES: Mapping[str, bool] = {
 LOAD_KEYS = frozenset(
     {"restore_from", "restore_path", "init_from_nemo_model", "init_from_pretrained_model",
      "init_from_ptl_ckpt", "ckpt_path", "checkpoint_path", "pretrained_model_path",
-     "pretrained_model_name_or_path", "model_path", "filepath", "weights_path", "nemo_path"}
+     "pretrained_model_name_or_path", "model_path", "filepath", "weights_path", "nemo_path",
+     "vocabulary", "vocabulary_path"}
 )  # fmt: skip
 """Keys whose value names another model, checkpoint or SavedModel to load."""
 
@@ -111,9 +112,9 @@ def judge(
 def check_argument(
     key: str, value: object, ctx: ScanContext, where: str, *, prefix: str, in_call: bool
 ) -> None:
-    """One ``key: value`` of a config: safety switches anywhere; paths and URLs outside the
-    package in a call's arguments (``in_call``) or under a key that names a model to load."""
-    if switched_off(key, value):
+    """One ``key: value`` of a config: safety switches and paths or URLs outside the package in
+    a call's arguments (``in_call``), and such paths under a key that names a model to load."""
+    if in_call and switched_off(key, value):
         ctx.add(
             f"{prefix}.safety_switch",
             Severity.HIGH,

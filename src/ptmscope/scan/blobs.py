@@ -31,6 +31,7 @@ _PICKLED = frozenset(
 
 BLOB_PREFIXES = re.compile(
     rb'"(?:gA[I-X]|UEsDB|UEsFB|H4sI|N3q8|k05VTVBZ|eJ|eNo|eAE|eF|QlpoO|/Td6WFo|iUhERg|R0dVRg)'
+    rb"[A-Za-z0-9+/_-]{20}"
 )
 """Quoted base64 whose bytes start with a pickle's ``PROTO`` (2-5), zip, gzip, 7z, npy, zlib,
 bzip2, xz, HDF5 or GGUF magic: a JSON file holding one is parsed for blobs."""
@@ -54,7 +55,9 @@ class BlobScanner:
         urlsafe = "-" in text or "_" in text
         padded = text + "=" * (-len(text) % 4)
         try:
-            data = binascii.a2b_base64(padded.replace("-", "+").replace("_", "/") if urlsafe else padded)
+            data = binascii.a2b_base64(
+                padded.replace("-", "+").replace("_", "/") if urlsafe else padded
+            )
         except (binascii.Error, ValueError):
             return
         self.data(data, where, "base64 string")
@@ -67,7 +70,9 @@ class BlobScanner:
         if self.attempts >= MAX_BLOB_ATTEMPTS:
             if not self.reported_cap:
                 self.reported_cap = True
-                ctx.error(f"more than {MAX_BLOB_ATTEMPTS} encoded strings: the rest were not decoded")
+                ctx.error(
+                    f"more than {MAX_BLOB_ATTEMPTS} encoded strings: the rest were not decoded"
+                )
             return
         self.attempts += 1
         child = ctx.member(f"{how} in {where}")

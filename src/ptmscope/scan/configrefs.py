@@ -133,7 +133,11 @@ def check_argument(
         f"{prefix}.external_reference",
         Severity.HIGH if loads else Severity.MEDIUM,
         f"{where}: {key}={_short(value)!r} is {how}: loading "
-        + ("reads another model or checkpoint from there" if loads else "reads what this scan never saw"),
+        + (
+            "reads another model or checkpoint from there"
+            if loads
+            else "reads what this scan never saw"
+        ),
         target=_short(value),
         category="external-reference",
     )

@@ -50,7 +50,7 @@ def _environment() -> Any:
     class Generation(Extension):
         """Parses ``{% generation %}…{% endgeneration %}`` into a plain block (never run)."""
 
-        tags = {"generation"}
+        tags = frozenset({"generation"})  # type: ignore[assignment]
 
         def parse(self, parser: Any) -> Any:
             lineno = next(parser.stream).lineno

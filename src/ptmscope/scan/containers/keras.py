@@ -19,8 +19,8 @@ from dataclasses import dataclass
 
 from ptmscope.scan.blobs import BlobScanner
 from ptmscope.scan.bytecode import names_in_base64
-from ptmscope.scan.containers.base import Confidence, Container, Magic, WeightInfo, WeightProbe
 from ptmscope.scan.configrefs import check_argument, judge
+from ptmscope.scan.containers.base import Confidence, Container, Magic, WeightInfo, WeightProbe
 from ptmscope.scan.containers.protobuf import PROTOBUF_FIRST_BYTES, looks_like_protobuf
 from ptmscope.scan.context import ScanContext, Span
 from ptmscope.severity import Severity

@@ -4,7 +4,11 @@ Loading a Keras model rebuilds layers from this config. A ``Lambda`` layer
 carries marshalled bytecode that runs on load (CVE-2024-3660); Keras 3 configs
 can name any ``module`` + function, and ``os.system`` is a function (CVE-2025-1550).
 The config is walked at any depth (nested models), every Lambda is reported and
-every referenced callable goes through the scan policy.
+every referenced callable goes through the scan policy, Keras's own names included:
+since safe mode only imports Keras modules, attacks use Keras-internal helpers
+(``get_file``, ``enable_unsafe_deserialization``, ``TorchModuleWrapper``,
+``TFSMLayer``), which the policy lists. Layer arguments are checked for safety
+switches and outside paths, and encoded strings are decoded and scanned.
 """
 
 from __future__ import annotations

@@ -117,6 +117,7 @@ def _ordered() -> Sequence[Container]:
         pickle_file,
         safetensors,
         savedmodel,
+        text,
         tflite,
         torch_legacy,
     )
@@ -133,11 +134,13 @@ def _ordered() -> Sequence[Container]:
         *compressed.CODECS,
         tflite.TFLITE,
         pickle_file.PICKLE,
+        text.TEMPLATE,  # before JSON: "{%" and "{{" open templates, never JSON
         json_file.JSON,
         pickle_file.PICKLE_CANDIDATE,  # protocols 0-1: no magic, confirmed by parsing
         onnx.ONNX,
         savedmodel.SAVEDMODEL,
         keras.KERAS_METADATA,
+        text.TEXT,  # chat templates and YAML configs, told by their content
         archives.PREFIXED_ZIP,  # last: any bytes may have a zip appended
     )
 

@@ -1,18 +1,23 @@
-"""JSON files: chat templates (``tokenizer_config.json``) and Keras configs.
+"""JSON files: chat templates, Keras configs, instantiation configs and encoded payloads.
 
 Most JSON in a model repository is vocabulary and configuration with nothing to
-run; only the keys that lead to code (a Jinja chat template, a Keras
-``class_name`` + ``config``) are acted on, and JSON holding neither is not parsed.
+run; only the keys that lead to code are acted on: a Jinja chat template
+(``tokenizer_config.json``, ``processor_config.json``, ``chat_template.json``, as a
+string, a list or a mapping of named templates), a Keras ``class_name`` +
+``config``, a Hydra ``_target_`` or Lightning ``class_path``, and base64 strings
+that decode to a pickle or container. JSON holding none of them is not parsed.
 """
 
 from __future__ import annotations
 
 import json
+import re
 
-from ptmscope.scan.containers import keras
+from ptmscope.scan.blobs import BLOB_PREFIXES
+from ptmscope.scan.containers import hydra, keras
 from ptmscope.scan.containers.base import Confidence, Container
 from ptmscope.scan.context import ScanContext, Span
-from ptmscope.scan.templates import check_template
+from ptmscope.scan.templates import report_template, template_entries
 from ptmscope.vocab import FileFormat
 
 MAX_JSON = 64 << 20
@@ -30,45 +35,38 @@ def parse_json(data: bytes) -> object:
         return None
 
 
-_JSON_KEYS = (b"chat_template", b"class_name")
+_JSON_KEYS = (b"chat_template", b"class_name", b"_target_", b"class_path")
 """The keys :func:`scan_json` acts on. A JSON key is spelled out in the bytes or escaped as
-``\\uXXXX`` (no other escape makes a letter), so JSON holding neither cannot hold them."""
+``\\uXXXX`` (no other escape makes a letter), so JSON holding none cannot hold them."""
+
+_ESCAPED_ASCII = re.compile(rb"\\u00[2-7][0-9a-fA-F]")
+"""Printable ASCII written as ``\\u00XX``: no JSON writer does that, a key or base64 hidden
+from the byte checks above does (such JSON is walked; vocabularies with escaped control
+characters are not)."""
 
 
 def scan_json(span: Span, ctx: ScanContext) -> FileFormat:
-    """Check chat templates and Keras configs; other JSON is passed over unparsed."""
+    """Check chat templates, Keras and instantiation configs, and encoded payloads; other
+    JSON is passed over unparsed."""
     if span.size > MAX_JSON:
         if any(span.buf.find(key, span.start, span.end) >= 0 for key in (*_JSON_KEYS, b"\\u")):
             ctx.error(f"JSON over {MAX_JSON:,} bytes with a template or config key: not parsed")
         return FileFormat.JSON
     raw = span.read(0, span.size)
-    if b"\\u" not in raw and not any(key in raw for key in _JSON_KEYS):
+    blobs = BLOB_PREFIXES.search(raw) is not None
+    if b"\\u" not in raw and not blobs and not any(key in raw for key in _JSON_KEYS):
         return FileFormat.JSON  # vocabularies and tokenizers: nothing to check, no parse needed
     data = parse_json(raw)
-    if not isinstance(data, dict):
-        return FileFormat.JSON if data is not None else FileFormat.UNKNOWN
-    templates = data.get("chat_template")
-    if isinstance(templates, str):
-        templates = [{"name": "default", "template": templates}]
-    if isinstance(templates, list):
-        for entry in templates:
-            ctx.check_time()
-            if isinstance(entry, dict) and isinstance(entry.get("template"), str):
-                issues, error = check_template(entry["template"])
-                key = f"chat_template[{entry.get('name', '?')}]"
-                if error:
-                    ctx.error(f"{key}: {error}")
-                for issue in issues:
-                    ctx.add(
-                        "template.injection",
-                        issue.severity,
-                        f"{key}: {issue.message}",
-                        target=key,
-                        category="code-execution",
-                    )
-    if "class_name" in data and "config" in data:
-        keras.check_config(data, ctx, "Keras config")
-        return FileFormat.KERAS_JSON
+    if data is None:
+        return FileFormat.UNKNOWN
+    if isinstance(data, dict):
+        for name, template in template_entries(data.get("chat_template")):
+            report_template(template, ctx, f"chat_template[{name}]")
+        if "class_name" in data and "config" in data:
+            keras.check_config(data, ctx, "Keras config")
+            return FileFormat.KERAS_JSON
+    if blobs or b"_target_" in raw or b"class_path" in raw or _ESCAPED_ASCII.search(raw):
+        hydra.check_instantiation(data, ctx, "JSON config")  # also decodes encoded strings
     return FileFormat.JSON
 
 

@@ -4,7 +4,11 @@ Loading a Keras model rebuilds layers from this config. A ``Lambda`` layer
 carries marshalled bytecode that runs on load (CVE-2024-3660); Keras 3 configs
 can name any ``module`` + function, and ``os.system`` is a function (CVE-2025-1550).
 The config is walked at any depth (nested models), every Lambda is reported and
-every referenced callable goes through the scan policy.
+every referenced callable goes through the scan policy, Keras's own names included:
+since safe mode only imports Keras modules, attacks use Keras-internal helpers
+(``get_file``, ``enable_unsafe_deserialization``, ``TorchModuleWrapper``,
+``TFSMLayer``), which the policy lists. Layer arguments are checked for safety
+switches and outside paths, and encoded strings are decoded and scanned.
 """
 
 from __future__ import annotations
@@ -15,8 +19,11 @@ import re
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 
+from ptmscope.scan.blobs import BlobScanner
 from ptmscope.scan.bytecode import names_in_base64
+from ptmscope.scan.configrefs import check_argument, judge
 from ptmscope.scan.containers.base import Confidence, Container, Magic, WeightInfo, WeightProbe
 from ptmscope.scan.containers.protobuf import PROTOBUF_FIRST_BYTES, looks_like_protobuf
 from ptmscope.scan.context import ScanContext, Span
@@ -25,44 +32,73 @@ from ptmscope.vocab import FileFormat
 
 HDF5_MAGIC = b"\x89HDF\r\n\x1a\n"
 
-_KERAS_MODULES = (
-    "keras",
-    "tf_keras",
-    "tensorflow.keras",
-    "tensorflow.python.keras",
-    "keras_nlp",
-    "keras_hub",
-    "keras_cv",
-)
 _CONFIG_START = re.compile(rb'\{\s*"(?:module|class_name)"\s*:')
 _MAX_DEPTH = 200
 
 
 def check_config(config: object, ctx: ScanContext, source: str) -> None:
-    _walk(config, ctx, source, 0)
+    """Judge every reference, argument and encoded string in a Keras config, at any depth."""
+    _Walker(ctx, source, BlobScanner(ctx)).walk(config, 0, in_call=False)
 
 
-def _walk(node: object, ctx: ScanContext, where: str, depth: int) -> None:
-    ctx.check_time()
-    if depth > _MAX_DEPTH:
-        ctx.error(f"{where}: config nests deeper than {_MAX_DEPTH} levels")
-        return
-    if isinstance(node, list):
-        for item in node:
-            _walk(item, ctx, where, depth + 1)
-        return
-    if not isinstance(node, dict):
-        return
-    class_name = node.get("class_name")
-    config = node.get("config")
-    if class_name == "Lambda" and isinstance(config, dict):
-        _lambda(config, ctx, where)
-    module = node.get("module")
-    if isinstance(module, str) and isinstance(class_name, str) and class_name != "__lambda__":
-        name = config if class_name == "function" and isinstance(config, str) else class_name
-        _reference(f"{module}.{name}", ctx, where, called=class_name == "function")
-    for value in node.values():
-        _walk(value, ctx, where, depth + 1)
+_UNLISTED = (
+    Severity.MEDIUM,
+    "an object outside the Keras layer and configuration namespaces the policy allows: "
+    "loading imports its module",
+)
+
+
+@dataclass
+class _Walker:
+    ctx: ScanContext
+    where: str
+    blobs: BlobScanner
+
+    def walk(self, node: object, depth: int, in_call: bool) -> None:
+        """``in_call``: inside an object's ``config``, whose values are its constructor's
+        (or a function's) arguments."""
+        ctx = self.ctx
+        ctx.check_time()
+        if depth > _MAX_DEPTH:
+            ctx.error(f"{self.where}: config nests deeper than {_MAX_DEPTH} levels")
+            return
+        if isinstance(node, str):
+            self.blobs.string(node, self.where)
+            return
+        if isinstance(node, list):
+            for item in node:
+                self.walk(item, depth + 1, in_call)
+            return
+        if not isinstance(node, dict):
+            return
+        class_name = node.get("class_name")
+        config = node.get("config")
+        if class_name == "Lambda" and isinstance(config, dict):
+            _lambda(config, ctx, self.where)
+        if isinstance(class_name, str) and class_name != "__lambda__":
+            self._reference(node, class_name, config)
+            in_call = in_call or isinstance(config, dict)
+        for key, value in node.items():
+            if in_call and isinstance(key, str):
+                check_argument(key, value, ctx, self.where, prefix="keras", in_call=True)
+            self.walk(value, depth + 1, in_call)
+
+    def _reference(self, node: dict[str, object], class_name: str, config: object) -> None:
+        module = node.get("module")
+        if not isinstance(module, str):
+            # Keras 2 style: a bare name resolved among Keras's own objects. Only a name the
+            # policy lists (TFSMLayer, TorchModuleWrapper…) says more than "a layer".
+            if class_name.isidentifier() and class_name != "Lambda":
+                decision = self.ctx.policy.decide(f"keras.layers.{class_name}")
+                if decision.rule is not None and not decision.allowed:
+                    judge(decision.target, self.ctx, self.where, prefix="keras", called=False)
+            return
+        function = class_name == "function"
+        name = config if function and isinstance(config, str) else class_name
+        target = f"{module}.{name}" if module else str(name)
+        if target.endswith(".Lambda"):
+            return  # reported by _lambda, with what its function is
+        judge(target, self.ctx, self.where, prefix="keras", called=function, unlisted=_UNLISTED)
 
 
 def _lambda(config: dict[str, object], ctx: ScanContext, where: str) -> None:
@@ -93,28 +129,6 @@ def _lambda(config: dict[str, object], ctx: ScanContext, where: str) -> None:
             target=f"Lambda:{name}",
             category="code-execution",
         )
-
-
-def _reference(target: str, ctx: ScanContext, where: str, called: bool) -> None:
-    if target.endswith(".Lambda") or target.startswith(tuple(m + "." for m in _KERAS_MODULES)):
-        return  # Keras's own layers; Lambda layers are reported by _lambda
-    decision = ctx.policy.decide(target)
-    if decision.allowed:
-        return
-    rule = decision.rule
-    if rule is not None:
-        severity, reason, category = rule.severity, rule.reason, rule.category
-    else:
-        severity = Severity.MEDIUM
-        reason = "a custom object outside Keras: loading imports its module"
-        category = "unlisted"
-    ctx.add(
-        f"keras.{category.replace('-', '_')}",
-        severity,
-        f"{where}: the config {'calls' if called else 'references'} {target}: {reason}",
-        target=target,
-        category=category,
-    )
 
 
 def check_config_json(span: Span, ctx: ScanContext) -> None:

@@ -31,6 +31,18 @@ _CENTRAL = struct.Struct("<4sHHHHHHIIIHHHHHII")
 _LOCAL = struct.Struct("<4sHHHHHIIIHH")
 
 
+_DISGUISING_FLAGS = (
+    (0x0001, "encryption"),
+    (0x0040, "strong encryption"),
+    (0x0020, "patched data"),
+    (0x2000, "an encrypted central directory"),
+)
+"""General-purpose flag bits that make ``zipfile`` (and scanners built on it) refuse a member
+that other readers (torch's miniz build, streaming readers) may still load."""
+_DISAGREEING_FLAGS = 0x0001 | 0x0008 | 0x0020 | 0x0040 | 0x2000
+"""Flag bits whose central and local copies must agree (encryption, data descriptor, patch)."""
+
+
 class ZipError(Exception):
     """The archive's directory cannot be read."""
 
@@ -50,10 +62,19 @@ class Member:
     data_offset: int
     overlapping: bool = False
     """Its data starts inside an earlier member's: not read (the bytes are read once)."""
+    local_flags: int | None = None
+    local_method: int | None = None
 
     @property
     def encrypted(self) -> bool:
         return bool(self.flags & 1)
+
+    @property
+    def disguise(self) -> str | None:
+        """What the flags (central or local) claim that would stop a reader, if anything."""
+        flags = self.flags | (self.local_flags or 0)
+        claims = [text for bit, text in _DISGUISING_FLAGS if flags & bit]
+        return " and ".join(claims) if claims else None
 
     @property
     def is_dir(self) -> bool:
@@ -124,7 +145,12 @@ def members(span: Span, limit: int) -> tuple[list[Member], list[str]]:
         if data + csize > span.size:
             problems.append(f"{name}: data runs past the end of the file")
             continue
-        found.append(Member(name, local_name, method, flags, crc, csize, usize, header, data))
+        found.append(
+            Member(
+                name, local_name, method, flags, crc, csize, usize, header, data,
+                local_flags=lfields[2], local_method=lfields[3],
+            )
+        )  # fmt: skip
     return _mark_overlaps(found, problems), problems
 
 
@@ -182,9 +208,9 @@ _CODECS = {8: "deflate", 12: "zip-bzip2", 14: "zip-lzma"}
 def open_member(span: Span, member: Member, ctx: ScanContext) -> Iterator[Span | None]:
     """The member's bytes for the ``with`` block (a slice when stored), or ``None`` with an
     error recorded; a compressed member's CRC is checked as it is inflated."""
-    if member.encrypted:
-        ctx.error(f"{member.name}: encrypted member cannot be scanned")
-        yield None
+    if member.disguise is not None:
+        with _plain_despite_flags(span, member, ctx) as plain:
+            yield plain
         return
     if member.method == 0:
         data = span.sub(member.data_offset, member.compressed)
@@ -209,6 +235,54 @@ def open_member(span: Span, member: Member, ctx: ScanContext) -> Iterator[Span |
         if inflated.complete and inflated.crc != member.crc:
             _crc_mismatch(member, ctx)
         yield inflated.span
+
+
+@contextlib.contextmanager
+def _plain_despite_flags(span: Span, member: Member, ctx: ScanContext) -> Iterator[Span | None]:
+    """A member whose flags claim encryption (or patched data): its bytes are read as they
+    are, and when they are plain data whose CRC matches, the flag is a lie told to make
+    scanners skip the member: reported as tampering, and the data is scanned."""
+    raw = span.sub(member.data_offset, member.compressed)
+    how = "stored"
+    plain: Span | None = None
+    if member.method == 0:
+        plain = raw if crc_matches(member, raw, ctx) else None
+        with _tampered(member, ctx, plain, how):
+            yield plain
+        return
+    codec = _CODECS.get(member.method)
+    if codec is not None:
+        how = _METHOD_NAMES.get(member.method, codec)
+        probe = ctx.capture()  # an encrypted stream fails to inflate: those errors are dropped
+        with decompressed(raw, codec, probe, member.name) as inflated:
+            if inflated is not None and inflated.complete and inflated.crc == member.crc:
+                plain = inflated.span
+            with _tampered(member, ctx, plain, how):
+                yield plain
+        return
+    with _tampered(member, ctx, None, how):
+        yield None
+
+
+@contextlib.contextmanager
+def _tampered(member: Member, ctx: ScanContext, plain: Span | None, how: str) -> Iterator[None]:
+    if plain is None:
+        ctx.error(f"{member.name}: member flagged for {member.disguise} cannot be scanned")
+    else:
+        ctx.add(
+            "zip.false_flag",
+            Severity.HIGH,
+            f"the member's flags claim {member.disguise} but its data is plain {how} data "
+            "(its CRC-32 matches): zipfile-based scanners skip it while other readers load it; "
+            "read and scanned anyway",
+            offset=member.header_offset,
+            target=member.name,
+            category="tampering",
+        )
+    yield
+
+
+_METHOD_NAMES = {8: "deflated", 12: "bzip2", 14: "LZMA"}
 
 
 def _crc_mismatch(member: Member, ctx: ScanContext) -> None:
@@ -238,6 +312,28 @@ def crc_matches(member: Member, data: Span, ctx: ScanContext | None = None) -> b
     return crc == member.crc
 
 
+def _header_disagreement(member: Member, ctx: ScanContext) -> None:
+    """The central directory and the local header must agree on how to read the data."""
+    if member.local_method is None or member.local_flags is None:
+        return
+    differences = []
+    if member.local_method != member.method:
+        differences.append(f"method {member.method} vs {member.local_method}")
+    flags = (member.flags ^ member.local_flags) & _DISAGREEING_FLAGS
+    if flags:
+        differences.append(f"flags 0x{member.flags:04x} vs 0x{member.local_flags:04x}")
+    if differences:
+        ctx.add(
+            "zip.header_mismatch",
+            Severity.HIGH,
+            "the central directory and the local header disagree on how to read the member "
+            f"({'; '.join(differences)}): readers that trust one or the other see different data",
+            offset=member.header_offset,
+            target=member.name,
+            category="tampering",
+        )
+
+
 def walk(span: Span, ctx: ScanContext) -> Iterator[Member]:
     """Members in directory order, with tampering reported as findings as they are met."""
     try:
@@ -253,6 +349,7 @@ def walk(span: Span, ctx: ScanContext) -> Iterator[Member]:
         if member.overlapping:  # reported with the overlap; its header is not its own
             yield member
             continue
+        _header_disagreement(member, ctx)
         if member.local_name is not None and member.local_name != member.name:
             ctx.add(
                 "zip.name_mismatch",

@@ -1,0 +1,102 @@
+"""Text files that make a loader act: chat templates (``.jinja``) and YAML instantiation configs.
+
+transformers reads a standalone ``chat_template.jinja`` (and
+``additional_chat_templates/*.jinja``) and renders it; Hydra, NeMo and Lightning
+instantiate what a YAML config names. Both are plain text, told apart from other
+text by content: a Jinja tag at the start, or, anywhere in the text, the keys an
+instantiation config needs or a template that parses and either looks like a chat
+template or reaches past the sandbox. Other text (READMEs, vocabularies) is
+passed on to the readers after this one.
+"""
+
+from __future__ import annotations
+
+from ptmscope.scan.containers import hydra
+from ptmscope.scan.containers.base import Confidence, Container
+from ptmscope.scan.context import ScanContext, Span
+from ptmscope.scan.templates import MAX_TEMPLATE, report_template
+from ptmscope.vocab import FileFormat
+
+MAX_TEXT = 4 << 20
+"""Larger files are not read as text configs or templates (a YAML config is under 1 MiB)."""
+CHAT_TEMPLATE_FORMAT = "chat-template"
+"""Reported format of a standalone chat template (not yet a :class:`FileFormat` value)."""
+YAML_CONFIG_FORMAT = "yaml"
+"""Reported format of a YAML instantiation config (not yet a :class:`FileFormat` value)."""
+JINJA_OPENINGS = (b"{%", b"{{", b"{#")
+"""A Jinja tag: no JSON document starts this way."""
+_WHITESPACE = b" \t\n\r\x0b\x0c"
+_CHAT_WORDS = ("messages", "add_generation_prompt", "bos_token", "eos_token")
+"""Names every chat template reads; other text with ``{{`` is not taken for one."""
+
+
+def _text(head: bytes) -> bool:
+    if b"\x00" in head:
+        return False
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return exc.start >= len(head) - 3  # a character cut by the head's end
+    return True
+
+
+def scan_text(span: Span, ctx: ScanContext, *, tagged: bool) -> str | None:
+    """The format read, or ``None`` when the text is neither a template nor a config.
+
+    ``tagged``: the text starts with a Jinja tag, so it is a template or broken."""
+    if span.size > MAX_TEXT:
+        if tagged:
+            ctx.error(f"template-like text of {span.size:,} bytes: too large to check")
+            return CHAT_TEMPLATE_FORMAT
+        return None
+    raw = span.read(0, span.size)
+    if b"\x00" in raw:
+        return None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    if hydra.has_markers(text) and hydra.scan_yaml_config(text, ctx, "YAML config"):
+        return YAML_CONFIG_FORMAT
+    if "{{" not in text and "{%" not in text:
+        return None
+    if not tagged and len(text) > MAX_TEMPLATE:
+        return None
+    capture = ctx.capture()
+    parses = report_template(text, capture, "chat template")
+    claimed = tagged or (parses and (capture.findings or any(w in text for w in _CHAT_WORDS)))
+    if not claimed:
+        return None  # other text with braces: a template that doesn't parse cannot run
+    ctx.merge(capture)
+    return CHAT_TEMPLATE_FORMAT
+
+
+class TemplateContainer(Container):
+    """Text starting with a Jinja tag (``{%``, ``{{``, ``{#``): a template, never JSON."""
+
+    kind = FileFormat.UNKNOWN  # placeholder until FileFormat names chat templates
+
+    def match(self, head: bytes, size: int) -> Confidence | None:
+        return Confidence.SURE if head.lstrip(_WHITESPACE).startswith(JINJA_OPENINGS) else None
+
+    def first_bytes(self) -> frozenset[int] | None:
+        return frozenset(b"{" + _WHITESPACE)
+
+    def scan(self, span: Span, hooks: ScanContext) -> str | None:
+        return scan_text(span, hooks, tagged=True)
+
+
+class TextContainer(Container):
+    """UTF-8 text: a chat template or a YAML instantiation config when its content says so."""
+
+    kind = FileFormat.UNKNOWN  # placeholder until FileFormat names YAML configs
+
+    def match(self, head: bytes, size: int) -> Confidence | None:
+        return Confidence.CANDIDATE if _text(head) else None
+
+    def scan(self, span: Span, hooks: ScanContext) -> str | None:
+        return scan_text(span, hooks, tagged=False)
+
+
+TEMPLATE = TemplateContainer()
+TEXT = TextContainer()

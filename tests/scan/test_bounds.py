@@ -130,10 +130,13 @@ def test_errors_are_capped_with_a_count() -> None:
         for index in range(60):
             archive.writestr(f"m{index}.bin", b"x")
     raw = bytearray(buffer.getvalue())
-    pos = raw.find(b"PK\x01\x02")
-    while pos >= 0:  # mark every member encrypted: each is an error
-        raw[pos + 8] |= 1
-        pos = raw.find(b"PK\x01\x02", pos + 4)
+    # an unsupported compression method in both headers: each member is an error (a
+    # false "encrypted" flag over plain data is read and reported as tampering instead)
+    for signature, offset in ((b"PK\x01\x02", 10), (b"PK\x03\x04", 8)):
+        pos = raw.find(signature)
+        while pos >= 0:
+            raw[pos + offset : pos + offset + 2] = (99).to_bytes(2, "little")
+            pos = raw.find(signature, pos + 4)
     result = scan_bytes(bytes(raw), "enc.zip", limits=Limits(errors=10))
     assert len(result.errors) == 11
     assert "50 more errors" in result.errors[-1].message

@@ -19,10 +19,10 @@ from ptmscope.vocab import FileFormat
 
 MAX_TEXT = 4 << 20
 """Larger files are not read as text configs or templates (a YAML config is under 1 MiB)."""
-CHAT_TEMPLATE_FORMAT = "chat-template"
-"""Reported format of a standalone chat template (not yet a :class:`FileFormat` value)."""
-YAML_CONFIG_FORMAT = "yaml"
-"""Reported format of a YAML instantiation config (not yet a :class:`FileFormat` value)."""
+CHAT_TEMPLATE_FORMAT = str(FileFormat.CHAT_TEMPLATE)
+"""Reported format of a standalone chat template."""
+YAML_CONFIG_FORMAT = str(FileFormat.YAML)
+"""Reported format of a YAML instantiation config."""
 JINJA_OPENINGS = (b"{%", b"{{", b"{#")
 """A Jinja tag: no JSON document starts this way."""
 _WHITESPACE = b" \t\n\r\x0b\x0c"
@@ -74,7 +74,7 @@ def scan_text(span: Span, ctx: ScanContext, *, tagged: bool) -> str | None:
 class TemplateContainer(Container):
     """Text starting with a Jinja tag (``{%``, ``{{``, ``{#``): a template, never JSON."""
 
-    kind = FileFormat.UNKNOWN  # placeholder until FileFormat names chat templates
+    kind = FileFormat.CHAT_TEMPLATE
 
     def match(self, head: bytes, size: int) -> Confidence | None:
         return Confidence.SURE if head.lstrip(_WHITESPACE).startswith(JINJA_OPENINGS) else None
@@ -89,7 +89,7 @@ class TemplateContainer(Container):
 class TextContainer(Container):
     """UTF-8 text: a chat template or a YAML instantiation config when its content says so."""
 
-    kind = FileFormat.UNKNOWN  # placeholder until FileFormat names YAML configs
+    kind = FileFormat.YAML
 
     def match(self, head: bytes, size: int) -> Confidence | None:
         return Confidence.CANDIDATE if _text(head) else None

@@ -172,6 +172,27 @@ class Card:
         return chosen[bisect_right(starts, offset) - 1]
 
     @cached_property
+    def _numbers(self) -> list[int]:
+        return [line.number for line in self.lines]
+
+    def line_numbered(self, number: int) -> CardLine | None:
+        """The kept line with this README line number (``None``: blank or boilerplate)."""
+        at = bisect_left(self._numbers, number)
+        return self.lines[at] if at < len(self.lines) and self.lines[at].number == number else None
+
+    def lines_between(self, first: int, last: int) -> tuple[CardLine, ...]:
+        """Kept lines numbered ``first`` to ``last`` inclusive."""
+        return self.lines[bisect_left(self._numbers, first) : bisect_right(self._numbers, last)]
+
+    @cached_property
+    def _sections_by_line(self) -> dict[int, Section]:
+        return {section.line: section for section in self.sections}
+
+    def section_at(self, line: int) -> Section | None:
+        """The section whose heading is on README line ``line``."""
+        return self._sections_by_line.get(line)
+
+    @cached_property
     def filled_titles(self) -> str:
         """The titles of filled sections, case-folded, one per line: cue probes search this
         once per card instead of every title per probe."""

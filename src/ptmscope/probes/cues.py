@@ -10,9 +10,10 @@ Lines are searched after template boilerplate was removed (see
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import islice
 from typing import Any
 
 from ptmscope.package import CardLine, Package, fold_case
@@ -24,7 +25,7 @@ from ptmscope.probes.base import (
     Probe,
     factor_result,
 )
-from ptmscope.probes.literals import Literals, required_literals
+from ptmscope.probes.literals import required_literals
 
 
 def fold_pattern(pattern: str) -> str:
@@ -50,8 +51,23 @@ def _compile(patterns: tuple[str, ...]) -> re.Pattern[str] | None:
 
 
 @lru_cache(maxsize=512)
-def _prefilters(patterns: tuple[str, ...]) -> tuple[tuple[str, Literals], ...]:
-    return tuple((p, required_literals(fold_pattern(p))) for p in patterns)
+def _prefilters(patterns: tuple[str, ...]) -> tuple[tuple[str, tuple[str, ...] | None], ...]:
+    """Each pattern with the literals one of which it requires (``None``: none required),
+    longest first (the rarest, so the test fails fast)."""
+    found = []
+    for p in patterns:
+        literals = required_literals(fold_pattern(p))
+        found.append((p, None if literals is None else tuple(sorted(literals, key=len)[::-1])))
+    return tuple(found)
+
+
+def _present(literals: tuple[str, ...] | None, text: str) -> bool:
+    if literals is None:
+        return True
+    for literal in literals:
+        if literal in text:
+            return True
+    return False
 
 
 def split_alternatives(pattern: str) -> tuple[str, ...]:
@@ -87,11 +103,7 @@ def search_pattern(patterns: tuple[str, ...], text: str) -> re.Pattern[str] | No
 
 def _search_pattern(patterns: tuple[str, ...], text: str) -> re.Pattern[str] | None:
     """The alternation of only those patterns whose required literals occur in ``text``."""
-    alive = tuple(
-        p
-        for p, literals in _prefilters(patterns)
-        if literals is None or any(literal in text for literal in literals)
-    )
+    alive = tuple(p for p, literals in _prefilters(patterns) if _present(literals, text))
     return _compile(alive)
 
 
@@ -183,28 +195,32 @@ def yaml_evidence(package: Package, keys: tuple[str, ...]) -> list[Evidence]:
 
 def find(package: Package, cues: Cues, limit: int = MAX_EVIDENCE) -> list[Evidence]:
     """Evidence for ``cues``, strongest kinds first, at most ``limit`` items."""
-    evidence = yaml_evidence(package, cues.yaml)
+    return list(islice(iter_evidence(package, cues), limit))
+
+
+def iter_evidence(package: Package, cues: Cues) -> Iterator[Evidence]:
+    """Evidence for ``cues``, strongest kinds first, produced only as far as it is read (a
+    probe that filters matches stops as soon as it has enough)."""
+    yield from yaml_evidence(package, cues.yaml)
     config = package.config or {}
     for key in cues.config:
         if _filled(config.get(key)):
-            evidence.append(Evidence(f"config.json#{key}", _snippet(repr(config[key]), 80)))
+            yield Evidence(f"config.json#{key}", _snippet(repr(config[key]), 80))
     file_pattern = _compile(cues.files)
     if file_pattern is not None:
         for entry in package.files:
             if file_pattern.search(fold_case(entry.path)):
-                evidence.append(Evidence(entry.path, "file"))
-                if len(evidence) >= limit:
-                    return evidence
+                yield Evidence(entry.path, "file")
     card = package.card
     if card is None:
-        return evidence[:limit]
+        return
     heading = _compile(cues.headings)
     if heading is not None and heading.search(card.filled_titles):
         titles = card.filled_titles.split("\n")
         for section, title in zip(card.sections, titles, strict=True):
             if title and heading.search(title):
                 detail = f"section '{_snippet(section.title, 60)}' ({section.words} words)"
-                evidence.append(Evidence(f"{card.path}:{section.line}", detail))
+                yield Evidence(f"{card.path}:{section.line}", detail)
     for patterns, in_code in ((cues.prose, False), (cues.code, True)):
         text = card.searchable(in_code)
         pattern = _search_pattern(patterns, text)
@@ -217,10 +233,7 @@ def find(package: Package, cues: Cues, limit: int = MAX_EVIDENCE) -> list[Eviden
                 continue
             seen.add(line.number)
             column = match.start() - (text.rfind("\n", 0, match.start()) + 1)
-            evidence.append(Evidence(f"{card.path}:{line.number}", _window(line.text, column)))
-            if len(evidence) >= limit:
-                return evidence
-    return evidence[:limit]
+            yield Evidence(f"{card.path}:{line.number}", _window(line.text, column))
 
 
 def card_decidable(package: Package) -> bool:
@@ -263,7 +276,7 @@ def card_line(package: Package, evidence: Evidence) -> CardLine | None:
     card, number = package.card, card_line_number(evidence)
     if card is None or number is None:
         return None
-    return next((line for line in card.lines if line.number == number), None)
+    return card.line_numbered(number)
 
 
 PROMISE = re.compile(
@@ -291,12 +304,12 @@ def stated(package: Package, evidence: Evidence) -> bool:
     card = package.card
     if line is None or card is None or line.in_code:
         return True
-    section = next((s for s in card.sections if s.line == line.number), None)
+    section = card.section_at(line.number)
     if section is None or _heading_says_something(section.title):
         return not PROMISE.search(fold_case(line.text))
     if not section.filled:
         return False
-    body = [ln for ln in card.lines if section.line < ln.number <= section.end_line]
+    body = card.lines_between(section.line + 1, section.end_line)
     return not any(PROMISE.search(fold_case(ln.text)) for ln in body if not ln.in_code)
 
 
@@ -352,7 +365,8 @@ def factor_probe(
         if keep is None:
             found += find(package, cues, room)
         else:
-            found += [e for e in find(package, cues, KEEP_SEARCH_LIMIT) if keep(package, e)][:room]
+            examined = islice(iter_evidence(package, cues), KEEP_SEARCH_LIMIT)
+            found += islice((e for e in examined if keep(package, e)), room)
         return factor_result(
             definition,
             found[:MAX_EVIDENCE],

@@ -91,7 +91,7 @@ def _this_models_timing_row(package: Package) -> list[Evidence]:
 
 
 def _section_at(card: Card, number: int) -> Section | None:
-    return next((s for s in card.sections if s.line == number), None)
+    return card.section_at(number)
 
 
 def _about_this_model(package: Package, evidence: Evidence) -> bool:

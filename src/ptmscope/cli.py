@@ -427,7 +427,7 @@ def _scan(args: argparse.Namespace) -> int:
     try:
         result = scan_targets(
             args.paths, load_policy([Path(p) for p in args.policy]), limits, token=args.token,
-            download=args.download, progress=counter,
+            download=args.download, progress=counter, digests=args.format == "sarif",
         )  # fmt: skip
     finally:
         if counter is not None:

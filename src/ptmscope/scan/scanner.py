@@ -10,11 +10,12 @@ is read by the same rules at every level.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import mmap
 import os
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -80,6 +81,19 @@ def scan_buffer(
     if len(buffer) == 0:
         return FileScan(name, FileFormat.EMPTY, 0)
     return _finish(name, Span(buffer), ctx, time.perf_counter())
+
+
+def with_digest(scan: FileScan, path: Path) -> FileScan:
+    """``scan`` with the SHA-256 of ``path`` when it has findings (what SARIF fingerprints);
+    a file that cannot be read again keeps no digest (its fingerprint falls back to size)."""
+    if not scan.findings or scan.sha256 is not None:
+        return scan
+    try:
+        with path.open("rb") as handle:
+            digest = hashlib.file_digest(handle, "sha256").hexdigest()
+    except OSError:
+        return scan
+    return replace(scan, sha256=digest)
 
 
 def scan_file(
@@ -148,11 +162,14 @@ def scan_paths(
     limits: Limits | None = None,
     registry: Registry | None = None,
     progress: ProgressCallback | None = None,
+    *,
+    digests: bool = False,
 ) -> list[FileScan]:
     """Scan files and folders; what cannot be read is a result with an error, never dropped.
 
     ``progress`` is called before each file and once at the end; with it, the paths are
-    walked whole first, so that the totals are known.
+    walked whole first, so that the totals are known. ``digests``: hash the files that
+    have findings (:func:`with_digest`).
     """
     policy = policy or default_policy()
     items: Iterable[Target | Skipped] = walk(paths)
@@ -173,7 +190,8 @@ def scan_paths(
                 FileScan(item.display, FileFormat.UNREADABLE, 0, errors=(ScanError(item.reason),))
             )
         else:
-            results.append(scan_file(item.path, policy, limits, item.display, registry))
+            scan = scan_file(item.path, policy, limits, item.display, registry)
+            results.append(with_digest(scan, item.path) if digests else scan)
     if progress is not None:
         progress(Progress(len(sizes), len(sizes), done_bytes, done_bytes,
                           time.perf_counter() - started))  # fmt: skip
@@ -188,12 +206,14 @@ def scan_targets(
     token: str | None = None,
     download: bool = False,
     progress: ProgressCallback | None = None,
+    digests: bool = False,
 ) -> ScanResult:
     """Scan what a user names: files, folders (recursively) and Hub models ``owner/name``.
 
     The body of :func:`ptmscope.scan` and ``ptmscope scan``. A target that exists
     on disk is a path whatever it looks like; only one that does not and reads
     ``owner/name[@revision]`` is fetched from the Hub (its modules load only then).
+    ``digests``: hash local files that have findings (SARIF's fingerprints).
     """
     if not targets:
         raise InputError("nothing to scan: give files, folders or Hub models owner/name")
@@ -207,7 +227,9 @@ def scan_targets(
             with open_source(str(target), kind="hub", token=token, download=download) as source:
                 files.extend(scan_source(source, policy, limits))
         else:
-            files.extend(scan_paths([Path(target)], policy, limits, progress=progress))
+            files.extend(
+                scan_paths([Path(target)], policy, limits, progress=progress, digests=digests)
+            )
     return ScanResult(tuple(files))
 
 

@@ -419,9 +419,7 @@ def _scan(args: argparse.Namespace) -> int:
 
     if args.timeout is not None and not args.timeout > 0:
         raise PtmscopeError("--timeout must be positive")
-    show_progress = args.progress == "always" or (
-        args.progress == "auto" and sys.stderr.isatty()
-    )
+    show_progress = args.progress == "always" or (args.progress == "auto" and sys.stderr.isatty())
     counter = ProgressLine(sys.stderr) if show_progress else None
     limits = Limits() if args.timeout is None else Limits(seconds=args.timeout)
     try:

@@ -105,7 +105,11 @@ _CLASSES = {
     "VerifyMarkdown": "ptmscope.formats.verify",
     "VerifyText": "ptmscope.formats.verify",
 }
-_DEPRECATED = {"TextFormat": "AuditText", "JsonFormat": "AuditJson", "MarkdownFormat": "AuditMarkdown"}
+_DEPRECATED = {
+    "TextFormat": "AuditText",
+    "JsonFormat": "AuditJson",
+    "MarkdownFormat": "AuditMarkdown",
+}
 """Deprecated names of the audit renderers (before one registry per result type)."""
 Format = Renderer
 

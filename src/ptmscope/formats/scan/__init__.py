@@ -21,7 +21,12 @@ if TYPE_CHECKING:
 
 __all__ = ["ScanJson", "ScanMarkdown", "ScanSarif", "ScanText", "render"]
 
-_MODULES = {"ScanJson": "json", "ScanMarkdown": "markdown", "ScanSarif": "sarif", "ScanText": "text"}
+_MODULES = {
+    "ScanJson": "json",
+    "ScanMarkdown": "markdown",
+    "ScanSarif": "sarif",
+    "ScanText": "text",
+}
 
 
 def __getattr__(name: str) -> Any:

@@ -19,9 +19,15 @@ from typing import Any
 
 from ptmscope._version import __version__
 from ptmscope.formats.sarif import LEVEL as _LEVEL
-from ptmscope.formats.sarif import MAX_RESULTS_PER_RUN
+from ptmscope.formats.sarif import (
+    MAX_RESULTS_PER_RUN,
+    description,
+    fingerprint,
+    log,
+    rule_properties,
+    uri,
+)
 from ptmscope.formats.sarif import SECURITY_SEVERITY as _SCORE
-from ptmscope.formats.sarif import description, fingerprint, log, rule_properties, uri
 from ptmscope.formats.scan.rules import help_uri, rule_doc
 from ptmscope.results.scan import FileScan, ScanFinding, ScanResult
 from ptmscope.severity import Severity
@@ -134,7 +140,9 @@ def build(scans: Iterable[FileScan]) -> dict[str, Any]:
                 },
             }
         )
-    rules = [_rule(rule, category, severity) for rule, (severity, category) in sorted(worst.items())]
+    rules = [
+        _rule(rule, category, severity) for rule, (severity, category) in sorted(worst.items())
+    ]
     positions = {rule["id"]: position for position, rule in enumerate(rules)}
     for result in results:
         result["ruleIndex"] = positions[result["ruleId"]]

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 from ptmscope._version import __version__
@@ -31,6 +32,12 @@ from ptmscope.formats.sarif import SECURITY_SEVERITY as _SCORE
 from ptmscope.formats.scan.rules import help_uri, rule_doc
 from ptmscope.results.scan import FileScan, ScanFinding, ScanResult
 from ptmscope.severity import Severity
+
+
+def uri(path: str) -> str:
+    """The path as the scan names it (slashes on every platform; a name that is not UTF-8
+    keeps its visible escapes, so the report and the terminal agree)."""
+    return Path(path).as_posix()
 
 
 def _message(finding: ScanFinding) -> str:

@@ -8,6 +8,7 @@ modules it imported. Timing lives in ``benchmarks/coldstart.py``, not here.
 
 from __future__ import annotations
 
+import contextlib
 import pickle
 import re
 import subprocess
@@ -55,10 +56,8 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     small = root / "small.pkl"
     small.write_bytes(pickle.dumps({"weights": [1.0, 2.0]}, protocol=4))
     torch_zip = root / "model.pt"
-    try:
+    with contextlib.suppress(ImportError):  # torch is an extra: the case is skipped without it
         b.write_torch_zip(torch_zip)
-    except ImportError:  # torch is an extra: the case is skipped without it
-        pass
     evil = root / "evil.pkl"
     evil.write_bytes(b.canary_pickle(root / "marker"))
     return {"small": small, "torch": torch_zip, "evil": evil, "folder": root}

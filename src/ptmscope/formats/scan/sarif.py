@@ -26,7 +26,6 @@ from ptmscope.formats.sarif import (
     fingerprint,
     log,
     rule_properties,
-    uri,
 )
 from ptmscope.formats.sarif import SECURITY_SEVERITY as _SCORE
 from ptmscope.formats.scan.rules import help_uri, rule_doc

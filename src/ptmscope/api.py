@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, TypeAlias
 from ptmscope.audit import AuditOptions, audit, collect, evaluate
 from ptmscope.errors import InputError
 from ptmscope.results.audit import AuditResult
-from ptmscope.results.scan import FileScan, ScanResult
+from ptmscope.results.scan import ScanResult
 from ptmscope.results.verify import VerifyResult
 from ptmscope.verify.options import VerifyOptions
 
@@ -59,13 +59,6 @@ def _policy(policy: PolicyLike) -> Policy:
     return load_policy([Path(p) for p in paths])
 
 
-def _is_hub(target: str | Path) -> bool:
-    """A target that is no local path but reads ``owner/name[@revision]`` is a Hub model."""
-    from ptmscope.sources.hub import parse_ref
-
-    return not Path(target).exists() and parse_ref(str(target)) is not None
-
-
 def scan(
     targets: str | Path | Sequence[str | Path],
     *,
@@ -82,26 +75,15 @@ def scan(
     dropped. ``timeout`` bounds the seconds spent per top-level file; ``token`` and
     ``download`` apply to Hub models (byte ranges unless ``download``).
     """
-    from ptmscope.collector import scan_source
     from ptmscope.scan.context import Limits
-    from ptmscope.scan.scanner import scan_paths
-    from ptmscope.sources import open_source
+    from ptmscope.scan.scanner import scan_targets
 
     items = [targets] if isinstance(targets, str | Path) else list(targets)
-    if not items:
-        raise InputError("nothing to scan: give files, folders or Hub models owner/name")
     if not timeout > 0:
         raise InputError(f"timeout must be positive (got {timeout})")
-    loaded = _policy(policy)
-    limits = Limits(seconds=timeout)
-    files: list[FileScan] = []
-    for target in items:
-        if _is_hub(target):
-            with open_source(str(target), kind="hub", token=token, download=download) as source:
-                files.extend(scan_source(source, loaded, limits))
-        else:
-            files.extend(scan_paths([Path(target)], loaded, limits))
-    return ScanResult(tuple(files))
+    return scan_targets(
+        items, _policy(policy), Limits(seconds=timeout), token=token, download=download
+    )
 
 
 def verify(

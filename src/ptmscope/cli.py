@@ -11,23 +11,26 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from rich.console import Console
-
-import ptmscope.registry
-import ptmscope.study
 from ptmscope._version import __version__
-from ptmscope.api import SCAN_TIMEOUT_S, AuditOptions, audit, audit_demo, scan, verify
 from ptmscope.errors import EXIT_FINDINGS, EXIT_INPUT, EXIT_INTERNAL, EXIT_OK, PtmscopeError
 from ptmscope.formats import AUDIT_FORMATS, SCAN_FORMATS, STUDY_FORMATS, VERIFY_FORMATS, Formats
-from ptmscope.formats.audit.text import AuditText
 from ptmscope.formats.output import emit
 from ptmscope.names import visible
-from ptmscope.probes import all_probes
 from ptmscope.severity import Severity
-from ptmscope.sources import SOURCE_KINDS
 from ptmscope.verify.options import VerifyOptions
+from ptmscope.vocab import SourceKind
+
+if TYPE_CHECKING:
+    from ptmscope.scan.scanner import Progress
+
+# Every command imports its engine when it runs (``_scan`` never loads the audit,
+# the study tables, rich or the Hub client): ``ptmscope scan FILE`` is started once
+# per file by pre-commit hooks and CI gates, where start-up is most of the cost.
+
+SOURCE_KINDS = ("auto", *(kind.value for kind in SourceKind if kind is not SourceKind.RECORD))
+"""``--source`` choices (:data:`ptmscope.sources.SOURCE_KINDS`, checked equal by a test)."""
 
 SEVERITIES = [s.label for s in Severity if s is not Severity.INFO]
 
@@ -165,9 +168,21 @@ def _parser() -> argparse.ArgumentParser:
     scan.add_argument(
         "--timeout",
         type=float,
-        default=SCAN_TIMEOUT_S,
         metavar="SECONDS",
         help="time limit per file (default 120)",
+    )
+    scan.add_argument(
+        "--show-clean",
+        "--verbose",
+        "-v",
+        action="store_true",
+        help="text format: list clean files too (default for folders: findings and errors only)",
+    )
+    scan.add_argument(
+        "--progress",
+        choices=["auto", "always", "never"],
+        default="auto",
+        help="a counter with ETA on stderr (auto: when stderr is a terminal)",
     )
     verify = commands.add_parser(
         "verify",
@@ -306,6 +321,8 @@ exit codes:
 
 
 def _study(args: argparse.Namespace) -> int:
+    import ptmscope.study
+
     if args.study_command in ("clone", "snapshot"):
         cloned = ptmscope.study.clone(
             Path(args.ids), Path(args.out), args.endpoint, retries=args.retries,
@@ -325,7 +342,10 @@ def _study(args: argparse.Namespace) -> int:
 
 
 def _ingest(args: argparse.Namespace) -> int:
+    from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    import ptmscope.study
 
     if args.chunk_size <= 0 or args.workers <= 0:
         raise PtmscopeError("--chunk-size and --workers must be positive")
@@ -385,23 +405,122 @@ def _verify_options(args: argparse.Namespace) -> VerifyOptions:
 
 
 def _verify(args: argparse.Namespace) -> int:
+    from ptmscope.api import verify
+
     result = verify(args.ref, _verify_options(args), revision=args.revision, token=args.token)
     emit(VERIFY_FORMATS, args.format, result, args.output)
     return EXIT_FINDINGS if result.fails() else EXIT_OK
 
 
 def _scan(args: argparse.Namespace) -> int:
-    if args.timeout <= 0:
+    from ptmscope.scan.context import Limits
+    from ptmscope.scan.policy import load_policy
+    from ptmscope.scan.scanner import scan_targets
+
+    if args.timeout is not None and not args.timeout > 0:
         raise PtmscopeError("--timeout must be positive")
-    result = scan(
-        args.paths, policy=args.policy, timeout=args.timeout, token=args.token,
-        download=args.download,
-    )  # fmt: skip
-    emit(SCAN_FORMATS, args.format, result, args.output)
+    show_progress = args.progress == "always" or (args.progress == "auto" and sys.stderr.isatty())
+    counter = ProgressLine(sys.stderr) if show_progress else None
+    limits = Limits() if args.timeout is None else Limits(seconds=args.timeout)
+    try:
+        result = scan_targets(
+            args.paths, load_policy([Path(p) for p in args.policy]), limits, token=args.token,
+            download=args.download, progress=counter, digests=args.format == "sarif",
+        )  # fmt: skip
+    finally:
+        if counter is not None:
+            counter.clear()
+    formats = SCAN_FORMATS
+    if args.format == "text":
+        from ptmscope.formats.scan.text import ScanText
+
+        folders = any(Path(p).is_dir() for p in args.paths)
+        text = ScanText(show_clean=args.show_clean or not folders)
+        terminal = args.output is None and sys.stdout.isatty()
+        # Only the text renderer: ``with_renderer`` would copy (and import) every format.
+        formats = Formats(SCAN_FORMATS.result, {"text": text if terminal else _Plain(text)})
+    emit(formats, args.format, result, args.output)
     return EXIT_FINDINGS if result.fails(Severity.parse(args.fail_on)) else EXIT_OK
 
 
+class _Plain:
+    """A renderer's text only: off a terminal nothing needs rich's console (or its start-up)."""
+
+    def __init__(self, renderer: Any) -> None:
+        self._renderer = renderer
+
+    def render(self, result: Any) -> str:
+        return str(self._renderer.render(result))
+
+
+PROGRESS_INTERVAL_S = 0.1
+"""Least time between two redraws of the progress counter (a folder of small files
+would otherwise spend its time writing to the terminal)."""
+
+
+class ProgressLine:
+    """``ptmscope scan``'s counter on stderr: files, bytes, elapsed time and an ETA.
+
+    Drawn in place on one line (carriage return), only on a terminal, and erased
+    before the report is written, so the report itself is the same with or without it.
+    The ETA is read from bytes, which a scan's cost follows more than the file count.
+    """
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+        self._last = -PROGRESS_INTERVAL_S
+        self._width = 0
+
+    def __call__(self, progress: Progress) -> None:
+        finished = progress.files_done == progress.files_total
+        if not finished and progress.seconds - self._last < PROGRESS_INTERVAL_S:
+            return
+        self._last = progress.seconds
+        self._draw(progress_text(progress))
+
+    def _draw(self, line: str) -> None:
+        pad = " " * max(0, self._width - len(line))
+        self._stream.write(f"\r{line}{pad}")
+        self._stream.flush()
+        self._width = len(line)
+
+    def clear(self) -> None:
+        if self._width:
+            self._stream.write("\r" + " " * self._width + "\r")
+            self._stream.flush()
+            self._width = 0
+
+
+def progress_text(progress: Progress) -> str:
+    """``scanned 12/340 files, 1.2 GB/8.0 GB, 0:07 elapsed, ETA 0:41``."""
+    line = (
+        f"scanned {progress.files_done:,}/{progress.files_total:,} files, "
+        f"{_bytes(progress.bytes_done)}/{_bytes(progress.bytes_total)}, "
+        f"{_clock(progress.seconds)} elapsed"
+    )
+    if 0 < progress.bytes_done < progress.bytes_total:
+        left = progress.seconds * (progress.bytes_total - progress.bytes_done) / progress.bytes_done
+        line += f", ETA {_clock(left)}"
+    return line
+
+
+def _bytes(count: int) -> str:
+    for unit, size in (("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
+        if count >= size:
+            return f"{count / size:,.1f} {unit}"
+    return f"{count} B"
+
+
+def _clock(seconds: float) -> str:
+    minutes, secs = divmod(int(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
 def _audit(args: argparse.Namespace) -> int:
+    from ptmscope.api import AuditOptions, audit, audit_demo
+    from ptmscope.formats.audit.text import AuditText
+
     if args.command == "demo":
         result = audit_demo()
     else:
@@ -424,6 +543,7 @@ def _audit(args: argparse.Namespace) -> int:
 
 
 def _registry(args: argparse.Namespace) -> int:
+    import ptmscope.registry
     from ptmscope.registry.serve import serve
 
     registry = ptmscope.registry.create_registry(
@@ -437,6 +557,10 @@ def _registry(args: argparse.Namespace) -> int:
 
 
 def _probes() -> int:
+    from rich.console import Console
+
+    from ptmscope.probes import all_probes
+
     console = Console(highlight=False)
     for probe in all_probes():
         d = probe.definition

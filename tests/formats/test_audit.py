@@ -84,8 +84,10 @@ def test_sarif_is_valid_against_the_official_schema() -> None:
     assert all(rules[r["ruleIndex"]]["id"] == r["ruleId"] for r in results)
     pickle_location = results[0]["locations"][0]
     assert pickle_location["physicalLocation"]["artifactLocation"]["uri"] == "pytorch_model.bin"
-    commit_location = results[1]["locations"][0]  # not a file: a logical location
-    assert "physicalLocation" not in commit_location
+    commit_location = results[1]["locations"][0]  # not a file: shown on the card (GitHub
+    # refuses a result without a file), the commit named as a logical location
+    assert commit_location["physicalLocation"]["artifactLocation"]["uri"] == "README.md"
+    assert commit_location["physicalLocation"]["region"] == {"startLine": 1}
     assert commit_location["logicalLocations"][0]["fullyQualifiedName"].startswith("commit ")
     scorecard = run["properties"]["scorecard"]
     assert scorecard["verdict"] == "fail" and scorecard["capped_by"] == "critical"

@@ -6,8 +6,6 @@ import sys
 from pathlib import Path
 from typing import TypeVar
 
-from rich.console import Console
-
 from ptmscope.errors import InputError
 from ptmscope.formats.registry import ConsoleRenderer, Formats
 
@@ -38,6 +36,8 @@ def emit(formats: Formats[R], name: str, result: R, output: str | Path | None = 
             raise InputError(f"cannot write {output}: {exc.strerror or exc}") from None
         return
     if isinstance(renderer, ConsoleRenderer):
+        from rich.console import Console  # only a console view needs rich
+
         renderer.print(result, Console(highlight=False))
         return
     sys.stdout.write(renderer.render(result))

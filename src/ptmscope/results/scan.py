@@ -78,6 +78,10 @@ class FileScan:
     findings: tuple[ScanFinding, ...] = ()
     errors: tuple[ScanError, ...] = ()
     seconds: float = 0.0
+    sha256: str | None = None
+    """SHA-256 of the file's bytes, when the caller asked for digests (SARIF fingerprints
+    them, so that a repeated scan of the same content matches the same alert); computed
+    only for files with findings, never part of the verdict."""
 
     @property
     def verdict(self) -> FileVerdict:

@@ -1,9 +1,12 @@
 """Audit as SARIF 2.1.0: detected risks as results, for code-scanning dashboards and CI gates.
 
 Each risk probe is a rule (its definition as the description, its remediation
-as help, its default severity as the level); each detected risk is a result at
-the evidence's ``path:line`` when the path is a file of the package, else at a
-logical location named by the evidence. Factors and signals are not results
+as help, its default severity as the level and GitHub's security score); each
+detected risk is a result at the evidence's ``path:line`` when the path is a file
+of the package (line 1 when none is named), else at the package's card (GitHub
+code scanning refuses a result without a file) with the evidence as a logical
+location. ``partialFingerprints`` hash the probe, the file's content hash (or
+size) and the location, so a repeated audit updates its alerts. Factors and signals are not results
 (they are not defects of a file): the scorecard rides along in the run's
 ``properties``. Content that could not be read is a tool execution
 notification, and the run is then not successful, so a dashboard shows that
@@ -18,7 +21,17 @@ from datetime import UTC
 from typing import Any
 
 from ptmscope.formats.audit.report import remediations
-from ptmscope.formats.sarif import LEVEL, SECURITY_SEVERITY, log, uri
+from ptmscope.formats.sarif import (
+    INFORMATION_URI,
+    LEVEL,
+    SECURITY_SEVERITY,
+    description,
+    fingerprint,
+    log,
+    rule_properties,
+    uri,
+)
+from ptmscope.package import FileEntry
 from ptmscope.results.audit import AuditResult, Definition, Evidence, Finding
 from ptmscope.severity import Severity
 from ptmscope.vocab import ProbeKind
@@ -27,42 +40,76 @@ _EVIDENCE = re.compile(r"^(?P<path>[^#]*?)(?::(?P<line>[1-9][0-9]{0,9}))?(?:#(?P
 """``README.md:42``, ``README.md#license``, ``config.json#auto_map`` or a bare path."""
 
 
+PROBES_URI = f"{INFORMATION_URI}#probes"
+"""Where the probes are documented (``helpUri``; ``ptmscope probes`` prints the same)."""
+CARD = "README.md"
+
+
 def _rule(definition: Definition) -> dict[str, Any]:
     severity = definition.severity or Severity.INFO
+    markdown = (
+        f"**{definition.short}**\n\n{definition.motivation}\n\n"
+        f"**How it is decided:** {definition.implementation}\n\n"
+        f"**What to do:** {definition.remediation}"
+    )
+    properties = rule_properties(severity, [str(s) for s in definition.stride])
+    properties["implementation"] = definition.implementation
     return {
         "id": definition.id,
         "name": definition.id.removeprefix("risk.").replace(".", "_"),
-        "shortDescription": {"text": definition.short},
-        "fullDescription": {"text": definition.motivation},
-        "help": {"text": definition.remediation},
+        "shortDescription": description(definition.short),
+        "fullDescription": description(definition.motivation),
+        "help": {"text": definition.remediation, "markdown": markdown},
+        "helpUri": f"{PROBES_URI}-{definition.id.replace('.', '-').replace('_', '-')}",
         "defaultConfiguration": {"level": LEVEL[severity]},
-        "properties": {
-            "tags": ["security", *(str(s) for s in definition.stride)],
-            "severity": severity.label,
-            "security-severity": SECURITY_SEVERITY[severity],
-            "implementation": definition.implementation,
-        },
+        "properties": properties,
     }
 
 
-def _location(evidence: Evidence, files: frozenset[str]) -> dict[str, Any]:
+def _anchor(files: dict[str, FileEntry]) -> str | None:
+    """The file a package-level risk is shown on: the card, else the first file."""
+    if CARD in files:
+        return CARD
+    return next(iter(sorted(files)), None)
+
+
+def _location(evidence: Evidence, files: dict[str, FileEntry]) -> dict[str, Any]:
     match = _EVIDENCE.match(evidence.location)
     path = match["path"] if match else ""
     if match and path in files:
-        physical: dict[str, Any] = {"artifactLocation": {"uri": uri(path)}}
-        if match["line"]:
-            physical["region"] = {"startLine": int(match["line"])}
+        physical: dict[str, Any] = {
+            "artifactLocation": {"uri": uri(path)},
+            "region": {"startLine": int(match["line"]) if match["line"] else 1},
+        }
         location: dict[str, Any] = {"physicalLocation": physical}
         if match["part"]:
             location["logicalLocations"] = [{"fullyQualifiedName": match["part"], "kind": "member"}]
     else:
         location = {"logicalLocations": [{"fullyQualifiedName": evidence.location}]}
+        anchor = _anchor(files)
+        if anchor is not None:
+            location["physicalLocation"] = {
+                "artifactLocation": {"uri": uri(anchor)},
+                "region": {"startLine": 1},
+            }
     if evidence.detail:
         location["message"] = {"text": evidence.detail}
     return location
 
 
-def _result(finding: Finding, rules: dict[str, int], files: frozenset[str]) -> dict[str, Any]:
+def _content(location: dict[str, Any], files: dict[str, FileEntry]) -> str:
+    """What a result's fingerprint says about its file: content hash, else git oid, else size."""
+    physical = location.get("physicalLocation")
+    if physical is None:
+        return ""
+    by_uri = {uri(path): entry for path, entry in files.items()}
+    entry = by_uri.get(physical["artifactLocation"]["uri"])
+    if entry is None:
+        return ""
+    return entry.sha256 or entry.git_oid or f"size:{entry.size}"
+
+
+def _result(finding: Finding, rules: dict[str, int], files: dict[str, FileEntry]) -> dict[str, Any]:
     severity = finding.severity or Severity.INFO
     result: dict[str, Any] = {
         "ruleId": finding.probe,
@@ -75,9 +122,40 @@ def _result(finding: Finding, rules: dict[str, int], files: frozenset[str]) -> d
         },
     }
     locations = [_location(e, files) for e in finding.evidence if e.location]
+    if not any("physicalLocation" in loc for loc in locations) and _anchor(files) is not None:
+        anchor = str(_anchor(files))
+        locations.append(
+            {
+                "physicalLocation": {
+                    "artifactLocation": {"uri": uri(anchor)},
+                    "region": {"startLine": 1},
+                }
+            }
+        )
+    # GitHub shows the first location: put one with a file first.
+    locations.sort(key=lambda loc: "physicalLocation" not in loc)
     if locations:
-        result["locations"] = locations
+        result["locations"] = locations[:MAX_LOCATIONS]
+        first = locations[0]
+        physical = first.get("physicalLocation", {})
+        result["partialFingerprints"] = fingerprint(
+            finding.probe,
+            _content(first, files),
+            physical.get("artifactLocation", {}).get("uri"),
+            physical.get("region", {}).get("startLine"),
+            evidence_key(finding),
+        )
     return result
+
+
+def evidence_key(finding: Finding) -> str:
+    """The evidence locations of a finding, in order (part of its fingerprint: two risks of one
+    probe on one file are told apart by what they point at, not by their wording)."""
+    return "|".join(e.location for e in finding.evidence)
+
+
+MAX_LOCATIONS = 1_000
+"""GitHub code scanning's limit on locations per result."""
 
 
 def build(result: AuditResult) -> dict[str, Any]:
@@ -87,7 +165,7 @@ def build(result: AuditResult) -> dict[str, Any]:
         (d for d in result.definitions.values() if d.kind is ProbeKind.RISK), key=lambda d: d.id
     )
     rules = {d.id: index for index, d in enumerate(definitions)}
-    files = frozenset(entry.path for entry in package.files)
+    files = {entry.path: entry for entry in package.files}
     notifications = [
         {
             "level": "error" if problem.unreadable else "warning",

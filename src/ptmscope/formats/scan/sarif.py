@@ -1,8 +1,14 @@
-"""Scan results as SARIF 2.1.0, for code-scanning dashboards and CI gates.
+"""Scan results as SARIF 2.1.0, shaped for GitHub code scanning and other dashboards.
 
-Rules are the finding rule ids; a finding inside an archive points at the file
-with the member chain as a logical location; parse errors are tool execution
-notifications, so a dashboard shows that a file was not fully read.
+Rules are the finding rule ids, each with the descriptions, help and security
+score a dashboard shows (:mod:`ptmscope.formats.scan.rules`); GitHub reads the
+severity from the rule, so a rule carries the worst severity it was found at in
+this run. Every result points at its file with ``region.startLine`` 1 (model
+files are binary: the byte offset is kept beside it) and a ``partialFingerprints``
+hash of rule, file content, location and target, so a repeated scan of the same
+file updates its alerts instead of duplicating them. A finding inside an archive
+names the member chain as a logical location. Parts that could not be read are
+tool execution notifications, so a dashboard shows that a file was not fully read.
 """
 
 from __future__ import annotations
@@ -14,59 +20,104 @@ from typing import Any
 
 from ptmscope._version import __version__
 from ptmscope.formats.sarif import LEVEL as _LEVEL
+from ptmscope.formats.sarif import (
+    MAX_RESULTS_PER_RUN,
+    description,
+    fingerprint,
+    log,
+    rule_properties,
+)
 from ptmscope.formats.sarif import SECURITY_SEVERITY as _SCORE
-from ptmscope.formats.sarif import log
-from ptmscope.results.scan import FileScan, ScanResult
+from ptmscope.formats.scan.rules import help_uri, rule_doc
+from ptmscope.results.scan import FileScan, ScanFinding, ScanResult
+from ptmscope.severity import Severity
 
 
-def _uri(path: str) -> str:
+def uri(path: str) -> str:
+    """The path as the scan names it (slashes on every platform; a name that is not UTF-8
+    keeps its visible escapes, so the report and the terminal agree)."""
     return Path(path).as_posix()
 
 
+def _message(finding: ScanFinding) -> str:
+    """The whole finding in words: message, repeats and where inside the file."""
+    text = finding.message
+    if finding.suppressed:
+        text += f" (and {finding.suppressed:,} more of the same)"
+    if finding.location.members:
+        text += f" in {finding.location.describe()}"
+    elif finding.location.offset is not None:
+        text += f" at byte offset {finding.location.offset:,}"
+    return text
+
+
+def _rule(rule: str, category: str | None, severity: Severity) -> dict[str, Any]:
+    doc = rule_doc(rule, category)
+    markdown = (
+        f"**{doc.short}**\n\n{doc.full}\n\n**What to do:** {doc.fix}\n\n"
+        f"Rule `{rule}`; the finding's message names the callable, member or offset."
+    )
+    return {
+        "id": rule,
+        "name": "".join(part.capitalize() for part in rule.replace(".", "_").split("_")),
+        "shortDescription": description(doc.short),
+        "fullDescription": description(doc.full),
+        "help": {"text": f"{doc.full}\n\nWhat to do: {doc.fix}", "markdown": markdown},
+        "helpUri": help_uri(rule),
+        "defaultConfiguration": {"level": _LEVEL[severity]},
+        "properties": rule_properties(severity, [category or "model-file", "model-file"]),
+    }
+
+
+def _result(scan: FileScan, index: int, finding: ScanFinding) -> dict[str, Any]:
+    region: dict[str, Any] = {"startLine": 1}
+    if not finding.location.members and finding.location.offset is not None:
+        region["byteOffset"] = finding.location.offset
+    location: dict[str, Any] = {
+        "physicalLocation": {
+            "artifactLocation": {"uri": uri(scan.path), "index": index},
+            "region": region,
+        }
+    }
+    if finding.location.members:
+        location["logicalLocations"] = [
+            {"fullyQualifiedName": " > ".join(finding.location.members), "kind": "member"}
+        ]
+    content = scan.sha256 or f"size:{scan.size}"
+    result: dict[str, Any] = {
+        "ruleId": finding.rule,
+        "level": _LEVEL[finding.severity],
+        "message": {"text": _message(finding)},
+        "locations": [location],
+        "partialFingerprints": fingerprint(
+            finding.rule, content, finding.location.describe(), finding.target
+        ),
+        "properties": {
+            "severity": finding.severity.label,
+            "security-severity": _SCORE[finding.severity],
+            "target": finding.target,
+            "location": finding.location.describe(),
+        },
+    }
+    if finding.suppressed:
+        # Repeats counted by the scan's finding caps: SARIF's own occurrence count.
+        result["occurrenceCount"] = 1 + finding.suppressed
+        result["properties"]["suppressed"] = finding.suppressed
+    return result
+
+
 def build(scans: Iterable[FileScan]) -> dict[str, Any]:
-    """The SARIF log of a scan (valid against the official 2.1.0 schema)."""
+    """The SARIF log of a scan (valid against the official 2.1.0 schema and GitHub's rules)."""
     scans = tuple(scans)
-    rules: dict[str, dict[str, Any]] = {}
-    results: list[dict[str, Any]] = []
+    worst: dict[str, tuple[Severity, str | None]] = {}
+    ranked: list[tuple[int, int, dict[str, Any]]] = []
     notifications: list[dict[str, Any]] = []
     for index, scan in enumerate(scans):
         for finding in scan.findings:
-            rule = rules.setdefault(
-                finding.rule,
-                {
-                    "id": finding.rule,
-                    "name": finding.rule.replace(".", "_"),
-                    "shortDescription": {"text": finding.rule},
-                    "properties": {"tags": ["security", finding.category or "model-file"]},
-                },
-            )
-            rule.setdefault("defaultConfiguration", {"level": _LEVEL[finding.severity]})
-            location: dict[str, Any] = {
-                "physicalLocation": {"artifactLocation": {"uri": _uri(scan.path), "index": index}}
-            }
-            if not finding.location.members and finding.location.offset is not None:
-                location["physicalLocation"]["region"] = {"byteOffset": finding.location.offset}
-            if finding.location.members:
-                location["logicalLocations"] = [
-                    {"fullyQualifiedName": " > ".join(finding.location.members), "kind": "member"}
-                ]
-            result: dict[str, Any] = {
-                "ruleId": finding.rule,
-                "level": _LEVEL[finding.severity],
-                "message": {"text": finding.message},
-                "locations": [location],
-                "properties": {
-                    "severity": finding.severity.label,
-                    "security-severity": _SCORE[finding.severity],
-                    "target": finding.target,
-                    "location": finding.location.describe(),
-                },
-            }
-            if finding.suppressed:
-                # Repeats counted by the scan's finding caps: SARIF's own occurrence count.
-                result["occurrenceCount"] = 1 + finding.suppressed
-                result["properties"]["suppressed"] = finding.suppressed
-            results.append(result)
+            seen = worst.get(finding.rule)
+            if seen is None or finding.severity.rank > seen[0].rank:
+                worst[finding.rule] = (finding.severity, finding.category)
+            ranked.append((-finding.severity.rank, len(ranked), _result(scan, index, finding)))
         for error in scan.errors:
             notifications.append(
                 {
@@ -75,18 +126,39 @@ def build(scans: Iterable[FileScan]) -> dict[str, Any]:
                     "locations": [
                         {
                             "physicalLocation": {
-                                "artifactLocation": {"uri": _uri(scan.path), "index": index}
+                                "artifactLocation": {"uri": uri(scan.path), "index": index}
                             }
                         }
                     ],
                 }
             )
-    driver = {"version": __version__, "rules": sorted(rules.values(), key=lambda r: r["id"])}
+    results = [r for _, _, r in ranked]
+    if len(results) > MAX_RESULTS_PER_RUN:
+        kept = sorted(ranked, key=lambda item: item[:2])[:MAX_RESULTS_PER_RUN]
+        results = [r for _, _, r in sorted(kept, key=lambda item: item[1])]
+        notifications.append(
+            {
+                "level": "error",
+                "message": {
+                    "text": f"{len(ranked) - MAX_RESULTS_PER_RUN:,} of {len(ranked):,} results "
+                    f"left out (GitHub code scanning accepts {MAX_RESULTS_PER_RUN:,} a run; the "
+                    "worst are kept): the JSON report lists them all"
+                },
+            }
+        )
+    rules = [
+        _rule(rule, category, severity) for rule, (severity, category) in sorted(worst.items())
+    ]
+    positions = {rule["id"]: position for position, rule in enumerate(rules)}
+    for result in results:
+        result["ruleIndex"] = positions[result["ruleId"]]
+    driver = {"version": __version__, "rules": rules}
     run = {
         "artifacts": [
             {
-                "location": {"uri": _uri(scan.path)},
+                "location": {"uri": uri(scan.path)},
                 "length": scan.size,
+                **({"hashes": {"sha-256": scan.sha256}} if scan.sha256 else {}),
                 "properties": {"format": scan.format, "verdict": scan.verdict.value},
             }
             for scan in scans

@@ -181,5 +181,12 @@ def rule_doc(rule: str, category: str | None = None) -> RuleDoc:
 
 
 def help_uri(rule: str) -> str:
-    """The documentation link of ``rule`` (an anchor in the scan rules section)."""
-    return f"{RULES_URI}-{rule.replace('.', '-').replace('_', '-')}"
+    """The documentation link of ``rule``: its family's anchor in the README's scan rules
+    section (rule ids grow with the policy; families are what the README documents)."""
+    family = rule.split(".", 1)[0]
+    return f"{RULES_URI}-{(family if family in _FAMILIES else 'scan').replace('_', '-')}"
+
+
+def families() -> dict[str, RuleDoc]:
+    """The documented rule families (the README section is generated from these)."""
+    return dict(_FAMILIES)

@@ -307,13 +307,21 @@ def extract(
             found, bad = from_model_index(index, default_task, card_path)
             claims.extend(found)
             problems.extend((card_path, message) for message in bad)
-        claims.extend(from_trainer_prose(lines, card_path, default_task))
-        claims.extend(from_metric_list(lines, card_path, default_task, _only_dataset(metadata)))
-        claims.extend(tables.claims(lines, card_path, default_task, model_name))
-        taken = {claim.location for claim in claims}
-        listed = from_metric_lines(lines, card_path, default_task, taken)
-        claims.extend(listed)
-        taken |= {claim.location for claim in listed}
+        # each reader runs only when the card holds what it reads (one pass over the text)
+        text = "\n".join(line.text for line in lines if not line.in_code).lower()
+        if "the following results" in text:
+            claims.extend(from_trainer_prose(lines, card_path, default_task))
+        if "validation metrics" in text:
+            claims.extend(from_metric_list(lines, card_path, default_task, _only_dataset(metadata)))
+        if "|" in text:
+            claims.extend(tables.claims(lines, card_path, default_task, model_name))
+        if ":" in text:
+            taken = {claim.location for claim in claims}
+            listed = from_metric_lines(lines, card_path, default_task, taken)
+            claims.extend(listed)
+            taken |= {claim.location for claim in listed}
+        else:
+            taken = {claim.location for claim in claims}
         claims.extend(prose.claims(lines, card_path, default_task, taken))
     return tuple(_with_datasets(claims[:MAX_CLAIMS], _only_dataset(metadata))), problems
 

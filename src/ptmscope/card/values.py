@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 _METRIC_ALIASES: dict[str, str] = {
     "acc": "accuracy",
@@ -155,6 +156,7 @@ _VALUE = re.compile(
 _NON_NUMERIC = frozenset({"", "tbd", "tba", "n/a", "na", "-", "--", "?", "none", "null", "nan"})
 
 
+@lru_cache(maxsize=8192)
 def metric_id(label: str) -> str | None:
     """The canonical metric behind a label ("Top-1 Acc (%)" → ``accuracy``), or ``None``."""
     text = _MARKUP.sub("", label).strip().lower()

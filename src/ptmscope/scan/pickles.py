@@ -15,7 +15,8 @@ import re
 from dataclasses import dataclass, field
 
 from ptmscope.scan.context import WINDOW, ScanContext, ScanTimeout, SearchSpent, Span, release
-from ptmscope.scan.pickle.interpreter import Interpreter, Nested
+from ptmscope.scan.pickle.frames import MAX_SPLICES, Cut, Resplice, Spliced
+from ptmscope.scan.pickle.interpreter import Event, Interpreter, Nested
 from ptmscope.scan.pickle.judge import Judge
 from ptmscope.scan.pickle.values import Malformed
 
@@ -69,6 +70,32 @@ def _search_proto(buf: object, start: int, end: int) -> int | None:
     return None
 
 
+MAX_SEEN = 10_000
+"""Events and nested loads of the first reading remembered, so a second reading of the
+same stream (as a file reader frames it) does not report them twice."""
+
+
+class _Once:
+    """Forwards events to the judge; in a second reading of the stream, only new ones."""
+
+    def __init__(self, judge: Judge) -> None:
+        self.judge = judge
+        self.seen: set[tuple[object, ...]] = set()
+        self.again = False
+
+    def event(self, event: Event) -> None:
+        key = (event.kind, event.message, event.target)
+        if self.again:
+            if key in self.seen:
+                return
+        elif len(self.seen) < MAX_SEEN:
+            self.seen.add(key)
+        self.judge.event(event)
+
+    def stream_done(self, stream: Interpreter) -> None:
+        self.judge.stream_done(stream)
+
+
 def _run(
     span: Span,
     ctx: ScanContext,
@@ -79,16 +106,29 @@ def _run(
 ) -> tuple[StreamResult, str | None, bool]:
     """One stream; the flag says the search budget ran out during it."""
     judge = Judge(ctx)
+    once = _Once(judge)
+    loaded: set[int | None] = set()
+    holder: list[Interpreter] = []
+
+    def nested_once(payload: Span | bytes, kind: str, offset: int) -> None:
+        where = holder[-1].rel(offset)
+        if where in loaded or nested is None:
+            return
+        if len(loaded) < MAX_SEEN:
+            loaded.add(where)
+        nested(payload, kind, offset)
+
     machine = Interpreter(
         span,
         ctx,
         rules=ctx.policy.pickle,
-        listener=judge,
-        nested=nested,
+        listener=once,
+        nested=nested_once if nested is not None else None,
         speculative=speculative,
         searching=searching,
         origin=origin,
     )
+    holder.append(machine)
     error: str | None = None
     spent = False
     end = span.start
@@ -105,7 +145,67 @@ def _run(
         end = machine.op_offset
     finally:
         judge.report(machine)
+    if machine.cut is not None and not spent:
+        _reread(span, ctx, machine, once, nested_once if nested is not None else None, holder)
     return StreamResult(span.start, end, machine.stopped, machine, judge), error, spent
+
+
+def _reread(
+    span: Span,
+    ctx: ScanContext,
+    first: Interpreter,
+    once: _Once,
+    nested: Nested | None,
+    holder: list[Interpreter],
+) -> None:
+    """Read the stream again as ``pickle.load`` from a file does: without the bytes that
+    reader skips at each frame it parts from (:mod:`ptmscope.scan.pickle.frames`).
+
+    Each new cut found on the way is a re-read from the start, up to ``MAX_SPLICES``;
+    the spliced copy is held in memory, so streams larger than ``Limits.in_memory_bytes``
+    are not re-read (an error: the file fails closed).
+    """
+    assert first.cut is not None
+    once.again = True
+    cuts = [Cut(first.cut.start - span.start, first.cut.end - span.start)]
+    for _ in range(MAX_SPLICES):
+        kept = span.size - sum(c.end - c.start for c in cuts)
+        if kept > ctx.limits.in_memory_bytes:
+            ctx.error(
+                f"stream of {span.size:,} bytes with FRAME tricks not re-read as a file reader "
+                f"reads it (over the {ctx.limits.in_memory_bytes:,}-byte in-memory limit)",
+                offset=first.rel(first.cut.start),
+            )
+            return
+        spliced = Spliced(span.read, span.size, cuts)
+        machine = Interpreter(
+            Span(spliced.data),
+            ctx,
+            rules=ctx.policy.pickle,
+            listener=once,
+            nested=nested,
+            speculative=first.speculative,
+            searching=first.searching,
+            origin=first.origin,
+            spliced=spliced,
+        )
+        holder.append(machine)
+        try:
+            machine.run(0)
+        except Resplice as again:
+            cuts.append(Cut(spliced.locate(again.cut.start), spliced.locate(again.cut.end)))
+            continue
+        except (Malformed, RecursionError, MemoryError):
+            pass  # the file reader fails here too; what it ran before is judged below
+        except SearchSpent:
+            return
+        once.judge.report(machine, skip=first.records, reading="pickle.load from a file")
+        return
+    ctx.error(
+        f"more than {MAX_SPLICES} FRAME tricks: the stream was not re-read as a file reader "
+        "reads it",
+        offset=first.rel(first.cut.start),
+    )
 
 
 def scan_pickle(

@@ -33,7 +33,15 @@ from typing import Protocol
 
 from ptmscope.scan.context import ScanContext, SearchSpent, Span
 from ptmscope.scan.decompress import decompressed
-from ptmscope.scan.pickle import helpers
+from ptmscope.scan.pickle import frames, helpers
+from ptmscope.scan.pickle.frames import (
+    FRAME_HEADER,
+    NO_FRAME,
+    Cut,
+    ReadKind,
+    Resplice,
+    Spliced,
+)
 from ptmscope.scan.pickle.values import (
     MARK,
     Blob,
@@ -57,8 +65,8 @@ HUGE_TEXT_INT = 4000
 """Digits past which a text integer is kept as unknown rather than parsed."""
 CHECK_EVERY = 4096
 """Opcodes between checks of the opcode, search and time limits."""
-FRAME_HEADER = 8
-"""Bytes of a ``FRAME`` opcode's length operand (protocol 4+); frames are read through."""
+MAX_FRAME = (1 << 63) - 1
+"""Longest frame either unpickler accepts (``sys.maxsize`` on 64-bit builds)."""
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*\Z")
 _F64 = struct.Struct(">d")
 
@@ -74,6 +82,8 @@ class EventKind(Enum):
     """A STACK_GLOBAL of a computed name."""
     UNRECORDED_IMPORT = "unrecorded-import"
     """A name past the ``names`` limit: not kept in ``records``, so judged at once."""
+    FRAME = "frame"
+    """A reading that depends on how the unpickler handles FRAMEs (:mod:`.frames`)."""
 
 
 @dataclass(frozen=True)
@@ -137,6 +147,7 @@ class Interpreter:
         speculative: bool = False,
         searching: bool = False,
         origin: int = 0,
+        spliced: Spliced | None = None,
     ) -> None:
         self.buf = span.buf
         self.base = span.start
@@ -163,6 +174,15 @@ class Interpreter:
         self.ops = 0
         self.stopped = False
         self.persistent_ids: list[object] = []
+        self.spliced = spliced
+        """Set when this reads ``spliced.data``, a stream without the bytes a file reader
+        skips: it reads as the C unpickler reads a file, and a further cut raises
+        :class:`Resplice`."""
+        self.file_reading = spliced is not None
+        self.frame_end = NO_FRAME
+        """Where the C unpickler's buffered frame ends (``NO_FRAME``: none buffered)."""
+        self.cut: Cut | None = None
+        """The first bytes a file reader would skip that this reading reads."""
 
     # ------------------------------------------------------------ reading
     def _need(self, pos: int, count: int) -> None:
@@ -221,7 +241,57 @@ class Interpreter:
     # ------------------------------------------------------------ the trace
     def rel(self, offset: int | None) -> int | None:
         """An offset in the buffer as an offset in the file the user sees."""
-        return None if offset is None else offset - self.base + self.origin
+        if offset is None:
+            return None
+        if self.spliced is not None:
+            return self.spliced.locate(offset) + self.origin
+        return offset - self.base + self.origin
+
+    # ------------------------------------------------------------ frames
+    def _crossed(self, end: int) -> None:
+        """The opcode just read ended past the buffered frame: was any read across it?"""
+        frame_end = self.frame_end
+        self.frame_end = NO_FRAME  # past its end, the C unpickler reads the file itself
+        start = self.op_offset
+        if start >= frame_end:
+            return
+        read = frames.straddle(self.buf, start, end, frame_end)
+        if read is not None:
+            self._straddled(read.start, frame_end, read.kind, self.buf[start])
+
+    def _straddled(self, start: int, frame_end: int, kind: ReadKind, op: int) -> None:
+        """A read from ``start`` runs past the frame ending at ``frame_end``."""
+        name = frames.opcode_name(op)
+        if kind is ReadKind.INTO:
+            self._frame_event(
+                start,
+                f"{name} payload runs past the end of its FRAME at offset {self.rel(frame_end)}: "
+                "the C unpickler reads on, the Python unpickler refuses it (no pickler writes this)",
+            )
+            return
+        self._diverge(
+            Cut(start, frame_end),
+            f"{name} {'line' if kind is ReadKind.LINE else 'operand'} runs past the end of its "
+            f"FRAME at offset {self.rel(frame_end)}",
+        )
+
+    def _diverge(self, cut: Cut, what: str) -> None:
+        """``pickle.load`` from a file skips ``cut``; this reading (``pickle.loads``) does not."""
+        if self.file_reading:
+            raise Resplice(cut)
+        if self.cut is None:
+            self.cut = cut
+        self._frame_event(
+            cut.start,
+            f"{what}: pickle.loads reads on through it, pickle.load from a file (torch.load) "
+            f"skips what is left of the frame ({cut.end - cut.start:,} bytes) and reads "
+            "another stream, the Python unpickler refuses it; no pickler writes this (an evasion "
+            "technique: both readings are scanned)",
+        )
+
+    def _frame_event(self, offset: int, message: str) -> None:
+        if not self.file_reading:  # the first reading reported it
+            self.event(EventKind.FRAME, offset, message)
 
     def event(
         self, kind: EventKind, offset: int, message: str, *, target: str | None = None
@@ -331,6 +401,8 @@ class Interpreter:
                     raise Malformed(f"unknown opcode 0x{op:02x}")
                 self.op_offset = pos
                 pos = handler(self, pos + 1)
+                if pos > self.frame_end:
+                    self._crossed(pos)
                 if self.stopped:
                     return pos
                 check += 1
@@ -385,8 +457,42 @@ def _proto(m: Interpreter, pos: int) -> int:
 
 @_op(b"\x95")
 def _frame(m: Interpreter, pos: int) -> int:
+    """Model the buffer the C unpickler reads a frame into (see :mod:`.frames`)."""
     m._need(pos, FRAME_HEADER)
-    return pos + FRAME_HEADER
+    length = int.from_bytes(m.buf[pos : pos + FRAME_HEADER], "little")
+    start = pos + FRAME_HEADER
+    buffered = m.frame_end
+    if m.op_offset >= buffered:
+        buffered = NO_FRAME
+    elif buffered != NO_FRAME and start > buffered:  # the length operand runs past it
+        m._straddled(pos, buffered, ReadKind.READ, 0x95)
+        buffered = NO_FRAME
+    if length > MAX_FRAME:
+        raise Malformed("FRAME longer than any unpickler accepts")
+    if buffered != NO_FRAME and start < buffered:
+        if start + length <= buffered:
+            m._frame_event(
+                m.op_offset,
+                "FRAME inside a frame that is not used up: the C unpickler reads on, the "
+                "Python unpickler refuses it (no pickler writes this)",
+            )
+            return start  # the C unpickler only checks that the bytes are buffered
+        m._diverge(Cut(start, buffered), "FRAME inside a frame that is not used up")
+    m.frame_end = start + length
+    overlong = m.frame_end > m.end
+    if m.spliced is not None:  # where the frame's bytes end, now that some were cut
+        original = m.spliced.locate(start) + length
+        overlong = original > m.spliced.size
+        m.frame_end = m.spliced.unlocate(original)
+    if overlong:
+        if m.file_reading:
+            raise Malformed("FRAME longer than the data (the C unpickler stops here)")
+        m._frame_event(
+            m.op_offset,
+            f"FRAME declares {length:,} bytes but {m.end - start:,} follow: the C unpickler "
+            "stops here ('pickle data was truncated'), the Python unpickler runs what follows",
+        )
+    return start
 
 
 @_op(b".")
@@ -994,6 +1100,13 @@ _HANDLERS[0x84] = _ext(4)
 
 def _joblib_array(m: Interpreter, pos: int, state: object) -> int:
     """Step over the array joblib writes right after a ``NumpyArrayWrapper`` BUILD."""
+    if m.frame_end != NO_FRAME and pos < m.frame_end:
+        m._frame_event(
+            pos,
+            "joblib array data starts inside a FRAME: joblib reads it from the end of the "
+            "frame, so the rest of the frame is read as opcodes after it (no writer does this)",
+        )
+    m.frame_end = NO_FRAME  # joblib reads the array from the file, past any frame
     m._pop()
     m._push(Opaque("joblib array"))
     if not isinstance(state, SymDict):

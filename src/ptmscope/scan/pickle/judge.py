@@ -8,6 +8,8 @@ severities, writing findings into the scan's ledger as they come.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from ptmscope.scan.context import ScanContext
 from ptmscope.scan.pickle.interpreter import Event, EventKind, Interpreter
 from ptmscope.scan.policy import Decision
@@ -17,6 +19,7 @@ _EVENT_RULES: dict[EventKind, tuple[str, Severity, str]] = {
     EventKind.ANOMALY: ("pickle.anomaly", Severity.MEDIUM, "evasion"),
     EventKind.EXTENSION: ("pickle.anomaly", Severity.HIGH, "evasion"),
     EventKind.DYNAMIC_IMPORT: ("pickle.dynamic_import", Severity.CRITICAL, "import"),
+    EventKind.FRAME: ("pickle.frame", Severity.HIGH, "evasion"),
 }
 """Rule id, severity and category of each kind of event the interpreter reports."""
 
@@ -84,10 +87,21 @@ class Judge:
         """An inner stream ended: judge its records now."""
         self.report(stream)
 
-    def report(self, stream: Interpreter) -> None:
-        """Turn a stream's records into findings; called whether or not the parse finished."""
+    def report(
+        self,
+        stream: Interpreter,
+        skip: Mapping[str, object] | None = None,
+        reading: str | None = None,
+    ) -> None:
+        """Turn a stream's records into findings; called whether or not the parse finished.
+
+        ``skip``: names already judged in another reading of the same stream;
+        ``reading``: which reader sees this one (said in each message).
+        """
         ctx = self.ctx
         for record in stream.records.values():
+            if skip is not None and record.target in skip:
+                continue
             decision = self.policy.decide(record.target)
             called = record.called_at is not None
             severity = self.policy.severity_for(decision, called)
@@ -101,6 +115,8 @@ class Judge:
             if record.via:
                 message += f", reached through {record.via}"
             message += f": {reason}"
+            if reading:
+                message += f" (as {reading} reads the stream)"
             offset = record.called_at if record.called_at is not None else record.offset
             ctx.add(
                 rule_id,

@@ -14,11 +14,15 @@ import mmap
 import re
 from dataclasses import dataclass, field
 
+from ptmscope.scan.containers.base import HEAD_BYTES, Confidence
 from ptmscope.scan.context import WINDOW, ScanContext, ScanTimeout, SearchSpent, Span, release
+from ptmscope.scan.pickle.embedded import Literal
 from ptmscope.scan.pickle.frames import MAX_SPLICES, Cut, Resplice, Spliced
 from ptmscope.scan.pickle.interpreter import Event, Interpreter, Nested
 from ptmscope.scan.pickle.judge import Judge
 from ptmscope.scan.pickle.values import Malformed
+from ptmscope.severity import Severity
+from ptmscope.vocab import FileFormat
 
 __all__ = ["Nested", "PickleScan", "StreamResult", "scan_pickle"]
 
@@ -118,6 +122,16 @@ def _run(
             loaded.add(where)
         nested(payload, kind, offset)
 
+    def embedded_once(literal: Literal, target: str, offset: int) -> None:
+        machine = holder[-1]
+        where = machine.rel(offset)
+        key = (where, target, literal.how)
+        if key in embedded or len(embedded) >= MAX_SEEN:
+            return
+        embedded.add(key)
+        _scan_literal(literal, target, where, machine.rel(literal.offset), ctx)
+
+    embedded: set[tuple[object, ...]] = set()
     machine = Interpreter(
         span,
         ctx,
@@ -127,6 +141,7 @@ def _run(
         speculative=speculative,
         searching=searching,
         origin=origin,
+        embedded=embedded_once if nested is not None else None,
     )
     holder.append(machine)
     error: str | None = None
@@ -188,6 +203,7 @@ def _reread(
             searching=first.searching,
             origin=first.origin,
             spliced=spliced,
+            embedded=first.embedded,
         )
         holder.append(machine)
         try:
@@ -206,6 +222,61 @@ def _reread(
         "reads it",
         offset=first.rel(first.cut.start),
     )
+
+
+EMBEDDED_CONTAINERS = frozenset(
+    {
+        FileFormat.ZIP,
+        FileFormat.SEVEN_ZIP,
+        FileFormat.TAR,
+        FileFormat.NPY,
+        FileFormat.PYTORCH_LEGACY,
+    }
+)
+"""Containers (besides pickles) that a literal handed to a callable is scanned as."""
+
+
+def _scan_literal(
+    literal: Literal, target: str, call: int | None, offset: int | None, ctx: ScanContext
+) -> None:
+    """Scan a literal a call receives as what it holds, one level deeper; report it if it
+    holds a pickle or a container (anything else is dropped without a word)."""
+    data = literal.data
+    size = data.size if isinstance(data, Span) else len(data)
+    at = f" at offset {offset}" if offset is not None else ""
+    child = ctx.member(f"{literal.how} of {size:,} bytes{at} passed to {target}")
+    if child.too_deep():
+        return
+    if literal.how.startswith("base64") and not ctx.take_bytes(size):
+        ctx.error(f"decoded payload passed to {target} is over the file's byte budget", call)
+        return
+    span = data if isinstance(data, Span) else Span(data)
+    held = _sniff(span, child)
+    if held is not None:
+        ctx.add(
+            "pickle.embedded_payload",
+            Severity.LOW,
+            f"passes a {held} ({literal.how} of {size:,} bytes{at}) to {target}: scanned as a "
+            "nested load, since any callable can load what it receives",
+            offset=call,
+            target=target,
+            category="deserialization",
+        )
+
+
+def _sniff(span: Span, ctx: ScanContext) -> str | None:
+    """The format a literal was read as, if it is a pickle or a container."""
+    head = span.read(0, HEAD_BYTES)
+    for container, confidence in ctx.readers().matches(head, span.size):
+        if confidence is not Confidence.SURE:
+            continue
+        if container.kind == FileFormat.PICKLE:
+            result = scan_pickle(span, ctx, nested=ctx.load_payload, sniffing=True, max_streams=1)
+            return "pickle" if result.is_pickle else None
+        if container.kind in EMBEDDED_CONTAINERS:
+            return container.scan(span, ctx)
+        return None
+    return None
 
 
 def scan_pickle(

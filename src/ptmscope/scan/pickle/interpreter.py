@@ -33,7 +33,8 @@ from typing import Protocol
 
 from ptmscope.scan.context import ScanContext, SearchSpent, Span
 from ptmscope.scan.decompress import decompressed
-from ptmscope.scan.pickle import frames, helpers
+from ptmscope.scan.pickle import embedded, frames, helpers
+from ptmscope.scan.pickle.embedded import Embedded
 from ptmscope.scan.pickle.frames import (
     FRAME_HEADER,
     NO_FRAME,
@@ -53,7 +54,7 @@ from ptmscope.scan.pickle.values import (
     SymDict,
     target_of,
 )
-from ptmscope.scan.policy import PickleRules, normalize
+from ptmscope.scan.policy import PickleRules, Use, normalize
 
 MAX_NAME = 4096
 """Longer ``GLOBAL`` operands name nothing importable; they end the parse."""
@@ -148,6 +149,7 @@ class Interpreter:
         searching: bool = False,
         origin: int = 0,
         spliced: Spliced | None = None,
+        embedded: Embedded | None = None,
     ) -> None:
         self.buf = span.buf
         self.base = span.start
@@ -179,6 +181,8 @@ class Interpreter:
         skips: it reads as the C unpickler reads a file, and a further cut raises
         :class:`Resplice`."""
         self.file_reading = spliced is not None
+        self.embedded = embedded
+        """Scans literals a call receives that look like a pickle or an archive."""
         self.frame_end = NO_FRAME
         """Where the C unpickler's buffered frame ends (``NO_FRAME``: none buffered)."""
         self.cut: Cut | None = None
@@ -334,14 +338,18 @@ class Interpreter:
             return self.resolve(module, name, offset, via)
         return None
 
-    def _mark_called(self, value: object, offset: int, args: object) -> None:
+    def _mark_called(self, value: object, offset: int, args: object, use: Use = Use.CALLED) -> None:
         if isinstance(value, Ref):
             record = self.records.get(value.target)
-            if record is not None and record.called_at is None:
+            if record is None:
+                return
+            if record.called_at is None:
                 record.called_at = offset
                 record.preview = helpers.preview(args)
+            if use is Use.CALLED or record.use is Use.REFERENCED:
+                record.use = use
 
-    def _call(self, func: object, args: object, offset: int) -> object:
+    def _call(self, func: object, args: object, offset: int, use: Use = Use.CALLED) -> object:
         argv = args if isinstance(args, tuple | list) else ()
         target = target_of(func)
         if isinstance(func, Call):
@@ -357,17 +365,46 @@ class Interpreter:
                 return Call(derived or func, args, offset)
             if inner in helpers.PARTIAL and fargs:
                 return self._call(fargs[0], (*fargs[1:], *argv), offset)
-        self._mark_called(func, offset, args)
+        self._mark_called(func, offset, args, use)
+        kind = self.rules.loaders.get(target) if target is not None else None
+        if self.embedded is not None and kind is None and argv and not self._passes_on(target):
+            self._embedded(argv, target, offset)
         if target is None:
             return Call(func, args, offset)
         for index in self.rules.calls_arguments.get(target, ()):
             if index < len(argv):
                 self._mark_called(argv[index], offset, ())
-        kind = self.rules.loaders.get(target)
+        for index in self.rules.constructs_arguments.get(target, ()):
+            if index < len(argv):
+                self._mark_called(argv[index], offset, (), Use.CONSTRUCTED)
         if kind is not None and argv and self.nested is not None:
             self._load(argv[0], kind, offset)
         value = helpers.evaluate(target, argv, offset, self, self.limits.small)
         return Call(func, args, offset) if value is None else value
+
+    def _passes_on(self, target: str | None) -> bool:
+        """A call whose result is its argument's bytes (a wrapper, a decompressor): the
+        bytes are looked at where they are used, not here."""
+        return target in self.rules.byte_wrappers or target in self.rules.decompressors
+
+    def _unwrap(self, value: object) -> object:
+        for _ in range(helpers.MAX_UNWRAP):
+            if not isinstance(value, Call) or not self._passes_on(target_of(value.func)):
+                return value
+            if target_of(value.func) in self.rules.decompressors:
+                return None  # inflated by name only (see the ``embedded`` module)
+            args = value.args if isinstance(value.args, tuple) else ()
+            if not args:
+                return None
+            value = args[0]
+        return value
+
+    def _embedded(self, values: object, target: str | None, offset: int) -> None:
+        """Scan the literals a call receives that are a pickle or an archive themselves."""
+        assert self.embedded is not None
+        found = embedded.literals(values, self.buf, self.limits.in_memory_bytes, self._unwrap)
+        for literal in found:
+            self.embedded(literal, target or "a computed callable", offset)
 
     def _load(self, argument: object, kind: str, offset: int) -> None:
         """Hand a nested loader's payload, when literal in the file, to ``nested``."""
@@ -1019,7 +1056,7 @@ def _obj(m: Interpreter, pos: int) -> int:
 def _newobj(m: Interpreter, pos: int) -> int:
     args = m._pop()
     cls = m._pop()
-    m._push(m._call(cls, args, m.op_offset))
+    m._push(m._call(cls, args, m.op_offset, Use.CONSTRUCTED))
     return pos
 
 
@@ -1028,7 +1065,7 @@ def _newobj_ex(m: Interpreter, pos: int) -> int:
     m._pop()
     args = m._pop()
     cls = m._pop()
-    m._push(m._call(cls, args, m.op_offset))
+    m._push(m._call(cls, args, m.op_offset, Use.CONSTRUCTED))
     return pos
 
 
@@ -1051,13 +1088,14 @@ def _build(m: Interpreter, pos: int) -> int:
             f"BUILD sets attributes on the imported object {obj.target} (patches code at load time)",
             target=obj.target,
         )
-        record = m.records.get(obj.target)
-        if record is not None and record.called_at is None:
-            record.called_at = m.op_offset
+        m._mark_called(obj, m.op_offset, state)
     elif isinstance(obj, Call):
         obj.state = state
-        if target_of(obj.func) in m.rules.array_wrappers:
+        target = target_of(obj.func)
+        if target in m.rules.array_wrappers:
             return _joblib_array(m, pos, state)
+        if m.embedded is not None:
+            m._embedded((state,), f"{target or 'a computed object'}.__setstate__", m.op_offset)
     return pos
 
 
@@ -1124,6 +1162,7 @@ def _joblib_array(m: Interpreter, pos: int, state: object) -> int:
             listener=m.listener,
             nested=m.nested,
             origin=m.origin + (pos - m.base),
+            embedded=m.embedded,
         )
         try:
             return inner.run(pos)

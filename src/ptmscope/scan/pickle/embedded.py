@@ -22,11 +22,11 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from ptmscope.scan.context import Buffer, Span
-from ptmscope.scan.pickle.values import Blob, SymDict
+from ptmscope.scan.pickle.values import Blob, Call, SymDict
 
 MIN_BYTES = 16
 """Shorter literals are not looked at (numpy scalars, dtype codes, small keys)."""
@@ -65,22 +65,62 @@ def _looks(head: bytes) -> bool:
     return head[offset : offset + len(magic)] == magic
 
 
+_BASE64_HEADS = tuple(base64.b64encode(magic)[: len(magic) * 8 // 6] for magic in MAGICS)
+_TEXT_HEADS = (*MAGICS, *_BASE64_HEADS, b"\xc2\x80")
+"""How a literal that may be a payload begins in the file: the magic itself, its base64
+(a text operand), or ``\\x80`` as UTF-8 (a pickle kept in a ``str``)."""
+
+
+HEAD_BYTES = frozenset(head[0] for head in _TEXT_HEADS)
+
+
+def maybe(buf: Buffer, start: int, length: int) -> bool:
+    """Whether the literal ``buf[start:start+length]`` may be a payload: checked once as
+    the interpreter reads it (a byte or two, most of the time), so calls are searched only
+    once one has been seen."""
+    if length < MIN_BYTES:
+        return False
+    if buf[start] in HEAD_BYTES and bytes(buf[start : start + 8]).startswith(_TEXT_HEADS):
+        return True
+    offset, magic = TAR_MAGIC
+    return (
+        length > offset + len(magic)
+        and buf[start + offset] == magic[0]
+        and bytes(buf[start + offset : start + offset + len(magic)]) == magic
+    )
+
+
 Unwrap = Callable[[object], object]
 """A value's bytes when it is a call that hands them on unchanged (``io.BytesIO(b)``)."""
+_FIRST = frozenset(magic[0] for magic in MAGICS)
 
 
-def _leaves(value: object, unwrap: Unwrap, depth: int = 0) -> Iterator[bytes | str | Blob]:
-    value = unwrap(value)
-    if isinstance(value, tuple | list):
-        if depth < MAX_DEPTH:
-            for item in value[:MAX_ITEMS]:
-                yield from _leaves(item, unwrap, depth + 1)
-    elif isinstance(value, SymDict):
-        if depth < MAX_DEPTH:
-            for _, item in value.pairs[:MAX_ITEMS]:
-                yield from _leaves(item, unwrap, depth + 1)
-    elif isinstance(value, bytes | str | Blob):
-        yield value
+def _leaves(values: object, unwrap: Unwrap) -> list[bytes | str | Blob]:
+    """Literals among ``values`` worth a look; a loop, not recursion: it runs on every call
+    of every pickle, so the common case (a few short literals) must cost next to nothing."""
+    found: list[bytes | str | Blob] = []
+    stack: list[tuple[object, int]] = [(values, 0)]
+    while stack:
+        value, depth = stack.pop()
+        kind = type(value)
+        if kind is Call:
+            value = unwrap(value)
+            kind = type(value)
+        if kind is tuple or kind is list:
+            if depth <= MAX_DEPTH:
+                stack.extend((item, depth + 1) for item in value[:MAX_ITEMS])  # type: ignore[index]
+        elif kind is bytes:
+            if len(value) >= MIN_BYTES and (value[0] in _FIRST or len(value) > TAR_MAGIC[0]):  # type: ignore[arg-type,index]
+                found.append(value)  # type: ignore[arg-type]
+        elif kind is str:
+            if len(value) >= MIN_BASE64 or value[:1] == "\x80":  # type: ignore[arg-type,index]
+                found.append(value)  # type: ignore[arg-type]
+        elif kind is Blob:
+            if value.length >= MIN_BYTES:  # type: ignore[attr-defined]
+                found.append(value)  # type: ignore[arg-type]
+        elif kind is SymDict and depth <= MAX_DEPTH:
+            stack.extend((item, depth + 1) for _, item in value.pairs[:MAX_ITEMS])  # type: ignore[attr-defined]
+    return found
 
 
 def _text(value: str) -> Literal | None:
@@ -104,26 +144,26 @@ def _b64(text: str) -> bytes | None:
         return None
 
 
-def literals(values: object, buf: Buffer, max_text: int, unwrap: Unwrap) -> Iterator[Literal]:
+def literals(values: object, buf: Buffer, max_text: int, unwrap: Unwrap) -> list[Literal]:
     """Payloads among ``values`` (a call's arguments or state) that look like a pickle or
     an archive. Long strings in the file are decoded only up to ``max_text`` bytes."""
-    for leaf in _leaves(values, unwrap):
-        if isinstance(leaf, bytes):
-            if len(leaf) >= MIN_BYTES and _looks(leaf[: TAR_MAGIC[0] + 8]):
-                yield Literal(leaf, None, "bytes")
-        elif isinstance(leaf, str):
-            found = _text(leaf)
-            if found is not None:
-                yield found
-        elif leaf.length >= MIN_BYTES:
-            head = bytes(buf[leaf.start : leaf.start + TAR_MAGIC[0] + 8])
-            if not leaf.text:
-                if _looks(head):
-                    span = Span(buf, leaf.start, leaf.start + leaf.length)
-                    yield Literal(span, leaf.start, "bytes")
-            elif leaf.length <= max_text and (head.startswith(b"\xc2\x80") or head[:1].isalnum()):
-                raw = bytes(buf[leaf.start : leaf.start + leaf.length])
-                text = raw.decode("utf-8", "replace")
-                found = _text(text)
-                if found is not None:
-                    yield Literal(found.data, leaf.start, found.how)
+    leaves = _leaves(values, unwrap)
+    return [found for leaf in leaves if (found := _literal(leaf, buf, max_text)) is not None]
+
+
+def _literal(leaf: bytes | str | Blob, buf: Buffer, max_text: int) -> Literal | None:
+    if isinstance(leaf, bytes):
+        return Literal(leaf, None, "bytes") if _looks(leaf[: TAR_MAGIC[0] + 8]) else None
+    if isinstance(leaf, str):
+        return _text(leaf)
+    head = bytes(buf[leaf.start : leaf.start + TAR_MAGIC[0] + 8])
+    if not leaf.text:
+        if _looks(head):
+            return Literal(Span(buf, leaf.start, leaf.start + leaf.length), leaf.start, "bytes")
+        return None
+    if leaf.length <= max_text and (head.startswith(b"\xc2\x80") or head[:1].isalnum()):
+        text = bytes(buf[leaf.start : leaf.start + leaf.length]).decode("utf-8", "replace")
+        found = _text(text)
+        if found is not None:
+            return Literal(found.data, leaf.start, found.how)
+    return None

@@ -34,7 +34,9 @@ from typing import Protocol
 from ptmscope.scan.context import ScanContext, SearchSpent, Span
 from ptmscope.scan.decompress import decompressed
 from ptmscope.scan.pickle import embedded, frames, helpers
+from ptmscope.scan.pickle.embedded import MIN_BYTES as _MIN_PAYLOAD
 from ptmscope.scan.pickle.embedded import Embedded
+from ptmscope.scan.pickle.embedded import maybe as _maybe_payload
 from ptmscope.scan.pickle.frames import (
     FRAME_HEADER,
     NO_FRAME,
@@ -56,6 +58,9 @@ from ptmscope.scan.pickle.values import (
 )
 from ptmscope.scan.policy import PickleRules, Use, normalize
 
+_HEAD_BYTES = embedded.HEAD_BYTES
+_TAR_AT = embedded.TAR_MAGIC[0]
+_U = embedded.TAR_MAGIC[1][0]
 MAX_NAME = 4096
 """Longer ``GLOBAL`` operands name nothing importable; they end the parse."""
 MAX_LINE = 1 << 20
@@ -68,6 +73,8 @@ CHECK_EVERY = 4096
 """Opcodes between checks of the opcode, search and time limits."""
 MAX_FRAME = (1 << 63) - 1
 """Longest frame either unpickler accepts (``sys.maxsize`` on 64-bit builds)."""
+_CALLED, _CONSTRUCTED, _REFERENCED = Use.CALLED, Use.CONSTRUCTED, Use.REFERENCED
+"""Module constants: an enum member looked up on its class costs a call in the hot path."""
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*\Z")
 _F64 = struct.Struct(">d")
 
@@ -164,6 +171,7 @@ class Interpreter:
         """Opcodes count against the file's search budget (a stream that only might exist)."""
         self.origin = origin
         self.stack: list[object] = []
+        self.max_stack = self.limits.stack
         self.metastack: list[list[object]] = []
         self.memo: dict[int, object] = {}
         self.records: dict[str, Record] = {}
@@ -183,6 +191,9 @@ class Interpreter:
         self.file_reading = spliced is not None
         self.embedded = embedded
         """Scans literals a call receives that look like a pickle or an archive."""
+        self.payloads = 0
+        """Literals read so far that may be payloads (see :func:`.embedded.maybe`): calls
+        are searched for them only once there is one."""
         self.frame_end = NO_FRAME
         """Where the C unpickler's buffered frame ends (``NO_FRAME``: none buffered)."""
         self.cut: Cut | None = None
@@ -206,15 +217,26 @@ class Interpreter:
 
     def _text(self, start: int, length: int, encoding: str) -> object:
         self._need(start, length)
+        if length >= _MIN_PAYLOAD and self._first_looks(start, length):
+            self.payloads += 1
         if length > self.limits.small:
             return Blob(start, length, True)
         return bytes(self.buf[start : start + length]).decode(encoding, "surrogatepass")
 
     def _bytes(self, start: int, length: int) -> object:
         self._need(start, length)
+        if length >= _MIN_PAYLOAD and self._first_looks(start, length):
+            self.payloads += 1
         if length > self.limits.small:
             return Blob(start, length, False)
         return bytes(self.buf[start : start + length])
+
+    def _first_looks(self, start: int, length: int) -> bool:
+        """:func:`.embedded.maybe`, after a byte or two that rule most literals out."""
+        buf = self.buf
+        if buf[start] in _HEAD_BYTES or (length > _TAR_AT + 5 and buf[start + _TAR_AT] == _U):
+            return _maybe_payload(buf, start, length)
+        return False
 
     # ------------------------------------------------------------ stack
     def _pop(self) -> object:
@@ -233,8 +255,8 @@ class Interpreter:
         return items
 
     def _push(self, value: object) -> None:
-        if len(self.stack) >= self.limits.stack:
-            raise Malformed(f"stack deeper than {self.limits.stack} items")
+        if len(self.stack) >= self.max_stack:
+            raise Malformed(f"stack deeper than {self.max_stack} items")
         self.stack.append(value)
 
     def _top(self) -> object:
@@ -338,7 +360,7 @@ class Interpreter:
             return self.resolve(module, name, offset, via)
         return None
 
-    def _mark_called(self, value: object, offset: int, args: object, use: Use = Use.CALLED) -> None:
+    def _mark_called(self, value: object, offset: int, args: object, use: Use = _CALLED) -> None:
         if isinstance(value, Ref):
             record = self.records.get(value.target)
             if record is None:
@@ -346,10 +368,10 @@ class Interpreter:
             if record.called_at is None:
                 record.called_at = offset
                 record.preview = helpers.preview(args)
-            if use is Use.CALLED or record.use is Use.REFERENCED:
+            if use is _CALLED or record.use is _REFERENCED:
                 record.use = use
 
-    def _call(self, func: object, args: object, offset: int, use: Use = Use.CALLED) -> object:
+    def _call(self, func: object, args: object, offset: int, use: Use = _CALLED) -> object:
         argv = args if isinstance(args, tuple | list) else ()
         target = target_of(func)
         if isinstance(func, Call):
@@ -367,7 +389,7 @@ class Interpreter:
                 return self._call(fargs[0], (*fargs[1:], *argv), offset)
         self._mark_called(func, offset, args, use)
         kind = self.rules.loaders.get(target) if target is not None else None
-        if self.embedded is not None and kind is None and argv and not self._passes_on(target):
+        if self.payloads and self.embedded is not None and kind is None and argv:
             self._embedded(argv, target, offset)
         if target is None:
             return Call(func, args, offset)
@@ -376,11 +398,15 @@ class Interpreter:
                 self._mark_called(argv[index], offset, ())
         for index in self.rules.constructs_arguments.get(target, ()):
             if index < len(argv):
-                self._mark_called(argv[index], offset, (), Use.CONSTRUCTED)
+                self._mark_called(argv[index], offset, (), _CONSTRUCTED)
         if kind is not None and argv and self.nested is not None:
             self._load(argv[0], kind, offset)
         value = helpers.evaluate(target, argv, offset, self, self.limits.small)
-        return Call(func, args, offset) if value is None else value
+        if value is None:
+            return Call(func, args, offset)
+        if isinstance(value, bytes | str) and len(value) >= _MIN_PAYLOAD:
+            self.payloads += 1  # a decoded or built literal: looked at by content
+        return value
 
     def _passes_on(self, target: str | None) -> bool:
         """A call whose result is its argument's bytes (a wrapper, a decompressor): the
@@ -403,6 +429,8 @@ class Interpreter:
         """Scan the literals a call receives that are a pickle or an archive themselves."""
         assert self.embedded is not None
         found = embedded.literals(values, self.buf, self.limits.in_memory_bytes, self._unwrap)
+        if found and self._passes_on(target):
+            return  # its result carries the bytes on to where they are used
         for literal in found:
             self.embedded(literal, target or "a computed callable", offset)
 
@@ -424,6 +452,8 @@ class Interpreter:
     def run(self, pos: int) -> int:
         """Interpret from ``pos`` to the first ``STOP``; return the offset after it."""
         handlers = _HANDLERS
+        frame = _HANDLERS[0x95]
+        frame_end = self.frame_end
         buf = self.buf
         end = self.end
         budget = self.ctx.budget
@@ -438,8 +468,13 @@ class Interpreter:
                     raise Malformed(f"unknown opcode 0x{op:02x}")
                 self.op_offset = pos
                 pos = handler(self, pos + 1)
-                if pos > self.frame_end:
-                    self._crossed(pos)
+                if pos > frame_end or handler is frame:  # past a frame's end, or a new one
+                    if pos > self.frame_end:
+                        if self.op_offset >= self.frame_end:  # began after it: it was used up
+                            self.frame_end = NO_FRAME
+                        else:
+                            self._crossed(pos)
+                    frame_end = self.frame_end
                 if self.stopped:
                     return pos
                 check += 1
@@ -495,10 +530,14 @@ def _proto(m: Interpreter, pos: int) -> int:
 @_op(b"\x95")
 def _frame(m: Interpreter, pos: int) -> int:
     """Model the buffer the C unpickler reads a frame into (see :mod:`.frames`)."""
-    m._need(pos, FRAME_HEADER)
-    length = int.from_bytes(m.buf[pos : pos + FRAME_HEADER], "little")
     start = pos + FRAME_HEADER
+    if start > m.end:
+        raise Malformed("truncated: operand runs past the end of the data")
+    length = int.from_bytes(m.buf[pos:start], "little")
     buffered = m.frame_end
+    if m.op_offset >= buffered and m.spliced is None and start + length <= m.end:
+        m.frame_end = start + length  # what picklers write: a frame after a frame
+        return start
     if m.op_offset >= buffered:
         buffered = NO_FRAME
     elif buffered != NO_FRAME and start > buffered:  # the length operand runs past it
@@ -683,6 +722,8 @@ def _string(m: Interpreter, pos: int) -> int:
     except ValueError:
         raise Malformed("bad escape in STRING operand") from None
     m._push(raw.decode("latin-1"))
+    if len(raw) >= embedded.MIN_BYTES:
+        m.payloads += 1  # protocol 0 text: rare, so looked at whatever it holds
     return pos
 
 
@@ -736,6 +777,8 @@ def _unicode(m: Interpreter, pos: int) -> int:
         m._push(line.decode("raw-unicode-escape"))
     except UnicodeDecodeError:
         raise Malformed("bad UNICODE operand") from None
+    if len(line) >= embedded.MIN_BYTES:
+        m.payloads += 1  # protocol 0 text: rare, so looked at whatever it holds
     return pos
 
 
@@ -1056,7 +1099,7 @@ def _obj(m: Interpreter, pos: int) -> int:
 def _newobj(m: Interpreter, pos: int) -> int:
     args = m._pop()
     cls = m._pop()
-    m._push(m._call(cls, args, m.op_offset, Use.CONSTRUCTED))
+    m._push(m._call(cls, args, m.op_offset, _CONSTRUCTED))
     return pos
 
 
@@ -1065,7 +1108,7 @@ def _newobj_ex(m: Interpreter, pos: int) -> int:
     m._pop()
     args = m._pop()
     cls = m._pop()
-    m._push(m._call(cls, args, m.op_offset, Use.CONSTRUCTED))
+    m._push(m._call(cls, args, m.op_offset, _CONSTRUCTED))
     return pos
 
 
@@ -1094,7 +1137,7 @@ def _build(m: Interpreter, pos: int) -> int:
         target = target_of(obj.func)
         if target in m.rules.array_wrappers:
             return _joblib_array(m, pos, state)
-        if m.embedded is not None:
+        if m.payloads and m.embedded is not None:
             m._embedded((state,), f"{target or 'a computed object'}.__setstate__", m.op_offset)
     return pos
 

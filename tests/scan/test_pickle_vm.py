@@ -60,7 +60,7 @@ def test_custom_class_is_flagged_by_default_and_called() -> None:
     finding = next(f for f in result.findings if f.target and f.target.endswith("Plain"))
     assert finding.rule == "pickle.unlisted_callable"
     assert finding.severity is Severity.MEDIUM  # an unlisted class: its constructor runs
-    assert finding.message.startswith("calls ")
+    assert finding.message.startswith("constructs ")  # NEWOBJ: a class instantiated as data
 
 
 def test_unlisted_function_called_is_high() -> None:

@@ -14,10 +14,15 @@ import mmap
 import re
 from dataclasses import dataclass, field
 
+from ptmscope.scan.containers.base import HEAD_BYTES, Confidence
 from ptmscope.scan.context import WINDOW, ScanContext, ScanTimeout, SearchSpent, Span, release
-from ptmscope.scan.pickle.interpreter import Interpreter, Nested
+from ptmscope.scan.pickle.embedded import Literal
+from ptmscope.scan.pickle.frames import MAX_SPLICES, Cut, Resplice, Spliced
+from ptmscope.scan.pickle.interpreter import Event, Interpreter, Nested
 from ptmscope.scan.pickle.judge import Judge
 from ptmscope.scan.pickle.values import Malformed
+from ptmscope.severity import Severity
+from ptmscope.vocab import FileFormat
 
 __all__ = ["Nested", "PickleScan", "StreamResult", "scan_pickle"]
 
@@ -69,6 +74,32 @@ def _search_proto(buf: object, start: int, end: int) -> int | None:
     return None
 
 
+MAX_SEEN = 10_000
+"""Events and nested loads of the first reading remembered, so a second reading of the
+same stream (as a file reader frames it) does not report them twice."""
+
+
+class _Once:
+    """Forwards events to the judge; in a second reading of the stream, only new ones."""
+
+    def __init__(self, judge: Judge) -> None:
+        self.judge = judge
+        self.seen: set[tuple[object, ...]] = set()
+        self.again = False
+
+    def event(self, event: Event) -> None:
+        key = (event.kind, event.message, event.target)
+        if self.again:
+            if key in self.seen:
+                return
+        elif len(self.seen) < MAX_SEEN:
+            self.seen.add(key)
+        self.judge.event(event)
+
+    def stream_done(self, stream: Interpreter) -> None:
+        self.judge.stream_done(stream)
+
+
 def _run(
     span: Span,
     ctx: ScanContext,
@@ -79,16 +110,40 @@ def _run(
 ) -> tuple[StreamResult, str | None, bool]:
     """One stream; the flag says the search budget ran out during it."""
     judge = Judge(ctx)
+    once = _Once(judge)
+    loaded: set[int | None] = set()
+    holder: list[Interpreter] = []
+
+    def nested_once(payload: Span | bytes, kind: str, offset: int) -> None:
+        where = holder[-1].rel(offset)
+        if where in loaded or nested is None:
+            return
+        if len(loaded) < MAX_SEEN:
+            loaded.add(where)
+        nested(payload, kind, offset)
+
+    def embedded_once(literal: Literal, target: str, offset: int) -> None:
+        machine = holder[-1]
+        where = machine.rel(offset)
+        key = (where, target, literal.how)
+        if key in embedded or len(embedded) >= MAX_SEEN:
+            return
+        embedded.add(key)
+        _scan_literal(literal, target, where, machine.rel(literal.offset), ctx)
+
+    embedded: set[tuple[object, ...]] = set()
     machine = Interpreter(
         span,
         ctx,
         rules=ctx.policy.pickle,
-        listener=judge,
-        nested=nested,
+        listener=once,
+        nested=nested_once if nested is not None else None,
         speculative=speculative,
         searching=searching,
         origin=origin,
+        embedded=embedded_once if nested is not None else None,
     )
+    holder.append(machine)
     error: str | None = None
     spent = False
     end = span.start
@@ -105,7 +160,123 @@ def _run(
         end = machine.op_offset
     finally:
         judge.report(machine)
+    if machine.cut is not None and not spent:
+        _reread(span, ctx, machine, once, nested_once if nested is not None else None, holder)
     return StreamResult(span.start, end, machine.stopped, machine, judge), error, spent
+
+
+def _reread(
+    span: Span,
+    ctx: ScanContext,
+    first: Interpreter,
+    once: _Once,
+    nested: Nested | None,
+    holder: list[Interpreter],
+) -> None:
+    """Read the stream again as ``pickle.load`` from a file does: without the bytes that
+    reader skips at each frame it parts from (:mod:`ptmscope.scan.pickle.frames`).
+
+    Each new cut found on the way is a re-read from the start, up to ``MAX_SPLICES``;
+    the spliced copy is held in memory, so streams larger than ``Limits.in_memory_bytes``
+    are not re-read (an error: the file fails closed).
+    """
+    assert first.cut is not None
+    once.again = True
+    cuts = [Cut(first.cut.start - span.start, first.cut.end - span.start)]
+    for _ in range(MAX_SPLICES):
+        kept = span.size - sum(c.end - c.start for c in cuts)
+        if kept > ctx.limits.in_memory_bytes:
+            ctx.error(
+                f"stream of {span.size:,} bytes with FRAME tricks not re-read as a file reader "
+                f"reads it (over the {ctx.limits.in_memory_bytes:,}-byte in-memory limit)",
+                offset=first.rel(first.cut.start),
+            )
+            return
+        spliced = Spliced(span.read, span.size, cuts)
+        machine = Interpreter(
+            Span(spliced.data),
+            ctx,
+            rules=ctx.policy.pickle,
+            listener=once,
+            nested=nested,
+            speculative=first.speculative,
+            searching=first.searching,
+            origin=first.origin,
+            spliced=spliced,
+            embedded=first.embedded,
+        )
+        holder.append(machine)
+        try:
+            machine.run(0)
+        except Resplice as again:
+            cuts.append(Cut(spliced.locate(again.cut.start), spliced.locate(again.cut.end)))
+            continue
+        except (Malformed, RecursionError, MemoryError):
+            pass  # the file reader fails here too; what it ran before is judged below
+        except SearchSpent:
+            return
+        once.judge.report(machine, skip=first.records, reading="pickle.load from a file")
+        return
+    ctx.error(
+        f"more than {MAX_SPLICES} FRAME tricks: the stream was not re-read as a file reader "
+        "reads it",
+        offset=first.rel(first.cut.start),
+    )
+
+
+EMBEDDED_CONTAINERS = frozenset(
+    {
+        FileFormat.ZIP,
+        FileFormat.SEVEN_ZIP,
+        FileFormat.TAR,
+        FileFormat.NPY,
+        FileFormat.PYTORCH_LEGACY,
+    }
+)
+"""Containers (besides pickles) that a literal handed to a callable is scanned as."""
+
+
+def _scan_literal(
+    literal: Literal, target: str, call: int | None, offset: int | None, ctx: ScanContext
+) -> None:
+    """Scan a literal a call receives as what it holds, one level deeper; report it if it
+    holds a pickle or a container (anything else is dropped without a word)."""
+    data = literal.data
+    size = data.size if isinstance(data, Span) else len(data)
+    at = f" at offset {offset}" if offset is not None else ""
+    child = ctx.member(f"{literal.how} of {size:,} bytes{at} passed to {target}")
+    if child.too_deep():
+        return
+    if literal.how.startswith("base64") and not ctx.take_bytes(size):
+        ctx.error(f"decoded payload passed to {target} is over the file's byte budget", call)
+        return
+    span = data if isinstance(data, Span) else Span(data)
+    held = _sniff(span, child)
+    if held is not None:
+        ctx.add(
+            "pickle.embedded_payload",
+            Severity.LOW,
+            f"passes a {held} ({literal.how} of {size:,} bytes{at}) to {target}: scanned as a "
+            "nested load, since any callable can load what it receives",
+            offset=call,
+            target=target,
+            category="deserialization",
+        )
+
+
+def _sniff(span: Span, ctx: ScanContext) -> str | None:
+    """The format a literal was read as, if it is a pickle or a container."""
+    head = span.read(0, HEAD_BYTES)
+    for container, confidence in ctx.readers().matches(head, span.size):
+        if confidence is not Confidence.SURE:
+            continue
+        if container.kind == FileFormat.PICKLE:
+            result = scan_pickle(span, ctx, nested=ctx.load_payload, sniffing=True, max_streams=1)
+            return "pickle" if result.is_pickle else None
+        if container.kind in EMBEDDED_CONTAINERS:
+            return container.scan(span, ctx)
+        return None
+    return None
 
 
 def scan_pickle(

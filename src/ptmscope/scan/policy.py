@@ -14,6 +14,7 @@ import fnmatch
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from enum import StrEnum
 from functools import cache, cached_property, lru_cache
 from importlib import resources
 from pathlib import Path
@@ -31,9 +32,41 @@ _ALIASES = {
 }
 
 
+class Kind(StrEnum):
+    """What a name is. Never imported to find out: a class when a pickle instantiates it
+    with ``NEWOBJ`` (which only takes types) or hands it to a reconstructor, else by its
+    last part's spelling (``CamelCase``: a class), which is what the library chose."""
+
+    CLASS = "class"
+    FUNCTION = "function"
+
+
+class Use(StrEnum):
+    """What loading does with a name, from least to most open-ended."""
+
+    REFERENCED = "referenced"
+    """Imported and kept (a dtype, a scorer function held as data); nothing is called."""
+    CONSTRUCTED = "constructed"
+    """Instantiated as data: ``NEWOBJ`` (``cls.__new__``) or a reconstructor
+    (``copyreg._reconstructor``), then its state set."""
+    CALLED = "called"
+    """Called with arguments the file chooses (``REDUCE``, ``INST``, ``OBJ``)."""
+
+
+def kind_of(target: str, use: Use | None = None) -> Kind:
+    """A name's kind: a class if constructed or spelled like one."""
+    if use is Use.CONSTRUCTED or target.rsplit(".", 1)[-1][:1].isupper():
+        return Kind.CLASS
+    return Kind.FUNCTION
+
+
 @dataclass(frozen=True)
 class Rule:
-    """Allow a set of names, or give them a severity, a category and a reason."""
+    """Allow a set of names, or give them a severity, a category and a reason.
+
+    ``kinds`` and ``uses`` narrow a rule to what it names: a namespace allowed for the
+    classes it holds as data does not allow every function in it to be called.
+    """
 
     patterns: tuple[str, ...]
     allow: bool
@@ -42,9 +75,20 @@ class Rule:
     reason: str
     origin: str
     """Which policy file the rule came from."""
+    kinds: frozenset[Kind] | None = None
+    """``None``: any kind."""
+    uses: frozenset[Use] | None = None
+    """``None``: any use."""
 
     def matches(self, target: str) -> bool:
         return self._matcher.matches(target)
+
+    def accepts(self, kind: Kind | None, use: Use | None) -> bool:
+        """Whether the rule covers this kind and use (``None``: unknown, as for a name a
+        config references, which the rule is taken to cover)."""
+        return (self.kinds is None or kind is None or kind in self.kinds) and (
+            self.uses is None or use is None or use in self.uses
+        )
 
     @cached_property
     def _matcher(self) -> _Matcher:
@@ -95,6 +139,8 @@ class Decision:
     target: str
     rule: Rule | None
     """``None``: no rule matched and the policy defaults apply."""
+    kind: Kind | None = None
+    use: Use | None = None
 
     @property
     def allowed(self) -> bool:
@@ -121,6 +167,8 @@ class PickleRules:
     """Target → payload kind (``pickle`` or ``marshal``) for nested deserializers."""
     calls_arguments: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
     """Allowed callables that call some of their arguments (by index)."""
+    constructs_arguments: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
+    """Reconstructors that instantiate some of their arguments (by index) as data."""
     decompressors: Mapping[str, str] = field(default_factory=dict)
     """Target → codec: a call whose literal argument is inflated to reach the payload."""
     byte_wrappers: frozenset[str] = frozenset()
@@ -140,6 +188,7 @@ class Policy:
     loaders: Mapping[str, str] = field(default_factory=dict)
     """Target → payload kind (``pickle`` or ``marshal``) for nested deserializers."""
     calls_arguments: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
+    constructs_arguments: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
     tensorflow_ops: Mapping[str, OpRule] = field(default_factory=dict)
     onnx_domains: frozenset[str] = frozenset()
     decompressors: Mapping[str, str] = field(default_factory=dict)
@@ -153,23 +202,25 @@ class Policy:
         return PickleRules(
             self.loaders,
             self.calls_arguments,
+            self.constructs_arguments,
             self.decompressors,
             self.byte_wrappers,
             self.array_wrappers,
         )
 
-    def decide(self, target: str) -> Decision:
-        return _decide(self, target)
+    def decide(self, target: str, kind: Kind | None = None, use: Use | None = None) -> Decision:
+        """The first rule that names ``target`` and covers its kind and use."""
+        return _decide(self, target, kind, use)
 
-    def severity_for(self, decision: Decision, called: bool) -> Severity | None:
-        """``None`` when allowed; otherwise the rule's severity or the default."""
+    def severity_for(self, decision: Decision, called: bool | Use) -> Severity | None:
+        """``None`` when allowed; otherwise the rule's severity or the default for the use."""
         if decision.rule is not None:
             return None if decision.rule.allow else decision.rule.severity
-        if not called:
+        use = called if isinstance(called, Use) else Use.CALLED if called else Use.REFERENCED
+        if use is Use.REFERENCED:
             return self.imported
-        return (
-            self.called_class if decision.target.rsplit(".", 1)[-1][:1].isupper() else self.called
-        )
+        kind = decision.kind or kind_of(decision.target, use)
+        return self.called_class if kind is Kind.CLASS else self.called
 
     def __hash__(self) -> int:
         return id(self)
@@ -179,11 +230,11 @@ class Policy:
 
 
 @lru_cache(maxsize=1 << 16)
-def _decide(policy: Policy, target: str) -> Decision:
+def _decide(policy: Policy, target: str, kind: Kind | None, use: Use | None) -> Decision:
     for rule in policy.rules:
-        if rule.matches(target):
-            return Decision(target, rule)
-    return Decision(target, None)
+        if rule.accepts(kind, use) and rule.matches(target):
+            return Decision(target, rule, kind, use)
+    return Decision(target, None, kind, use)
 
 
 def normalize(module: str, name: str) -> str:
@@ -218,29 +269,18 @@ def _parse(data: Any, origin: str) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise InputError(f"{origin}: a policy is a YAML mapping")
     unknown = set(data) - {
-        "version", "defaults", "rules", "loaders", "calls_arguments", "tensorflow_ops",
-        "onnx_domains", "decompressors", "byte_wrappers", "array_wrappers",
+        "version", "defaults", "rules", "loaders", "calls_arguments", "constructs_arguments",
+        "tensorflow_ops", "onnx_domains", "decompressors", "byte_wrappers", "array_wrappers",
     }  # fmt: skip
+    unknown = {key for key in unknown if not str(key).endswith(RULES_SUFFIX)}
     if unknown:
         raise InputError(f"{origin}: unknown keys {', '.join(sorted(map(str, unknown)))}")
     rules: list[Rule] = []
-    for index, raw in enumerate(data.get("rules") or []):
-        where = f"{origin}: rules[{index}]"
-        if not isinstance(raw, dict) or "match" not in raw:
-            raise InputError(f"{where}: each rule needs `match`")
-        allow = bool(raw.get("allow", False))
-        if not allow and "severity" not in raw:
-            raise InputError(f"{where}: give `allow: true` or a `severity`")
-        rules.append(
-            Rule(
-                patterns=_strings(raw["match"], where),
-                allow=allow,
-                severity=Severity.INFO if allow else _severity(raw["severity"], where),
-                category=str(raw.get("category", "allowed" if allow else "policy")),
-                reason=str(raw.get("reason", "listed in the scan policy")),
-                origin=origin,
-            )
-        )
+    for key in [k for k in data if k == "rules" or str(k).endswith(RULES_SUFFIX)]:
+        if not isinstance(data[key] or [], list):
+            raise InputError(f"{origin}: `{key}` is a list of rules")
+        for index, raw in enumerate(data[key] or []):
+            rules.append(_rule(raw, f"{origin}: {key}[{index}]", origin))
     parsed: dict[str, Any] = {"rules": rules}
     defaults = data.get("defaults") or {}
     if not isinstance(defaults, dict):
@@ -253,12 +293,13 @@ def _parse(data: Any, origin: str) -> dict[str, Any]:
         for name in _strings(names, f"{origin}: loaders.{kind}"):
             loaders[name] = str(kind)
     parsed["loaders"] = loaders
-    calls: dict[str, tuple[int, ...]] = {}
-    for name, indices in (data.get("calls_arguments") or {}).items():
-        if not isinstance(indices, list) or not all(isinstance(i, int) for i in indices):
-            raise InputError(f"{origin}: calls_arguments.{name} is a list of argument indices")
-        calls[str(name)] = tuple(indices)
-    parsed["calls_arguments"] = calls
+    for key in ("calls_arguments", "constructs_arguments"):
+        calls: dict[str, tuple[int, ...]] = {}
+        for name, indices in (data.get(key) or {}).items():
+            if not isinstance(indices, list) or not all(isinstance(i, int) for i in indices):
+                raise InputError(f"{origin}: {key}.{name} is a list of argument indices")
+            calls[str(name)] = tuple(indices)
+        parsed[key] = calls
     ops: dict[str, OpRule] = {}
     for level, spec in (data.get("tensorflow_ops") or {}).items():
         if not isinstance(spec, dict):
@@ -281,6 +322,40 @@ def _parse(data: Any, origin: str) -> dict[str, Any]:
     for key in ("byte_wrappers", "array_wrappers"):
         parsed[key] = set(_strings(data.get(key, []), f"{origin}: {key}"))
     return parsed
+
+
+RULES_SUFFIX = "_rules"
+"""Top-level keys ending so (``pickle_rules:``) hold more rules, tried after ``rules`` in
+file order: a block of its own at the end of the file for each part of the scanner."""
+
+
+def _choices(raw: dict[str, Any], key: str, enum: type[Kind] | type[Use], where: str) -> Any:
+    if raw.get(key) is None:
+        return None
+    names = _strings(raw[key], f"{where}.{key}")
+    try:
+        return frozenset(enum(name) for name in names)
+    except ValueError:
+        allowed = ", ".join(member.value for member in enum)
+        raise InputError(f"{where}.{key}: one or more of {allowed}") from None
+
+
+def _rule(raw: Any, where: str, origin: str) -> Rule:
+    if not isinstance(raw, dict) or "match" not in raw:
+        raise InputError(f"{where}: each rule needs `match`")
+    allow = bool(raw.get("allow", False))
+    if not allow and "severity" not in raw:
+        raise InputError(f"{where}: give `allow: true` or a `severity`")
+    return Rule(
+        patterns=_strings(raw["match"], where),
+        allow=allow,
+        severity=Severity.INFO if allow else _severity(raw["severity"], where),
+        category=str(raw.get("category", "allowed" if allow else "policy")),
+        reason=str(raw.get("reason", "listed in the scan policy")),
+        origin=origin,
+        kinds=_choices(raw, "kind", Kind, where),
+        uses=_choices(raw, "use", Use, where),
+    )
 
 
 def _read(text: str, origin: str) -> dict[str, Any]:
@@ -318,6 +393,7 @@ def _build(layers: list[dict[str, Any]]) -> Policy:
     rules: list[Rule] = []
     loaders: dict[str, str] = {}
     calls: dict[str, tuple[int, ...]] = {}
+    constructs: dict[str, tuple[int, ...]] = {}
     ops: dict[str, OpRule] = {}
     domains: set[str] = set()
     decompressors: dict[str, str] = {}
@@ -329,6 +405,7 @@ def _build(layers: list[dict[str, Any]]) -> Policy:
         for key, target in (
             ("loaders", loaders),
             ("calls_arguments", calls),
+            ("constructs_arguments", constructs),
             ("decompressors", decompressors),
         ):
             for name, value in layer[key].items():
@@ -348,6 +425,7 @@ def _build(layers: list[dict[str, Any]]) -> Policy:
         imported=imported or Severity.MEDIUM,
         loaders=loaders,
         calls_arguments=calls,
+        constructs_arguments=constructs,
         tensorflow_ops=ops,
         onnx_domains=frozenset(domains),
         decompressors=decompressors,

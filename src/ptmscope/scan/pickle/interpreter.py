@@ -33,7 +33,18 @@ from typing import Protocol
 
 from ptmscope.scan.context import ScanContext, SearchSpent, Span
 from ptmscope.scan.decompress import decompressed
-from ptmscope.scan.pickle import helpers
+from ptmscope.scan.pickle import embedded, frames, helpers
+from ptmscope.scan.pickle.embedded import MIN_BYTES as _MIN_PAYLOAD
+from ptmscope.scan.pickle.embedded import Embedded
+from ptmscope.scan.pickle.embedded import maybe as _maybe_payload
+from ptmscope.scan.pickle.frames import (
+    FRAME_HEADER,
+    NO_FRAME,
+    Cut,
+    ReadKind,
+    Resplice,
+    Spliced,
+)
 from ptmscope.scan.pickle.values import (
     MARK,
     Blob,
@@ -45,8 +56,11 @@ from ptmscope.scan.pickle.values import (
     SymDict,
     target_of,
 )
-from ptmscope.scan.policy import PickleRules, normalize
+from ptmscope.scan.policy import PickleRules, Use, normalize
 
+_HEAD_BYTES = embedded.HEAD_BYTES
+_TAR_AT = embedded.TAR_MAGIC[0]
+_U = embedded.TAR_MAGIC[1][0]
 MAX_NAME = 4096
 """Longer ``GLOBAL`` operands name nothing importable; they end the parse."""
 MAX_LINE = 1 << 20
@@ -57,8 +71,10 @@ HUGE_TEXT_INT = 4000
 """Digits past which a text integer is kept as unknown rather than parsed."""
 CHECK_EVERY = 4096
 """Opcodes between checks of the opcode, search and time limits."""
-FRAME_HEADER = 8
-"""Bytes of a ``FRAME`` opcode's length operand (protocol 4+); frames are read through."""
+MAX_FRAME = (1 << 63) - 1
+"""Longest frame either unpickler accepts (``sys.maxsize`` on 64-bit builds)."""
+_CALLED, _CONSTRUCTED, _REFERENCED = Use.CALLED, Use.CONSTRUCTED, Use.REFERENCED
+"""Module constants: an enum member looked up on its class costs a call in the hot path."""
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*\Z")
 _F64 = struct.Struct(">d")
 
@@ -74,6 +90,8 @@ class EventKind(Enum):
     """A STACK_GLOBAL of a computed name."""
     UNRECORDED_IMPORT = "unrecorded-import"
     """A name past the ``names`` limit: not kept in ``records``, so judged at once."""
+    FRAME = "frame"
+    """A reading that depends on how the unpickler handles FRAMEs (:mod:`.frames`)."""
 
 
 @dataclass(frozen=True)
@@ -137,6 +155,8 @@ class Interpreter:
         speculative: bool = False,
         searching: bool = False,
         origin: int = 0,
+        spliced: Spliced | None = None,
+        embedded: Embedded | None = None,
     ) -> None:
         self.buf = span.buf
         self.base = span.start
@@ -151,6 +171,7 @@ class Interpreter:
         """Opcodes count against the file's search budget (a stream that only might exist)."""
         self.origin = origin
         self.stack: list[object] = []
+        self.max_stack = self.limits.stack
         self.metastack: list[list[object]] = []
         self.memo: dict[int, object] = {}
         self.records: dict[str, Record] = {}
@@ -163,6 +184,20 @@ class Interpreter:
         self.ops = 0
         self.stopped = False
         self.persistent_ids: list[object] = []
+        self.spliced = spliced
+        """Set when this reads ``spliced.data``, a stream without the bytes a file reader
+        skips: it reads as the C unpickler reads a file, and a further cut raises
+        :class:`Resplice`."""
+        self.file_reading = spliced is not None
+        self.embedded = embedded
+        """Scans literals a call receives that look like a pickle or an archive."""
+        self.payloads = 0
+        """Literals read so far that may be payloads (see :func:`.embedded.maybe`): calls
+        are searched for them only once there is one."""
+        self.frame_end = NO_FRAME
+        """Where the C unpickler's buffered frame ends (``NO_FRAME``: none buffered)."""
+        self.cut: Cut | None = None
+        """The first bytes a file reader would skip that this reading reads."""
 
     # ------------------------------------------------------------ reading
     def _need(self, pos: int, count: int) -> None:
@@ -182,15 +217,26 @@ class Interpreter:
 
     def _text(self, start: int, length: int, encoding: str) -> object:
         self._need(start, length)
+        if length >= _MIN_PAYLOAD and self._first_looks(start, length):
+            self.payloads += 1
         if length > self.limits.small:
             return Blob(start, length, True)
         return bytes(self.buf[start : start + length]).decode(encoding, "surrogatepass")
 
     def _bytes(self, start: int, length: int) -> object:
         self._need(start, length)
+        if length >= _MIN_PAYLOAD and self._first_looks(start, length):
+            self.payloads += 1
         if length > self.limits.small:
             return Blob(start, length, False)
         return bytes(self.buf[start : start + length])
+
+    def _first_looks(self, start: int, length: int) -> bool:
+        """:func:`.embedded.maybe`, after a byte or two that rule most literals out."""
+        buf = self.buf
+        if buf[start] in _HEAD_BYTES or (length > _TAR_AT + 5 and buf[start + _TAR_AT] == _U):
+            return _maybe_payload(buf, start, length)
+        return False
 
     # ------------------------------------------------------------ stack
     def _pop(self) -> object:
@@ -209,8 +255,8 @@ class Interpreter:
         return items
 
     def _push(self, value: object) -> None:
-        if len(self.stack) >= self.limits.stack:
-            raise Malformed(f"stack deeper than {self.limits.stack} items")
+        if len(self.stack) >= self.max_stack:
+            raise Malformed(f"stack deeper than {self.max_stack} items")
         self.stack.append(value)
 
     def _top(self) -> object:
@@ -221,7 +267,57 @@ class Interpreter:
     # ------------------------------------------------------------ the trace
     def rel(self, offset: int | None) -> int | None:
         """An offset in the buffer as an offset in the file the user sees."""
-        return None if offset is None else offset - self.base + self.origin
+        if offset is None:
+            return None
+        if self.spliced is not None:
+            return self.spliced.locate(offset) + self.origin
+        return offset - self.base + self.origin
+
+    # ------------------------------------------------------------ frames
+    def _crossed(self, end: int) -> None:
+        """The opcode just read ended past the buffered frame: was any read across it?"""
+        frame_end = self.frame_end
+        self.frame_end = NO_FRAME  # past its end, the C unpickler reads the file itself
+        start = self.op_offset
+        if start >= frame_end:
+            return
+        read = frames.straddle(self.buf, start, end, frame_end)
+        if read is not None:
+            self._straddled(read.start, frame_end, read.kind, self.buf[start])
+
+    def _straddled(self, start: int, frame_end: int, kind: ReadKind, op: int) -> None:
+        """A read from ``start`` runs past the frame ending at ``frame_end``."""
+        name = frames.opcode_name(op)
+        if kind is ReadKind.INTO:
+            self._frame_event(
+                start,
+                f"{name} payload runs past the end of its FRAME at offset {self.rel(frame_end)}: "
+                "the C unpickler reads on, the Python unpickler refuses it (no pickler writes this)",
+            )
+            return
+        self._diverge(
+            Cut(start, frame_end),
+            f"{name} {'line' if kind is ReadKind.LINE else 'operand'} runs past the end of its "
+            f"FRAME at offset {self.rel(frame_end)}",
+        )
+
+    def _diverge(self, cut: Cut, what: str) -> None:
+        """``pickle.load`` from a file skips ``cut``; this reading (``pickle.loads``) does not."""
+        if self.file_reading:
+            raise Resplice(cut)
+        if self.cut is None:
+            self.cut = cut
+        self._frame_event(
+            cut.start,
+            f"{what}: pickle.loads reads on through it, pickle.load from a file (torch.load) "
+            f"skips what is left of the frame ({cut.end - cut.start:,} bytes) and reads "
+            "another stream, the Python unpickler refuses it; no pickler writes this (an evasion "
+            "technique: both readings are scanned)",
+        )
+
+    def _frame_event(self, offset: int, message: str) -> None:
+        if not self.file_reading:  # the first reading reported it
+            self.event(EventKind.FRAME, offset, message)
 
     def event(
         self, kind: EventKind, offset: int, message: str, *, target: str | None = None
@@ -264,14 +360,18 @@ class Interpreter:
             return self.resolve(module, name, offset, via)
         return None
 
-    def _mark_called(self, value: object, offset: int, args: object) -> None:
+    def _mark_called(self, value: object, offset: int, args: object, use: Use = _CALLED) -> None:
         if isinstance(value, Ref):
             record = self.records.get(value.target)
-            if record is not None and record.called_at is None:
+            if record is None:
+                return
+            if record.called_at is None:
                 record.called_at = offset
                 record.preview = helpers.preview(args)
+            if use is _CALLED or record.use is _REFERENCED:
+                record.use = use
 
-    def _call(self, func: object, args: object, offset: int) -> object:
+    def _call(self, func: object, args: object, offset: int, use: Use = _CALLED) -> object:
         argv = args if isinstance(args, tuple | list) else ()
         target = target_of(func)
         if isinstance(func, Call):
@@ -287,17 +387,52 @@ class Interpreter:
                 return Call(derived or func, args, offset)
             if inner in helpers.PARTIAL and fargs:
                 return self._call(fargs[0], (*fargs[1:], *argv), offset)
-        self._mark_called(func, offset, args)
+        self._mark_called(func, offset, args, use)
+        kind = self.rules.loaders.get(target) if target is not None else None
+        if self.payloads and self.embedded is not None and kind is None and argv:
+            self._embedded(argv, target, offset)
         if target is None:
             return Call(func, args, offset)
         for index in self.rules.calls_arguments.get(target, ()):
             if index < len(argv):
                 self._mark_called(argv[index], offset, ())
-        kind = self.rules.loaders.get(target)
+        for index in self.rules.constructs_arguments.get(target, ()):
+            if index < len(argv):
+                self._mark_called(argv[index], offset, (), _CONSTRUCTED)
         if kind is not None and argv and self.nested is not None:
             self._load(argv[0], kind, offset)
         value = helpers.evaluate(target, argv, offset, self, self.limits.small)
-        return Call(func, args, offset) if value is None else value
+        if value is None:
+            return Call(func, args, offset)
+        if isinstance(value, bytes | str) and len(value) >= _MIN_PAYLOAD:
+            self.payloads += 1  # a decoded or built literal: looked at by content
+        return value
+
+    def _passes_on(self, target: str | None) -> bool:
+        """A call whose result is its argument's bytes (a wrapper, a decompressor): the
+        bytes are looked at where they are used, not here."""
+        return target in self.rules.byte_wrappers or target in self.rules.decompressors
+
+    def _unwrap(self, value: object) -> object:
+        for _ in range(helpers.MAX_UNWRAP):
+            if not isinstance(value, Call) or not self._passes_on(target_of(value.func)):
+                return value
+            if target_of(value.func) in self.rules.decompressors:
+                return None  # inflated by name only (see the ``embedded`` module)
+            args = value.args if isinstance(value.args, tuple) else ()
+            if not args:
+                return None
+            value = args[0]
+        return value
+
+    def _embedded(self, values: object, target: str | None, offset: int) -> None:
+        """Scan the literals a call receives that are a pickle or an archive themselves."""
+        assert self.embedded is not None
+        found = embedded.literals(values, self.buf, self.limits.in_memory_bytes, self._unwrap)
+        if found and self._passes_on(target):
+            return  # its result carries the bytes on to where they are used
+        for literal in found:
+            self.embedded(literal, target or "a computed callable", offset)
 
     def _load(self, argument: object, kind: str, offset: int) -> None:
         """Hand a nested loader's payload, when literal in the file, to ``nested``."""
@@ -317,6 +452,8 @@ class Interpreter:
     def run(self, pos: int) -> int:
         """Interpret from ``pos`` to the first ``STOP``; return the offset after it."""
         handlers = _HANDLERS
+        frame = _HANDLERS[0x95]
+        frame_end = self.frame_end
         buf = self.buf
         end = self.end
         budget = self.ctx.budget
@@ -331,6 +468,13 @@ class Interpreter:
                     raise Malformed(f"unknown opcode 0x{op:02x}")
                 self.op_offset = pos
                 pos = handler(self, pos + 1)
+                if pos > frame_end or handler is frame:  # past a frame's end, or a new one
+                    if pos > self.frame_end:
+                        if self.op_offset >= self.frame_end:  # began after it: it was used up
+                            self.frame_end = NO_FRAME
+                        else:
+                            self._crossed(pos)
+                    frame_end = self.frame_end
                 if self.stopped:
                     return pos
                 check += 1
@@ -385,8 +529,46 @@ def _proto(m: Interpreter, pos: int) -> int:
 
 @_op(b"\x95")
 def _frame(m: Interpreter, pos: int) -> int:
-    m._need(pos, FRAME_HEADER)
-    return pos + FRAME_HEADER
+    """Model the buffer the C unpickler reads a frame into (see :mod:`.frames`)."""
+    start = pos + FRAME_HEADER
+    if start > m.end:
+        raise Malformed("truncated: operand runs past the end of the data")
+    length = int.from_bytes(m.buf[pos:start], "little")
+    buffered = m.frame_end
+    if m.op_offset >= buffered and m.spliced is None and start + length <= m.end:
+        m.frame_end = start + length  # what picklers write: a frame after a frame
+        return start
+    if m.op_offset >= buffered:
+        buffered = NO_FRAME
+    elif buffered != NO_FRAME and start > buffered:  # the length operand runs past it
+        m._straddled(pos, buffered, ReadKind.READ, 0x95)
+        buffered = NO_FRAME
+    if length > MAX_FRAME:
+        raise Malformed("FRAME longer than any unpickler accepts")
+    if buffered != NO_FRAME and start < buffered:
+        if start + length <= buffered:
+            m._frame_event(
+                m.op_offset,
+                "FRAME inside a frame that is not used up: the C unpickler reads on, the "
+                "Python unpickler refuses it (no pickler writes this)",
+            )
+            return start  # the C unpickler only checks that the bytes are buffered
+        m._diverge(Cut(start, buffered), "FRAME inside a frame that is not used up")
+    m.frame_end = start + length
+    overlong = m.frame_end > m.end
+    if m.spliced is not None:  # where the frame's bytes end, now that some were cut
+        original = m.spliced.locate(start) + length
+        overlong = original > m.spliced.size
+        m.frame_end = m.spliced.unlocate(original)
+    if overlong:
+        if m.file_reading:
+            raise Malformed("FRAME longer than the data (the C unpickler stops here)")
+        m._frame_event(
+            m.op_offset,
+            f"FRAME declares {length:,} bytes but {m.end - start:,} follow: the C unpickler "
+            "stops here ('pickle data was truncated'), the Python unpickler runs what follows",
+        )
+    return start
 
 
 @_op(b".")
@@ -540,6 +722,8 @@ def _string(m: Interpreter, pos: int) -> int:
     except ValueError:
         raise Malformed("bad escape in STRING operand") from None
     m._push(raw.decode("latin-1"))
+    if len(raw) >= embedded.MIN_BYTES:
+        m.payloads += 1  # protocol 0 text: rare, so looked at whatever it holds
     return pos
 
 
@@ -593,6 +777,8 @@ def _unicode(m: Interpreter, pos: int) -> int:
         m._push(line.decode("raw-unicode-escape"))
     except UnicodeDecodeError:
         raise Malformed("bad UNICODE operand") from None
+    if len(line) >= embedded.MIN_BYTES:
+        m.payloads += 1  # protocol 0 text: rare, so looked at whatever it holds
     return pos
 
 
@@ -913,7 +1099,7 @@ def _obj(m: Interpreter, pos: int) -> int:
 def _newobj(m: Interpreter, pos: int) -> int:
     args = m._pop()
     cls = m._pop()
-    m._push(m._call(cls, args, m.op_offset))
+    m._push(m._call(cls, args, m.op_offset, _CONSTRUCTED))
     return pos
 
 
@@ -922,7 +1108,7 @@ def _newobj_ex(m: Interpreter, pos: int) -> int:
     m._pop()
     args = m._pop()
     cls = m._pop()
-    m._push(m._call(cls, args, m.op_offset))
+    m._push(m._call(cls, args, m.op_offset, _CONSTRUCTED))
     return pos
 
 
@@ -945,13 +1131,14 @@ def _build(m: Interpreter, pos: int) -> int:
             f"BUILD sets attributes on the imported object {obj.target} (patches code at load time)",
             target=obj.target,
         )
-        record = m.records.get(obj.target)
-        if record is not None and record.called_at is None:
-            record.called_at = m.op_offset
+        m._mark_called(obj, m.op_offset, state)
     elif isinstance(obj, Call):
         obj.state = state
-        if target_of(obj.func) in m.rules.array_wrappers:
+        target = target_of(obj.func)
+        if target in m.rules.array_wrappers:
             return _joblib_array(m, pos, state)
+        if m.payloads and m.embedded is not None:
+            m._embedded((state,), f"{target or 'a computed object'}.__setstate__", m.op_offset)
     return pos
 
 
@@ -994,6 +1181,13 @@ _HANDLERS[0x84] = _ext(4)
 
 def _joblib_array(m: Interpreter, pos: int, state: object) -> int:
     """Step over the array joblib writes right after a ``NumpyArrayWrapper`` BUILD."""
+    if m.frame_end != NO_FRAME and pos < m.frame_end:
+        m._frame_event(
+            pos,
+            "joblib array data starts inside a FRAME: joblib reads it from the end of the "
+            "frame, so the rest of the frame is read as opcodes after it (no writer does this)",
+        )
+    m.frame_end = NO_FRAME  # joblib reads the array from the file, past any frame
     m._pop()
     m._push(Opaque("joblib array"))
     if not isinstance(state, SymDict):
@@ -1011,6 +1205,7 @@ def _joblib_array(m: Interpreter, pos: int, state: object) -> int:
             listener=m.listener,
             nested=m.nested,
             origin=m.origin + (pos - m.base),
+            embedded=m.embedded,
         )
         try:
             return inner.run(pos)

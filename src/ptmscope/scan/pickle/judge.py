@@ -8,17 +8,23 @@ severities, writing findings into the scan's ledger as they come.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from ptmscope.scan.context import ScanContext
 from ptmscope.scan.pickle.interpreter import Event, EventKind, Interpreter
-from ptmscope.scan.policy import Decision
+from ptmscope.scan.policy import Decision, Kind, Use, kind_of
 from ptmscope.severity import Severity
 
 _EVENT_RULES: dict[EventKind, tuple[str, Severity, str]] = {
     EventKind.ANOMALY: ("pickle.anomaly", Severity.MEDIUM, "evasion"),
     EventKind.EXTENSION: ("pickle.anomaly", Severity.HIGH, "evasion"),
     EventKind.DYNAMIC_IMPORT: ("pickle.dynamic_import", Severity.CRITICAL, "import"),
+    EventKind.FRAME: ("pickle.frame", Severity.HIGH, "evasion"),
 }
 """Rule id, severity and category of each kind of event the interpreter reports."""
+
+
+_VERBS = {Use.REFERENCED: "imports", Use.CONSTRUCTED: "constructs", Use.CALLED: "calls"}
 
 
 def judgement(decision: Decision) -> tuple[str, str, str]:
@@ -26,6 +32,13 @@ def judgement(decision: Decision) -> tuple[str, str, str]:
     rule = decision.rule
     if rule is not None:
         return f"pickle.{rule.category.replace('-', '_')}", rule.category, rule.reason
+    if decision.use is Use.CALLED and decision.kind is Kind.FUNCTION:
+        return (
+            "pickle.unlisted_callable",
+            "unlisted",
+            "a function called at load time that no allowance names (allowances of a "
+            "namespace cover the classes it holds as data, not calls to its functions)",
+        )
     return (
         "pickle.unlisted_callable",
         "unlisted",
@@ -61,8 +74,8 @@ class Judge:
         """A name past the ``names`` limit: not remembered, judged at once as if called,
         so a million distinct names cost no memory and still cannot hide one."""
         target = event.target or ""
-        decision = self.policy.decide(target)
-        severity = self.policy.severity_for(decision, True)
+        decision = self.policy.decide(target, kind_of(target), Use.CALLED)
+        severity = self.policy.severity_for(decision, Use.CALLED)
         if severity is None:
             return
         if decision.rule is not None:
@@ -84,23 +97,38 @@ class Judge:
         """An inner stream ended: judge its records now."""
         self.report(stream)
 
-    def report(self, stream: Interpreter) -> None:
-        """Turn a stream's records into findings; called whether or not the parse finished."""
+    def report(
+        self,
+        stream: Interpreter,
+        skip: Mapping[str, object] | None = None,
+        reading: str | None = None,
+    ) -> None:
+        """Turn a stream's records into findings; called whether or not the parse finished.
+
+        ``skip``: names already judged in another reading of the same stream;
+        ``reading``: which reader sees this one (said in each message).
+        """
         ctx = self.ctx
         for record in stream.records.values():
-            decision = self.policy.decide(record.target)
-            called = record.called_at is not None
-            severity = self.policy.severity_for(decision, called)
+            if skip is not None and record.target in skip:
+                continue
+            use = record.use
+            kind = kind_of(record.target, use)
+            decision = self.policy.decide(record.target, kind, use)
+            severity = self.policy.severity_for(decision, use)
             if severity is None:
                 continue
             rule_id, category, reason = judgement(decision)
-            verb = "calls" if called else "imports"
+            called = use is not Use.REFERENCED
+            verb = _VERBS[use]
             message = f"{verb} {record.target}"
             if called and record.preview:
                 message += f"({record.preview})"
             if record.via:
                 message += f", reached through {record.via}"
             message += f": {reason}"
+            if reading:
+                message += f" (as {reading} reads the stream)"
             offset = record.called_at if record.called_at is not None else record.offset
             ctx.add(
                 rule_id,

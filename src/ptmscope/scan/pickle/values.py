@@ -5,6 +5,8 @@ from __future__ import annotations
 import pickletools
 from dataclasses import dataclass
 
+from ptmscope.scan.policy import Use
+
 OPCODE_BYTES = frozenset(op.code.encode("latin-1")[0] for op in pickletools.opcodes)
 """Every opcode a pickle may begin with: ``pickle.load`` accepts any of them first (a
 NEWTRUE, POP or FRAME before the payload), so a shorter list lets a payload pass unread."""
@@ -90,8 +92,11 @@ class Record:
     offset: int
     via: str | None = None
     called_at: int | None = None
+    """Where it was first called or constructed."""
     count: int = 0
     preview: str | None = None
+    use: Use = Use.REFERENCED
+    """The most open-ended use made of it."""
 
 
 def target_of(value: object) -> str | None:

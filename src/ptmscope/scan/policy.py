@@ -20,7 +20,6 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from ptmscope.card.safe_yaml import load_yaml
 from ptmscope.errors import InputError
 from ptmscope.severity import Severity
 
@@ -359,19 +358,43 @@ def _rule(raw: Any, where: str, origin: str) -> Rule:
 
 
 def _read(text: str, origin: str) -> dict[str, Any]:
+    from ptmscope.card.safe_yaml import load_yaml  # only for user policies: YAML costs start-up
+
     result = load_yaml(text)
     if result.error:
         raise InputError(f"{origin}: not valid YAML: {result.error}")
     return _parse(result.data, origin)
 
 
+DEFAULT_SOURCE = "data/scan_policy.yaml"
+"""The default policy as people edit it (comments, anchors)."""
+DEFAULT_COMPILED = "data/scan_policy.json"
+"""The same data as JSON, read at start-up (``make policy-json`` writes it; a test keeps the
+two equal): parsing YAML cost more than the rest of a one-file scan's start."""
+
+
 @cache
 def default_policy() -> Policy:
-    return _build([_read(_default_text(), "ptmscope default policy")])
+    return _build([_default_layer()])
 
 
-def _default_text() -> str:
-    return resources.files("ptmscope").joinpath("data/scan_policy.yaml").read_text("utf-8")
+@cache
+def _default_layer() -> dict[str, Any]:
+    import json
+
+    text = resources.files("ptmscope").joinpath(DEFAULT_COMPILED).read_text("utf-8")
+    return _parse(json.loads(text), "ptmscope default policy")
+
+
+def default_policy_data() -> Any:
+    """The default policy's YAML source as data (what ``DEFAULT_COMPILED`` must hold)."""
+    from ptmscope.card.safe_yaml import load_yaml
+
+    text = resources.files("ptmscope").joinpath(DEFAULT_SOURCE).read_text("utf-8")
+    result = load_yaml(text)
+    if result.error:
+        raise InputError(f"ptmscope default policy: not valid YAML: {result.error}")
+    return result.data
 
 
 def load_policy(paths: Sequence[Path] = ()) -> Policy:
@@ -385,7 +408,7 @@ def load_policy(paths: Sequence[Path] = ()) -> Policy:
         except (OSError, UnicodeDecodeError) as exc:
             raise InputError(f"{path}: cannot read policy: {exc}") from None
         layers.append(_read(text, str(path)))
-    layers.append(_read(_default_text(), "ptmscope default policy"))
+    layers.append(_default_layer())
     return _build(layers)
 
 

@@ -17,10 +17,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
 
-import yaml
-
-from ptmscope.card.safe_yaml import load_yaml
 from ptmscope.errors import HostileInputError
 from ptmscope.scan.blobs import BlobScanner
 from ptmscope.scan.configrefs import check_argument, judge
@@ -50,28 +49,37 @@ class PythonTag:
     arguments: object
 
 
-class _TagLoader(yaml.SafeLoader):
-    """The safe loader, with Python tags built as inert :class:`PythonTag` values."""
+@cache
+def _tag_loader() -> Any:
+    """The safe loader with Python tags built as inert :class:`PythonTag` values (built on
+    first use: the YAML library is not imported on a scan that meets no YAML)."""
+    import yaml
 
+    class TagLoader(yaml.SafeLoader):
+        pass
 
-def _python_tag(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> PythonTag:
-    kind, _, target = suffix.partition(":")
-    arguments: object = None
-    if isinstance(node, yaml.SequenceNode):
-        arguments = loader.construct_sequence(node, deep=True)
-    elif isinstance(node, yaml.MappingNode):
-        arguments = loader.construct_mapping(node, deep=True)
-    elif isinstance(node, yaml.ScalarNode):
-        arguments = loader.construct_scalar(node)
-    return PythonTag(kind, target, arguments)
+    def python_tag(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> PythonTag:
+        kind, _, target = suffix.partition(":")
+        arguments: object = None
+        if isinstance(node, yaml.SequenceNode):
+            arguments = loader.construct_sequence(node, deep=True)
+        elif isinstance(node, yaml.MappingNode):
+            arguments = loader.construct_mapping(node, deep=True)
+        elif isinstance(node, yaml.ScalarNode):
+            arguments = loader.construct_scalar(node)
+        return PythonTag(kind, target, arguments)
 
-
-_TagLoader.add_multi_constructor("tag:yaml.org,2002:python/", _python_tag)
+    TagLoader.add_multi_constructor("tag:yaml.org,2002:python/", python_tag)
+    return TagLoader
 
 
 def scan_yaml_config(text: str, ctx: ScanContext, source: str) -> bool:
     """Judge a YAML instantiation config; False when it is none (or does not parse: then no
     loader can instantiate it either)."""
+    import yaml
+
+    from ptmscope.card.safe_yaml import load_yaml
+
     try:
         result = load_yaml(text)
     except HostileInputError as exc:
@@ -82,7 +90,7 @@ def scan_yaml_config(text: str, ctx: ScanContext, source: str) -> bool:
         if "python/" not in result.error:
             return False
         try:  # load_yaml measured the document already: its size and depth are bounded
-            data = yaml.load(text, Loader=_TagLoader)  # tags become inert PythonTag data
+            data = yaml.load(text, Loader=_tag_loader())  # tags become inert PythonTag data
         except (yaml.YAMLError, RecursionError):
             return False
     return check_instantiation(data, ctx, source)

@@ -17,10 +17,11 @@ from ptmscope._version import __version__
 from ptmscope.errors import EXIT_FINDINGS, EXIT_INPUT, EXIT_INTERNAL, EXIT_OK, PtmscopeError
 from ptmscope.formats import AUDIT_FORMATS, SCAN_FORMATS, STUDY_FORMATS, VERIFY_FORMATS, Formats
 from ptmscope.formats.output import emit
-from ptmscope.names import visible
 from ptmscope.severity import Severity
-from ptmscope.verify.options import VerifyOptions
 from ptmscope.vocab import SourceKind
+
+if TYPE_CHECKING:
+    from ptmscope.verify.options import VerifyOptions
 
 if TYPE_CHECKING:
     from ptmscope.scan.scanner import Progress
@@ -192,8 +193,8 @@ def _parser() -> argparse.ArgumentParser:
     )
     add_package_options(verify)
     add_verify_options(verify)
-    verify.add_argument("--seed", type=int, default=VerifyOptions.seed)
-    verify.add_argument("--batch-size", type=int, default=VerifyOptions.batch_size)
+    verify.add_argument("--seed", type=int, help="random seed for sampling (default 0)")
+    verify.add_argument("--batch-size", type=int, help="texts per forward pass (default 32)")
     add_format_options(verify, VERIFY_FORMATS)
 
     study = commands.add_parser("study", help="registry-wide measurement: ingest data, then report")
@@ -391,16 +392,20 @@ def _pairs(values: Sequence[str], option: str) -> dict[str, str]:
 
 
 def _verify_options(args: argparse.Namespace) -> VerifyOptions:
+    from ptmscope.verify.options import VerifyOptions  # not on the scan path's start-up
+
     if args.limit is not None and args.limit <= 0:
         raise PtmscopeError("--limit must be positive")
-    if getattr(args, "batch_size", 1) <= 0:
+    seed = getattr(args, "seed", None)
+    batch_size = getattr(args, "batch_size", None)
+    if batch_size is not None and batch_size <= 0:
         raise PtmscopeError("--batch-size must be positive")
     return VerifyOptions(
         data=_pairs(args.data, "--data"),
         columns=_pairs(args.columns, "--columns"),
         limit=args.limit,
-        seed=getattr(args, "seed", VerifyOptions.seed),
-        batch_size=getattr(args, "batch_size", VerifyOptions.batch_size),
+        seed=VerifyOptions.seed if seed is None else seed,
+        batch_size=VerifyOptions.batch_size if batch_size is None else batch_size,
     )
 
 
@@ -595,7 +600,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return run(argv)
     except PtmscopeError as exc:
-        print(f"ptmscope: error: {visible(exc)}", file=sys.stderr)
+        print(f"ptmscope: error: {_visible(exc)}", file=sys.stderr)
         return EXIT_INPUT
     except KeyboardInterrupt:
         print("ptmscope: interrupted", file=sys.stderr)
@@ -606,8 +611,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         if os.environ.get("PTMSCOPE_DEBUG"):
             raise
         print(
-            f"ptmscope: internal error: {type(exc).__name__}: {visible(exc)} "
+            f"ptmscope: internal error: {type(exc).__name__}: {_visible(exc)} "
             "(PTMSCOPE_DEBUG=1 shows the traceback)",
             file=sys.stderr,
         )
         return EXIT_INTERNAL
+
+
+def _visible(text: object) -> str:
+    """Escaped for a terminal (imported on demand: an error path, not start-up)."""
+    from ptmscope.names import visible
+
+    return visible(text)

@@ -16,7 +16,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import cache, cached_property, lru_cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -366,6 +365,8 @@ def _read(text: str, origin: str) -> dict[str, Any]:
     return _parse(result.data, origin)
 
 
+_PACKAGE = Path(__file__).resolve().parent.parent
+"""The installed package's folder (``importlib.resources`` cost more start-up than a path)."""
 DEFAULT_SOURCE = "data/scan_policy.yaml"
 """The default policy as people edit it (comments, anchors)."""
 DEFAULT_COMPILED = "data/scan_policy.json"
@@ -382,7 +383,7 @@ def default_policy() -> Policy:
 def _default_layer() -> dict[str, Any]:
     import json
 
-    text = resources.files("ptmscope").joinpath(DEFAULT_COMPILED).read_text("utf-8")
+    text = (_PACKAGE / DEFAULT_COMPILED).read_text("utf-8")
     return _parse(json.loads(text), "ptmscope default policy")
 
 
@@ -390,7 +391,7 @@ def default_policy_data() -> Any:
     """The default policy's YAML source as data (what ``DEFAULT_COMPILED`` must hold)."""
     from ptmscope.card.safe_yaml import load_yaml
 
-    text = resources.files("ptmscope").joinpath(DEFAULT_SOURCE).read_text("utf-8")
+    text = (_PACKAGE / DEFAULT_SOURCE).read_text("utf-8")
     result = load_yaml(text)
     if result.error:
         raise InputError(f"ptmscope default policy: not valid YAML: {result.error}")

@@ -10,7 +10,6 @@ is read by the same rules at every level.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import mmap
 import os
 import time
@@ -90,6 +89,8 @@ def with_digest(scan: FileScan, path: Path) -> FileScan:
         return scan
     try:
         with path.open("rb") as handle:
+            import hashlib  # only for SARIF fingerprints of files with findings
+
             digest = hashlib.file_digest(handle, "sha256").hexdigest()
     except OSError:
         return scan

@@ -8,7 +8,6 @@ are only sniffed, so a 300 MB checkpoint costs the same as a 3 MB one.
 from __future__ import annotations
 
 import io
-import tarfile
 
 from ptmscope.scan.containers import keras, zipread
 from ptmscope.scan.containers.base import Confidence, Container, Magic, WeightInfo, WeightProbe
@@ -237,6 +236,8 @@ class _SevenZipWriter:
 
 def scan_tar(span: Span, ctx: ScanContext) -> FileFormat:
     """Scan every regular member in place; links and paths that escape are findings."""
+    import tarfile  # only when a tar is read (start-up of other scans)
+
     names: list[str] = []
     try:
         with tarfile.open(fileobj=io.BufferedReader(SpanReader(span)), mode="r:") as archive:

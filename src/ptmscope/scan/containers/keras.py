@@ -16,7 +16,6 @@ from __future__ import annotations
 import importlib.util
 import json
 import re
-import subprocess
 import sys
 import time
 from dataclasses import dataclass
@@ -192,6 +191,8 @@ print(json.dumps(found))
 def _configs_h5py(span: Span, ctx: ScanContext) -> list[tuple[str, str]]:
     if importlib.util.find_spec("h5py") is None:
         return []
+    import subprocess  # only when an HDF5 file is read (start-up of other scans)
+
     try:
         done = subprocess.run(
             [sys.executable, "-I", "-c", _H5_CHILD],

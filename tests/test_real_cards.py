@@ -34,7 +34,10 @@ def independent_model_index(readme: str | None) -> bool:
     if not readme:
         return False
     text = readme.lstrip("\ufeff")
-    match = re.match(r"^---[ \t]*\r?\n(.*?)\r?\n(?:---|\.\.\.)[ \t]*(\r?\n|$)", text, re.DOTALL)
+    # leading blank lines allowed, as huggingface_hub's REGEX_YAML_BLOCK allows them
+    match = re.match(
+        r"^\s*---[ \t]*\r?\n(.*?)\r?\n(?:---|\.\.\.)[ \t]*(\r?\n|$)", text, re.DOTALL
+    )
     if not match:
         return False
     try:

@@ -35,9 +35,7 @@ def independent_model_index(readme: str | None) -> bool:
         return False
     text = readme.lstrip("\ufeff")
     # leading blank lines allowed, as huggingface_hub's REGEX_YAML_BLOCK allows them
-    match = re.match(
-        r"^\s*---[ \t]*\r?\n(.*?)\r?\n(?:---|\.\.\.)[ \t]*(\r?\n|$)", text, re.DOTALL
-    )
+    match = re.match(r"^\s*---[ \t]*\r?\n(.*?)\r?\n(?:---|\.\.\.)[ \t]*(\r?\n|$)", text, re.DOTALL)
     if not match:
         return False
     try:

@@ -52,6 +52,10 @@ def _env() -> dict[str, str]:
     return env
 
 
+_ENTRY_POINT = "import sys; from ptmscope.cli import main; sys.exit(main())"
+"""The body of the console script pip writes for ``ptmscope = ptmscope.cli:main``."""
+
+
 def _time(command: list[str], env: dict[str, str]) -> float:
     started = time.perf_counter()
     done = subprocess.run(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -64,7 +68,9 @@ def _time(command: list[str], env: dict[str, str]) -> float:
 def compare(label: str, target: Path, picklescan: Path) -> float:
     """Median whole-process seconds of both tools on ``target``; prints and returns the ratio."""
     env = _env()
-    ours_cmd = [sys.executable, "-m", "ptmscope", "scan", str(target)]
+    # what the installed `ptmscope` console script runs (as picklescan's does for it): the
+    # entry point, not `python -m` (runpy), with the source tree chosen by PYTHONPATH
+    ours_cmd = [sys.executable, "-c", _ENTRY_POINT, "scan", str(target)]
     theirs_cmd = [str(picklescan), "-p", str(target)]
     _time(ours_cmd, env), _time(theirs_cmd, env)  # warm the page cache and bytecode caches
     ours, theirs = [], []

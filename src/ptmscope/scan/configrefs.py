@@ -26,6 +26,21 @@ REMOTE_SCHEMES = (
     "abfs://", "abfss://", "hdfs://", "file://", "kaggle://", "ssh://", "sftp://",
 )  # fmt: skip
 """URL schemes whose target lies outside the package (``file://`` included: any path)."""
+INSTANTIATION_MARKERS = (
+    "_target_",
+    "class_path",
+    "nemo_version",
+    "!!python/",
+    "tag:yaml.org,2002:python/",
+)
+"""Text holding none of these is no instantiation config (and is not parsed as one)."""
+
+
+def has_instantiation_markers(text: str) -> bool:
+    """A cheap test before a config is parsed (the config readers load on demand)."""
+    return any(marker in text for marker in INSTANTIATION_MARKERS)
+
+
 MAX_PATH_CHARS = 4096
 """Longer strings are not taken for paths (base64 blobs, embedded text)."""
 _WINDOWS_ABSOLUTE = re.compile(r"^(?:[A-Za-z]:[\\/]|\\\\)")

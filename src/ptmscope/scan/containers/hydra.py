@@ -22,21 +22,24 @@ from typing import Any
 
 from ptmscope.errors import HostileInputError
 from ptmscope.scan.blobs import BlobScanner
-from ptmscope.scan.configrefs import check_argument, judge
+from ptmscope.scan.configrefs import (
+    INSTANTIATION_MARKERS,
+    check_argument,
+    has_instantiation_markers,
+    judge,
+)
 from ptmscope.scan.context import ScanContext
 from ptmscope.severity import Severity
 
 TARGET = "_target_"
 CLASS_PATH = "class_path"
 HYDRA_KEYS = frozenset({TARGET, "_partial_", "_args_", "_recursive_", "_convert_"})
-MARKERS = (TARGET, CLASS_PATH, "nemo_version", "!!python/", "tag:yaml.org,2002:python/")
-"""Text holding none of these is no instantiation config (and is not parsed as one)."""
+MARKERS = INSTANTIATION_MARKERS
 MAX_DEPTH = 200
 _DOTTED = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+")
 
 
-def has_markers(text: str) -> bool:
-    return any(marker in text for marker in MARKERS)
+has_markers = has_instantiation_markers
 
 
 @dataclass(frozen=True)

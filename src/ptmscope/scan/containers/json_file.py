@@ -14,7 +14,7 @@ import json
 import re
 
 from ptmscope.scan.blobs import BLOB_PREFIXES
-from ptmscope.scan.containers import hydra, keras
+from ptmscope.scan.containers import keras
 from ptmscope.scan.containers.base import Confidence, Container
 from ptmscope.scan.context import ScanContext, Span
 from ptmscope.scan.templates import report_template, template_entries
@@ -66,6 +66,8 @@ def scan_json(span: Span, ctx: ScanContext) -> FileFormat:
             keras.check_config(data, ctx, "Keras config")
             return FileFormat.KERAS_JSON
     if blobs or b"_target_" in raw or b"class_path" in raw or _ESCAPED_ASCII.search(raw):
+        from ptmscope.scan.containers import hydra  # loaded when a config calls for it
+
         hydra.check_instantiation(data, ctx, "JSON config")  # also decodes encoded strings
     return FileFormat.JSON
 

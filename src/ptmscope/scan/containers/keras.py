@@ -19,8 +19,8 @@ import re
 import sys
 import time
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from ptmscope.scan.blobs import BlobScanner
 from ptmscope.scan.bytecode import names_in_base64
 from ptmscope.scan.configrefs import check_argument, judge
 from ptmscope.scan.containers.base import Confidence, Container, Magic, WeightInfo, WeightProbe
@@ -28,6 +28,9 @@ from ptmscope.scan.containers.protobuf import PROTOBUF_FIRST_BYTES, looks_like_p
 from ptmscope.scan.context import ScanContext, Span
 from ptmscope.severity import Severity
 from ptmscope.vocab import FileFormat
+
+if TYPE_CHECKING:
+    from ptmscope.scan.blobs import BlobScanner
 
 HDF5_MAGIC = b"\x89HDF\r\n\x1a\n"
 
@@ -37,6 +40,8 @@ _MAX_DEPTH = 200
 
 def check_config(config: object, ctx: ScanContext, source: str) -> None:
     """Judge every reference, argument and encoded string in a Keras config, at any depth."""
+    from ptmscope.scan.blobs import BlobScanner  # loaded when a config is read
+
     _Walker(ctx, source, BlobScanner(ctx)).walk(config, 0, in_call=False)
 
 

@@ -11,7 +11,9 @@ passed on to the readers after this one.
 
 from __future__ import annotations
 
-from ptmscope.scan.containers import hydra
+from typing import Any
+
+from ptmscope.scan.configrefs import has_instantiation_markers
 from ptmscope.scan.containers.base import Confidence, Container
 from ptmscope.scan.context import ScanContext, Span
 from ptmscope.scan.templates import MAX_TEMPLATE, report_template
@@ -56,7 +58,7 @@ def scan_text(span: Span, ctx: ScanContext, *, tagged: bool) -> str | None:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         return None
-    if hydra.has_markers(text) and hydra.scan_yaml_config(text, ctx, "YAML config"):
+    if has_instantiation_markers(text) and _hydra().scan_yaml_config(text, ctx, "YAML config"):
         return YAML_CONFIG_FORMAT
     if "{{" not in text and "{%" not in text:
         return None
@@ -100,3 +102,10 @@ class TextContainer(Container):
 
 TEMPLATE = TemplateContainer()
 TEXT = TextContainer()
+
+
+def _hydra() -> Any:
+    """The instantiation-config reader, loaded when a file looks like one."""
+    from ptmscope.scan.containers import hydra
+
+    return hydra

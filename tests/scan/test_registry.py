@@ -218,3 +218,58 @@ def test_first_byte_table_keeps_the_registry_order() -> None:
         slow = [(c, m) for c in registry.containers if (m := c.match(head, 512)) is not None]
         cut = next((i for i, (_, m) in enumerate(slow) if m.name == "SURE"), len(slow) - 1)
         assert list(registry.matches(head, 512)) == slow[: cut + 1]
+
+
+def _heads() -> list[bytes]:
+    """Heads a lazy reader's table must judge like the reader: every first byte, every
+    known magic, random bytes, and the shared corpus when it is present."""
+    import random
+
+    from tests.conftest import SHARED_DATA
+
+    rng = random.Random(13)
+    heads = [bytes([b]) * 600 for b in range(256)]
+    heads += [rng.randbytes(600) for _ in range(400)]
+    magics = [
+        b"PK\x03\x04", b"PK\x05\x06", b"7z\xbc\xaf\x27\x1c", b"\x93NUMPY\x01\x00",
+        b"\x89HDF\r\n\x1a\n", b"GGUF\x03\x00\x00\x00", b"\x08\x07\x12\x04", b"{\"a\": 1}",
+        (20).to_bytes(8, "little") + b'{"__metadata__":{}}',
+    ]  # fmt: skip
+    heads += [m + rng.randbytes(600) for m in magics]
+    heads += [rng.randbytes(257) + b"ustar" + rng.randbytes(300)]
+    corpus = SHARED_DATA / "scanner" / "corpus"
+    if corpus.is_dir():
+        heads += [p.read_bytes()[:512] for p in sorted(corpus.rglob("*")) if p.is_file()]
+    return heads
+
+
+def test_lazy_readers_agree_with_the_readers_they_stand_for() -> None:
+    """The registry imports a reader's module only when a head may be its format: its table
+    (kind, first bytes, necessary head condition) must never turn away what the reader takes."""
+    from ptmscope.scan.registry import LazyContainer
+
+    lazy = [c for c in default_registry().containers if isinstance(c, LazyContainer)]
+    assert {c.module for c in lazy} >= {"archives", "keras", "json_file", "gguf", "safetensors"}
+    heads = _heads()
+    for container in lazy:
+        real = container.real
+        assert container.kind == real.kind, container
+        assert container.first_bytes() == real.first_bytes(), container
+        for head in heads:
+            if container.quick is not None and not container.quick(head):
+                assert real.match(head, 10_000) is None, (container, head[:16])
+
+
+def test_scanning_a_pickle_loads_no_other_format_reader() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import pickle, sys; from ptmscope.scan.scanner import scan_bytes; "
+        "scan_bytes(pickle.dumps({'a': [1, 2]}), 'x.pkl'); "
+        "print(sorted(m for m in sys.modules if m.startswith('ptmscope.scan.containers.')))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    loaded = out.stdout
+    for heavy in ("archives", "keras", "json_file", "gguf", "safetensors", "savedmodel"):
+        assert f"ptmscope.scan.containers.{heavy}'" not in loaded, loaded

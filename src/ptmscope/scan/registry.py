@@ -13,12 +13,19 @@ registry of your own), and a test.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+import importlib
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache, cached_property
 
 from ptmscope.scan.bytecode import names_in
-from ptmscope.scan.containers.base import HEAD_BYTES, Confidence, Container
+from ptmscope.scan.containers.base import (
+    HEAD_BYTES,
+    Confidence,
+    Container,
+    WeightInfo,
+    WeightProbe,
+)
 from ptmscope.scan.context import ScanContext, Span
 from ptmscope.severity import Severity
 from ptmscope.vocab import FileFormat
@@ -105,43 +112,120 @@ class Registry:
         self.scan(span, child)
 
 
-def _ordered() -> Sequence[Container]:
-    from ptmscope.scan.containers import (
-        archives,
-        compressed,
-        gguf,
-        json_file,
-        keras,
-        numpy_files,
-        onnx,
-        pickle_file,
-        safetensors,
-        savedmodel,
-        text,
-        tflite,
-        torch_legacy,
-    )
+class LazyContainer(Container):
+    """A reader whose module is imported the first time a file may be its format.
 
+    A one-file scan should not pay for every format's code at start-up (``ptmscope scan``
+    runs once per file in pre-commit hooks): the registry knows each lazy reader's kind, the
+    first bytes it accepts and a necessary condition on the head (its magic), and imports
+    the module only when a head passes them. ``tests/scan/test_registry.py`` checks that the
+    table agrees with the readers it stands for.
+    """
+
+    def __init__(
+        self,
+        module: str,
+        attribute: str,
+        kind: FileFormat,
+        first: frozenset[int] | None,
+        quick: Callable[[bytes], bool] | None = None,
+    ) -> None:
+        self.module = module
+        self.attribute = attribute
+        self.kind = kind
+        self.first = first
+        self.quick = quick
+
+    @cached_property
+    def real(self) -> Container:
+        """The reader itself (importing its module)."""
+        found: Container = getattr(
+            importlib.import_module(f"ptmscope.scan.containers.{self.module}"), self.attribute
+        )
+        return found
+
+    def first_bytes(self) -> frozenset[int] | None:
+        return self.first
+
+    def match(self, head: bytes, size: int) -> Confidence | None:
+        if self.quick is not None and not self.quick(head):
+            return None
+        return self.real.match(head, size)
+
+    def scan(self, span: Span, hooks: ScanContext) -> str | None:
+        return self.real.scan(span, hooks)
+
+    def weight_info(self, probe: WeightProbe) -> WeightInfo | None:
+        return self.real.weight_info(probe)
+
+    def __repr__(self) -> str:
+        return f"LazyContainer({self.module}.{self.attribute})"
+
+
+_JSON_FIRST = frozenset(b"{[ \t\n\r\x0b\x0c")
+
+
+def _starts(*magic: bytes) -> Callable[[bytes], bool]:
+    return lambda head: head.startswith(magic)
+
+
+def _at(offset: int, magic: bytes) -> Callable[[bytes], bool]:
+    return lambda head: head[offset : offset + len(magic)] == magic
+
+
+def _safetensors_head(head: bytes) -> bool:
+    return head[8:9] == b"{"  # after the 8-byte header length, a JSON object opens
+
+
+def _ordered() -> Sequence[Container]:
+    from ptmscope.scan.containers import compressed, pickle_file, text, tflite, torch_legacy
+    from ptmscope.scan.containers.protobuf import PROTOBUF_FIRST_BYTES, looks_like_protobuf
+
+    zip_magic = (b"PK\x03\x04", b"PK\x05\x06")
     return (
-        archives.ZIP,
-        archives.SEVEN_ZIP,
-        numpy_files.NPY,
-        keras.HDF5,
-        gguf.GGUF,
+        LazyContainer("archives", "ZIP", FileFormat.ZIP, frozenset(b"P"), _starts(*zip_magic)),
+        LazyContainer(
+            "archives",
+            "SEVEN_ZIP",
+            FileFormat.SEVEN_ZIP,
+            frozenset(b"7"),
+            _starts(b"7z\xbc\xaf\x27\x1c"),
+        ),
+        LazyContainer(
+            "numpy_files", "NPY", FileFormat.NPY, frozenset(b"\x93"), _starts(b"\x93NUMPY")
+        ),
+        LazyContainer(
+            "keras", "HDF5", FileFormat.HDF5, frozenset(b"\x89"), _starts(b"\x89HDF\r\n\x1a\n")
+        ),
+        LazyContainer("gguf", "GGUF", FileFormat.GGUF, frozenset(b"G"), _starts(b"GGUF")),
         torch_legacy.PYTORCH_LEGACY,  # before pickle: it starts with PROTO 2 too
-        safetensors.SAFETENSORS,
-        archives.TAR,
+        LazyContainer(
+            "safetensors", "SAFETENSORS", FileFormat.SAFETENSORS, None, _safetensors_head
+        ),
+        LazyContainer("archives", "TAR", FileFormat.TAR, None, _at(257, b"ustar")),
         *compressed.CODECS,
         tflite.TFLITE,
         pickle_file.PICKLE,
         text.TEMPLATE,  # before JSON: "{%" and "{{" open templates, never JSON
-        json_file.JSON,
+        LazyContainer("json_file", "JSON", FileFormat.JSON, _JSON_FIRST),
         pickle_file.PICKLE_CANDIDATE,  # protocols 0-1: no magic, confirmed by parsing
-        onnx.ONNX,
-        savedmodel.SAVEDMODEL,
-        keras.KERAS_METADATA,
+        LazyContainer("onnx", "ONNX", FileFormat.ONNX, PROTOBUF_FIRST_BYTES, looks_like_protobuf),
+        LazyContainer(
+            "savedmodel",
+            "SAVEDMODEL",
+            FileFormat.TENSORFLOW_SAVEDMODEL,
+            PROTOBUF_FIRST_BYTES,
+            looks_like_protobuf,
+        ),
+        LazyContainer(
+            "keras",
+            "KERAS_METADATA",
+            FileFormat.KERAS_METADATA,
+            PROTOBUF_FIRST_BYTES,
+            looks_like_protobuf,
+        ),
         text.TEXT,  # chat templates and YAML configs, told by their content
-        archives.PREFIXED_ZIP,  # last: any bytes may have a zip appended
+        LazyContainer("archives", "PREFIXED_ZIP", FileFormat.ZIP, None),  # any bytes + a zip
     )
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import io
 
-from ptmscope.scan.containers import keras, zipread
+from ptmscope.scan.containers import zipread
 from ptmscope.scan.containers.base import Confidence, Container, Magic, WeightInfo, WeightProbe
 from ptmscope.scan.context import ScanContext, Span, SpanReader
 from ptmscope.scan.decompress import Sink
@@ -73,6 +73,8 @@ def scan_zip(span: Span, ctx: ScanContext) -> FileFormat:
             if data is None:
                 continue
             if kind == FileFormat.KERAS_V3 and member.name == "config.json":
+                from ptmscope.scan.containers import keras  # only for a .keras archive
+
                 keras.check_config_json(data, child)
                 continue
             child.scan_member(data)

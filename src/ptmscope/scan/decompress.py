@@ -19,7 +19,6 @@ import bz2
 import contextlib
 import lzma
 import mmap
-import tempfile
 import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -137,6 +136,8 @@ class Sink:
         """Move what is held in memory to a deleted temporary file; later writes go there."""
         if self.file is None:
             # Closed in close(), not here: the file outlives this call.
+            import tempfile  # only when a member spills past memory
+
             self.file = tempfile.TemporaryFile(prefix="ptmscope-member-")  # noqa: SIM115
             self.file.write(self.memory)
             self.memory = bytearray()

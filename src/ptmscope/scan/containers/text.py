@@ -16,7 +16,6 @@ from typing import Any
 from ptmscope.scan.configrefs import has_instantiation_markers
 from ptmscope.scan.containers.base import Confidence, Container
 from ptmscope.scan.context import ScanContext, Span
-from ptmscope.scan.templates import MAX_TEMPLATE, report_template
 from ptmscope.vocab import FileFormat
 
 MAX_TEXT = 4 << 20
@@ -62,6 +61,8 @@ def scan_text(span: Span, ctx: ScanContext, *, tagged: bool) -> str | None:
         return YAML_CONFIG_FORMAT
     if "{{" not in text and "{%" not in text:
         return None
+    from ptmscope.scan.templates import MAX_TEMPLATE, report_template  # when text is read
+
     if not tagged and len(text) > MAX_TEMPLATE:
         return None
     capture = ctx.capture()

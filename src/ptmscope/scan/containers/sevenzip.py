@@ -110,6 +110,9 @@ class Folder:
 
 @dataclass(frozen=True)
 class Archive:
+    """What the header says: the folders to decompress (with their files) and which of the
+    header's own checksums failed (reported as tampering, not as unreadable)."""
+
     folders: tuple[Folder, ...]
     tampered: tuple[str, ...]
     """Parts of the header whose CRC-32 does not match."""

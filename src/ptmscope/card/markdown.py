@@ -16,7 +16,8 @@ _SETEXT_H1 = re.compile(r"^ {0,3}=+\s*$")
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 _TABLE_SEP = re.compile(r"^\s*\|?\s*:?-{1,}:?\s*(\|\s*:?-{1,}:?\s*)+\|?\s*$")
 _WORD = re.compile(r"[^\W_]{2,}|\d+(?:\.\d+)?")
-_HTML_TAG = re.compile(r"<[^>]{0,200}>")
+HTML_TAG = re.compile(r"<[^>]{0,200}>")
+"""An HTML tag (bounded, so a stray ``<`` never scans a whole card)."""
 _LINK_TARGET = re.compile(r"\]\([^)]*\)")
 
 
@@ -79,9 +80,15 @@ def scan(body: str, first_line: int) -> Iterator[Line]:
         previous = text if stripped and not stripped.startswith(("|", "-", "*", ">")) else None
 
 
+def heading_title(text: str) -> str | None:
+    """The title of an ATX heading line (``## Results`` → ``Results``), else ``None``."""
+    atx = _ATX.match(text)
+    return (atx.group(2) or "").strip() if atx else None
+
+
 def words(text: str) -> int:
     """Words a reader would count (markup, tags and link targets do not count)."""
-    text = _LINK_TARGET.sub("]", _HTML_TAG.sub(" ", text))
+    text = _LINK_TARGET.sub("]", HTML_TAG.sub(" ", text))
     return len(_WORD.findall(text))
 
 

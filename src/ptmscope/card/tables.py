@@ -103,11 +103,9 @@ _SUBSET_CODE = 3
 _SIZE = re.compile(r"^\d+(?:\.\d+)?[bm]$")
 """A parameter count in a name (``7b``, ``350m``); ``128k`` is a context length."""
 _LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
-_TAG = re.compile(r"<[^>]{0,200}>")
 _SPACE = re.compile(r"\s+")
 _PAIR = re.compile(r"^\s*(?P<a>[-+]?\d+(?:\.\d+)?)\s*/\s*(?P<b>[-+]?\d+(?:\.\d+)?)\s*$")
 _RULE = re.compile(r"^[-:\s]*$")
-_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(?P<title>.*?)[\s#]*$")
 _CAPTION_MAX = 40
 _EMPHASIS_LEAD = re.compile(r"^\s*(?P<mark>\*\*?|__?)(?P<phrase>[^*_]{2,60}?)(?P=mark)")
 """A caption written as an emphasised phrase opening the line ("*Zero-shot performance.*")."""
@@ -120,7 +118,7 @@ def clean(cell: str) -> str:
     if "[" in text:
         text = _LINK.sub(r"\1", text)
     if "<" in text:
-        text = _TAG.sub(" ", text)
+        text = markdown.HTML_TAG.sub(" ", text)
     text = _SPACE.sub(" ", text).strip().strip("*`~ ")
     while len(text) > 2 and text[0] == text[-1] == "_":
         text = text[1:-1].strip()
@@ -219,9 +217,9 @@ def _context(lines: Sequence[markdown.TextLine], index: int) -> _Context:
         if line.in_code:
             break
         text = line.text.strip()
-        title = _HEADING.match(line.text)
-        if title:
-            name = clean(title["title"])
+        title = markdown.heading_title(line.text)
+        if title is not None:
+            name = clean(title)
             if metric_id(name):
                 heading_metric = name
             elif len(mentioned) != 1:

@@ -45,6 +45,19 @@ class BlobScanner:
     attempts: int = 0
     reported_cap: bool = False
 
+    def leaf(self, node: object, depth: int, max_depth: int, where: str) -> bool:
+        """The steps every config walker takes first at a node: the time check, the depth
+        limit (an error past it), and a string's blob check. True when the walker is done
+        with the node."""
+        self.ctx.check_time()
+        if depth > max_depth:
+            self.ctx.error(f"{where}: config nests deeper than {max_depth} levels")
+            return True
+        if isinstance(node, str):
+            self.string(node, where)
+            return True
+        return False
+
     def string(self, text: str, where: str) -> None:
         """Scan ``text`` if it is base64 of a pickle or container."""
         if len(text) < MIN_BLOB_CHARS or not _BASE64.fullmatch(text):

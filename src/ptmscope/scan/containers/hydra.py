@@ -122,12 +122,7 @@ class _Walker:
     def walk(self, node: object, depth: int, in_call: bool) -> None:
         """``in_call``: inside an instantiated node, whose values are its arguments."""
         ctx = self.ctx
-        ctx.check_time()
-        if depth > MAX_DEPTH:
-            ctx.error(f"{self.where}: config nests deeper than {MAX_DEPTH} levels")
-            return
-        if isinstance(node, str):
-            self.blobs.string(node, self.where)
+        if self.blobs.leaf(node, depth, MAX_DEPTH, self.where):
             return
         if isinstance(node, PythonTag):
             self.found = True

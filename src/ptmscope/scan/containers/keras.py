@@ -62,12 +62,7 @@ class _Walker:
         """``in_call``: inside an object's ``config``, whose values are its constructor's
         (or a function's) arguments."""
         ctx = self.ctx
-        ctx.check_time()
-        if depth > _MAX_DEPTH:
-            ctx.error(f"{self.where}: config nests deeper than {_MAX_DEPTH} levels")
-            return
-        if isinstance(node, str):
-            self.blobs.string(node, self.where)
+        if self.blobs.leaf(node, depth, _MAX_DEPTH, self.where):
             return
         if isinstance(node, list):
             for item in node:

@@ -15,9 +15,7 @@ between pieces. Gzip, zlib (joblib), bzip2, xz and lzma streams, joblib's old
 
 from __future__ import annotations
 
-import bz2
 import contextlib
-import lzma
 import mmap
 import zlib
 from collections.abc import Callable, Iterator
@@ -33,7 +31,11 @@ OUT_CHUNK = 4 << 20
 
 _MAGIC = {"gzip": b"\x1f\x8b", "bzip2": b"BZh", "xz": b"\xfd7zXZ\x00"}
 """Codecs whose streams may follow each other in one file (``gzip -c a b``); each is read."""
-_ERRORS = (zlib.error, OSError, lzma.LZMAError, EOFError, ValueError)
+def _errors() -> tuple[type[BaseException], ...]:
+    """What a failing decompressor raises (``lzma`` imported only once a stream fails)."""
+    import lzma
+
+    return (zlib.error, OSError, lzma.LZMAError, EOFError, ValueError)
 
 
 @dataclass(frozen=True)
@@ -86,7 +88,11 @@ def _factory(codec: str, view: memoryview) -> tuple[Callable[[], Any], memoryvie
     if codec == "deflate":
         return lambda: zlib.decompressobj(-15), view
     if codec in ("bzip2", "zip-bzip2"):
+        import bz2  # the codecs load on use: a one-file scan's start-up skips them
+
         return bz2.BZ2Decompressor, view
+    import lzma
+
     if codec in ("xz", "lzma"):
         return lzma.LZMADecompressor, view
     if codec == "zip-lzma":  # zip's own header: version (2), properties size (2), properties
@@ -194,7 +200,7 @@ def decompressed(
                     break
                 sink.write(piece)
                 ctx.check_time()
-        except _ERRORS as exc:
+        except _errors() as exc:
             complete = False
             if not sink.size:
                 ctx.error(f"{what}: cannot decompress {codec} data: {exc}")

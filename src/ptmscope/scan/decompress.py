@@ -31,6 +31,8 @@ OUT_CHUNK = 4 << 20
 
 _MAGIC = {"gzip": b"\x1f\x8b", "bzip2": b"BZh", "xz": b"\xfd7zXZ\x00"}
 """Codecs whose streams may follow each other in one file (``gzip -c a b``); each is read."""
+
+
 def _errors() -> tuple[type[BaseException], ...]:
     """What a failing decompressor raises (``lzma`` imported only once a stream fails)."""
     import lzma

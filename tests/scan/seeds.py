@@ -31,5 +31,16 @@ def seed_files() -> list[bytes]:
         (d / "p.pkl").write_bytes(b.laundered_pickle(marker))
         paths.append(d / "p.pkl")
         data = [p.read_bytes() for p in paths]
+        data += _generated_cases(d / "generated")
         assert not marker.exists()
         return data
+
+
+def _generated_cases(root: Path) -> list[bytes]:
+    """The issue-13 bypass cases (configs, chat templates, frames, embedded blobs, ZIP
+    flags), so the fuzzer mutates the newer readers' formats too."""
+    from tests.scan.generated import config_cases, pickle_cases
+
+    root.mkdir()
+    cases = [*config_cases.cases(root / "c"), *pickle_cases.cases(root / "p")]
+    return [case.path.read_bytes() for case in cases if case.path.is_file()]

@@ -273,3 +273,31 @@ def test_scanning_a_pickle_loads_no_other_format_reader() -> None:
     loaded = out.stdout
     for heavy in ("archives", "keras", "json_file", "gguf", "safetensors", "savedmodel"):
         assert f"ptmscope.scan.containers.{heavy}'" not in loaded, loaded
+
+
+def test_lazy_gates_turn_away_only_what_the_reader_would() -> None:
+    """A gate lets a small member skip loading a reader; the reader must find nothing in
+    any content its gate turns away (contents here are at most the head's size)."""
+    import random
+
+    from ptmscope.scan.context import Limits, ScanContext, Span
+    from ptmscope.scan.policy import default_policy
+    from ptmscope.scan.registry import LazyContainer
+
+    gated = [
+        c
+        for c in default_registry().containers
+        if isinstance(c, LazyContainer) and c.gate is not None
+    ]
+    assert gated
+    rng = random.Random(29)
+    contents = [rng.randbytes(rng.randrange(1, 512)) for _ in range(300)]
+    contents += [b"little", b"3\n", b"0123456789", b'\x0a\x05{"a":1}']
+    contents += [b'\x0a\x20{"class_name": "Dense", "config": {}}', b'{"module": "os"}']
+    for container in gated:
+        assert container.gate is not None
+        for data in contents:
+            if container.gate(data):
+                continue
+            ctx = ScanContext.start(default_policy(), Limits())
+            assert container.real.scan(Span(data), ctx) is None, (container, data[:20])

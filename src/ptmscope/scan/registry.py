@@ -129,12 +129,16 @@ class LazyContainer(Container):
         kind: FileFormat,
         first: frozenset[int] | None,
         quick: Callable[[bytes], bool] | None = None,
+        gate: Callable[[bytes], bool] | None = None,
     ) -> None:
         self.module = module
         self.attribute = attribute
         self.kind = kind
         self.first = first
         self.quick = quick
+        self.gate = gate
+        """For content no longer than the head: False when the reader's scan would find
+        nothing there (a small member need not load a reader that cannot take it)."""
 
     @cached_property
     def real(self) -> Container:
@@ -153,6 +157,12 @@ class LazyContainer(Container):
         return self.real.match(head, size)
 
     def scan(self, span: Span, hooks: ScanContext) -> str | None:
+        if (
+            self.gate is not None
+            and span.size <= HEAD_BYTES
+            and not self.gate(span.read(0, HEAD_BYTES))
+        ):
+            return None  # the whole content is in hand and cannot be this format
         return self.real.scan(span, hooks)
 
     def weight_info(self, probe: WeightProbe) -> WeightInfo | None:
@@ -171,6 +181,11 @@ def _starts(*magic: bytes) -> Callable[[bytes], bool]:
 
 def _at(offset: int, magic: bytes) -> Callable[[bytes], bool]:
     return lambda head: head[offset : offset + len(magic)] == magic
+
+
+def _names_keras_config(data: bytes) -> bool:
+    """An embedded Keras config opens with ``{"module":`` or ``{"class_name":``."""
+    return b'"module"' in data or b'"class_name"' in data
 
 
 def _safetensors_head(head: bytes) -> bool:
@@ -223,6 +238,7 @@ def _ordered() -> Sequence[Container]:
             FileFormat.KERAS_METADATA,
             PROTOBUF_FIRST_BYTES,
             looks_like_protobuf,
+            _names_keras_config,
         ),
         text.TEXT,  # chat templates and YAML configs, told by their content
         LazyContainer("archives", "PREFIXED_ZIP", FileFormat.ZIP, None),  # any bytes + a zip

@@ -17,7 +17,6 @@ from ptmscope.scan.blobs import BLOB_PREFIXES
 from ptmscope.scan.containers import keras
 from ptmscope.scan.containers.base import Confidence, Container
 from ptmscope.scan.context import ScanContext, Span
-from ptmscope.scan.templates import report_template, template_entries
 from ptmscope.vocab import FileFormat
 
 MAX_JSON = 64 << 20
@@ -60,6 +59,8 @@ def scan_json(span: Span, ctx: ScanContext) -> FileFormat:
     if data is None:
         return FileFormat.UNKNOWN
     if isinstance(data, dict):
+        from ptmscope.scan.templates import report_template, template_entries
+
         for name, template in template_entries(data.get("chat_template")):
             report_template(template, ctx, f"chat_template[{name}]")
         if "class_name" in data and "config" in data:

@@ -12,7 +12,6 @@ import contextlib
 import json
 
 from ptmscope.scan.containers.base import Confidence, Container
-from ptmscope.scan.containers.keras import check_config
 from ptmscope.scan.containers.protobuf import (
     PROTOBUF_FIRST_BYTES,
     WIRE_LENGTH_DELIMITED,
@@ -109,6 +108,8 @@ def scan_savedmodel(span: Span, ctx: ScanContext) -> FileFormat:
                         metadata = "".join(strings(user, USER_OBJECT_METADATA))
                         if metadata.startswith("{"):
                             with contextlib.suppress(ValueError, RecursionError):
+                                from ptmscope.scan.containers.keras import check_config
+
                                 check_config(json.loads(metadata), ctx, "saved Keras metadata")
     except WireError as exc:
         ctx.error(f"SavedModel protobuf unreadable: {exc}")

@@ -66,3 +66,33 @@ def test_bad_policy_files_are_input_errors(text: str, tmp_path: Path) -> None:
     path.write_text(text)
     with pytest.raises(InputError):
         load_policy([path])
+
+
+def test_glob_matching_by_hand_agrees_with_fnmatch() -> None:
+    """The first names a rule sees are matched by hand (no regex to compile for a one-file
+    scan), later ones by the compiled globs: both must be ``fnmatch``'s answer."""
+    import fnmatch
+    import random
+
+    from ptmscope.scan.policy import HAND_MATCHES, _Matcher
+
+    rng = random.Random(11)
+    alphabet = "ab.*_"
+    patterns = ["*.get_file", "keras.*.Lambda", "*keras*.utils.*", "a*b*a", "*", "a.*", "x?y"]
+    patterns += [
+        "".join(rng.choice(alphabet) for _ in range(rng.randrange(1, 7))) for _ in range(60)
+    ]
+    names = ["keras.src.layers.Lambda", "tf.keras.utils.get_file", "a.b", "aba", "ab", "xzy"]
+    names += ["".join(rng.choice("ab._") for _ in range(rng.randrange(0, 8))) for _ in range(400)]
+
+    def expected(pattern: str, name: str) -> bool:
+        stem = pattern[:-2]
+        if pattern.endswith(".*") and not any(c in stem for c in "*?["):
+            return name == stem or name.startswith(stem + ".")  # a namespace, itself included
+        return fnmatch.fnmatchcase(name, pattern)
+
+    for pattern in patterns:
+        matcher = _Matcher.build([pattern])
+        for name in names * 2:  # past HAND_MATCHES the compiled form answers
+            assert matcher.matches(name) == expected(pattern, name), (pattern, name)
+    assert len(names) * 2 > HAND_MATCHES

@@ -93,28 +93,47 @@ class Rule:
         return _Matcher.build(self.patterns)
 
 
-@dataclass(frozen=True)
 class _Matcher:
-    """A rule's patterns compiled once: a hostile pickle can name a million distinct
-    callables, and trying hundreds of ``fnmatch`` patterns on each took 1 ms a name."""
+    """A rule's patterns, matched fast at any scale: a hostile pickle can name a million
+    distinct callables (trying hundreds of ``fnmatch`` patterns on each took 1 ms a name),
+    while a typical file names a few and should not pay for compiling every rule's globs.
 
-    exact: frozenset[str]
-    stems: frozenset[str]
-    """``stem.*`` patterns: the stem itself or anything inside it."""
-    glob: re.Pattern[str] | None
+    ``*``-only globs are matched by hand for the first :data:`HAND_MATCHES` names, then
+    compiled into one regular expression; globs with ``?`` or ``[`` are compiled on first use.
+    """
+
+    __slots__ = ("_calls", "_regex", "exact", "parts", "stems", "tricky")
+
+    def __init__(
+        self,
+        exact: frozenset[str],
+        stems: frozenset[str],
+        parts: tuple[tuple[str, ...], ...],
+        tricky: tuple[str, ...],
+    ) -> None:
+        self.exact = exact
+        self.stems = stems
+        """``stem.*`` patterns: the stem itself or anything inside it."""
+        self.parts = parts
+        """``*``-only globs, split at their stars."""
+        self.tricky = tricky
+        """Globs with ``?`` or ``[``: always through ``fnmatch``'s translation."""
+        self._calls = 0
+        self._regex: re.Pattern[str] | None = None
 
     @classmethod
     def build(cls, patterns: Sequence[str]) -> _Matcher:
-        exact, stems, globs = set(), set(), []
+        exact, stems, parts, tricky = set(), set(), [], []
         for pattern in patterns:
             if pattern.endswith(".*") and not any(c in pattern[:-2] for c in "*?["):
                 stems.add(pattern[:-2])
-            elif any(c in pattern for c in "*?["):
-                globs.append(f"(?:{fnmatch.translate(pattern)})")
+            elif "?" in pattern or "[" in pattern:
+                tricky.append(pattern)
+            elif "*" in pattern:
+                parts.append(tuple(pattern.split("*")))
             else:
                 exact.add(pattern)
-        glob = re.compile("|".join(globs)) if globs else None
-        return cls(frozenset(exact), frozenset(stems), glob)
+        return cls(frozenset(exact), frozenset(stems), tuple(parts), tuple(tricky))
 
     def matches(self, target: str) -> bool:
         if target in self.exact:
@@ -127,7 +146,34 @@ class _Matcher:
                 if target[:dot] in self.stems:
                     return True
                 dot = target.find(".", dot + 1)
-        return self.glob is not None and self.glob.match(target) is not None
+        if not self.parts and not self.tricky:
+            return False
+        self._calls += 1
+        if self._calls <= HAND_MATCHES and not self.tricky:
+            return any(_star_match(p, target) for p in self.parts)
+        if self._regex is None:
+            globs = ["*".join(p) for p in self.parts] + list(self.tricky)
+            self._regex = re.compile("|".join(f"(?:{fnmatch.translate(g)})" for g in globs))
+        return self._regex.match(target) is not None
+
+
+HAND_MATCHES = 256
+"""Names matched by hand against a rule's ``*`` globs before they are compiled."""
+
+
+def _star_match(parts: tuple[str, ...], target: str) -> bool:
+    """``fnmatch`` for a glob whose only wildcard is ``*`` (split at its stars): the first
+    part is a prefix, the last a suffix, the others found in order in between."""
+    first, last = parts[0], parts[-1]
+    if len(target) < len(first) + len(last) or not target.startswith(first):
+        return False
+    pos = len(first)
+    for part in parts[1:-1]:
+        at = target.find(part, pos)
+        if at < 0:
+            return False
+        pos = at + len(part)
+    return len(target) - pos >= len(last) and target.endswith(last)
 
 
 @dataclass(frozen=True)

@@ -142,6 +142,20 @@ def _dump(db: Path) -> list[tuple]:  # type: ignore[type-arg]
     return connection.execute("SELECT * FROM packages ORDER BY id").fetchall()  # type: ignore[no-any-return]
 
 
+def _processes_naming(text: str) -> list[int]:
+    """Live processes whose command line holds ``text`` (Linux /proc; [] elsewhere)."""
+    found = []
+    for entry in Path("/proc").glob("[0-9]*"):
+        try:
+            raw = (entry / "cmdline").read_bytes()
+            state = (entry / "stat").read_text().split(")")[-1].split()[0]
+        except OSError:
+            continue
+        if text.encode() in raw and state != "Z":
+            found.append(int(entry.name))
+    return found
+
+
 def test_sigkill_and_resume_ends_with_the_same_tables(tmp_path: Path) -> None:
     cards = _cards(tmp_path / "cards.parquet", count=1600)
     command = [sys.executable, "-c", "from ptmscope.cli import main; raise SystemExit(main())",
@@ -155,6 +169,12 @@ def test_sigkill_and_resume_ends_with_the_same_tables(tmp_path: Path) -> None:
     process.wait()
     written = len(list(chunks.glob("*.parquet")))
     assert 3 <= written < 40, "the kill must land mid-ingest"
+    # the killed ingest's pool workers end with it (they were left blocked forever)
+    marker = str(tmp_path / "killed")
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and _processes_naming(marker):
+        time.sleep(0.1)
+    assert not _processes_naming(marker), "orphaned ingest workers"
     assert subprocess.run(command, capture_output=True).returncode == 0
     assert not list(chunks.glob("*.tmp"))
     ingest(StudyDB(tmp_path / "clean"), [cards], workers=1, chunk_size=40)

@@ -15,6 +15,7 @@ import csv
 import gzip
 import io
 import json
+import os
 import sys
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
@@ -349,7 +350,9 @@ def _run(
         return
     if engine != "local":
         raise InputError(f"unknown engine {engine!r}; choose local or dask")
-    with ProcessPoolExecutor(max_workers=max(1, workers)) as pool:
+    with ProcessPoolExecutor(
+        max_workers=max(1, workers), initializer=_die_with_parent, initargs=(os.getpid(),)
+    ) as pool:
         running: dict[Future[list[dict[str, Any]]], int] = {}
         queue = list(work.items())
         while queue or running:
@@ -359,3 +362,35 @@ def _run(
             finished, _ = wait(running, return_when=FIRST_COMPLETED)
             for future in finished:
                 yield running.pop(future), future.result()
+
+
+PARENT_POLL_S = 1.0
+"""How often a worker checks that the ingest that started it is still there."""
+
+
+def _die_with_parent(parent: int) -> None:
+    """Run in each pool worker: end it when the ingest process dies.
+
+    A worker of a killed ingest (SIGKILL, OOM) was left blocked on its task queue forever,
+    holding its memory, because it shares the queue's pipe with its siblings. On Linux the
+    kernel signals the worker (``PR_SET_PDEATHSIG``); elsewhere, and for a parent that died
+    before this ran, a daemon thread checks the parent every :data:`PARENT_POLL_S`.
+    """
+    import contextlib
+    import ctypes
+    import signal
+    import threading
+    import time
+
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    if os.getppid() != parent:
+        os._exit(1)
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(PARENT_POLL_S)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="ptmscope-parent-watch", daemon=True).start()

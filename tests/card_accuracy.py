@@ -29,25 +29,19 @@ from tests.conftest import SHARED_DATA
 LABELS = Path(__file__).resolve().parent / "data" / "card_labels"
 CARDS = SHARED_DATA / "cards.parquet"
 
-FACTORS = (
-    "provenance.dataset_details",
-    "provenance.performance_table",
-    "provenance.architecture_details",
-    "provenance.training_logs",
-    "reproducibility.hardware_spec",
-    "reproducibility.training_config",
-    "reproducibility.demos",
-    "reproducibility.documentation",
-    "reproducibility.environment_image",
-    "portability.hardware_spec",
-    "portability.latency",
-    "portability.quantized_model",
-    "portability.environment_image",
-    "portability.framework_support",
-    "portability.finetuning_instructions",
-    "portability.license",
-    "portability.cost_estimate",
-)
+_ATTRIBUTES = ("provenance", "reproducibility", "portability")
+
+
+def _factor_ids() -> tuple[str, ...]:
+    """The Table I factors, as the probes define them (the probes own the ids)."""
+    from ptmscope.probes import all_probes
+    from ptmscope.vocab import ProbeKind
+
+    ids = [p.definition.id for p in all_probes() if p.definition.kind is ProbeKind.FACTOR]
+    return tuple(sorted(ids, key=lambda i: (_ATTRIBUTES.index(i.split(".")[0]), i)))
+
+
+FACTORS = _factor_ids()
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,16 @@ from ptmscope.probes.quality_card_metadata import KEYS
 from tests.conftest import write_safetensors
 from tests.probes.conftest import Build, card_with, probe_finding
 
+CHECKABLE_CLAIM = """model-index:
+- name: tiny
+  results:
+  - task: {type: text-classification}
+    dataset: {name: IMDB, type: imdb, split: test}
+    metrics:
+    - {type: accuracy, value: 91.3}
+"""
+"""A claim naming task, dataset, split and metric: one a reuser could re-measure."""
+
 
 def test_card_metadata_scores_the_share_of_key_fields(build: Build) -> None:
     two = probe_finding(
@@ -37,14 +47,7 @@ def test_claims_earn_credit_only_when_checkable(build: Build) -> None:
     split, none."""
     from ptmscope.probes.quality_claims_checkable import UNVERIFIED_CREDIT
 
-    named = """model-index:
-- name: tiny
-  results:
-  - task: {type: text-classification}
-    dataset: {name: IMDB, type: imdb, split: test}
-    metrics:
-    - {type: accuracy, value: 91.3}
-"""
+    named = CHECKABLE_CLAIM
     finding = probe_finding(build(card=card_with("", named)), "quality.claims_checkable")
     assert finding.outcome is Outcome.PRESENT
     assert finding.score == 10.0 * UNVERIFIED_CREDIT and "not re-measured" in finding.message
@@ -63,14 +66,7 @@ def test_an_over_claim_earns_nothing_and_costs_a_high_risk(build: Build) -> None
     from ptmscope.results.verify import ClaimResult, ClaimVerdict
     from ptmscope.vocab import ScorecardVerdict
 
-    named = """model-index:
-- name: tiny
-  results:
-  - task: {type: text-classification}
-    dataset: {name: IMDB, type: imdb, split: test}
-    metrics:
-    - {type: accuracy, value: 91.3}
-"""
+    named = CHECKABLE_CLAIM
     package = collect(build(card=card_with("", named)))
 
     def remeasured(verdict: ClaimVerdict) -> ClaimResult:

@@ -11,7 +11,7 @@ not becomes a problem message.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -164,10 +164,7 @@ def from_trainer_prose(
         if not achieves:
             continue
         split = {"evaluation": "eval"}.get(achieves.group(1), achieves.group(1))
-        for item in lines[i + 1 :]:
-            match = _ITEM.match(item.text)
-            if match is None:
-                break
+        for item, match in _items_after(lines, i, _ITEM, skip_blank=False):
             claims.append(
                 make_claim(
                     label=match["label"].strip(),
@@ -180,6 +177,20 @@ def from_trainer_prose(
                 )
             )
     return claims
+
+
+def _items_after(
+    lines: Sequence[markdown.TextLine], start: int, item: re.Pattern[str], *, skip_blank: bool
+) -> Iterator[tuple[markdown.TextLine, re.Match[str]]]:
+    """The ``Label: value`` lines right after ``lines[start]`` (a results heading), up to the
+    first line that is not one (blank lines skipped when ``skip_blank``)."""
+    for line in lines[start + 1 :]:
+        if skip_blank and not line.text.strip():
+            continue
+        match = None if line.in_code else item.match(line.text)
+        if match is None:
+            return
+        yield line, match
 
 
 _METRIC_LIST = re.compile(r"^\W*validation metrics\W*$")
@@ -236,12 +247,7 @@ def from_metric_list(
         if line.in_code or not _METRIC_LIST.match(line.text.strip().lower()):
             continue
         task = task or _problem_task(lines)
-        for item in lines[i + 1 :]:
-            if not item.text.strip():
-                continue
-            match = _LIST_ITEM.match(item.text)
-            if item.in_code or match is None:
-                break
+        for item, match in _items_after(lines, i, _LIST_ITEM, skip_blank=True):
             claims.append(
                 make_claim(
                     label=match["label"].strip(),

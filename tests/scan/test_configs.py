@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import base64
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from ptmscope.results.scan import FileScan, FileVerdict
-from ptmscope.scan.scanner import scan_file
+from ptmscope.scan.scanner import scan_bytes, scan_file
 from ptmscope.severity import Severity
 from tests.scan.generated import Case
 from tests.scan.generated.config_cases import cases, marker
@@ -169,3 +171,29 @@ def test_yaml_that_does_not_parse_is_not_taken_for_a_config(tmp_path: Path) -> N
     )
     result = scan_file(readme)
     assert not result.findings and not result.errors
+
+
+_SYSTEM_PICKLE = b"\x80\x02cposix\nsystem\nq\x00X\x02\x00\x00\x00idq\x01\x85q\x02Rq\x03."
+
+
+@pytest.mark.parametrize(
+    ("name", "data"),
+    [
+        ("tag.yaml", b"a: !!python%2Fobject/apply:os.system ['id']\n"),
+        ("tag.yaml", b"%TAG !p! tag:yaml.org,2002:pyth\n---\na: !p!on/object/apply:os.system [id]\n"),
+        ("key.yaml", b'm:\n  "_t\\x61rget_": os.system\n  command: id\n'),
+        ("flow.json", b"{_target_: os.system, command: id}"),
+        ("flow.json", b"[{_target_: os.system, command: id}]"),
+        ("flow.json", b'{"_target_": "os.system", "command": "id",}'),
+        ("flow.json", b"{a: !!python/object/apply:os.system [id]}"),
+        ("alias.yaml", b"b: &b\n  trust_remote_code: true\nm:\n  _target_: sentence_transformers."
+         b"SentenceTransformer\n  model_name_or_path: x\n  model_kwargs: *b\n"),
+        ("wrapped.json", json.dumps({"x": {":serialized:": base64.encodebytes(_SYSTEM_PICKLE * 3).decode()}}).encode()),
+        ("p1.json", json.dumps({"x": {":serialized:": base64.b64encode(b"\x80\x01cposix\nsystem\n(X\x02\x00\x00\x00idtR.").decode()}}).encode()),
+    ],
+    ids=["percent-encoded-tag", "tag-shorthand", "escaped-key", "flow-yaml", "flow-list",
+         "trailing-comma", "flow-tag", "alias-as-arguments", "mime-base64", "protocol-1-blob"],
+)  # fmt: skip
+def test_configs_that_hide_their_markers_are_still_read(name: str, data: bytes) -> None:
+    """Spellings a YAML/JSON loader accepts but a marker search misses (review of issue 13)."""
+    assert scan_bytes(data, name).verdict is FileVerdict.MALICIOUS

@@ -30,10 +30,10 @@ _PICKLED = frozenset(
 )  # fmt: skip
 
 BLOB_PREFIXES = re.compile(
-    rb'"(?:gA[I-X]|UEsDB|UEsFB|H4sI|N3q8|k05VTVBZ|eJ|eNo|eAE|eF|QlpoO|/Td6WFo|iUhERg|R0dVRg)'
+    rb'"(?:gA[A-X]|UEsDB|UEsFB|H4sI|N3q8|k05VTVBZ|eJ|eNo|eAE|eF|QlpoO|/Td6WFo|iUhERg|R0dVRg)'
     rb"[A-Za-z0-9+/_-]{20}"
 )
-"""Quoted base64 whose bytes start with a pickle's ``PROTO`` (2-5), zip, gzip, 7z, npy, zlib,
+"""Quoted base64 whose bytes start with a pickle's ``PROTO`` (0-5), zip, gzip, 7z, npy, zlib,
 bzip2, xz, HDF5 or GGUF magic: a JSON file holding one is parsed for blobs."""
 
 
@@ -59,7 +59,10 @@ class BlobScanner:
         return False
 
     def string(self, text: str, where: str) -> None:
-        """Scan ``text`` if it is base64 of a pickle or container."""
+        """Scan ``text`` if it is base64 of a pickle or container (line breaks allowed, as
+        ``base64.b64decode`` and MIME encoders allow them)."""
+        if any(c in text for c in " \t\r\n"):
+            text = "".join(text.split())
         if len(text) < MIN_BLOB_CHARS or not _BASE64.fullmatch(text):
             return
         if len(text) // 4 * 3 > self.ctx.limits.member_bytes:

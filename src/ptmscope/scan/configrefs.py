@@ -41,6 +41,21 @@ def has_instantiation_markers(text: str) -> bool:
     return any(marker in text for marker in INSTANTIATION_MARKERS)
 
 
+MAY_HIDE_MARKERS = ("!", "%TAG", "\\")
+"""What lets a YAML document spell a marker without writing it: tags (``!!python%2F…``,
+``%TAG`` shorthands) and escapes in quoted keys (``"_t\\x61rget_"``)."""
+MAX_HIDDEN_MARKER_TEXT = 1 << 20
+"""Text up to this size holding one of :data:`MAY_HIDE_MARKERS` is parsed to look."""
+
+
+def may_instantiate(text: str) -> bool:
+    """Whether a text could be an instantiation config once parsed: it names a marker, or
+    is small enough to parse and holds a tag or an escape that could spell one."""
+    if has_instantiation_markers(text):
+        return True
+    return len(text) <= MAX_HIDDEN_MARKER_TEXT and any(m in text for m in MAY_HIDE_MARKERS)
+
+
 MAX_PATH_CHARS = 4096
 """Longer strings are not taken for paths (base64 blobs, embedded text)."""
 _WINDOWS_ABSOLUTE = re.compile(r"^(?:[A-Za-z]:[\\/]|\\\\)")

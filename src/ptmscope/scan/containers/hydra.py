@@ -117,7 +117,7 @@ class _Walker:
     where: str
     blobs: BlobScanner
     found: bool = False
-    seen: set[int] = field(default_factory=set)
+    seen: set[tuple[int, bool]] = field(default_factory=set)
 
     def walk(self, node: object, depth: int, in_call: bool) -> None:
         """``in_call``: inside an instantiated node, whose values are its arguments."""
@@ -145,9 +145,10 @@ class _Walker:
             return
         if not isinstance(node, dict):
             return
-        if id(node) in self.seen:  # a YAML alias: the same node again
+        # a YAML alias: the same node again, walked once as data and once as arguments
+        if (id(node), in_call) in self.seen:
             return
-        self.seen.add(id(node))
+        self.seen.add((id(node), in_call))
         for key, how in ((TARGET, "_target_"), (CLASS_PATH, "class_path")):
             target = node.get(key)
             if isinstance(target, str):

@@ -14,6 +14,7 @@ import json
 import re
 
 from ptmscope.scan.blobs import BLOB_PREFIXES
+from ptmscope.scan.configrefs import may_instantiate
 from ptmscope.scan.containers import keras
 from ptmscope.scan.containers.base import Confidence, Container
 from ptmscope.scan.context import ScanContext, Span
@@ -44,6 +45,10 @@ from the byte checks above does (such JSON is walked; vocabularies with escaped 
 characters are not)."""
 
 
+_YAML_TAGS = (b"!!", b"!<", b"%TAG")
+"""YAML tags in a file that opens like JSON: it may be flow-style YAML, parsed to look."""
+
+
 def scan_json(span: Span, ctx: ScanContext) -> FileFormat:
     """Check chat templates, Keras and instantiation configs, and encoded payloads; other
     JSON is passed over unparsed."""
@@ -53,10 +58,23 @@ def scan_json(span: Span, ctx: ScanContext) -> FileFormat:
         return FileFormat.JSON
     raw = span.read(0, span.size)
     blobs = BLOB_PREFIXES.search(raw) is not None
-    if b"\\u" not in raw and not blobs and not any(key in raw for key in _JSON_KEYS):
+    if (
+        b"\\u" not in raw
+        and not any(tag in raw for tag in _YAML_TAGS)
+        and not blobs
+        and not any(key in raw for key in _JSON_KEYS)
+    ):
         return FileFormat.JSON  # vocabularies and tokenizers: nothing to check, no parse needed
     data = parse_json(raw)
     if data is None:
+        # flow-style YAML (unquoted keys, trailing commas, tags) opens like JSON: a YAML
+        # loader reads it, so it is read as YAML before it is passed over
+        text = raw.decode("utf-8", "replace")
+        if may_instantiate(text):
+            from ptmscope.scan.containers import hydra
+
+            if hydra.scan_yaml_config(text, ctx, "YAML config"):
+                return FileFormat.YAML
         return FileFormat.UNKNOWN
     if isinstance(data, dict):
         from ptmscope.scan.templates import report_template, template_entries

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ptmscope.scan.configrefs import has_instantiation_markers
+from ptmscope.scan.configrefs import may_instantiate
 from ptmscope.scan.containers.base import Confidence, Container
 from ptmscope.scan.context import ScanContext, Span
 from ptmscope.vocab import FileFormat
@@ -41,6 +41,10 @@ def _text(head: bytes) -> bool:
     return True
 
 
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+"""YAML loaders read UTF-16 text with a byte-order mark as readily as UTF-8."""
+
+
 def scan_text(span: Span, ctx: ScanContext, *, tagged: bool) -> str | None:
     """The format read, or ``None`` when the text is neither a template nor a config.
 
@@ -54,10 +58,10 @@ def scan_text(span: Span, ctx: ScanContext, *, tagged: bool) -> str | None:
     if b"\x00" in raw:
         return None
     try:
-        text = raw.decode("utf-8")
+        text = raw.decode("utf-16" if raw.startswith(_UTF16_BOMS) else "utf-8")
     except UnicodeDecodeError:
         return None
-    if has_instantiation_markers(text) and _hydra().scan_yaml_config(text, ctx, "YAML config"):
+    if may_instantiate(text) and _hydra().scan_yaml_config(text, ctx, "YAML config"):
         return YAML_CONFIG_FORMAT
     if "{{" not in text and "{%" not in text:
         return None

@@ -189,10 +189,11 @@ _SYSTEM_PICKLE = b"\x80\x02cposix\nsystem\nq\x00X\x02\x00\x00\x00idq\x01\x85q\x0
         ("alias.yaml", b"b: &b\n  trust_remote_code: true\nm:\n  _target_: sentence_transformers."
          b"SentenceTransformer\n  model_name_or_path: x\n  model_kwargs: *b\n"),
         ("wrapped.json", json.dumps({"x": {":serialized:": base64.encodebytes(_SYSTEM_PICKLE * 3).decode()}}).encode()),
+        ("utf16.yaml", "a: !!python/object/apply:os.system ['id']\n".encode("utf-16")),
         ("p1.json", json.dumps({"x": {":serialized:": base64.b64encode(b"\x80\x01cposix\nsystem\n(X\x02\x00\x00\x00idtR.").decode()}}).encode()),
     ],
     ids=["percent-encoded-tag", "tag-shorthand", "escaped-key", "flow-yaml", "flow-list",
-         "trailing-comma", "flow-tag", "alias-as-arguments", "mime-base64", "protocol-1-blob"],
+         "trailing-comma", "flow-tag", "alias-as-arguments", "mime-base64", "utf-16-yaml", "protocol-1-blob"],
 )  # fmt: skip
 def test_configs_that_hide_their_markers_are_still_read(name: str, data: bytes) -> None:
     """Spellings a YAML/JSON loader accepts but a marker search misses (review of issue 13)."""

@@ -31,7 +31,13 @@ _CHAT_WORDS = ("messages", "add_generation_prompt", "bos_token", "eos_token")
 """Names every chat template reads; other text with ``{{`` is not taken for one."""
 
 
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+"""YAML loaders read UTF-16 text with a byte-order mark as readily as UTF-8."""
+
+
 def _text(head: bytes) -> bool:
+    if head.startswith(_UTF16_BOMS):
+        return True  # read as UTF-16, as YAML loaders read it
     if b"\x00" in head:
         return False
     try:
@@ -39,10 +45,6 @@ def _text(head: bytes) -> bool:
     except UnicodeDecodeError as exc:
         return exc.start >= len(head) - 3  # a character cut by the head's end
     return True
-
-
-_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
-"""YAML loaders read UTF-16 text with a byte-order mark as readily as UTF-8."""
 
 
 def scan_text(span: Span, ctx: ScanContext, *, tagged: bool) -> str | None:
@@ -55,7 +57,7 @@ def scan_text(span: Span, ctx: ScanContext, *, tagged: bool) -> str | None:
             return CHAT_TEMPLATE_FORMAT
         return None
     raw = span.read(0, span.size)
-    if b"\x00" in raw:
+    if b"\x00" in raw and not raw.startswith(_UTF16_BOMS):
         return None
     try:
         text = raw.decode("utf-16" if raw.startswith(_UTF16_BOMS) else "utf-8")

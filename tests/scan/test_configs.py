@@ -173,6 +173,25 @@ def test_yaml_that_does_not_parse_is_not_taken_for_a_config(tmp_path: Path) -> N
     assert not result.findings and not result.errors
 
 
+_P0_BLOB = base64.b64encode(b"cposix\nsystem\n(S'id'\ntR.").decode()
+"""A protocol-0 pickle (no ``PROTO``, so no magic) that calls ``posix.system``."""
+_ESCAPED_KERAS = (
+    '{"\\u0063lass_name": "Lambda", "config": {"function": {"\\u0063lass_name": "__lambda__",'
+    ' "config": {"code": "YQ=="}}}, "module": "keras.layers"}'
+)
+_REORDERED_KERAS = (
+    '{"config": {"function": {"config": {"code": "YQ=="}, "class_name": "__lambda__"}},'
+    ' "class_name": "Lambda"}'
+)
+
+
+def _protobuf_with(text: str) -> bytes:
+    """A ``keras_metadata.pb``-shaped message: one length-delimited field holding the JSON."""
+    data = text.encode()
+    assert json.loads(data)
+    return b"\x0a\x00\x12" + bytes([len(data) & 0x7F | 0x80, len(data) >> 7]) + data
+
+
 _SYSTEM_PICKLE = b"\x80\x02cposix\nsystem\nq\x00X\x02\x00\x00\x00idq\x01\x85q\x02Rq\x03."
 
 
@@ -191,10 +210,56 @@ _SYSTEM_PICKLE = b"\x80\x02cposix\nsystem\nq\x00X\x02\x00\x00\x00idq\x01\x85q\x0
         ("wrapped.json", json.dumps({"x": {":serialized:": base64.encodebytes(_SYSTEM_PICKLE * 3).decode()}}).encode()),
         ("utf16.yaml", "a: !!python/object/apply:os.system ['id']\n".encode("utf-16")),
         ("p1.json", json.dumps({"x": {":serialized:": base64.b64encode(b"\x80\x01cposix\nsystem\n(X\x02\x00\x00\x00idtR.").decode()}}).encode()),
+        ("p0.json", json.dumps({"weights": _P0_BLOB, "name": "x"}).encode()),
+        ("p0.yaml", f"model:\n  blob: {_P0_BLOB}\n  name: x\n".encode()),
+        ("p0.txt", f"weights = {_P0_BLOB} ; name: [unclosed\n".encode()),
+        ("keras_metadata.pb", _protobuf_with(_ESCAPED_KERAS)),
+        ("keras_metadata.pb", _protobuf_with(_REORDERED_KERAS)),
+        ("interp.yaml", b"v:\n  cls: posix.system\nm:\n  _target_: ${v.cls}\n  command: id\n"),
+        ("interp.yaml", b"v:\n  mod: posix\nm:\n  _target_: ${v.mod}.system\n  command: id\n"),
+        ("interp.yaml", b"m:\n  _target_: ${oc.env:TARGET}\n"),
     ],
     ids=["percent-encoded-tag", "tag-shorthand", "escaped-key", "flow-yaml", "flow-list",
-         "trailing-comma", "flow-tag", "alias-as-arguments", "mime-base64", "utf-16-yaml", "protocol-1-blob"],
+         "trailing-comma", "flow-tag", "alias-as-arguments", "mime-base64", "utf-16-yaml", "protocol-1-blob",
+         "protocol-0-blob-json", "protocol-0-blob-yaml", "protocol-0-blob-text", "keras-escaped-keys",
+         "keras-reordered-keys", "interpolated-target", "interpolated-module", "resolver-target"],
 )  # fmt: skip
 def test_configs_that_hide_their_markers_are_still_read(name: str, data: bytes) -> None:
     """Spellings a YAML/JSON loader accepts but a marker search misses (review of issue 13)."""
     assert scan_bytes(data, name).verdict is FileVerdict.MALICIOUS
+
+
+@pytest.mark.parametrize(
+    ("name", "data"),
+    [
+        ("p0.yaml", b"m:\n  blob: " + base64.b64encode(b"(dp0\nVa\np1\nI1\ns.") + b"\n"),
+        (
+            "hash.yaml",
+            b"sha256: 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08\n",
+        ),
+        (
+            "interp.yaml",
+            b"v:\n  cls: torch.nn.Linear\nm:\n  _target_: ${v.cls}\n  in_features: 3\n",
+        ),
+    ],
+    ids=["protocol-0-plain-data", "hex-digest", "interpolated-allowed-class"],
+)
+def test_look_alikes_of_hidden_payloads_stay_clean(name: str, data: bytes) -> None:
+    result = scan_bytes(data, name)
+    assert result.verdict is FileVerdict.CLEAN, result.findings
+
+
+def test_json_too_large_to_parse_has_its_payloads_scanned(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Past the parse limit the bytes are still searched for encoded payloads, window by
+    window (the limits are shrunk here so the test writes kilobytes, not 64 MiB)."""
+    from ptmscope.scan.containers import json_file
+
+    monkeypatch.setattr(json_file, "MAX_JSON", 1 << 10)
+    monkeypatch.setattr(json_file, "_WINDOW", 1 << 10)
+    filler = ",".join(f'"t{i}": {i}' for i in range(400))
+    data = f'{{{filler}, "w": "{_P0_BLOB}"}}'.encode()
+    assert len(data) > 4 << 10
+    result = scan_bytes(data, "big.json")
+    assert result.verdict is FileVerdict.MALICIOUS
+    assert any("posix.system" in f.message for f in result.findings)
+    assert scan_bytes(f"{{{filler}}}".encode(), "big.json").verdict is FileVerdict.CLEAN

@@ -101,7 +101,7 @@ def scan_yaml_config(text: str, ctx: ScanContext, source: str) -> bool:
 
 def check_instantiation(data: object, ctx: ScanContext, source: str) -> bool:
     """Judge every ``_target_``/``class_path`` in ``data``; True when there was one."""
-    walker = _Walker(ctx, source, BlobScanner(ctx))
+    walker = _Walker(ctx, source, BlobScanner(ctx), data)
     walker.walk(data, 0, in_call=False)
     if isinstance(data, dict) and (walker.found or "nemo_version" in data):
         target = data.get("target")
@@ -111,11 +111,55 @@ def check_instantiation(data: object, ctx: ScanContext, source: str) -> bool:
     return walker.found
 
 
+_INTERPOLATION = re.compile(r"\$\{([^${}]*)\}")
+_MAX_RESOLVE = 16
+
+
+def resolve_interpolation(text: str, root: object) -> str | None:
+    """``text`` with OmegaConf ``${a.b.c}`` references to other config keys filled in, as
+    Hydra resolves them before it instantiates; ``None`` when a reference is a resolver
+    (``${oc.env:X}``), relative, escaped or missing, which only load time can answer."""
+    for _ in range(_MAX_RESOLVE):
+        if "${" not in text:
+            return text
+        if "\\${" in text:
+            return None
+        failed = False
+
+        def fill(match: re.Match[str]) -> str:
+            nonlocal failed
+            value = _lookup(root, match.group(1).strip())
+            if value is None:
+                failed = True
+                return ""
+            return value
+
+        text = _INTERPOLATION.sub(fill, text)
+        if failed:
+            return None
+    return None
+
+
+def _lookup(root: object, path: str) -> str | None:
+    if not path or path.startswith(".") or ":" in path:
+        return None
+    node = root
+    for part in path.split("."):
+        if isinstance(node, dict) and part in node:
+            node = node[part]
+        elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
+            node = node[int(part)]
+        else:
+            return None
+    return str(node) if isinstance(node, (str, int, float)) and not isinstance(node, bool) else None
+
+
 @dataclass
 class _Walker:
     ctx: ScanContext
     where: str
     blobs: BlobScanner
+    root: object = None
     found: bool = False
     seen: set[tuple[int, bool]] = field(default_factory=set)
 
@@ -154,13 +198,23 @@ class _Walker:
             if isinstance(target, str):
                 self.found = in_call = True
                 partial = node.get("_partial_") is True
-                judge(
-                    target.strip(),
-                    ctx,
-                    f"{self.where}: {how}" + (" (_partial_: called later)" if partial else ""),
-                    prefix="config",
-                    called=True,
-                )
+                where = f"{self.where}: {how}" + (" (_partial_: called later)" if partial else "")
+                name = target.strip()
+                if "${" in name:
+                    resolved = resolve_interpolation(name, self.root)
+                    if resolved is None:
+                        ctx.add(
+                            "config.unresolved_target",
+                            Severity.HIGH,
+                            f"{where}: {name!r} is an interpolation the scan cannot resolve "
+                            "(a resolver or relative path): what it imports is chosen at load "
+                            "time",
+                            target=name,
+                            category="unlisted",
+                        )
+                        continue
+                    where, name = f"{where} {name!r}", resolved
+                judge(name, ctx, where, prefix="config", called=True)
         for key, value in node.items():
             if isinstance(key, str) and key not in HYDRA_KEYS and key != CLASS_PATH:
                 check_argument(key, value, ctx, self.where, prefix="config", in_call=in_call)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import re
 
-from ptmscope.scan.blobs import BLOB_PREFIXES
+from ptmscope.scan.blobs import BlobScanner, may_hold_payload
 from ptmscope.scan.configrefs import may_instantiate
 from ptmscope.scan.containers import keras
 from ptmscope.scan.containers.base import Confidence, Container
@@ -55,9 +55,10 @@ def scan_json(span: Span, ctx: ScanContext) -> FileFormat:
     if span.size > MAX_JSON:
         if any(span.buf.find(key, span.start, span.end) >= 0 for key in (*_JSON_KEYS, b"\\u")):
             ctx.error(f"JSON over {MAX_JSON:,} bytes with a template or config key: not parsed")
+        _scan_unparsed(span, ctx)
         return FileFormat.JSON
     raw = span.read(0, span.size)
-    blobs = BLOB_PREFIXES.search(raw) is not None
+    blobs = may_hold_payload(raw)
     if (
         b"\\u" not in raw
         and not any(tag in raw for tag in _YAML_TAGS)
@@ -89,6 +90,21 @@ def scan_json(span: Span, ctx: ScanContext) -> FileFormat:
 
         hydra.check_instantiation(data, ctx, "JSON config")  # also decodes encoded strings
     return FileFormat.JSON
+
+
+_WINDOW = 16 << 20
+_OVERLAP = 1 << 20
+"""Windows of a JSON too large to parse overlap this much: a payload that starts near a
+window's end is read whole from the next window (a longer one is larger than any budget)."""
+
+
+def _scan_unparsed(span: Span, ctx: ScanContext) -> None:
+    """Encoded payloads of a JSON too large to parse, found in its bytes a window at a time."""
+    scanner = BlobScanner(ctx)
+    seen_to = 0
+    for base in range(0, span.size, _WINDOW):
+        data = span.read(base, _WINDOW + _OVERLAP)
+        seen_to = scanner.runs(data, "JSON too large to parse", base=base, after=seen_to)
 
 
 class JsonContainer(Container):

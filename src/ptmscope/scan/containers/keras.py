@@ -34,7 +34,10 @@ if TYPE_CHECKING:
 
 HDF5_MAGIC = b"\x89HDF\r\n\x1a\n"
 
-_CONFIG_START = re.compile(rb'\{\s*"(?:module|class_name)"\s*:')
+_OBJECT_START = re.compile(rb'\{\s*"(?:[^"\\\x00-\x1f]|\\.){1,64}"\s*:')
+"""A JSON object's opening brace and first key."""
+_NAMES_CLASS = re.compile(r'"(?:class_name|module|registered_name)"|\\u00')
+"""A Keras config's keys, or a key spelled with an escape that may hide one."""
 _MAX_DEPTH = 200
 
 
@@ -222,30 +225,53 @@ _MAX_RAW = 256 << 20
 def _configs_raw(span: Span) -> list[tuple[str, str]]:
     """Keras config JSON objects found in the raw bytes, read a window at a time.
 
-    Reading stops after the first window that holds a config (Keras writes the
-    root group's attributes near the start), so a remote file costs a few
+    Any JSON object is a candidate (Keras writes ``class_name`` first, but a loader reads
+    keys in any order and spelled with escapes); one is kept when its text names a class or
+    module, plain or escaped. Reading stops after the first window that holds a config (Keras
+    writes the root group's attributes near the start), so a remote file costs a few
     megabytes, not its size.
     """
     found: list[tuple[str, str]] = []
     decoder = json.JSONDecoder()
     limit = min(span.size, _MAX_RAW)
+    taken_to = 0  # objects nest: one inside an object already decoded is not decoded again
     for base in range(0, limit, _WINDOW):
         data = span.read(base, min(_WINDOW + 64, limit - base))
-        for match in _CONFIG_START.finditer(data):
+        for match in _OBJECT_START.finditer(data):
             start = base + match.start()
-            if any(start < int(name.split()[1]) + len(text) for name, text in found):
-                continue  # inside a config already taken
-            window = span.read(start, 16 << 20)
-            try:
-                _, end = decoder.raw_decode(window.decode("utf-8", "replace"))
-            except ValueError:
+            if start < taken_to:
                 continue
-            found.append((f"offset {start}", window[:end].decode("utf-8", "replace")))
+            text = _json_object(span, start, decoder)
+            if text is None:
+                continue
+            taken_to = start + len(text.encode("utf-8", "surrogateescape"))
+            if _NAMES_CLASS.search(text):
+                found.append((f"offset {start}", text))
             if len(found) > 16:
                 return found
         if found:
             return found
     return found
+
+
+def _json_object(span: Span, start: int, decoder: json.JSONDecoder) -> str | None:
+    """The JSON object starting at ``start``: read from a small window first, and from a
+    16 MiB one only when the small one cut it short."""
+    for size in (64 << 10, 16 << 20):
+        window = span.read(start, size).decode("utf-8", "surrogateescape")
+        try:
+            _, end = decoder.raw_decode(window)
+        except json.JSONDecodeError as exc:
+            cut = len(window) >= size // 4 and (
+                exc.msg.startswith("Unterminated") or exc.pos >= len(window) - 64
+            )
+            if not cut:
+                return None
+            continue
+        except (ValueError, RecursionError):
+            return None
+        return window[:end]
+    return None
 
 
 class Hdf5Container(Magic):

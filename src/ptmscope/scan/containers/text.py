@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ptmscope.scan.blobs import may_hold_payload
 from ptmscope.scan.configrefs import may_instantiate
 from ptmscope.scan.containers.base import Confidence, Container
 from ptmscope.scan.context import ScanContext, Span
@@ -65,6 +66,8 @@ def scan_text(span: Span, ctx: ScanContext, *, tagged: bool) -> str | None:
         return None
     if may_instantiate(text) and _hydra().scan_yaml_config(text, ctx, "YAML config"):
         return YAML_CONFIG_FORMAT
+    if may_hold_payload(raw):
+        _payloads(text, raw, ctx)
     if "{{" not in text and "{%" not in text:
         return None
     from ptmscope.scan.templates import MAX_TEMPLATE, report_template  # when text is read
@@ -78,6 +81,23 @@ def scan_text(span: Span, ctx: ScanContext, *, tagged: bool) -> str | None:
         return None  # other text with braces: a template that doesn't parse cannot run
     ctx.merge(capture)
     return CHAT_TEMPLATE_FORMAT
+
+
+def _payloads(text: str, raw: bytes, ctx: ScanContext) -> None:
+    """Encoded payloads in text without instantiation keys: its strings when it parses as YAML
+    (block scalars, ``!!binary``), else its base64 runs as they stand."""
+    from ptmscope.card.safe_yaml import load_yaml
+    from ptmscope.errors import HostileInputError
+    from ptmscope.scan.blobs import BlobScanner
+
+    try:
+        loaded = load_yaml(text)
+    except HostileInputError:
+        loaded = None
+    if loaded is not None and loaded.error is None and isinstance(loaded.data, (dict, list)):
+        _hydra().check_instantiation(loaded.data, ctx, "YAML document")
+    else:
+        BlobScanner(ctx).runs(raw, "text")
 
 
 class TemplateContainer(Container):

@@ -148,6 +148,20 @@ def _dense(name: str, units: int) -> dict[str, object]:
     ) | {"build_config": {"input_shape": [None, 4]}}
 
 
+def _protobuf_field(text: str) -> bytes:
+    """A message with one length-delimited field (2) holding ``text``, as ``keras_metadata.pb``
+    holds each layer's JSON."""
+    data = text.encode()
+    size = len(data)
+    varint = bytearray()
+    while True:
+        varint.append(size & 0x7F | (0x80 if size > 0x7F else 0))
+        size >>= 7
+        if not size:
+            break
+    return b"\x0a\x00\x12" + bytes(varint) + data
+
+
 def _sequential(*layers: dict[str, object]) -> dict[str, object]:
     return _layer(
         "keras",
@@ -487,6 +501,56 @@ def cases(root: Path) -> list[Case]:
         "JSON config with a base64 .npy array (no pickle)",
     )
 
+    add(
+        "blobs/feature_extractor.json",
+        json.dumps(
+            {"sampling_rate": 16000, "state": base64.b64encode(canary_pickle(root, 0)).decode()}
+        ),
+        "malicious",
+        "config-base64-pickle",
+        "JSON config holding a protocol-0 pickle in base64 (no PROTO opcode, so no magic)",
+    )
+    add(
+        "blobs/cache.yaml",
+        "cache:\n  state: " + base64.b64encode(canary_pickle(root, 0)).decode() + "\n",
+        "malicious",
+        "config-base64-pickle",
+        "YAML without instantiation keys holding a protocol-0 pickle in base64",
+    )
+    add(
+        "blobs/plain_data.yaml",
+        "cache:\n  state: "
+        + base64.b64encode(b"(dp0\nVweights\np1\n(lp2\nF1.0\naF2.0\nas.").decode()
+        + "\n  sha256: 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08\n",
+        "benign",
+        "config-base64-pickle",
+        "YAML holding a protocol-0 pickle of plain data (nothing to call) and a hex digest",
+    )
+    add(
+        "keras/keras_metadata.pb",
+        _protobuf_field(
+            json.dumps(
+                _sequential(
+                    _lambda_ref(
+                        "keras.saving",
+                        "load_model",
+                        {"filepath": "/tmp/other.keras", "safe_mode": False},
+                    )
+                )
+            ).replace('"class_name"', '"\\u0063lass_name"')
+        ),
+        "malicious",
+        "keras-nested-loader",
+        "keras_metadata.pb whose config spells class_name with a JSON escape",
+    )
+    add(
+        "keras/keras_metadata_plain.pb",
+        _protobuf_field(json.dumps(_sequential())),
+        "benign",
+        "keras-nested-loader",
+        "keras_metadata.pb with a plain Sequential config",
+    )
+
     # ---- class 5: config-driven instantiation (Hydra, NeMo, Lightning)
     add(
         "hydra/exec.yaml",
@@ -591,6 +655,23 @@ def cases(root: Path) -> list[Case]:
         "benign",
         "hydra-target",
         "Hydra config: torch.nn modules, partial AdamW, CrossEntropyLoss",
+    )
+
+    add(
+        "hydra/interpolated.yaml",
+        "defaults:\n  cls: os.system\nmodel:\n  _target_: ${defaults.cls}\n"
+        f"  command: touch {marker(root)}\n",
+        "malicious",
+        "hydra-target",
+        "Hydra _target_ set by an OmegaConf interpolation to os.system",
+    )
+    add(
+        "hydra/interpolated_ok.yaml",
+        "arch:\n  cls: torch.nn.Linear\nmodel:\n  _target_: ${arch.cls}\n  in_features: 4\n"
+        "  out_features: 2\n",
+        "benign",
+        "hydra-target",
+        "Hydra _target_ set by an interpolation to torch.nn.Linear",
     )
 
     # ---- class 6: chat templates wherever transformers reads them

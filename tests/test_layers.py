@@ -45,7 +45,7 @@ ENGINES = (
 )
 ORCHESTRATION = ("ptmscope.audit", "ptmscope.registry", "ptmscope.api")
 FORMATS = ("ptmscope.formats",)
-FRONT = ("ptmscope.cli", "ptmscope.__main__", "ptmscope")
+FRONT = ("ptmscope.cli", "ptmscope._startup", "ptmscope.__main__", "ptmscope")
 
 RULES: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
     (BASE, BASE),

@@ -13,7 +13,7 @@ import io
 import mmap
 import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ptmscope.results.scan import Location, ScanError, ScanFinding
 from ptmscope.scan.ledger import Ledger
@@ -41,8 +41,7 @@ ERRORS_PER_FILE = 200
 """Default ``Limits.errors``."""
 
 
-@dataclass(frozen=True)
-class Limits:
+class Limits(NamedTuple):
     """Every bound one file's scan works under (each field says what it stops)."""
 
     seconds: float = 120.0

@@ -19,8 +19,7 @@ import contextlib
 import mmap
 import zlib
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from typing import IO, Any
+from typing import IO, Any, NamedTuple
 
 from ptmscope.scan.context import ScanContext, Span
 
@@ -40,8 +39,7 @@ def _errors() -> tuple[type[BaseException], ...]:
     return (zlib.error, OSError, lzma.LZMAError, EOFError, ValueError)
 
 
-@dataclass(frozen=True)
-class Inflated:
+class Inflated(NamedTuple):
     """A decompressed stream (in memory or a mapped temporary file) and how it ended."""
 
     span: Span

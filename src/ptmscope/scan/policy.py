@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import cache, cached_property, lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from ptmscope.errors import InputError
 from ptmscope.severity import Severity
@@ -176,8 +176,7 @@ def _star_match(parts: tuple[str, ...], target: str) -> bool:
     return len(target) - pos >= len(last) and target.endswith(last)
 
 
-@dataclass(frozen=True)
-class Decision:
+class Decision(NamedTuple):
     """The rule that matched a name first (or none)."""
 
     target: str
@@ -191,8 +190,7 @@ class Decision:
         return self.rule is not None and self.rule.allow
 
 
-@dataclass(frozen=True)
-class OpRule:
+class OpRule(NamedTuple):
     """How a TensorFlow op the policy names is reported."""
 
     severity: Severity

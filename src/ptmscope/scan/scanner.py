@@ -14,9 +14,9 @@ import mmap
 import os
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from ptmscope.errors import InputError
 from ptmscope.results.scan import FileScan, ScanError, ScanResult
@@ -126,8 +126,7 @@ def scan_file(
             mapped.close()
 
 
-@dataclass(frozen=True)
-class Progress:
+class Progress(NamedTuple):
     """How far a scan of many files has got (what a progress counter with an ETA shows).
 
     The files are listed before the first is scanned, so the totals are known from

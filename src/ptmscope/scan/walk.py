@@ -19,8 +19,8 @@ import os
 import re
 import stat
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from ptmscope.errors import InputError
 from ptmscope.names import readable_name
@@ -31,16 +31,14 @@ SKIPPED_DIRS = frozenset({".git", ".hg", ".svn"})
 _CACHE_ENTRY = re.compile(r"^(models|datasets|spaces)--.+")
 
 
-@dataclass(frozen=True)
-class Target:
+class Target(NamedTuple):
     """A regular file to scan: where its bytes are and the name the report gives it."""
 
     path: Path
     display: str
 
 
-@dataclass(frozen=True)
-class Skipped:
+class Skipped(NamedTuple):
     """A path that could not be scanned, and why (reported as a scan error)."""
 
     display: str

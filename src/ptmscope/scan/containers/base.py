@@ -16,8 +16,8 @@ whether loading runs a pickle) from a few bytes.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from enum import Enum
+from typing import NamedTuple
 
 from ptmscope.scan.context import ScanContext, Span
 from ptmscope.vocab import FileFormat
@@ -35,8 +35,7 @@ class Confidence(Enum):
     """Plausible (pickle protocols 0–1, protobuf): the reader confirms by parsing."""
 
 
-@dataclass(frozen=True)
-class WeightProbe:
+class WeightProbe(NamedTuple):
     """What the audit knows of a weight file before reading it: its head, size and name."""
 
     head: bytes
@@ -49,8 +48,7 @@ class WeightProbe:
     """The name is one pickles are saved under (``.bin``, ``.pt``, ``.pkl``…)."""
 
 
-@dataclass(frozen=True)
-class WeightInfo:
+class WeightInfo(NamedTuple):
     """A weight file's format and what its header says."""
 
     format: FileFormat

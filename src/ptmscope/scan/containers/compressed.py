@@ -12,7 +12,6 @@ from collections.abc import Callable
 
 from ptmscope.scan.containers.base import Confidence, Container, WeightInfo, WeightProbe
 from ptmscope.scan.context import ScanContext, Span
-from ptmscope.scan.decompress import decompressed
 from ptmscope.vocab import FileFormat
 
 GZIP_MAGIC = b"\x1f\x8b"
@@ -37,6 +36,8 @@ def _zlib_header(head: bytes) -> bool:
 
 def scan_compressed(span: Span, ctx: ScanContext, kind: str) -> str:
     """Inflate and scan the content; ``joblib`` around a pickle, else ``<codec>+<inner>``."""
+    from ptmscope.scan.decompress import decompressed  # a compressed stream is in hand
+
     with decompressed(span, kind, ctx, f"{kind} stream") as inflated:
         if inflated is None:
             return kind

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from ptmscope.scan.blobs import may_hold_payload
 from ptmscope.scan.configrefs import may_instantiate
 from ptmscope.scan.containers.base import Confidence, Container
 from ptmscope.scan.context import ScanContext, Span
@@ -66,6 +65,8 @@ def scan_text(span: Span, ctx: ScanContext, *, tagged: bool) -> str | None:
         return None
     if may_instantiate(text) and _hydra().scan_yaml_config(text, ctx, "YAML config"):
         return YAML_CONFIG_FORMAT
+    from ptmscope.scan.blobs import may_hold_payload  # read text only: not at start-up
+
     if may_hold_payload(raw):
         _payloads(text, raw, ctx)
     if "{{" not in text and "{%" not in text:

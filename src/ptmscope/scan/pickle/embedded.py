@@ -23,7 +23,7 @@ import base64
 import binascii
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from ptmscope.scan.context import Buffer, Span
 from ptmscope.scan.pickle.values import Blob, Call, SymDict
@@ -43,8 +43,7 @@ TAR_MAGIC = (257, b"ustar")
 _BASE64 = re.compile(r"[A-Za-z0-9+/\r\n]+={0,2}\s*\Z")
 
 
-@dataclass(frozen=True)
-class Literal:
+class Literal(NamedTuple):
     """A payload found in a call: its bytes, where it lies and how it was written."""
 
     data: Span | bytes

@@ -31,8 +31,8 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Callable
-from dataclasses import dataclass
 from enum import Enum
+from typing import NamedTuple
 
 NO_FRAME = 1 << 62
 """The buffer end when no frame is buffered: every read is a plain read of the file."""
@@ -53,8 +53,7 @@ class ReadKind(Enum):
     """``_Unpickler_Readline``: a line in the buffer, or a whole line from the file after it."""
 
 
-@dataclass(frozen=True)
-class Read:
+class Read(NamedTuple):
     """One read an opcode makes: where it starts, how long it is, how it is fetched."""
 
     start: int
@@ -62,8 +61,7 @@ class Read:
     kind: ReadKind
 
 
-@dataclass(frozen=True)
-class Cut:
+class Cut(NamedTuple):
     """Bytes ``[start, end)`` that a file reader skips and ``pickle.loads`` reads."""
 
     start: int

@@ -27,9 +27,8 @@ import math
 import re
 import struct
 from collections.abc import Callable
-from dataclasses import dataclass
 from enum import Enum
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from ptmscope.scan.context import ScanContext, SearchSpent, Span
 from ptmscope.scan.decompress import decompressed
@@ -94,8 +93,7 @@ class EventKind(Enum):
     """A reading that depends on how the unpickler handles FRAMEs (:mod:`.frames`)."""
 
 
-@dataclass(frozen=True)
-class Event:
+class Event(NamedTuple):
     """One trace entry handed to the listener as it happens (offsets are the file's)."""
 
     kind: EventKind

@@ -93,3 +93,10 @@ def test_the_check_sees_an_import_that_happens(files: dict[str, Path]) -> None:
     """Not vacuous: the Markdown view does import the escaper (and with it rich)."""
     names = imported(str(files["small"]), "-f", "markdown")
     assert "ptmscope.formats.escape" in names and "rich" in names
+
+
+def test_a_small_pickle_loads_only_what_it_reads(files: dict[str, Path]) -> None:
+    """Start-up savings a later change could undo without noticing: argparse's help width
+    without ``shutil`` (and bz2/lzma), the blob and inflation code only when a file needs it."""
+    names = imported(str(files["small"]))
+    assert _heavy(names, ("shutil", "ptmscope.scan.blobs", "ptmscope.scan.decompress")) == []

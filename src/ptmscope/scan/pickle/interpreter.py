@@ -31,7 +31,6 @@ from enum import Enum
 from typing import NamedTuple, Protocol
 
 from ptmscope.scan.context import ScanContext, SearchSpent, Span
-from ptmscope.scan.decompress import decompressed
 from ptmscope.scan.pickle import embedded, frames, helpers
 from ptmscope.scan.pickle.embedded import MIN_BYTES as _MIN_PAYLOAD
 from ptmscope.scan.pickle.embedded import Embedded
@@ -438,6 +437,8 @@ class Interpreter:
         with contextlib.ExitStack() as held:  # decompressed payloads live until scanned
 
             def inflate(data: Span | bytes, codec: str, func: str) -> Span | None:
+                from ptmscope.scan.decompress import decompressed  # a compressed payload
+
                 what = f"{func} payload loaded at offset {self.rel(offset)}"
                 inflated = held.enter_context(decompressed(data, codec, self.ctx, what))
                 return inflated.span if inflated is not None else None

@@ -13,7 +13,7 @@ Engines are imported inside the functions, so ``import ptmscope`` stays light
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeAlias
@@ -27,6 +27,7 @@ from ptmscope.verify.options import VerifyOptions
 
 if TYPE_CHECKING:
     from ptmscope.scan.policy import Policy
+    from ptmscope.verify.engine import Progress as VerifyProgress
 
 __all__ = [
     "SCAN_TIMEOUT_S",
@@ -92,8 +93,12 @@ def verify(
     *,
     revision: str | None = None,
     token: str | None = None,
+    progress: Callable[[VerifyProgress], None] | None = None,
 ) -> VerifyResult:
     """Re-measure the performance a package's card claims: the Python form of ``ptmscope verify``.
+
+    ``progress`` is called as the model works through each group of claims (what the CLI's
+    progress line shows).
 
     Runs the model (no remote code) on the claimed datasets, so it needs the
     ``verify`` extra; without it this raises :class:`~ptmscope.errors.MissingExtraError`
@@ -113,7 +118,7 @@ def verify(
         metadata = source.metadata() if isinstance(source, HubSource) else None
         package = collect_from(source, metadata)
         with model_folder(source, package) as folder:
-            claims = verify_package(package, folder, options)
+            claims = verify_package(package, folder, options, progress)
     return VerifyResult(package.ref, package.commit, tuple(claims))
 
 

@@ -25,6 +25,7 @@ from ptmscope.severity import Severity
 from ptmscope.vocab import SourceKind
 
 if TYPE_CHECKING:
+    from ptmscope.verify.engine import Progress as VerifyProgress
     from ptmscope.verify.options import VerifyOptions
 
 if TYPE_CHECKING:
@@ -219,6 +220,17 @@ def _add_verify(commands: Any) -> None:
     add_verify_options(verify)
     verify.add_argument("--seed", type=int, help="random seed for sampling (default 0)")
     verify.add_argument("--batch-size", type=int, help="texts per forward pass (default 32)")
+    verify.add_argument(
+        "--allow-empty",
+        action="store_true",
+        help="exit 0 when the card states no claims (default: exit 1, nothing was verified)",
+    )
+    verify.add_argument(
+        "--progress",
+        choices=["auto", "always", "never"],
+        default="auto",
+        help="claim group, inputs done and ETA on stderr (auto: when stderr is a terminal)",
+    )
     add_format_options(verify, VERIFY_FORMATS)
 
 
@@ -360,8 +372,13 @@ remote code) and the value gets a 95% interval (Wilson for proportions,
 bootstrap otherwise). Verdicts: consistent, over-claimed, under-claimed,
 inconclusive (interval too wide), unverifiable (the reason says why).
 
-exit codes: 0 done, no claim over-claimed; 1 a claim is over-claimed;
-2 usage or input error; 3 internal error.
+Each distinct input is run through the model once (a pair set that repeats its
+texts embeds each text once), the model is loaded once per package, and inputs
+longer than the model's window are truncated (the claim's reason says how many).
+
+exit codes: 0 done, no claim over-claimed; 1 a claim is over-claimed, or the
+card states no claims (unless --allow-empty); 2 usage or input error (a --data
+file that is missing, unreadable or lacks the task's columns); 3 internal error.
 """
 
 
@@ -467,10 +484,26 @@ def _verify_options(args: argparse.Namespace) -> VerifyOptions:
 
 
 def _verify(args: argparse.Namespace) -> int:
+    from dataclasses import replace
+
     from ptmscope.api import verify
 
-    result = verify(args.ref, _verify_options(args), revision=args.revision, token=args.token)
+    options = replace(_verify_options(args), quiet_libraries=True)
+    show_progress = args.progress == "always" or (args.progress == "auto" and sys.stderr.isatty())
+    line = VerifyLine(sys.stderr) if show_progress else None
+    try:
+        result = verify(args.ref, options, revision=args.revision, token=args.token, progress=line)
+    finally:
+        if line is not None:
+            line.clear()
     emit(VERIFY_FORMATS, args.format, result, args.output)
+    if not result.claims:
+        print(
+            f"ptmscope: no claims to verify: the card of {args.ref} states no performance "
+            "claims (model-index, .eval_results, results tables or Trainer prose)",
+            file=sys.stderr,
+        )
+        return EXIT_OK if args.allow_empty else EXIT_FINDINGS
     return EXIT_FINDINGS if result.fails() else EXIT_OK
 
 
@@ -522,25 +555,21 @@ PROGRESS_INTERVAL_S = 0.1
 would otherwise spend its time writing to the terminal)."""
 
 
-class ProgressLine:
-    """``ptmscope scan``'s counter on stderr: files, bytes, elapsed time and an ETA.
-
-    Drawn in place on one line (carriage return), only on a terminal, and erased
-    before the report is written, so the report itself is the same with or without it.
-    The ETA is read from bytes, which a scan's cost follows more than the file count.
-    """
+class StatusLine:
+    """One line on stderr drawn in place (carriage return), only on a terminal, and erased
+    before the report is written, so the report is the same with or without it."""
 
     def __init__(self, stream: Any) -> None:
         self._stream = stream
         self._last = -PROGRESS_INTERVAL_S
         self._width = 0
 
-    def __call__(self, progress: Progress) -> None:
-        finished = progress.files_done == progress.files_total
-        if not finished and progress.seconds - self._last < PROGRESS_INTERVAL_S:
-            return
-        self._last = progress.seconds
-        self._draw(progress_text(progress))
+    def _due(self, seconds: float, finished: bool) -> bool:
+        """At most one redraw per interval, and always the last one."""
+        if not finished and 0 <= seconds - self._last < PROGRESS_INTERVAL_S:
+            return False
+        self._last = seconds
+        return True
 
     def _draw(self, line: str) -> None:
         pad = " " * max(0, self._width - len(line))
@@ -553,6 +582,39 @@ class ProgressLine:
             self._stream.write("\r" + " " * self._width + "\r")
             self._stream.flush()
             self._width = 0
+
+
+class ProgressLine(StatusLine):
+    """``ptmscope scan``'s counter: files, bytes, elapsed time and an ETA (read from bytes,
+    which a scan's cost follows more than the file count)."""
+
+    def __call__(self, progress: Progress) -> None:
+        if self._due(progress.seconds, progress.files_done == progress.files_total):
+            self._draw(progress_text(progress))
+
+
+class VerifyLine(StatusLine):
+    """``ptmscope verify``'s progress: the group of claims (one model pass over one dataset),
+    its distinct inputs done, elapsed time and an ETA."""
+
+    def __call__(self, progress: VerifyProgress) -> None:
+        if progress.done == 0:
+            self._last = -PROGRESS_INTERVAL_S  # a new group: draw it at once
+        if self._due(progress.seconds, progress.done == progress.total):
+            self._draw(verify_progress_text(progress))
+
+
+def verify_progress_text(progress: VerifyProgress) -> str:
+    """``[1/2] sentence-similarity on lee.csv (1 claim): 32/50 inputs, 0:03 elapsed, ETA 0:02``."""
+    line = f"[{progress.group}/{progress.groups}] {progress.label}"
+    if progress.total:
+        line += f": {progress.done:,}/{progress.total:,} inputs, {_clock(progress.seconds)} elapsed"
+        if 0 < progress.done < progress.total:
+            left = progress.seconds * (progress.total - progress.done) / progress.done
+            line += f", ETA {_clock(left)}"
+    else:
+        line += ": loading the model and data"
+    return line
 
 
 def progress_text(progress: Progress) -> str:

@@ -123,8 +123,11 @@ def test_ingest_measure_report(tmp_path: Path, capsys: pytest.CaptureFixture[str
         for r in measurements["factors_by_task"]["rows"]
     }
     assert by_task["token-classification · provenance.performance_table"] == (2, 3)
-    deciles = {r["key"].split(" · ")[0] for r in measurements["factors_by_decile"]["rows"]}
-    assert deciles == {"1", "2", "3", "4", "5"}  # five packages with a card: five tiles
+    by_decile = measurements["factors_by_decile"]["rows"]
+    deciles = {r["key"].split(" · ")[0] for r in by_decile}
+    # five packages with a card, two with known downloads: two tiles, three counted apart
+    assert deciles == {"1", "2", "unknown popularity (not in a decile)"}
+    assert (by_decile[-1]["numerator"], by_decile[-1]["denominator"]) == (3, 5)
     for measurement in report["measurements"]:
         assert measurement["definition"] and isinstance(measurement["rows"], list)
     # Idempotent: a second ingest writes nothing and changes nothing.

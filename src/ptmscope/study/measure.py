@@ -250,18 +250,29 @@ def _factors_by(c: Context, key: str, groups: int) -> tuple[Row, ...]:
         f"SELECT {key}, '{_factor_name(column)}' AS factor, {column} AS present FROM base"
         for column in FACTOR_COLUMNS
     )
+    # deciles over known downloads only, ties broken by model id: the same packages give
+    # the same deciles whatever order they arrived in (pool, Dask, one worker or many)
     sql = (
-        f"WITH base AS (SELECT {_TASK} AS task, "
-        f"ntile(10) OVER (ORDER BY coalesce(m.downloads, 0)) AS decile, {columns} "
-        f"FROM {_JOINED} WHERE p.has_card AND p.error IS NULL), "
-        f"keys AS (SELECT {key} FROM base GROUP BY {key} ORDER BY count(*) DESC LIMIT {groups}), "
+        f"WITH known AS (SELECT p.id, ntile(10) OVER (ORDER BY m.downloads, p.id) AS decile "
+        f"FROM {_JOINED} WHERE p.has_card AND p.error IS NULL AND m.downloads IS NOT NULL), "
+        f"base AS (SELECT {_TASK} AS task, k.decile AS decile, {columns} "
+        f"FROM {_JOINED} LEFT JOIN known k ON k.id = p.id WHERE p.has_card AND p.error IS NULL), "
+        f"keys AS (SELECT {key} FROM base WHERE {key} IS NOT NULL GROUP BY {key} "
+        f"ORDER BY count(*) DESC, {key} LIMIT {groups}), "
         f"long AS ({unpivot}) "
         f"SELECT {key} || ' · ' || factor, count(*) FILTER (WHERE present), count(*) FROM long "
         f"WHERE {key} IN (SELECT {key} FROM keys) GROUP BY {key}, factor ORDER BY {key}, factor"
     )
-    return tuple(
+    rows = tuple(
         Row(str(k), int(n or 0), int(d or 0)) for k, n, d in c.connection.execute(sql).fetchall()
     )
+    if key != "decile":
+        return rows
+    unknown, total = c.connection.execute(
+        f"SELECT count(*) FILTER (WHERE m.downloads IS NULL), count(*) FROM {_JOINED} "
+        "WHERE p.has_card AND p.error IS NULL"
+    ).fetchone() or (0, 0)
+    return (*rows, Row("unknown popularity (not in a decile)", int(unknown), int(total)))
 
 
 _FACTORS_DEFINITION = (
@@ -283,7 +294,8 @@ def factors_by_task(c: Context) -> Iterable[Measurement]:
 def factors_by_decile(c: Context) -> Iterable[Measurement]:
     yield Measurement(
         "factors_by_decile",
-        "Table I factors present, per popularity decile (10 = most downloaded)",
+        "Table I factors present, per popularity decile (10 = most downloaded; packages of "
+        "unknown downloads counted apart)",
         _FACTORS_DEFINITION,
         _factors_by(c, "decile", 10),
     )

@@ -10,10 +10,12 @@ from __future__ import annotations
 import re
 import string
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
+from ptmscope.errors import InputError
 from ptmscope.package import Claim, Package
 from ptmscope.results.verify import ClaimResult, ClaimVerdict
 from ptmscope.verify.data import (
@@ -26,7 +28,7 @@ from ptmscope.verify.data import (
 )
 from ptmscope.verify.metrics import METRICS, Estimate, Metric
 from ptmscope.verify.options import VerifyOptions as VerifyOptions
-from ptmscope.verify.run import ModelUnavailable, Runner
+from ptmscope.verify.run import ModelUnavailable, Runner, Step, quiet_libraries
 
 TASK_ALIASES = {
     "text-classification": "text-classification",
@@ -77,6 +79,21 @@ MAX_ERROR_CHARS = 200
 """Characters of a model's error message kept in an ``unverifiable`` reason."""
 
 
+class Progress(NamedTuple):
+    """Where a verify run is: which group of claims (one pass of the model over one
+    dataset) and how far the model has got on its distinct inputs."""
+
+    group: int
+    """1-based."""
+    groups: int
+    label: str
+    """``sentence-similarity on lee.csv (2 claims)``."""
+    done: int
+    total: int
+    seconds: float
+    """Since the model started on this group's inputs."""
+
+
 def normalize_task(task: str | None) -> str | None:
     if not task:
         return None
@@ -107,7 +124,10 @@ def _unverifiable(claim: Claim, task: str | None, reason: str) -> ClaimResult:
 
 
 def verify_package(
-    package: Package, folder: Path, options: VerifyOptions | None = None
+    package: Package,
+    folder: Path,
+    options: VerifyOptions | None = None,
+    progress: Callable[[Progress], None] | None = None,
 ) -> list[ClaimResult]:
     """Re-measure every claim of ``package`` with the model in ``folder``; one result each.
 
@@ -151,12 +171,22 @@ def verify_package(
             (len(results), claim, METRICS[metric_id])
         )
         results.append(None)
+    for _, source, _, _ in groups:
+        if source.startswith("file:") and not Path(source.removeprefix("file:")).exists():
+            raise InputError(f"--data {source.removeprefix('file:')}: no such file or folder")
+    if groups and options.quiet_libraries:
+        quiet_libraries()
     runner: Runner | None = None
     runner_error: str | None = None
-    for (task, source, config, split), members in groups.items():
+    for number, ((task, source, config, split), members) in enumerate(groups.items(), 1):
+        plural = "s" if len(members) != 1 else ""
+        label = f"{task} on {_source_name(source)} ({len(members)} claim{plural})"
         try:
             if source.startswith("file:"):
-                table = load_file(Path(source.removeprefix("file:")))
+                try:
+                    table = load_file(Path(source.removeprefix("file:")))
+                except DataUnavailable as exc:
+                    raise InputError(f"--data {exc}") from None
             elif options.hub_datasets:
                 table = load_hub(source.removeprefix("hub:"), config, split)
             else:
@@ -164,7 +194,12 @@ def verify_package(
                     f"dataset {source.removeprefix('hub:')!r} not mapped; pass --data NAME=PATH"
                 )
             rows = sample(table.rows, options.limit, options.seed)
-            columns = resolve_columns(task, Table(rows, table.origin), options.columns)
+            try:
+                columns = resolve_columns(task, Table(rows, table.origin), options.columns)
+            except DataUnavailable as exc:
+                if source.startswith("file:"):
+                    raise InputError(f"--data {exc}") from None
+                raise
             if runner is None and runner_error is None:
                 try:
                     runner = Runner(folder, options.batch_size)
@@ -172,6 +207,7 @@ def verify_package(
                     runner_error = str(exc)
             if runner is None:
                 raise ModelUnavailable(runner_error or "model unavailable")
+            runner.progress = _reporter(progress, number, len(groups), label)
             predictions = _predict(task, runner, rows, columns, members)
         except (DataUnavailable, ModelUnavailable) as exc:
             for index, claim, _ in members:
@@ -183,11 +219,47 @@ def verify_package(
             for index, claim, _ in members:
                 results[index] = _unverifiable(claim, task, reason)
             continue
+        note = _truncation_note(runner)
         for index, claim, metric in members:
             preds, refs = predictions[metric.id]
             measurement = metric.compute(preds, refs)
-            results[index] = judge(claim, task, metric, measurement, table.origin)
+            result = judge(claim, task, metric, measurement, table.origin)
+            if note:
+                result = replace(result, reason=f"{result.reason}; {note}")
+            results[index] = result
     return [r for r in results if r is not None]
+
+
+def _source_name(source: str) -> str:
+    """``file:/data/lee.csv`` → ``lee.csv``; ``hub:glue`` → ``glue``."""
+    if source.startswith("file:"):
+        return Path(source.removeprefix("file:")).name
+    return source.removeprefix("hub:")
+
+
+def _reporter(
+    progress: Callable[[Progress], None] | None, group: int, groups: int, label: str
+) -> Callable[[Step], None] | None:
+    if progress is None:
+        return None
+    progress(Progress(group, groups, label, 0, 0, 0.0))
+
+    def report(step: Step) -> None:
+        progress(Progress(group, groups, label, step.done, step.total, step.seconds))
+
+    return report
+
+
+def _truncation_note(runner: Runner | None) -> str:
+    """What the report says when inputs were cut to the model's window."""
+    if runner is None or not runner.truncated:
+        return ""
+    window = f" of {runner.window} tokens" if runner.window else ""
+    count = runner.truncated
+    return (
+        f"{count} input{'s' if count != 1 else ''} longer than the model's window{window} "
+        "truncated to fit, as the model would be run on them"
+    )
 
 
 # ---------------------------------------------------------------- predictions
@@ -268,8 +340,13 @@ def _predict(
         refs = [_answers(r[columns["answers"]]) for r in rows]
         return {m: (answers, refs) for m in metric_ids}
     if task == "sentence-similarity":
-        left = runner.embed([str(r[columns["sentence1"]]) for r in rows])
-        right = runner.embed([str(r[columns["sentence2"]]) for r in rows])
+        left_texts = [str(r[columns["sentence1"]]) for r in rows]
+        right_texts = [str(r[columns["sentence2"]]) for r in rows]
+        distinct = list(dict.fromkeys(left_texts + right_texts))  # pair sets repeat texts
+        vectors = runner.embed(distinct)
+        where = {text: i for i, text in enumerate(distinct)}
+        left = vectors[[where[t] for t in left_texts]]
+        right = vectors[[where[t] for t in right_texts]]
         cosines = [float(x) for x in (left * right).sum(axis=1)]
         gold = [float(r[columns["score"]]) for r in rows]
         return {m: (cosines, gold) for m in metric_ids}

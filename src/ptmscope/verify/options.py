@@ -23,6 +23,9 @@ class VerifyOptions:
     batch_size: int = 32
     hub_datasets: bool = True
     """Fetch claimed datasets from the Hub when no local data is given."""
+    quiet_libraries: bool = False
+    """Silence transformers' and the Hub client's own loading bars and warnings (the CLI
+    does: its progress line and report are what a user reads)."""
 
     def __post_init__(self) -> None:
         """Refuse counts that would evaluate nothing, before any model is loaded."""

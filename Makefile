@@ -93,6 +93,7 @@ bench-registry: $(STAMP)
 # Verify throughput against a one-example-at-a-time pipeline loop.
 bench-verify: $(STAMP)
 	$(BIN)/python benchmarks/verify.py
+	$(BIN)/python benchmarks/verify_pairs.py
 
 # One command: ingest the shared real registry data and write the HTML study report.
 SHARED_REGISTRY := ../shared/data/registry

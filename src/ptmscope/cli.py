@@ -274,8 +274,10 @@ def _add_study(commands: Any) -> None:
     add_format_options(report, STUDY_FORMATS)
     report.add_argument(
         "--paper",
-        metavar="CSV",
-        help="paper_measurements.csv, to show the paper's values beside ours",
+        metavar="CSV|none",
+        default="shipped",
+        help="the ICSE 2023 paper's values beside ours: ptmscope's copy (default), a "
+        "paper_measurements.csv, or 'none'",
     )
 
 
@@ -411,7 +413,8 @@ def _study(args: argparse.Namespace) -> int:
         return EXIT_FINDINGS if cloned.failed else EXIT_OK
     if args.study_command == "ingest":
         return _ingest(args)
-    result = ptmscope.study.report(Path(args.db), Path(args.paper) if args.paper else None)
+    paper = None if args.paper.lower() == "none" else args.paper
+    result = ptmscope.study.report(Path(args.db), paper)
     emit(STUDY_FORMATS, args.format, result, args.output)
     return EXIT_OK
 

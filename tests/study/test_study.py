@@ -424,3 +424,29 @@ def test_snapshot_clones_bare_repositories_over_git_http(
     capsys.readouterr()
     signing = next(m for m in _report(db, capsys)["measurements"] if m["id"] == "commit_signing")
     assert signing["rows"][-1]["denominator"] == 4  # two commits in each clone
+
+
+def test_the_papers_values_ship_and_appear_by_default(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Every report carries the ICSE 2023 numbers unless ``--paper none`` (issue 14)."""
+    db = tmp_path / "db"
+    assert (
+        main(["study", "ingest", "--db", str(db), "--workers", "1", *map(str, _sources(tmp_path))])
+        == 0
+    )
+    capsys.readouterr()
+    report = _report(db, capsys)
+    assert report["paper"]["source"] == "shipped"
+    values = {v["id"]: v for v in report["paper"]["values"]}
+    assert sorted(values, key=lambda i: int(i[1:])) == [f"M{i}" for i in range(1, 16)]
+    assert values["M2"]["value"] == "132 (0.21%)" and "63,182" in values["M2"]["denominator"]
+    claims = next(m for m in report["measurements"] if m["id"] == "claims_by_task")
+    assert claims["paper"] == values["M4"]["value"]
+    signed = next(m for m in report["measurements"] if m["id"] == "commit_signing")
+    assert signed["paper"] == "132 (0.21%)"
+    bare = _report(db, capsys, "--paper", "none")
+    assert bare["paper"] == {"source": None, "values": []}
+    assert all(m["paper"] is None for m in bare["measurements"])
+    assert main(["study", "report", "--db", str(db), "--format", "markdown"]) == 0
+    assert "The paper's numbers (ICSE 2023)" in capsys.readouterr().out

@@ -38,11 +38,28 @@ class Measurement:
 
 
 @dataclass(frozen=True)
+class PaperValue:
+    """One number the ICSE 2023 paper reports (shipped with ptmscope, or read from a file)."""
+
+    id: str
+    """``M1``…: the id measurements refer to."""
+    where: str
+    """Table, figure or section of the paper."""
+    title: str
+    value: str
+    denominator: str
+
+
+@dataclass(frozen=True)
 class StudyResult:
     """What ``ptmscope study report`` (or :func:`ptmscope.study.report`) returns."""
 
     measurements: tuple[Measurement, ...]
     tool_version: str = __version__
+    paper: tuple[PaperValue, ...] = ()
+    """Every value of the paper, ours or not measured (empty with ``--paper none``)."""
+    paper_source: str | None = None
+    """Where they came from: ``shipped`` (ptmscope's copy) or a file's path."""
 
     def __iter__(self) -> Iterator[Measurement]:
         return iter(self.measurements)

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 from ptmscope.errors import InputError
 from ptmscope.extras import keep_public_functions
-from ptmscope.results.study import StudyResult
+from ptmscope.results.study import PaperValue, StudyResult
 
 if TYPE_CHECKING:
     from ptmscope.study.clone import CloneStats
@@ -75,16 +75,29 @@ def crawl(
     return crawl_listing(StudyDB(Path(db)), endpoint, token=token, rate=rate, max_pages=max_pages)
 
 
-def report(db: str | Path, paper: str | Path | None = None) -> StudyResult:
-    """Every measurement over ``db``; with ``paper`` (``paper_measurements.csv``) the paper's
-    values sit beside ours."""
-    from ptmscope.study.db import StudyDB
-    from ptmscope.study.measure import measure, paper_values
+SHIPPED_PAPER = "shipped"
+"""``report(paper=...)``: the paper's values as ptmscope ships them (the default)."""
 
-    if paper is not None and not Path(paper).is_file():
+
+def report(db: str | Path, paper: str | Path | None = SHIPPED_PAPER) -> StudyResult:
+    """Every measurement over ``db`` with the ICSE 2023 paper's values beside ours: the copy
+    shipped with ptmscope by default, a ``paper_measurements.csv`` when ``paper`` is a path,
+    none when ``paper`` is ``None``."""
+    from ptmscope.study.db import StudyDB
+    from ptmscope.study.measure import measure, paper_table
+
+    if paper is None:
+        table: tuple[PaperValue, ...] = ()
+        source = None
+    elif str(paper) == SHIPPED_PAPER:
+        table, source = paper_table(None), SHIPPED_PAPER
+    elif not Path(paper).is_file():
         raise InputError(f"{paper}: no such paper measurements file")
-    values = paper_values(Path(paper)) if paper is not None else {}
-    return StudyResult(tuple(measure(StudyDB(Path(db)).connect(), values)))
+    else:
+        table, source = paper_table(Path(paper)), str(paper)
+    values = {value.id: value.value for value in table}
+    measurements = tuple(measure(StudyDB(Path(db)).connect(), values))
+    return StudyResult(measurements, paper=table, paper_source=source)
 
 
 def clone(

@@ -1,19 +1,23 @@
 """Registry-wide measurements as DuckDB SQL over the study tables, each with its definition.
 
 Every measurement is rows of ``(key, numerator, denominator)`` plus its
-definition and, where the ICSE 2023 paper reported it, the paper's value
-(``paper_measurements.csv``), so ours and theirs sit side by side.
+definition and, where the ICSE 2023 paper reported it, the paper's value (the
+copy shipped in ``data/paper_values.json``, or a ``paper_measurements.csv``), so
+ours and theirs sit side by side.
 """
 
 from __future__ import annotations
 
 import csv
+import json
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from functools import cache
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from ptmscope.results.study import Measurement, Row
+from ptmscope.results.study import Measurement, PaperValue, Row
 from ptmscope.study.db import FACTOR_COLUMNS
 
 PAPER_IDS = {
@@ -37,10 +41,36 @@ def _rows(connection: Any, sql: str | list[str]) -> tuple[Row, ...]:
 
 
 def paper_values(path: Path | None) -> dict[str, str]:
-    if path is None or not path.is_file():
-        return {}
+    """Id → the paper's value, from a ``paper_measurements.csv`` (id, paper_value columns)."""
+    return {value.id: value.value for value in paper_table(path)}
+
+
+def paper_table(path: Path | None) -> tuple[PaperValue, ...]:
+    """The paper's values from a CSV (``id``, ``measurement``, ``paper_value``,
+    ``denominator``) or, with no path, the copy shipped with ptmscope."""
+    if path is None:
+        return shipped_paper()
+    if not path.is_file():
+        return ()
     with path.open(newline="", encoding="utf-8") as handle:
-        return {row["id"]: row["paper_value"] for row in csv.DictReader(handle)}
+        return tuple(
+            PaperValue(
+                row.get("id", ""), "", row.get("measurement", ""), row.get("paper_value", ""),
+                row.get("denominator", ""),
+            )
+            for row in csv.DictReader(handle)
+            if row.get("id")
+        )  # fmt: skip
+
+
+@cache
+def shipped_paper() -> tuple[PaperValue, ...]:
+    """The ICSE 2023 paper's numbers as ptmscope ships them (``data/paper_values.json``)."""
+    text = (resources.files("ptmscope") / "data" / "paper_values.json").read_text("utf-8")
+    return tuple(
+        PaperValue(v["id"], v["where"], v["title"], v["value"], v["denominator"])
+        for v in json.loads(text)["values"]
+    )
 
 
 @dataclass(frozen=True)

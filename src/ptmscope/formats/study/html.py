@@ -77,6 +77,19 @@ class StudyHtml:
                 for r in m.rows
             ]
             body.append("</table></section>")
+        if result.paper:
+            body.append(
+                '<section id="paper"><h2>The paper\'s numbers (ICSE 2023)</h2>'
+                f"<p>Source: {html.escape(str(result.paper_source))}</p><table><tr><th>id</th>"
+                "<th>where</th><th>what</th><th>value</th><th>of</th></tr>"
+            )
+            body += [
+                f"<tr><td>{html.escape(p.id)}</td><td>{html.escape(p.where)}</td>"
+                f"<td>{html.escape(p.title)}</td><td>{html.escape(p.value)}</td>"
+                f"<td>{html.escape(p.denominator)}</td></tr>"
+                for p in result.paper
+            ]
+            body.append("</table></section>")
         return (
             "<!doctype html><html><head><meta charset='utf-8'><title>ptmscope study</title>"
             f"<style>{_STYLE}</style></head><body>{''.join(body)}</body></html>\n"

@@ -1,7 +1,8 @@
 """Study as JSON: every measurement with id, definition, rows and the paper's value.
 
 Shape: ``schemas/study.schema.json``. 1.1.0 added ``schema_version`` itself and
-each measurement's ``notes`` (the unversioned output before it was 1.0.0).
+each measurement's ``notes`` (the unversioned output before it was 1.0.0); 1.2.0
+added ``paper``: every value of the ICSE 2023 paper and where it came from.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from typing import Any
 
 from ptmscope.results.study import StudyResult
 
-SCHEMA_VERSION = "1.1.0"
+SCHEMA_VERSION = "1.2.0"
 """The version of the JSON shape (``schema_version`` in the output)."""
 
 
@@ -34,7 +35,15 @@ def build(result: StudyResult) -> dict[str, Any]:
             }
             for m in result.measurements
         ],
-    }
+        "paper": {
+            "source": result.paper_source,
+            "values": [
+                {"id": p.id, "where": p.where, "title": p.title, "value": p.value,
+                 "denominator": p.denominator}
+                for p in result.paper
+            ],
+        },
+    }  # fmt: skip
 
 
 class StudyJson:

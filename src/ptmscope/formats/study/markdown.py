@@ -23,4 +23,13 @@ class StudyMarkdown:
                 for r in m.rows
             ]
             out.append("")
+        if result.paper:
+            out += ["## The paper's numbers (ICSE 2023)", "", f"Source: {result.paper_source}", ""]
+            out += ["| id | where | what | value | of |", "|---|---|---|---|---|"]
+            out += [
+                f"| {p.id} | {markdown(p.where)} | {markdown(p.title)} | {markdown(p.value)} "
+                f"| {markdown(p.denominator)} |"
+                for p in result.paper
+            ]
+            out.append("")
         return "\n".join(out)

@@ -36,6 +36,15 @@ class StudyText:
                 )
             console.print(table)
             console.print()
+        if result.paper:
+            console.print(Text("The paper's numbers (ICSE 2023)", style="bold"))
+            paper = Table(show_header=True, expand=False)
+            for column in ("id", "where", "what", "value", "of"):
+                paper.add_column(column, overflow="fold")
+            for p in result.paper:
+                paper.add_row(p.id, rich_text(p.where), rich_text(p.title), rich_text(p.value),
+                              rich_text(p.denominator))  # fmt: skip
+            console.print(paper)
 
     def render(self, result: StudyResult) -> str:
         """The same view as plain text."""

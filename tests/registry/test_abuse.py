@@ -140,3 +140,29 @@ def test_busy_port_is_a_usage_error(hostile: tuple[Path, Path], hostile_server: 
     assert (
         done.returncode == 2 and "cannot listen" in done.stderr and "Traceback" not in done.stderr
     )
+
+
+@pytest.mark.parametrize(
+    ("flags", "message"),
+    [
+        (("--port", "99999"), "--port must be 0-65535"),
+        (("--port", "-1"), "--port must be 0-65535"),
+        (("--rate-limit", "-1"), "--rate-limit must be positive"),
+        (("--rate-limit", "nan"), "--rate-limit must be positive"),
+    ],
+)
+def test_out_of_range_flags_are_usage_errors(
+    hostile: tuple[Path, Path], flags: tuple[str, ...], message: str
+) -> None:
+    """One line and exit 2 before anything listens (issue 14: 99999 ended in exit 3)."""
+    import subprocess
+    import sys
+
+    from tests.registry.conftest import MAIN
+
+    done = subprocess.run(
+        [sys.executable, "-c", MAIN, "registry", "serve", str(hostile[0]), *flags],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 2, done.stderr
+    assert message in done.stderr and "Traceback" not in done.stderr

@@ -39,7 +39,7 @@ def test_user_policy_allows_and_forbids(tmp_path: Path) -> None:
     assert scan_bytes(data, policy=load_policy([allow])).verdict is FileVerdict.CLEAN
     forbid = tmp_path / "forbid.yaml"
     forbid.write_text(
-        "rules:\n  - severity: critical\n    category: house-rule\n    reason: no dicts\n    match: collections.OrderedDict\n"
+        "rules:\n  - severity: critical\n    category: house-rule\n    reason: no dicts\n    match: [collections.OrderedDict]\n"
     )
     import collections
 
@@ -65,6 +65,33 @@ def test_bad_policy_files_are_input_errors(text: str, tmp_path: Path) -> None:
     path = tmp_path / "p.yaml"
     path.write_text(text)
     with pytest.raises(InputError):
+        load_policy([path])
+
+
+@pytest.mark.parametrize(
+    ("rule", "message"),
+    [
+        ("{severity: high, reason: r, match: os.system}", "`match` is a list"),
+        ("{severity: high, reason: r, match: []}", "`match` is a list"),
+        ("{severity: high, match: [os.system]}", "needs a `reason`"),
+        ("{severity: high, reason: '  ', match: [os.system]}", "needs a `reason`"),
+        ("{severity: high, reason: r, match: [os.system], severty: low}", "unknown keys severty"),
+        ("{allow: 'yes', match: [os.system]}", "`allow` is true or false"),
+    ],
+    ids=[
+        "match-string",
+        "match-empty",
+        "no-reason",
+        "blank-reason",
+        "misspelt-key",
+        "allow-string",
+    ],
+)
+def test_rules_are_read_strictly(rule: str, message: str, tmp_path: Path) -> None:
+    """A rule that would silently mean something else than its author wrote (issue 14)."""
+    path = tmp_path / "p.yaml"
+    path.write_text(f"version: 1\nrules: [{rule}]\n")
+    with pytest.raises(InputError, match=message):
         load_policy([path])
 
 

@@ -39,6 +39,7 @@ KEEP_ALIVE_S = 5
 """Idle keep-alive connections are closed after this (uvicorn's default)."""
 MAX_CONNECTIONS = 1000
 """Connections and in-flight tasks beyond this are answered 503 by uvicorn."""
+MAX_PORT = 65535
 
 
 def build(
@@ -73,6 +74,8 @@ def build(
     ):
         if not value > 0:
             raise InputError(f"{name} must be positive")
+    if rate_limit is not None and not rate_limit > 0:  # also NaN
+        raise InputError(f"--rate-limit must be positive (got {rate_limit})")
     gateway = None
     if policy is not None:
         log = audit_log or root / ".ptmscope" / "gateway-audit.jsonl"
@@ -90,6 +93,8 @@ def serve(registry: Registry, host: str, port: int) -> None:
 
     import uvicorn
 
+    if not 0 <= port <= MAX_PORT:
+        raise InputError(f"--port must be 0-{MAX_PORT} (got {port})")
     try:  # a busy or forbidden address is the user's to fix: one line, exit 2
         with socket.create_server((host, port), reuse_port=False):
             pass

@@ -382,18 +382,39 @@ def _choices(raw: dict[str, Any], key: str, enum: type[Kind] | type[Use], where:
         raise InputError(f"{where}.{key}: one or more of {allowed}") from None
 
 
+RULE_KEYS = frozenset({"match", "allow", "severity", "category", "reason", "kind", "use"})
+"""What a rule may say; anything else is a typo that would otherwise change nothing."""
+
+
 def _rule(raw: Any, where: str, origin: str) -> Rule:
+    """One rule, read strictly: a rule that silently meant something else than its author
+    wrote (a misspelt key, a pattern string split nowhere, no reason to report) is an error."""
     if not isinstance(raw, dict) or "match" not in raw:
         raise InputError(f"{where}: each rule needs `match`")
-    allow = bool(raw.get("allow", False))
+    unknown = sorted(map(str, set(raw) - RULE_KEYS))
+    if unknown:
+        raise InputError(
+            f"{where}: unknown keys {', '.join(unknown)} (a rule has {', '.join(sorted(RULE_KEYS))})"
+        )
+    match = raw["match"]
+    if not isinstance(match, list) or not match or not all(isinstance(m, str) for m in match):
+        raise InputError(f'{where}: `match` is a list of names or globs, e.g. ["os.system"]')
+    allow = raw.get("allow", False)
+    if not isinstance(allow, bool):
+        raise InputError(f"{where}: `allow` is true or false")
     if not allow and "severity" not in raw:
         raise InputError(f"{where}: give `allow: true` or a `severity`")
+    reason = raw.get("reason", "allowed by the scan policy" if allow else None)
+    if not isinstance(reason, str) or not reason.strip():
+        raise InputError(
+            f"{where}: a rule with a severity needs a `reason` (its findings quote it)"
+        )
     return Rule(
-        patterns=_strings(raw["match"], where),
+        patterns=tuple(match),
         allow=allow,
         severity=Severity.INFO if allow else _severity(raw["severity"], where),
         category=str(raw.get("category", "allowed" if allow else "policy")),
-        reason=str(raw.get("reason", "listed in the scan policy")),
+        reason=reason.strip(),
         origin=origin,
         kinds=_choices(raw, "kind", Kind, where),
         uses=_choices(raw, "use", Use, where),

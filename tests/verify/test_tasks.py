@@ -178,3 +178,28 @@ def test_task_recipe_runs(task: str, tmp_path: Path, capsys) -> None:  # type: i
         assert claim["verdict"] in MEASURED, claim
         assert claim["n"] == len(rows) and claim["measured"] is not None and claim["ci"] is not None
     assert metric in {c["metric"] for c in report["claims"]}
+
+
+def test_labels_the_model_does_not_have_are_a_mismatch_not_mistakes(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    """Data labelled 'positive'/'negative' for a model whose id2label is LABEL_0/LABEL_1: the
+    claim is unverifiable (a naming mismatch), never over-claimed (issue 14)."""
+    package, data = tmp_path / "model", tmp_path / "data.jsonl"
+    _bert("BertForSequenceClassification", package, num_labels=2)
+    rows = [
+        {
+            "text": f"a {'good' if i % 2 else 'bad'} film {i}",
+            "label": "positive" if i % 2 else "negative",
+        }
+        for i in range(8)
+    ]
+    data.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    (package / "README.md").write_text(
+        "---\nlicense: mit\npipeline_tag: text-classification\nmodel-index:\n- name: tiny\n  results:\n"
+        "  - task: {type: text-classification}\n    dataset: {name: toy, type: toy, split: test}\n"
+        "    metrics:\n    - {type: accuracy, value: 0.99}\n---\n# tiny\n"
+    )
+    main(["verify", str(package), "--data", f"toy={data}", "--format", "json"])
+    (claim,) = json.loads(capsys.readouterr().out)["claims"]
+    assert claim["verdict"] == "unverifiable", claim
+    assert "label mismatch" in claim["reason"] and "'negative'" in claim["reason"]
+    assert "'LABEL_0'" in claim["reason"]

@@ -295,6 +295,7 @@ def _predict(
         pairs = [str(r[columns["text_pair"]]) for r in rows] if "text_pair" in columns else None
         ids, labels = runner.classify(texts, pairs)
         refs = [r[columns["label"]] for r in rows]
+        _check_labels(refs, labels)
         preds = [_as_label(p, labels, ref) for p, ref in zip(ids, refs, strict=True)]
         keys = [_label_key(ref) for ref in refs]
         return {m: (preds, keys) for m in metric_ids}
@@ -312,6 +313,7 @@ def _predict(
     if task == "image-classification":
         ranked, labels = runner.classify_images([str(r[columns["image"]]) for r in rows], k=TOP_K)
         refs = [r[columns["label"]] for r in rows]
+        _check_labels(refs, labels)
         keys = [_label_key(ref) for ref in refs]
         names = [
             [_as_label(p, labels, ref) for p in row] for row, ref in zip(ranked, refs, strict=True)
@@ -358,6 +360,33 @@ def _predict(
             m: ([[_label_key(t) for t in row] for row in ranked_tokens], refs) for m in metric_ids
         }
     raise DataUnavailable(f"no runner for {task}")
+
+
+MAX_LABELS_NAMED = 5
+"""Unknown labels named in a mismatch reason (the rest are counted)."""
+
+
+def _check_labels(refs: Sequence[Any], labels: Mapping[int, str]) -> None:
+    """Refuse to score data whose labels the model does not have: a label the model cannot
+    predict would count as its mistake (an over-claim) when it is a naming mismatch."""
+    names = {_label_key(name) for name in labels.values()}
+    unknown: list[str] = []
+    for ref in dict.fromkeys(_label_key(ref) for ref in refs):
+        known = int(ref) in labels if ref.lstrip("-").isdigit() else ref in names
+        if not known:
+            unknown.append(ref)
+    if unknown:
+        shown = ", ".join(repr(u) for u in unknown[:MAX_LABELS_NAMED])
+        more = (
+            f" and {len(unknown) - MAX_LABELS_NAMED} more"
+            if len(unknown) > MAX_LABELS_NAMED
+            else ""
+        )
+        model = ", ".join(repr(n) for n in list(labels.values())[:10])
+        raise DataUnavailable(
+            f"label mismatch: the data's labels {shown}{more} are not among the model's "
+            f"id2label ({model}); map them or pass data labelled as the model is"
+        )
 
 
 def _as_list(value: Any) -> list[Any]:

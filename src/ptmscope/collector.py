@@ -243,7 +243,7 @@ def collect_from(
         raise InputError(f"{info.ref}: not a model package (no model card, config or weights)")
     config = _config(files, problems)
     card_meta: Mapping[str, Any] = card.metadata if card is not None else {}
-    default_task = package_task(card_meta, metadata.pipeline_tag if metadata else None)
+    default_task = package_task(card_meta, metadata.pipeline_tag if metadata else None, config)
     claims, claim_problems = card_claims.extract(
         card_path=card.path if card is not None else None,
         metadata=card_meta,

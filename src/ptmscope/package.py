@@ -364,9 +364,14 @@ HUB_TASKS = frozenset(
 these names the task when nothing else does."""
 
 
-def package_task(card_metadata: Mapping[str, Any] | None, registry_task: object) -> str | None:
+def package_task(
+    card_metadata: Mapping[str, Any] | None,
+    registry_task: object,
+    config: Mapping[str, Any] | None = None,
+) -> str | None:
     """The package's task: the card's ``pipeline_tag``, else the registry's, else the first
-    ``model-index`` task, else ``None``.
+    ``model-index`` task, else a card tag that is a Hub task id, else what the Hub infers
+    from the library and ``config.json``'s architecture, else ``None``.
 
     The one rule every consumer uses (audit, verify, registry listing, study).
     """
@@ -375,7 +380,52 @@ def package_task(card_metadata: Mapping[str, Any] | None, registry_task: object)
         return card_task.strip()
     if isinstance(registry_task, str) and registry_task.strip():
         return registry_task.strip()
-    return _model_index_task(card_metadata) or _tag_task(card_metadata)
+    return (
+        _model_index_task(card_metadata)
+        or _tag_task(card_metadata)
+        or _library_task(card_metadata)
+        or _architecture_task(config)
+    )
+
+
+ARCHITECTURE_TASKS = (
+    ("ForSequenceClassification", "text-classification"),
+    ("ForTokenClassification", "token-classification"),
+    ("ForQuestionAnswering", "question-answering"),
+    ("ForMultipleChoice", "multiple-choice"),
+    ("ForMaskedLM", "fill-mask"),
+    ("ForCausalLM", "text-generation"),
+    ("LMHeadModel", "text-generation"),
+    ("ForConditionalGeneration", "text2text-generation"),
+    ("ForImageClassification", "image-classification"),
+    ("ForObjectDetection", "object-detection"),
+    ("ForSemanticSegmentation", "image-segmentation"),
+    ("ForCTC", "automatic-speech-recognition"),
+    ("ForSpeechSeq2Seq", "automatic-speech-recognition"),
+    ("ForAudioClassification", "audio-classification"),
+)
+"""transformers head-class suffixes and the task the Hub shows for them (its widget picks
+the pipeline from the architecture when the card names none)."""
+
+
+def _architecture_task(config: Mapping[str, Any] | None) -> str | None:
+    architectures = config.get("architectures") if config else None
+    for name in architectures if isinstance(architectures, list) else []:
+        for suffix, task in ARCHITECTURE_TASKS:
+            if isinstance(name, str) and name.endswith(suffix):
+                return task
+    return None
+
+
+def _library_task(card_metadata: Mapping[str, Any] | None) -> str | None:
+    """sentence-transformers packages are sentence-similarity models on the Hub."""
+    if not card_metadata:
+        return None
+    tags = card_metadata.get("tags")
+    names = [card_metadata.get("library_name"), *(tags if isinstance(tags, list) else [])]
+    if any(isinstance(n, str) and n.strip().lower() == "sentence-transformers" for n in names):
+        return "sentence-similarity"
+    return None
 
 
 def model_index(card_metadata: Mapping[str, Any] | None) -> Any:

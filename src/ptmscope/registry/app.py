@@ -276,7 +276,7 @@ class Registry:
             "downloads": self.downloads.get(revision.repo_id, 0),
             "likes": 0,
             "tags": tags,
-            "pipeline_tag": package_task(card_data, None),
+            "pipeline_tag": package_task(card_data, None, revision.config),
             "library_name": card_data.get("library_name")
             if isinstance(card_data.get("library_name"), str)
             else None,

@@ -103,12 +103,18 @@ def test_errors_are_one_line_exit_2(server: Server, tmp_path: Path) -> None:
     for args, expected in (
         (("audit", "acme/missing"), "no such model"),
         (("audit", "acme/history@no-such-branch"), "no such revision"),
+        # what could be passed instead (issue 14: it named nothing)
+        (("audit", "acme/history@no-such-branch"), "branches: main, release/2024; tags: v1"),
         (("scan", "acme/missing"), "no such model"),
+        (("audit", "acme/missing"), "a private model needs --token"),
+        (("audit", "acme/missing", "--token", "hf_x"), "the token sent does not grant access"),
     ):
         done = run_cli(server, tmp_path / "home", *args)
         assert (
             done.returncode == 2 and expected in done.stderr and "Traceback" not in done.stderr
         ), done.stderr
+        if "--token" in args:
+            assert "--token or" not in done.stderr  # no advice to pass what was passed
 
 
 def test_unreachable_endpoint(tmp_path: Path) -> None:

@@ -78,8 +78,12 @@ def test_lfs_pointer_weights_raise_the_risk(repo: Path) -> None:
 
 
 def test_unknown_revision_and_corrupt_repository(repo: Path, tmp_path: Path) -> None:
-    with pytest.raises(SourceError, match="unknown revision"):
+    with pytest.raises(SourceError, match="unknown revision") as caught:
         GitSource(repo, revision="no-such-branch")
+    # what could be passed instead, and which branch HEAD names (main asked of master)
+    branch = git(repo, "symbolic-ref", "--short", "HEAD").strip()
+    assert f"branches: {branch}" in str(caught.value) and "tags: v1" in str(caught.value)
+    assert f"HEAD is {branch!r}" in str(caught.value)
     broken = tmp_path / "broken.git"
     subprocess.run(["git", "clone", "-q", "--bare", str(repo), str(broken)], check=True)
     for pack in (broken / "objects").rglob("*"):

@@ -109,6 +109,16 @@ def test_call_hub_does_not_retry_a_refusal_and_names_it() -> None:
     assert len(script.requests) == 1
 
 
+def test_a_refusal_with_a_token_gives_no_token_advice() -> None:
+    """The hint to pass a token appears only when none was sent (issue 14)."""
+    script = Script([Answer(403, b"{}", (("X-Error-Message", "forbidden"),))])
+    with flaky_server(script) as url, pytest.raises(SourceError) as caught:
+        call_hub("acme/secret", url, lambda: _get(f"{url}/f"), _recording([]), token_given=True)
+    message = str(caught.value)
+    assert "access refused (403)" in message and "--token" not in message
+    assert "the token sent was not accepted" in message
+
+
 def test_call_hub_real_sleep_is_bounded_by_the_cap() -> None:
     """A server asking for an hour is asked again after the cap (here 0.05 s), not an hour."""
     script = rate_limited(2, "3600", Answer(200, b"ok"))

@@ -436,8 +436,25 @@ class GitSource(Source):
         if done.returncode != 0:
             if revision == "HEAD":
                 raise SourceError(f"{self._ref}: the repository has no commits (or HEAD is broken)")
-            raise SourceError(f"{self._ref}: unknown revision {revision!r}")
+            raise SourceError(f"{self._ref}: unknown revision {revision!r}{self._refs_hint()}")
         return done.stdout.decode().strip()
+
+    def _refs_hint(self) -> str:
+        """The branches and tags one could pass instead, and the branch HEAD names (so a
+        ``main`` asked of a repository whose only branch is ``master`` says so)."""
+        from ptmscope.sources.hub import refs_hint
+
+        listed = self._git(
+            "for-each-ref", "--count=1000", "--format=%(refname)", "refs/heads", "refs/tags",
+            check=False,
+        )  # fmt: skip
+        names = listed.stdout.decode("utf-8", "replace").split() if listed.returncode == 0 else []
+        branches = [n.removeprefix("refs/heads/") for n in names if n.startswith("refs/heads/")]
+        tags = [n.removeprefix("refs/tags/") for n in names if n.startswith("refs/tags/")]
+        head = self._git("symbolic-ref", "--quiet", "--short", "HEAD", check=False)
+        default = head.stdout.decode("utf-8", "replace").strip() if head.returncode == 0 else ""
+        said = f"; HEAD is {default!r}" if default else ""
+        return refs_hint(branches, tags) + said
 
     def _catfile(self) -> _CatFile:
         if self._cat is not None and not self._cat.alive:

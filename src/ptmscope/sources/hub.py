@@ -70,11 +70,26 @@ def _retry_after(exc: BaseException) -> str | None:
 
 
 def call_hub(
-    what: str, endpoint: str, fn: Callable[[], T], policy: RetryPolicy = DEFAULT_RETRY
+    what: str,
+    endpoint: str,
+    fn: Callable[[], T],
+    policy: RetryPolicy = DEFAULT_RETRY,
+    *,
+    token_given: bool = False,
+    known_refs: Callable[[], str] | None = None,
 ) -> T:
     """Run a Hub call, asking again on 429/503 as ``policy`` says (honouring ``Retry-After``),
-    and turn every failure into one clear line."""
+    and turn every failure into one clear line.
+
+    ``token_given``: a token was sent, so "pass --token" is no advice; ``known_refs``: what
+    the repository's branches and tags are, said when a revision is unknown."""
     from huggingface_hub import errors as hub_errors
+
+    token_hint = (
+        " (the token sent does not grant access to it)"
+        if token_given
+        else " (a private model needs --token or HF_TOKEN)"
+    )
 
     def once() -> T | Again:
         try:
@@ -82,21 +97,19 @@ def call_hub(
         except _Missing:
             raise
         except hub_errors.GatedRepoError:
-            raise SourceError(
-                f"{what}: gated model; accept its terms on the Hub and pass --token or set HF_TOKEN"
-            ) from None
+            advice = "" if token_given else " and pass --token or set HF_TOKEN"
+            raise SourceError(f"{what}: gated model; accept its terms on the Hub{advice}") from None
         except hub_errors.RevisionNotFoundError:
-            raise SourceError(f"{what}: no such revision") from None
+            refs = known_refs() if known_refs is not None else ""
+            raise SourceError(f"{what}: no such revision{refs}") from None
         except hub_errors.RepositoryNotFoundError:
-            raise SourceError(
-                f"{what}: no such model on {endpoint} (a private model needs --token or HF_TOKEN)"
-            ) from None
+            raise SourceError(f"{what}: no such model on {endpoint}{token_hint}") from None
         except hub_errors.EntryNotFoundError as exc:
             # hf_hub_download answers a refused download with "not in the local cache":
             # the server's refusal is its cause, and it is what the user must see.
             cause = exc.__cause__ or exc.__context__
             if isinstance(cause, hub_errors.HfHubHTTPError) and _status(cause) in (401, 403):
-                raise _refused(what, cause) from None
+                raise _refused(what, cause, token_given) from None
             raise SourceError(f"{what}: file not found") from None
         except hub_errors.OfflineModeIsEnabled:
             raise SourceError(f"{what}: HF_HUB_OFFLINE is set; the Hub cannot be asked") from None
@@ -106,7 +119,7 @@ def call_hub(
                 reason = "rate limited" if status == 429 else "unavailable"
                 return Again(f"{reason} ({status})", _retry_after(exc))
             if status in (401, 403):
-                raise _refused(what, exc) from None
+                raise _refused(what, exc, token_given) from None
             raise SourceError(
                 f"{what}: the Hub answered {status}: {str(exc).splitlines()[0]}"
             ) from None
@@ -124,14 +137,39 @@ def call_hub(
     return outcome
 
 
-def _refused(what: str, exc: BaseException) -> SourceError:
-    """A 401/403 as one line, quoting the server's reason (a gateway says which rule)."""
+MAX_REFS_NAMED = 20
+"""Branches (and tags) named when a revision is unknown; the rest are counted."""
+
+
+def refs_hint(branches: Sequence[str], tags: Sequence[str]) -> str:
+    """``; branches: main, dev; tags: v1``: what a user can pass instead of an unknown
+    revision (a repository whose only branch is ``master`` says so when ``main`` is asked)."""
+
+    def named(kind: str, names: Sequence[str]) -> str:
+        shown = ", ".join(sorted(names)[:MAX_REFS_NAMED])
+        more = f" and {len(names) - MAX_REFS_NAMED} more" if len(names) > MAX_REFS_NAMED else ""
+        return f"{kind}: {shown or 'none'}{more}"
+
+    return f"; {named('branches', branches)}; {named('tags', tags)}"
+
+
+def _stored_token() -> str | None:
+    """The token huggingface_hub would send without ``--token`` (``HF_TOKEN`` or a login)."""
+    from huggingface_hub import get_token
+
+    return get_token()
+
+
+def _refused(what: str, exc: BaseException, token_given: bool) -> SourceError:
+    """A 401/403 as one line, quoting the server's reason (a gateway says which rule); the
+    token advice only when no token was sent."""
     server = (getattr(exc, "server_message", None) or "").strip()
-    hint = (
-        ""
-        if "ptmscope gateway" in server
-        else " (pass --token or set HF_TOKEN if the model is private or gated)"
-    )
+    if "ptmscope gateway" in server:
+        hint = ""
+    elif token_given:
+        hint = " (the token sent was not accepted for it)"
+    else:
+        hint = " (pass --token or set HF_TOKEN if the model is private or gated)"
     return SourceError(
         f"{what}: access refused ({_status(exc)}): {server or 'no reason given'}{hint}"
     )
@@ -204,8 +242,9 @@ class RemoteFile:
 
         try:
             data = call_hub(
-                self._what, self._endpoint, lambda: _entry_guard(get, hub_errors), self._retry
-            )
+                self._what, self._endpoint, lambda: _entry_guard(get, hub_errors), self._retry,
+                token_given=any(k.lower() == "authorization" for k in self._headers),
+            )  # fmt: skip
         except _Missing:
             raise FileNotFoundError(
                 f"{self._what}: the server has no content for this file"
@@ -313,6 +352,7 @@ class HubSource(Source):
         self._token = token
         self._download = download
         self.api = HfApi(endpoint=self.endpoint, token=token)
+        self._token_given = bool(token) or bool(_stored_token())
         self.transfer = Transfer()
         self._ref = repo_id + (f"@{revision}" if revision else "")
         info = call_hub(
@@ -320,6 +360,8 @@ class HubSource(Source):
             self.endpoint,
             lambda: self.api.model_info(repo_id, revision=revision, files_metadata=True),
             retry_policy,
+            token_given=self._token_given,
+            known_refs=self._known_refs,
         )
         if not info.sha:
             raise SourceError(f"{self._ref}: the Hub did not say which commit this is")
@@ -329,6 +371,15 @@ class HubSource(Source):
         self.transfer.package_bytes = sum(s.size or 0 for s in info.siblings or [])
         self._files: tuple[FileEntry, ...] | None = None
         self._signatures = False
+
+    def _known_refs(self) -> str:
+        """``; branches: main, dev; tags: v1`` (best effort: an empty string when the
+        listing fails too)."""
+        try:
+            refs = self.api.list_repo_refs(self.repo_id)
+        except Exception:  # a hint only: the revision error is what is raised
+            return ""
+        return refs_hint([b.name for b in refs.branches], [t.name for t in refs.tags])
 
     # -- metadata ------------------------------------------------------------------
     def metadata(self) -> RegistryMetadata:
@@ -378,6 +429,7 @@ class HubSource(Source):
                 self.repo_id, path, revision=self.commit, token=self._token, endpoint=self.endpoint
             ),
             self._retry,
+            token_given=self._token_given,
         )
         if not isinstance(cached, str):
             self.transfer.bytes_downloaded += Path(local).stat().st_size
@@ -445,6 +497,7 @@ class HubSource(Source):
             self.endpoint,
             lambda: self.api.list_repo_commits(self.repo_id, revision=self.commit),
             self._retry,
+            token_given=self._token_given,
         )
         out = []
         for commit in commits:

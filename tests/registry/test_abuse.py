@@ -116,7 +116,7 @@ def test_rate_limit_answers_429_and_clients_back_off(make_server, tmp_path: Path
 
 def test_git_http_is_read_only_and_folders_cannot_be_cloned(hostile_server: Server) -> None:
     assert _get(hostile_server, "/acme/history/info/refs?service=git-receive-pack").status == 403
-    assert _get(hostile_server, "/acme/tiny/info/refs?service=git-upload-pack").status == 404
+    assert _get(hostile_server, "/acme/tiny/info/refs?service=git-upload-pack").status == 403
     refs = _get(hostile_server, "/acme/history.git/info/refs?service=git-upload-pack")
     assert (
         refs.status == 200
@@ -166,3 +166,19 @@ def test_out_of_range_flags_are_usage_errors(
     )  # fmt: skip
     assert done.returncode == 2, done.stderr
     assert message in done.stderr and "Traceback" not in done.stderr
+
+
+def test_cloning_a_folder_package_says_why_not_in_git(
+    hostile_server: Server, tmp_path: Path
+) -> None:
+    """The real git client shows the reason (issue 14: it said only "not found")."""
+    import subprocess
+
+    done = subprocess.run(
+        ["git", "clone", "-q", f"{hostile_server.endpoint}/acme/tiny", str(tmp_path / "tiny")],
+        capture_output=True, text=True, timeout=120,
+        env={**os.environ, "GIT_TERMINAL_PROMPT": "0"},
+    )  # fmt: skip
+    assert done.returncode != 0
+    assert "served from a plain folder" in done.stderr and "snapshot_download" in done.stderr
+    assert not (tmp_path / "tiny" / "README.md").exists()

@@ -68,6 +68,17 @@ def _error(status: int, message: str, code: str | None = None) -> JSONResponse:
     return JSONResponse({"error": message}, status_code=status, headers=headers)
 
 
+class FolderPackage(Exception):
+    """A clone asked of a plain-folder package: it has no history to send."""
+
+    def __init__(self, repo_id: str) -> None:
+        super().__init__(
+            f"{repo_id} is served from a plain folder, not a git repository, so it has no "
+            "history to clone; download its files with huggingface_hub (snapshot_download or "
+            "hf_hub_download) instead, or serve a git repository at that path"
+        )
+
+
 class RateLimiter:
     """Token bucket per client address: ``rate`` requests per second, bursts of ``rate``."""
 
@@ -181,13 +192,19 @@ class Registry:
         if len(parts) == 4 and parts[2:] == ["info", "refs"] and method == "GET":
             if request.query_params.get("service") != "git-upload-pack":
                 return _error(403, "only git-upload-pack (fetch and clone) is served")
-            repo, git_dir = self._git_dir(parts[0], parts[1])
+            try:
+                repo, git_dir = self._git_dir(parts[0], parts[1])
+            except FolderPackage as exc:  # git shows this as "remote: <message>"
+                return githttp.refused_advertisement(str(exc))
             refusal = self._clone_refusal(repo, client)
             if refusal is not None:
                 return githttp.refused_advertisement(_clone_message(repo, refusal))
             return githttp.advertise(git_dir, request.headers.get("git-protocol"))
         if len(parts) == 3 and parts[2] == "git-upload-pack" and method == "POST":
-            repo, git_dir = self._git_dir(parts[0], parts[1])
+            try:
+                repo, git_dir = self._git_dir(parts[0], parts[1])
+            except FolderPackage as exc:
+                return githttp.refused_negotiation(str(exc))
             refusal = self._clone_refusal(repo, client)
             if refusal is not None:
                 return githttp.refused_negotiation(_clone_message(repo, refusal))
@@ -206,10 +223,7 @@ class Registry:
             raise NotFound("RepoNotFound", "Repository not found")
         git_dir = repo.git_dir()
         if git_dir is None:
-            raise NotFound(
-                "RepoNotFound",
-                "this package is a folder, not a git repository: it cannot be cloned",
-            )
+            raise FolderPackage(repo.repo_id)
         return repo, git_dir
 
     def _clone_refusal(self, repo: Repo, client: str) -> Refusal | None:

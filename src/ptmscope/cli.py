@@ -429,30 +429,49 @@ def _ingest(args: argparse.Namespace) -> int:
         raise PtmscopeError("--chunk-size and --workers must be positive")
     if not args.sources and not args.crawl:
         raise PtmscopeError("give SOURCE files or folders, or --crawl ENDPOINT")
+    if not args.rate >= 0 or (args.max_pages is not None and args.max_pages <= 0):
+        raise PtmscopeError("--rate must be 0 (no limit) or more and --max-pages positive")
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                TimeElapsedColumn())  # fmt: skip
-    with Progress(*columns, console=Console(stderr=True), transient=True) as progress:
+    # bars only on a terminal: elsewhere rich writes a blank line before every other line
+    console = Console(stderr=True)
+    with Progress(
+        *columns, console=console, transient=True, disable=not console.is_terminal
+    ) as progress:
         tasks: dict[str, Any] = {}
 
+        def show(description: str, done: int, total: int) -> None:
+            if description not in tasks:
+                tasks[description] = progress.add_task(description, total=total)
+            progress.update(tasks[description], completed=done, total=total)
+            if done >= total:  # one bar per source (or crawled page) while it runs
+                progress.remove_task(tasks.pop(description))
+
         def report(name: str, done: int, total: int) -> None:
-            if name not in tasks:
-                tasks[name] = progress.add_task(f"chunks of {name}", total=total)
-            progress.update(tasks[name], completed=done)
+            show(f"chunks of {name}", done, total)
 
         stats = ptmscope.study.ingest(
             Path(args.db), [Path(s) for s in args.sources], workers=args.workers,
             engine=args.engine, scheduler=args.scheduler, chunk_size=args.chunk_size,
             progress=report,
         )  # fmt: skip
+        models, packages, chunks = stats.models, stats.packages, stats.chunks_written
         if args.crawl:
-            pages = ptmscope.study.crawl(
+            crawled = ptmscope.study.crawl(
                 Path(args.db), args.crawl, token=args.token, rate=args.rate,
-                max_pages=args.max_pages,
+                max_pages=args.max_pages, progress=show,
             )  # fmt: skip
-            print(f"crawled {pages} page(s) of {args.crawl}", file=sys.stderr)
+            models, packages = models + crawled.models, packages + crawled.packages
+            chunks += crawled.chunks_written
+            print(
+                f"crawled {crawled.pages} page(s) of {args.crawl}: {crawled.models:,} listing rows, "
+                f"{crawled.packages:,} packages ({crawled.cards:,} READMEs read, "
+                f"{crawled.card_errors:,} unreadable)",
+                file=sys.stderr,
+            )
     print(
-        f"ingested {stats.models:,} listing rows, {stats.packages:,} packages and {stats.repos:,} repositories "
-        f"({stats.chunks_written} chunks written, {stats.chunks_skipped} already there) into {args.db}",
+        f"ingested {models:,} listing rows, {packages:,} packages and {stats.repos:,} repositories "
+        f"({chunks} chunks written, {stats.chunks_skipped} already there) into {args.db}",
         file=sys.stderr,
     )
     return EXIT_OK

@@ -100,6 +100,11 @@ def _crawl(
     return code, err, db
 
 
+def _listing_requests(recorder: Recorder) -> list[tuple[str, str | None]]:
+    """The listing pages asked for (each listed model's README.md is asked for too)."""
+    return [r for r in recorder.requests if "/resolve/" not in r[0]]
+
+
 def _ids(db: Path) -> list[str]:
     rows = StudyDB(db).connect().execute("SELECT id FROM models ORDER BY id").fetchall()
     return [r[0] for r in rows]
@@ -131,7 +136,7 @@ def test_self_link_ends(
     first = "/api/models?full=true&cardData=true&sort=id&direction=1"
     home.pages["/api/models"] = (_page("org/a"), f"{home.origin}{first}")
     code, err, db = _crawl(tmp_path, home.origin, capsys)
-    assert code == 0 and len(home.requests) == 1
+    assert code == 0 and len(_listing_requests(home)) == 1
     assert "already crawled" in err
     assert _ids(db) == ["org/a"]
 
@@ -144,7 +149,7 @@ def test_two_page_cycle_ends(
     home.pages["/api/models"] = (_page("org/a"), "/page2?cursor=x")  # a relative link
     home.pages["/page2"] = (_page("org/b"), first)
     code, err, db = _crawl(tmp_path, home.origin, capsys)
-    assert code == 0 and len(home.requests) == 2
+    assert code == 0 and len(_listing_requests(home)) == 2
     assert "already crawled" in err
     assert _ids(db) == ["org/a", "org/b"]
 
@@ -158,11 +163,11 @@ def test_repeated_content_under_fresh_urls_ends(
         """Every page the same listing, each with a new cursor: only content shows the loop."""
 
         def get(self, key: str, default: object = None) -> tuple[str, str | None]:  # type: ignore[override]
-            return _page("org/a"), f"/api/models?cursor={len(home.requests)}"
+            return _page("org/a"), f"/api/models?cursor={len(_listing_requests(home))}"
 
     home.pages = Cursor()
     code, err, db = _crawl(tmp_path, home.origin, capsys)
-    assert code == 0 and len(home.requests) == 2  # the second page repeats the first
+    assert code == 0 and len(_listing_requests(home)) == 2  # the second page repeats the first
     assert "repeats an earlier page" in err
     assert _ids(db) == ["org/a"]
 

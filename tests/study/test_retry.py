@@ -26,8 +26,11 @@ def test_crawl_waits_out_429_and_503_as_retry_after_says(tmp_path: Path) -> None
     policy = RetryPolicy(max_retry_after_s=0.5, sleep=waits.append)
     with flaky_server(script) as url:
         written = crawl(StudyDB(tmp_path / "db"), url, rate=0, retry_policy=policy, warn=print)
-    assert written == 1
-    assert len(script.requests) == 5 and all(r.startswith("/api/models") for r in script.requests)
+    assert written.pages == 1 and written.packages == 1
+    assert len(script.requests) == 6 and all(
+        r.startswith("/api/models") for r in script.requests[:5]
+    )
+    assert script.requests[5] == "/acme/tiny/resolve/main/README.md"  # the card, once
     assert waits == [0.5] * 4  # Retry-After: 120, capped by the policy
 
 

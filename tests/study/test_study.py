@@ -279,30 +279,41 @@ def test_crawl_a_hub_endpoint_with_rate_limits_and_resume(
     from tests.registry.conftest import Server
 
     root = tmp_path / "root"
-    for index in range(120):
+    for index in range(60):  # two listing pages of 50, and a README for each model
         package = root / f"org{index % 3}" / f"model-{index:03d}"
         package.mkdir(parents=True)
         card = PARSEABLE if index % 4 == 0 else PROSE
         (package / "README.md").write_text(card)
-    server = Server(root, "--rate-limit", "1")  # one request a second: the crawl meets 429s
+    server = Server(root, "--rate-limit", "20")  # slower than the crawl: it meets 429s
+    said = []
     try:
         db = tmp_path / "db"
         args = ["study", "ingest", "--db", str(db), "--crawl", server.endpoint, "--rate", "40"]
         assert main([*args, "--max-pages", "1"]) == 0  # stops early, like a killed crawl
+        said.append(capsys.readouterr().err)
         assert main(args) == 0  # resumes at page 2 (429s along the way are waited out)
+        said.append(capsys.readouterr().err)
         assert main(args) == 0  # already complete: nothing to do
+        said.append(capsys.readouterr().err)
     finally:
         server.stop()
-    capsys.readouterr()
+    # each run reports what it wrote (before: "ingested 0 packages" after writing them)
+    assert "ingested 50 listing rows, 50 packages" in said[0]
+    assert "ingested 10 listing rows, 10 packages" in said[1]
+    assert "ingested 0 listing rows, 0 packages" in said[2]
     report = _report(db, capsys)
     claims = next(m for m in report["measurements"] if m["id"] == "claims_by_task")
     rows = {r["key"]: (r["numerator"], r["denominator"]) for r in claims["rows"]}
-    assert rows["all"] == (30, 120) and rows["token-classification"] == (30, 30)
+    assert rows["all"] == (15, 60) and rows["token-classification"] == (15, 15)
     connection = StudyDB(db).connect()
     assert connection.execute("SELECT count(*), count(DISTINCT id) FROM models").fetchone() == (
-        120,
-        120,
+        60,
+        60,
     )
+    # every package analysed from its README text, as `audit` reads it
+    assert connection.execute(
+        "SELECT count(*) FROM packages WHERE has_card AND card_words > 0 AND error IS NULL"
+    ).fetchone() == (60,)
 
 
 def test_git_repository_collections_measure_signing(

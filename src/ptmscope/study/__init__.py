@@ -24,6 +24,7 @@ from ptmscope.results.study import PaperValue, StudyResult
 
 if TYPE_CHECKING:
     from ptmscope.study.clone import CloneStats
+    from ptmscope.study.crawl import CrawlStats
     from ptmscope.study.ingest import IngestStats
 
 __all__ = ["CRAWL_RATE", "StudyResult", "clone", "crawl", "ingest", "report"]
@@ -67,12 +68,17 @@ def crawl(
     token: str | None = None,
     rate: float = CRAWL_RATE,
     max_pages: int | None = None,
-) -> int:
-    """Add a Hub endpoint's model listing to ``db``; returns the pages read (a rerun resumes)."""
+    progress: Callable[[str, int, int], None] | None = None,
+) -> CrawlStats:
+    """Add a Hub endpoint's model listing to ``db``, each model analysed from its README;
+    returns the pages, listing rows and packages this run wrote (a rerun resumes)."""
     from ptmscope.study.crawl import crawl as crawl_listing
     from ptmscope.study.db import StudyDB
 
-    return crawl_listing(StudyDB(Path(db)), endpoint, token=token, rate=rate, max_pages=max_pages)
+    return crawl_listing(
+        StudyDB(Path(db)), endpoint, token=token, rate=rate, max_pages=max_pages,
+        progress=progress,
+    )  # fmt: skip
 
 
 SHIPPED_PAPER = "shipped"
@@ -86,6 +92,7 @@ def report(db: str | Path, paper: str | Path | None = SHIPPED_PAPER) -> StudyRes
     from ptmscope.study.db import StudyDB
     from ptmscope.study.measure import measure, paper_table
 
+    connection = StudyDB.open(Path(db)).connect()  # first: a missing database creates nothing
     if paper is None:
         table: tuple[PaperValue, ...] = ()
         source = None
@@ -96,7 +103,7 @@ def report(db: str | Path, paper: str | Path | None = SHIPPED_PAPER) -> StudyRes
     else:
         table, source = paper_table(Path(paper)), str(paper)
     values = {value.id: value.value for value in table}
-    measurements = tuple(measure(StudyDB(Path(db)).connect(), values))
+    measurements = tuple(measure(connection, values))
     return StudyResult(measurements, paper=table, paper_source=source)
 
 

@@ -177,6 +177,19 @@ def _card_architecture(metadata: Any) -> str | None:
     return None
 
 
+def prepare() -> None:
+    """Import what :func:`analyze_one` needs, once, in the process that starts the pool.
+
+    Forked workers inherit it: each worker of each source's pool paid the imports
+    (about 2 s, transformers' architecture names included) on its first package before.
+    """
+    import ptmscope.collector
+    import ptmscope.sources.record  # noqa: F401
+
+    _study_probes()
+    _model_types()
+
+
 def analyze_rows(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """:func:`analyze_one` over a chunk (what one worker process runs)."""
     return [analyze_one(record) for record in records]

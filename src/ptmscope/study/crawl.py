@@ -4,9 +4,17 @@ Pages of ``/api/models?full=true&cardData=true`` are followed through their
 ``Link`` headers. Requests are spaced by a rate limit, a 429 or 503 waits as long as
 ``Retry-After`` says (with back-off, :mod:`ptmscope.retry`), and each page is written as one atomic
 chunk with the URL of the next page saved beside it: a crawl killed at any point
-resumes at the first page it had not written. Card metadata (``cardData``) is
-analysed like a card whose front matter it is, so machine-parseable claims in
-``model-index`` are measured for crawled models too.
+resumes at the first page it had not written.
+
+Each listed model's ``README.md`` is fetched (``/<id>/resolve/<sha>/README.md``, through
+the same rate limit and retry policy as the listing) and analysed like any other card,
+so a crawled package has the card words and factors ``audit`` finds in it; before,
+only the listing's ``cardData`` was analysed and every card factor read "missing".
+A README that answers 404 is a package without a card. One that cannot be read
+(401/403 on a gated model, another status, larger than
+:data:`~ptmscope.card.parse.MAX_CARD_BYTES`) keeps the ``cardData`` front matter for its
+claims and carries the reason in its row's ``error``, which keeps it out of the
+factor shares rather than counting its factors as missing.
 
 A listing is data from the endpoint, so its ``Link`` headers are not trusted:
 
@@ -28,15 +36,18 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import time
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import yaml
 
+from ptmscope.card.parse import MAX_CARD_BYTES
 from ptmscope.errors import SourceError
 from ptmscope.names import visible
 from ptmscope.retry import DEFAULT as DEFAULT_RETRY
@@ -47,6 +58,29 @@ from ptmscope.study.db import StudyDB
 from ptmscope.study.ingest import _listing_row, _text, warn_stderr
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
+_REPO_ID = re.compile(r"[A-Za-z0-9][\w.-]*(?:/[A-Za-z0-9][\w.-]*)?")
+"""A Hub model id (``owner/name``, or a legacy ``name``): the only ids a card URL is built from."""
+_SHA = re.compile(r"[0-9a-f]{40}")
+CARD_FILE = "README.md"
+
+
+@dataclass(frozen=True)
+class CrawlStats:
+    """What one crawl run wrote (a rerun of a complete crawl writes nothing)."""
+
+    pages: int = 0
+    models: int = 0
+    """Listing rows written."""
+    packages: int = 0
+    """Package rows written (one per listed model with an ``id``)."""
+    chunks_written: int = 0
+    """Two per page: its listing rows and its packages."""
+    cards: int = 0
+    """READMEs read (200); a 404 is a package without a card, counted in neither."""
+    card_errors: int = 0
+    """READMEs that could not be read: those packages carry the reason in ``error``."""
+    malformed: int = 0
+    """Listing records skipped as unusable (:mod:`ptmscope.study.listing`)."""
 
 
 def _state_path(db: StudyDB, key: str) -> Path:
@@ -77,6 +111,97 @@ def same_origin(endpoint: str, url: str) -> bool:
     return home == ("http", there[1], 80) and there == ("https", home[1], 443)
 
 
+class _Client:
+    """Every request of one crawl: one rate limit (listing pages and READMEs alike), the
+    retry policy, the token for the endpoint's origin."""
+
+    def __init__(
+        self, endpoint: str, token: str | None, rate: float, retry_policy: RetryPolicy
+    ) -> None:
+        from huggingface_hub.utils import build_hf_headers  # type: ignore[attr-defined]  # public, lazily exported
+
+        self.endpoint = endpoint
+        self.shown = visible(endpoint)
+        self.headers = dict(build_hf_headers(token=token))
+        self.interval = 1.0 / rate if rate > 0 else 0.0
+        self.retry = retry_policy
+        self._last = 0.0
+
+    def _wait_turn(self) -> None:
+        wait = self._last + self.interval - time.monotonic()
+        if wait > 0:
+            time.sleep(wait)
+        self._last = time.monotonic()
+
+    def page(self, url: str) -> Any:
+        """One listing page (200), waiting out 429/503; anything else ends the crawl."""
+        from huggingface_hub import get_session
+
+        def once() -> Any:
+            self._wait_turn()
+            try:
+                answer = get_session().get(url, headers=self.headers, timeout=60)
+            except Exception as exc:
+                raise SourceError(f"cannot reach {self.shown}: {visible(exc)}") from None
+            if self.retry.retries(answer.status_code):
+                return Again(f"{answer.status_code}", answer.headers.get("Retry-After"))
+            if answer.status_code != 200:
+                raise SourceError(
+                    f"{self.shown} answered {answer.status_code} while listing models"
+                )
+            return answer
+
+        return self._settled(self.retry.run(once))
+
+    def card(self, model_id: str, sha: Any) -> tuple[str | None, str | None]:
+        """``(README text or None when there is none, why it could not be read or None)``.
+
+        Waits out 429/503 like the listing (and ends the crawl the same way when they
+        never stop); any other failure costs only this package.
+        """
+        from huggingface_hub import get_session
+
+        if not _REPO_ID.fullmatch(model_id):
+            return None, f"{CARD_FILE} not fetched: {visible(model_id)} is not a model id"
+        revision = sha if isinstance(sha, str) and _SHA.fullmatch(sha) else "main"
+        url = f"{self.endpoint}/{model_id}/resolve/{revision}/{CARD_FILE}"
+
+        def once() -> tuple[int, bytes] | Again:
+            self._wait_turn()
+            try:
+                with get_session().stream(
+                    "GET", url, headers=self.headers, follow_redirects=True, timeout=60
+                ) as answer:
+                    if self.retry.retries(answer.status_code):
+                        return Again(f"{answer.status_code}", answer.headers.get("Retry-After"))
+                    if answer.status_code != 200:
+                        return answer.status_code, b""
+                    body = bytearray()
+                    for block in answer.iter_bytes():
+                        body += block
+                        if len(body) > MAX_CARD_BYTES:
+                            return 200, bytes(body)  # over the limit: no need to read the rest
+                    return 200, bytes(body)
+            except Exception as exc:
+                raise SourceError(f"cannot reach {self.shown}: {visible(exc)}") from None
+
+        status, body = self._settled(self.retry.run(once))
+        if status == 404:
+            return None, None
+        if status != 200:
+            return None, f"{CARD_FILE} answered {status}"
+        if len(body) > MAX_CARD_BYTES:
+            return None, f"{CARD_FILE} is larger than the {MAX_CARD_BYTES >> 20} MiB card limit"
+        return body.decode("utf-8", errors="replace"), None
+
+    def _settled(self, outcome: Any) -> Any:
+        if isinstance(outcome, Again):
+            raise SourceError(
+                f"{self.shown}: still answering {outcome.reason} after {self.retry.attempts} tries"
+            )
+        return outcome
+
+
 def crawl(
     db: StudyDB,
     endpoint: str,
@@ -87,15 +212,14 @@ def crawl(
     progress: Callable[[str, int, int], None] | None = None,
     warn: Callable[[str], None] | None = None,
     retry_policy: RetryPolicy = DEFAULT_RETRY,
-) -> int:
-    """Crawl until the listing ends (or ``max_pages``); returns the pages written by this run.
+) -> CrawlStats:
+    """Crawl until the listing ends (or ``max_pages``); returns what this run wrote.
 
+    ``progress(label, done, total)`` is called after each README, with the READMEs of
+    the page at hand as the total (the number of pages is not known in advance).
     Warnings (a refused or repeated ``next`` link, skipped records) go to ``warn``,
     one line each, by default to stderr.
     """
-    from huggingface_hub import get_session
-    from huggingface_hub.utils import build_hf_headers  # type: ignore[attr-defined]  # public, lazily exported
-
     warn = warn or warn_stderr
     endpoint = endpoint.rstrip("/")
     key = "crawl-" + hashlib.sha1(endpoint.encode()).hexdigest()[:10]
@@ -106,43 +230,20 @@ def crawl(
         else {"page": 0, "next": None, "done": False}
     )
     if state["done"]:
-        return 0
+        return CrawlStats()
     url: str | None = (
         state["next"] or f"{endpoint}/api/models?full=true&cardData=true&sort=id&direction=1"
     )
     seen_urls: set[str] = set(state.get("seen_urls") or [])
     seen_pages: set[str] = set(state.get("seen_pages") or [])
-    headers = dict(build_hf_headers(token=token))
-    interval = 1.0 / rate if rate > 0 else 0.0
-    written = 0
-    last = 0.0
+    client = _Client(endpoint, token, rate, retry_policy)
+    counts: Counter[str] = Counter()
     skipped: Counter[str] = Counter()
-    shown = visible(endpoint)
-    while url and (max_pages is None or written < max_pages):
+    shown = client.shown
+    while url and (max_pages is None or counts["pages"] < max_pages):
         page = int(state["page"])
         seen_urls.add(_digest(url))
-
-        def once(target: str = url) -> Any:
-            nonlocal last
-            wait = last + interval - time.monotonic()
-            if wait > 0:
-                time.sleep(wait)
-            last = time.monotonic()
-            try:
-                answer = get_session().get(target, headers=headers, timeout=60)
-            except Exception as exc:
-                raise SourceError(f"cannot reach {shown}: {visible(exc)}") from None
-            if retry_policy.retries(answer.status_code):
-                return Again(f"{answer.status_code}", answer.headers.get("Retry-After"))
-            if answer.status_code != 200:
-                raise SourceError(f"{shown} answered {answer.status_code} while listing models")
-            return answer
-
-        response = retry_policy.run(once)
-        if isinstance(response, Again):
-            raise SourceError(
-                f"{shown}: still answering {response.reason} after {retry_policy.attempts} tries"
-            )
+        response = client.page(url)
         content = _digest(response.content)
         if content in seen_pages:
             warn(f"page {page + 1} of {shown} repeats an earlier page: the crawl stops there")
@@ -154,8 +255,11 @@ def crawl(
             raise SourceError(f"{shown} answered a model listing that is not a JSON list") from None
         models, cards = _rows(records, key, bad)
         skipped.update(bad)
-        db.write("packages", key, page, analyze_rows(cards))
+        label = f"READMEs of page {page + 1} of {shown}"
+        packages = _with_cards(client, cards, counts, progress, label)
+        db.write("packages", key, page, packages)
         db.write("models", key, page, models)
+        counts.update(pages=1, chunks_written=2, models=len(models), packages=len(packages))
         seen_pages.add(content)
         url = _next(response, endpoint, seen_urls, page + 1, warn)
         state = {
@@ -166,13 +270,39 @@ def crawl(
             "seen_pages": sorted(seen_pages),
         }
         _save(state_file, state)
-        written += 1
-        if progress:
-            progress(endpoint, page + 1, page + 1)
     line = listing.summary(skipped, shown)
     if line:
         warn(line)
-    return written
+    return CrawlStats(
+        pages=counts["pages"], models=counts["models"], packages=counts["packages"],
+        chunks_written=counts["chunks_written"], cards=counts["cards"], card_errors=counts["card_errors"], malformed=sum(skipped.values()),
+    )  # fmt: skip
+
+
+def _with_cards(
+    client: _Client,
+    cards: list[dict[str, Any]],
+    counts: Counter[str],
+    progress: Callable[[str, int, int], None] | None,
+    label: str,
+) -> list[dict[str, Any]]:
+    """The ``packages`` rows of one page, each analysed from its README as ``audit`` reads it."""
+    errors: list[str | None] = []
+    for done, card in enumerate(cards, start=1):
+        text, error = client.card(card["id"], card.pop("_sha", None))
+        if error is None:
+            card["readme"] = text  # None: no README (404), a package without a card
+            counts["cards"] += text is not None
+        else:
+            counts["card_errors"] += 1  # the listing's cardData stays as the front matter
+        errors.append(error)
+        if progress:
+            progress(label, done, len(cards))
+    rows = analyze_rows(cards)
+    for row, error in zip(rows, errors, strict=True):
+        if error is not None:  # the cause, before what analysing without the README met
+            row["error"] = error
+    return rows
 
 
 def _next(
@@ -231,6 +361,7 @@ def _rows(
                 ],
                 "config_json": json.dumps(config) if isinstance(config, dict) else None,
                 "_source": key,
+                "_sha": record.get("sha"),
             }
         )
     return models, cards

@@ -5,6 +5,10 @@ is written to a temporary file and renamed into place, so a chunk file either
 exists whole or not at all. Rerunning after any crash (even SIGKILL) skips the
 chunks that exist and writes the rest, which ends with the same tables, nothing
 twice and nothing lost.
+
+Reading never writes: :meth:`StudyDB.open` refuses a folder that is not a study
+database (``study report --db /new/path`` used to create it and report zeros), and
+an empty table is an in-memory one, so a report works on a read-only database.
 """
 
 from __future__ import annotations
@@ -18,6 +22,8 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from ptmscope.errors import InputError
+from ptmscope.names import visible
 from ptmscope.scoring import FACTORS
 
 FACTOR_COLUMNS = tuple(
@@ -61,10 +67,31 @@ def source_key(path: Path) -> str:
 class StudyDB:
     """The study database: one folder of Parquet chunks per table, written atomically, queried through DuckDB views."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, *, create: bool = True) -> None:
+        """A database at ``root``, its table folders created unless ``create`` is false;
+        a folder that cannot be created (``/proc/x``, a path under a file) is an input error."""
         self.root = root
-        for table in SCHEMAS:
-            (root / table).mkdir(parents=True, exist_ok=True)
+        if not create:
+            return
+        try:
+            for table in SCHEMAS:
+                (root / table).mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            reason = exc.strerror or type(exc).__name__
+            raise InputError(
+                f"{visible(root)}: cannot create a study database there ({visible(reason)})"
+            ) from None
+
+    @classmethod
+    def open(cls, root: Path) -> StudyDB:
+        """An existing database, for reading: nothing is created, and a folder without any
+        table folder (a typo, a path that does not exist) is an input error."""
+        if not root.is_dir() or not any((root / table).is_dir() for table in SCHEMAS):
+            raise InputError(
+                f"{visible(root)}: not a study database "
+                f"(run `ptmscope study ingest --db {visible(root)} SOURCE…` first)"
+            )
+        return cls(root, create=False)
 
     def chunk(self, table: str, key: str, index: int) -> Path:
         return self.root / table / f"{key}-{index:06d}.parquet"
@@ -89,7 +116,12 @@ class StudyDB:
 
     def connect(self) -> Any:
         """A DuckDB connection with one view per table over its Parquet chunks: one row per
-        id, each field from the first source that has it (an empty table when none)."""
+        id, each field from the first source that has it (an empty table when none).
+
+        "First" is a total order (source key, then chunk file, then row within the chunk),
+        so an id listed twice resolves the same way whatever order the chunks were written
+        in, by one worker or many, locally or on Dask.
+        """
         import duckdb
 
         connection = duckdb.connect()
@@ -97,15 +129,18 @@ class StudyDB:
             files = sorted((self.root / table).glob("*.parquet"))
             if files:
                 pattern = str(self.root / table / "*.parquet").replace("'", "''")
-                raw = f"read_parquet('{pattern}', union_by_name = true)"
+                raw = (
+                    f"read_parquet('{pattern}', union_by_name = true, filename = true, "
+                    "file_row_number = true)"
+                )
+                order = "_source, filename, file_row_number"
             else:
-                empty = self.root / f".empty-{table}.parquet"
-                pq.write_table(schema.empty_table(), empty)
-                raw = f"read_parquet('{str(empty).replace(chr(39), chr(39) * 2)}')"
+                connection.register(f"empty_{table}", schema.empty_table())
+                raw, order = f"empty_{table}", "_source"
             # One row per model id; each field from the first source (by name) that has it,
             # so a listing without tasks and a snapshot with them complete each other.
             fields = ", ".join(
-                f"any_value({name} ORDER BY _source) AS {name}"
+                f"any_value({name} ORDER BY {order}) AS {name}"
                 for name in schema.names
                 if name != "id"
             )

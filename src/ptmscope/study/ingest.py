@@ -27,7 +27,7 @@ from typing import Any
 from ptmscope.errors import InputError
 from ptmscope.names import visible
 from ptmscope.study import listing
-from ptmscope.study.analyze import analyze_repos, analyze_rows
+from ptmscope.study.analyze import analyze_repos, analyze_rows, prepare
 from ptmscope.study.db import StudyDB, source_key
 
 CHUNK = 500
@@ -35,13 +35,17 @@ CHUNK = 500
 
 @dataclass
 class IngestStats:
-    """What one ingest run did: rows read and chunks written or already there (a resumed run skips them)."""
+    """What one ingest run wrote: rows in the chunks it wrote, and chunks written or already
+    there (a resumed run skips them, and their rows are not counted again)."""
 
     models: int = 0
+    """Listing rows written (one per record with a model id)."""
     packages: int = 0
+    """Package rows written (cards, package folders)."""
     chunks_written: int = 0
     chunks_skipped: int = 0
     repos: int = 0
+    """Repository rows written (git collections)."""
     malformed: int = 0
     """Listing records skipped as unusable (see :mod:`ptmscope.study.listing`)."""
     warnings: list[str] = field(default_factory=list)
@@ -287,32 +291,31 @@ def ingest(
         key = source_key(path)
         chunks = [records[i : i + chunk_size] for i in range(0, len(records), chunk_size)]
         pending = [i for i in range(len(chunks)) if not db.has(table, key, i)]
-        stats.chunks_skipped += len(chunks) - len(pending)
+        already = len(chunks) - len(pending)
+        stats.chunks_skipped += already
+        label = visible(path)  # the path as given: two sources of the same name keep two bars
         if table == "models":
-            for i in pending:
-                rows = [r for r in (_listing_row(rec, key) for rec in chunks[i]) if r is not None]
-                db.write("models", key, i, rows)
-                stats.chunks_written += 1
-                if progress:
-                    progress(path.name, stats.chunks_written, len(pending))
-            stats.models += len(records)
-            continue
-        for chunk in chunks:
-            for record in chunk:
-                record["_source"] = key
-        work = {i: chunks[i] for i in pending}
-        function = analyze_repos if table == "repos" else analyze_rows
-        for done, (index, rows) in enumerate(
-            _run(function, engine, scheduler, workers, work), start=1
-        ):
+            work: Iterable[tuple[int, list[dict[str, Any]]]] = (
+                (i, [r for r in (_listing_row(rec, key) for rec in chunks[i]) if r is not None])
+                for i in pending
+            )
+        else:
+            for chunk in chunks:
+                for record in chunk:
+                    record["_source"] = key
+            function = analyze_repos if table == "repos" else analyze_rows
+            work = _run(function, engine, scheduler, workers, {i: chunks[i] for i in pending})
+        for done, (index, rows) in enumerate(work, start=1):
             db.write(table, key, index, rows)
             stats.chunks_written += 1
-            if progress:
-                progress(path.name, done, len(pending))
-        if table == "packages":
-            stats.packages += len(records)
-        else:
-            stats.repos += len(records)
+            if table == "models":
+                stats.models += len(rows)
+            elif table == "packages":
+                stats.packages += len(rows)
+            else:
+                stats.repos += len(rows)
+            if progress:  # this source's chunks only, those of an earlier run included
+                progress(label, already + done, len(chunks))
     for line in stats.warnings:
         (warn or warn_stderr)(line)
     return stats
@@ -350,6 +353,8 @@ def _run(
         return
     if engine != "local":
         raise InputError(f"unknown engine {engine!r}; choose local or dask")
+    if function is analyze_rows:
+        prepare()
     with ProcessPoolExecutor(
         max_workers=max(1, workers), initializer=_die_with_parent, initargs=(os.getpid(),)
     ) as pool:

@@ -245,7 +245,7 @@ def popularity_concentration(c: Context) -> Iterable[Measurement]:
         _rows(
             c.connection,
             [
-                "WITH r AS (SELECT downloads, row_number() OVER (ORDER BY downloads DESC) AS rank_, "
+                "WITH r AS (SELECT downloads, row_number() OVER (ORDER BY downloads DESC, id) AS rank_, "
                 "count(*) OVER () AS n FROM models WHERE downloads IS NOT NULL) "
                 f"SELECT 'top {label}', sum(downloads) FILTER (WHERE rank_ <= greatest(1, n * {share})), "
                 "sum(downloads) FROM r"

@@ -53,9 +53,7 @@ def from_study(db: Path) -> RegistryBaseline:
     """A baseline from a ``study`` database's listing (``audit --baseline DB``)."""
     from ptmscope.study.db import StudyDB
 
-    if not db.is_dir():
-        raise InputError(f"{db}: not a study database (run `ptmscope study ingest --db {db} …`)")
-    connection = StudyDB(db).connect()
+    connection = StudyDB.open(db).connect()  # nothing is created in a folder given by mistake
     rows = connection.execute("SELECT downloads, likes FROM models").fetchall()
     downloads = [d for d, _ in rows if d is not None]
     if not downloads:

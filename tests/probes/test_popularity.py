@@ -77,6 +77,11 @@ def test_percentiles_and_a_study_database_baseline(build: Build, tmp_path: Path)
     assert likes.score == 10.0 and ranked_likes == bool(baseline.likes)
     with pytest.raises(InputError, match="not a study database"):
         from_study(tmp_path / "missing")
+    elsewhere = tmp_path / "photos"  # an existing folder given by mistake: nothing written
+    elsewhere.mkdir()
+    with pytest.raises(InputError, match="not a study database"):
+        from_study(elsewhere)
+    assert list(elsewhere.iterdir()) == []
 
 
 @pytest.mark.parametrize("probe_id", ["popularity.downloads", "popularity.likes"])

@@ -59,7 +59,7 @@ package-check: $(STAMP)
 # ok / skipped (with the reason) / FAILED per command. About 2 minutes, most of it the install.
 readme-walk: package-check
 	cd $(PLAIN) && $(CURDIR)/$(PLAIN)/bin/python $(CURDIR)/tests/readme_walk.py \
-	  --bin $(CURDIR)/$(PLAIN)/bin --wheel $(CURDIR)/$(DIST)/*.whl --fixture-python $(CURDIR)/$(BIN)/python
+	  --bin $(CURDIR)/$(PLAIN)/bin --wheel $(CURDIR)/$(DIST)/*.whl --fixture-python $(abspath $(BIN)/python)
 
 test: lint typecheck unit package-check readme-walk
 

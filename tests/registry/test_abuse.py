@@ -182,3 +182,33 @@ def test_cloning_a_folder_package_says_why_not_in_git(
     assert done.returncode != 0
     assert "served from a plain folder" in done.stderr and "snapshot_download" in done.stderr
     assert not (tmp_path / "tiny" / "README.md").exists()
+
+
+def test_main_asked_of_a_master_only_repository_is_served_and_said(
+    make_server, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    """The Hub's clients ask for ``main``; a ``master``-only package is served, and the
+    answer says which branch it was (issue 14: never silent)."""
+    from tests.conftest import git
+
+    root = tmp_path / "root"
+    work = root / "acme" / "old"
+    work.mkdir(parents=True)
+    git(work, "init", "-q", "-b", "master")
+    (work / "README.md").write_text("---\nlicense: mit\n---\n# old\n")
+    git(work, "add", "-A")
+    git(work, "commit", "-q", "-m", "first")
+    (root / "acme" / "new").mkdir()
+    (root / "acme" / "new" / "README.md").write_text("---\nlicense: mit\n---\n# new\n")
+    server = make_server(root)
+    for path in ("/api/models/acme/old", "/api/models/acme/old/revision/main",
+                 "/acme/old/resolve/main/README.md"):  # fmt: skip
+        answer = _get(server, path)
+        assert answer.status == 200, path
+        assert answer.getheader("X-Ptmscope-Revision-Fallback") == (
+            "no branch 'main': the default branch 'master' was served"
+        ), path
+    answer = _get(server, "/acme/old/resolve/master/README.md")
+    assert answer.status == 200 and answer.getheader("X-Ptmscope-Revision-Fallback") is None
+    folder = _get(server, "/api/models/acme/new")  # a folder's one branch is main
+    assert folder.status == 200 and folder.getheader("X-Ptmscope-Revision-Fallback") is None

@@ -68,6 +68,19 @@ def _error(status: int, message: str, code: str | None = None) -> JSONResponse:
     return JSONResponse({"error": message}, status_code=status, headers=headers)
 
 
+FALLBACK_HEADER = "X-Ptmscope-Revision-Fallback"
+"""Says which branch was served when ``main`` was asked of a repository without one."""
+
+
+def _fallback_header(repo: Repo, ref: str | None) -> dict[str, str]:
+    """The Hub's clients always ask for ``main``; a git package whose only branch is
+    ``master`` serves ``master`` then, and says so rather than silently."""
+    served = repo.fallback(ref if ref is not None else "main")
+    if served is None:
+        return {}
+    return {FALLBACK_HEADER: f"no branch 'main': the default branch '{served}' was served"}
+
+
 class FolderPackage(Exception):
     """A clone asked of a plain-folder package: it has no history to send."""
 
@@ -328,7 +341,7 @@ class Registry:
         except _Refused as refused:
             return refused.response()
         blobs = request.query_params.get("blobs", "").lower() in ("1", "true")
-        return JSONResponse(self._info(revision, blobs))
+        return JSONResponse(self._info(revision, blobs), headers=_fallback_header(repo, ref))
 
     def list_models(self, request: Request) -> Response:
         """``GET /api/models``: the Hub's listing filters (search, author, filter, pipeline_tag), sorting and ``Link`` pagination; a package that cannot be read is left out."""
@@ -506,6 +519,7 @@ class Registry:
         digest = self.store.digest(revision, entry)
         etag = f'"{digest.sha256 or digest.git_oid}"'
         headers = {
+            **_fallback_header(repo, ref),
             "X-Repo-Commit": revision.sha,
             "ETag": etag,
             "Accept-Ranges": "bytes",

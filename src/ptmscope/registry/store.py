@@ -403,6 +403,16 @@ class Repo:
         )
         return branches, tags, default
 
+    def fallback(self, revision: str | None) -> str | None:
+        """The branch served for ``revision`` when it is ``main`` (what the Hub's clients ask
+        for) and the repository has no such branch: its default branch (``master``)."""
+        if revision not in ("main", "HEAD"):
+            return None
+        branches, _, default = self.refs()
+        if revision in branches or default == revision or default not in branches:
+            return None
+        return default
+
     def resolve(self, revision: str | None) -> str:
         branches, tags, default = self.refs()
         revision = revision or default

@@ -68,6 +68,20 @@ def _terminal_columns() -> int:
         return 80
 
 
+def add_progress_option(sub: argparse.ArgumentParser, what: str) -> None:
+    """``--progress auto|always|never``: a line on stderr, by default only on a terminal."""
+    sub.add_argument(
+        "--progress",
+        choices=["auto", "always", "never"],
+        default="auto",
+        help=f"{what} on stderr (auto: when stderr is a terminal)",
+    )
+
+
+def shows_progress(args: argparse.Namespace) -> bool:
+    return bool(args.progress == "always" or (args.progress == "auto" and sys.stderr.isatty()))
+
+
 def add_package_options(sub: argparse.ArgumentParser) -> None:
     """REF, its revision and a Hub token: how audit and verify name a package."""
     sub.add_argument(
@@ -201,12 +215,7 @@ def _add_scan(commands: Any) -> None:
         action="store_true",
         help="text format: list clean files too (default for folders: findings and errors only)",
     )
-    scan.add_argument(
-        "--progress",
-        choices=["auto", "always", "never"],
-        default="auto",
-        help="a counter with ETA on stderr (auto: when stderr is a terminal)",
-    )
+    add_progress_option(scan, "a counter with ETA")
 
 
 def _add_verify(commands: Any) -> None:
@@ -225,12 +234,7 @@ def _add_verify(commands: Any) -> None:
         action="store_true",
         help="exit 0 when the card states no claims (default: exit 1, nothing was verified)",
     )
-    verify.add_argument(
-        "--progress",
-        choices=["auto", "always", "never"],
-        default="auto",
-        help="claim group, inputs done and ETA on stderr (auto: when stderr is a terminal)",
-    )
+    add_progress_option(verify, "claim group, inputs done and ETA")
     add_format_options(verify, VERIFY_FORMATS)
 
 
@@ -511,7 +515,7 @@ def _verify(args: argparse.Namespace) -> int:
     from ptmscope.api import verify
 
     options = replace(_verify_options(args), quiet_libraries=True)
-    show_progress = args.progress == "always" or (args.progress == "auto" and sys.stderr.isatty())
+    show_progress = shows_progress(args)
     line = VerifyLine(sys.stderr) if show_progress else None
     try:
         result = verify(args.ref, options, revision=args.revision, token=args.token, progress=line)
@@ -538,7 +542,7 @@ def _scan(args: argparse.Namespace) -> int:
 
     if args.timeout is not None and not args.timeout > 0:
         raise PtmscopeError("--timeout must be positive")
-    show_progress = args.progress == "always" or (args.progress == "auto" and sys.stderr.isatty())
+    show_progress = shows_progress(args)
     counter = ProgressLine(sys.stderr) if show_progress else None
     limits = Limits() if args.timeout is None else Limits(seconds=args.timeout)
     try:

@@ -14,7 +14,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
@@ -27,6 +27,7 @@ from ptmscope.retry import RetryPolicy
 from ptmscope.study.crawl import crawl
 from ptmscope.study.db import FACTOR_COLUMNS, StudyDB
 from tests.conftest import FULL_CARD, write_safetensors
+from tests.sources.flaky_server import serving
 from tests.study.test_study import PROSE
 
 _MAX_REQUESTS = 30
@@ -129,15 +130,8 @@ def _serve(hub: _Hub) -> Iterator[str]:
         def log_message(self, *args: object) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(10)
+    with serving(Handler) as url:
+        yield url
 
 
 def test_readmes_that_cannot_be_read_are_errors_not_missing_cards(tmp_path: Path) -> None:

@@ -117,6 +117,11 @@ RULES = (
         exits=frozenset({1}),
     ),
     Rule(
+        r"^ptmscope policy check\b",
+        "exit 1 is the policy's documented answer (deny); 0 allow or warn",
+        exits=frozenset({0, 1}),
+    ),
+    Rule(
         r"--fail-on (high|medium|low)\b",
         "exit 1 is the gate's documented answer to a risk at or above the threshold",
         exits=frozenset({0, 1}),
@@ -144,7 +149,7 @@ SHARED_SAMPLES = ("listing.csv.gz", "models.jsonl", "cards.parquet")
 SHARED_FILES = ("listing_2023.csv.gz", "snapshot.jsonl.gz", "cards.parquet")
 """The files of ``SHARED/registry`` they are cut from, in the same order."""
 
-YAML_FIXTURES = {"ours.yaml": "rules:", "gateway.yaml": "block:"}
+YAML_FIXTURES = {"ours.yaml": "rules:", "gateway.yaml": "block:", "admission.yaml": "templates:"}
 """The README's YAML blocks, written under the names its commands give them (told apart by
 a key only that block has)."""
 

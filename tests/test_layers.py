@@ -42,6 +42,7 @@ ENGINES = (
     "ptmscope.study",
     "ptmscope.extras",
     "ptmscope.demo",
+    "ptmscope.policy",
 )
 ORCHESTRATION = ("ptmscope.audit", "ptmscope.registry", "ptmscope.api")
 FORMATS = ("ptmscope.formats",)

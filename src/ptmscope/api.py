@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeAlias
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from ptmscope.audit import AuditOptions, audit, collect, evaluate
 from ptmscope.errors import InputError
@@ -26,6 +26,7 @@ from ptmscope.results.verify import VerifyResult
 from ptmscope.verify.options import VerifyOptions
 
 if TYPE_CHECKING:
+    from ptmscope.results.policy import PolicyDecision
     from ptmscope.scan.policy import Policy
     from ptmscope.verify.engine import Progress as VerifyProgress
 
@@ -120,6 +121,45 @@ def verify(
         with model_folder(source, package) as folder:
             claims = verify_package(package, folder, options, progress)
     return VerifyResult(package.ref, package.commit, tuple(claims))
+
+
+def policy_check(
+    ref: str | Path,
+    policy: str | Path,
+    *,
+    revision: str | None = None,
+    token: str | None = None,
+) -> PolicyDecision:
+    """The admission decision for ``ref`` under the policy file ``policy``: the Python form of
+    ``ptmscope policy check``.
+
+    ``ref`` is a package (audited here, as ``audit`` would) or a saved ``audit --format
+    json`` report, so a decision can be made again from what CI kept. The policy is read
+    (and every CEL rule compiled) before anything is audited.
+    """
+    from ptmscope.policy import decide, load_admission_policy
+    from ptmscope.results.audit_report import build
+
+    admission = load_admission_policy(policy)
+    report = _saved_report(Path(ref)) if str(ref).endswith(".json") else None
+    if report is None:
+        report = build(audit(str(ref), AuditOptions(revision=revision, token=token)))
+    return decide(report, admission)
+
+
+def _saved_report(path: Path) -> dict[str, Any] | None:
+    """A saved audit report, or ``None`` when ``path`` is not a file (then it is a ref)."""
+    import json
+
+    if not path.is_file():
+        return None
+    try:
+        data = json.loads(path.read_bytes())
+    except (ValueError, RecursionError) as exc:
+        raise InputError(f"{path}: not an audit report (invalid JSON: {exc})") from None
+    if not isinstance(data, dict) or "attributes" not in data or "summary" not in data:
+        raise InputError(f"{path}: not an audit report (`ptmscope audit REF --format json`)")
+    return data
 
 
 def audit_demo() -> AuditResult:

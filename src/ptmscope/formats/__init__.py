@@ -6,6 +6,7 @@ One :class:`~ptmscope.formats.registry.Formats` per result type; the CLI's
 - :data:`AUDIT_FORMATS`: ``text``, ``json``, ``markdown``, ``sarif``
 - :data:`SCAN_FORMATS`: ``text``, ``json``, ``markdown``, ``sarif``
 - :data:`VERIFY_FORMATS`: ``text``, ``json``, ``markdown``
+- :data:`POLICY_FORMATS`: ``text``, ``json``
 - :data:`STUDY_FORMATS`: ``html`` (the default), ``json``, ``markdown``, ``text``
 
 A new format is one module with a renderer class, registered here by name.
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
     from ptmscope.formats.study import StudyHtml, StudyJson, StudyMarkdown, StudyText
     from ptmscope.formats.verify import VerifyJson, VerifyMarkdown, VerifyText
     from ptmscope.results.audit import AuditResult
+    from ptmscope.results.policy import PolicyDecision
     from ptmscope.results.scan import ScanResult
     from ptmscope.results.study import StudyResult
     from ptmscope.results.verify import VerifyResult
@@ -81,6 +83,10 @@ VERIFY_FORMATS: Formats[VerifyResult] = Formats(
     _lazy("ptmscope.formats.verify", {"text": "text:VerifyText", "json": "json:VerifyJson",
           "markdown": "markdown:VerifyMarkdown"}),
 )  # fmt: skip
+POLICY_FORMATS: Formats[PolicyDecision] = Formats(
+    "policy",
+    _lazy("ptmscope.formats.policy", {"text": "text:PolicyText", "json": "json:PolicyJson"}),
+)
 STUDY_FORMATS: Formats[StudyResult] = Formats(
     "study",
     _lazy("ptmscope.formats.study", {"html": "html:StudyHtml", "json": "json:StudyJson",
@@ -134,6 +140,7 @@ def get_format(name: str) -> Renderer[AuditResult]:
 __all__ = [
     "AUDIT_FORMATS",
     "FORMATS",
+    "POLICY_FORMATS",
     "SCAN_FORMATS",
     "STUDY_FORMATS",
     "VERIFY_FORMATS",

@@ -1,6 +1,6 @@
 """Renderers of an :class:`~ptmscope.results.audit.AuditResult` (``ptmscope audit``).
 
-Every format reads the one data view in :mod:`ptmscope.formats.audit.report`,
+Every format reads the one data view in :mod:`ptmscope.results.audit_report`,
 so text, Markdown, JSON and SARIF never disagree about a fact.
 """
 

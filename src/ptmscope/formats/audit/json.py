@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import json
 
-from ptmscope.formats.audit.report import build
 from ptmscope.results.audit import AuditResult
+from ptmscope.results.audit_report import build
 
 
 class AuditJson:

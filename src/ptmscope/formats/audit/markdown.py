@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from ptmscope.formats.audit.report import build
 from ptmscope.formats.escape import markdown as _cell
 from ptmscope.formats.escape import markdown_code as _code
 from ptmscope.results.audit import AuditResult
+from ptmscope.results.audit_report import build
 
 
 def _score(value: float | None) -> str:

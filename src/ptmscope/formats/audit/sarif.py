@@ -20,7 +20,6 @@ import re
 from datetime import UTC
 from typing import Any
 
-from ptmscope.formats.audit.report import remediations
 from ptmscope.formats.sarif import (
     INFORMATION_URI,
     LEVEL,
@@ -33,6 +32,7 @@ from ptmscope.formats.sarif import (
 )
 from ptmscope.package import FileEntry
 from ptmscope.results.audit import AuditResult, Definition, Evidence, Finding
+from ptmscope.results.audit_report import remediations
 from ptmscope.severity import Severity
 from ptmscope.vocab import ProbeKind
 

@@ -11,10 +11,10 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from ptmscope.formats.audit.report import build
 from ptmscope.formats.escape import markup, rich_text, visible
 from ptmscope.formats.terminal import WIDTH, capture
 from ptmscope.results.audit import AuditResult
+from ptmscope.results.audit_report import build
 
 _OUTCOME_STYLE = {
     "present": "green",

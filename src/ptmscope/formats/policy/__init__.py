@@ -1,0 +1,1 @@
+"""Renderers of a :class:`~ptmscope.results.policy.PolicyDecision` (``ptmscope policy check``)."""

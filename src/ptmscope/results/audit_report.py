@@ -1,0 +1,157 @@
+"""The audit as plain data: the one view every audit format renders.
+
+It only rearranges what the audit computed (and the JSON format serialises it
+as is), so formats never re-derive facts and never disagree with each other.
+Its shape is ``schemas/audit.schema.json``; :data:`SCHEMA_VERSION` changes with it
+(minor for additions, major for anything a reader of the old shape would misread).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+from ptmscope.results.audit import AuditResult, Definition, Finding
+from ptmscope.severity import Severity
+from ptmscope.vocab import ProbeKind
+
+SCHEMA_VERSION = "2.2.0"
+"""The version of the JSON shape (``schema_version`` in the output)."""
+
+SCHEMA_FILE = "audit.schema.json"
+LEGACY_SCHEMA_FILE = "report.schema.json"
+"""The same schema under its name before 1.1.0 of the schemas folder (deprecated)."""
+
+REMEDIATIONS = 5
+"""How many of the scorecard's priorities the report lists with their fixes."""
+
+
+def _evidence(finding: Finding) -> list[dict[str, str]]:
+    return [{"location": e.location, "detail": e.detail} for e in finding.evidence]
+
+
+def _finding(finding: Finding, definition: Definition) -> dict[str, Any]:
+    return {
+        "probe": finding.probe,
+        "label": definition.short,
+        "kind": str(definition.kind),
+        "outcome": str(finding.outcome),
+        "severity": finding.severity.label if finding.severity else None,
+        "stride": [str(s) for s in definition.stride],
+        "message": finding.message,
+        "evidence": _evidence(finding),
+        "remediation": definition.remediation,
+    }
+
+
+def remediations(result: AuditResult, limit: int = REMEDIATIONS) -> list[dict[str, str]]:
+    """The scorecard's priorities, with the fix each probe's definition gives."""
+    return [
+        {"probe": probe, "text": result.definitions[probe].remediation}
+        for probe in result.scorecard.priorities[:limit]
+    ]
+
+
+def build(result: AuditResult) -> dict[str, Any]:
+    """The whole report as JSON-ready data (see ``schemas/audit.schema.json``)."""
+    package = result.package
+    card = result.scorecard
+    signatures = package.signature_summary
+    attributes: dict[str, Any] = {}
+    for attribute in card.attributes:
+        factors = {}
+        for finding in attribute.findings:
+            definition = result.definitions[finding.probe]
+            factors[finding.probe.split(".", 1)[1]] = {
+                "probe": finding.probe,
+                "label": definition.short,
+                "kind": str(definition.kind),
+                "outcome": str(finding.outcome),
+                "score": finding.score,
+                "message": finding.message,
+                "evidence": _evidence(finding),
+                "remediation": definition.remediation,
+            }
+        attributes[attribute.name] = {
+            "score": attribute.score,
+            "coverage": attribute.coverage,
+            "factors": factors,
+        }
+    risk_order = {f.probe: i for i, f in enumerate(card.risks)}
+    findings = sorted(
+        (f for f in result.findings if result.definitions[f.probe].kind is ProbeKind.RISK),
+        key=lambda f: (risk_order.get(f.probe, len(risk_order)), f.probe),
+    )
+    counts = {level.label: 0 for level in reversed(Severity)}
+    for risk in card.risks:
+        if risk.severity is not None:
+            counts[risk.severity.label] += 1
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "tool": {"name": "ptmscope", "version": result.tool_version},
+        "generated_at": package.collected_at.isoformat() if package.collected_at else None,
+        "transfer": None
+        if package.transfer is None
+        else {
+            "bytes_downloaded": package.transfer.bytes_downloaded,
+            "package_bytes": package.transfer.package_bytes,
+            "requests": package.transfer.requests,
+        },
+        "scans": [
+            {
+                "path": s.path,
+                "format": s.format,
+                "verdict": s.verdict.value,
+                "findings": len(s.findings),
+                "errors": len(s.errors),
+            }
+            for s in package.scans
+        ],
+        "package": {
+            "ref": package.ref,
+            "source": str(package.source),
+            "name": package.name,
+            "revision": package.revision,
+            "commit": package.commit,
+            "files": len(package.files),
+            "bytes": package.total_bytes,
+            "weights": [
+                {
+                    "path": w.path,
+                    "format": str(w.format),
+                    "guessed": w.guessed,
+                    "role": str(w.role),
+                    "size": w.size,
+                    "pickle_based": w.pickle_based,
+                    "available": w.available,
+                    "parameters": w.parameters,
+                    "dtypes": list(w.dtypes),
+                }
+                for w in package.weights
+            ],
+            "history": None
+            if signatures is None
+            else {
+                "commits": signatures.commits,
+                "signed": signatures.signed,
+                "author_signed": signatures.author_signed,
+                "platform_signed": signatures.platform_signed,
+            },
+            "metadata": None if package.metadata is None else package.metadata.origin,
+            "problems": [asdict(p) for p in package.problems],
+        },
+        "summary": {
+            "overall": card.overall,
+            "uncapped": card.uncapped,
+            "capped_by": card.cap.label if card.cap else None,
+            "verdict": str(card.verdict),
+            "coverage": card.coverage,
+            "undecided": list(card.undecided),
+            "missing_evidence": list(package.missing_evidence),
+            "risks": counts,
+        },
+        "attributes": attributes,
+        "findings": [_finding(f, result.definitions[f.probe]) for f in findings],
+        "remediations": remediations(result),
+        "claims": [{**asdict(c), "machine_parseable": c.machine_parseable} for c in package.claims],
+    }

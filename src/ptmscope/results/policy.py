@@ -1,0 +1,55 @@
+"""What an admission policy decided about one package: ``allow``, ``warn`` or ``deny``.
+
+One object for every place that decides (``policy check``, and later ``audit --policy``
+and the registry gateway), so the same package and policy give the same answer
+everywhere, and the answer names the policy (its digest) and the commit it was about.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from ptmscope._version import __version__
+
+
+class Verdict(StrEnum):
+    """The decision: ``deny`` when an enforced check or a deny rule is violated, ``warn``
+    when only warnings are, else ``allow``."""
+
+    ALLOW = "allow"
+    WARN = "warn"
+    DENY = "deny"
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One check or rule the package does not meet."""
+
+    rule: str
+    """``checks.<target>`` or the rule's ``id``."""
+    action: Verdict
+    """``deny`` (enforced) or ``warn``."""
+    reason: str
+    evidence: tuple[str, ...] = ()
+    """What was seen (a score, an outcome, the value a rule read)."""
+
+
+@dataclass(frozen=True)
+class PolicyDecision:
+    """The decision, its violations, and what it was about."""
+
+    decision: Verdict
+    violations: tuple[Violation, ...]
+    policy_digest: str
+    """SHA-256 of the policy file's bytes: the decision names the exact policy."""
+    audited_commit: str | None
+    ref: str
+    unknown: tuple[str, ...] = ()
+    """Checks that could not be decided (a probe without an outcome): reported, and
+    treated as the check's mode says (enforced ones deny: fail closed)."""
+    tool_version: str = __version__
+
+    def fails(self) -> bool:
+        """The exit-code gate: a deny fails; allow and warn pass."""
+        return self.decision is Verdict.DENY

@@ -516,6 +516,8 @@ def setup(walk: Walk, fixture_python: str, shared: Path, yamls: list[str]) -> bo
             walk.record(Row(here, "setup", "FAILED", f"no README yaml block with {key!r}"))
             return False
         (walk.work / name).write_text(block, encoding="utf-8")
+    # the README's example policies and their tests, as a user finds them in a checkout
+    shutil.copytree(REPO / "examples", walk.work / "examples", dirs_exist_ok=True)
     walk.record(Row(here, "setup", "ok", "", seconds))
     port = free_port()
     registry = Command(0, "sh", f"ptmscope registry serve ROOT --port {port}")

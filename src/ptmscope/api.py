@@ -26,6 +26,7 @@ from ptmscope.results.verify import VerifyResult
 from ptmscope.verify.options import VerifyOptions
 
 if TYPE_CHECKING:
+    from ptmscope.policy.testing import CaseResult
     from ptmscope.results.policy import PolicyDecision
     from ptmscope.scan.policy import Policy
     from ptmscope.verify.engine import Progress as VerifyProgress
@@ -138,28 +139,29 @@ def policy_check(
     (and every CEL rule compiled) before anything is audited.
     """
     from ptmscope.policy import decide, load_admission_policy
-    from ptmscope.results.audit_report import build
+    from ptmscope.policy.reports import read_audit_report
 
     admission = load_admission_policy(policy)
-    report = _saved_report(Path(ref)) if str(ref).endswith(".json") else None
-    if report is None:
-        report = build(audit(str(ref), AuditOptions(revision=revision, token=token)))
-    return decide(report, admission)
+    saved = Path(ref)
+    if str(ref).endswith(".json") and saved.is_file():
+        return decide(read_audit_report(saved), admission)
+    return decide(audit_report(ref, revision=revision, token=token), admission)
 
 
-def _saved_report(path: Path) -> dict[str, Any] | None:
-    """A saved audit report, or ``None`` when ``path`` is not a file (then it is a ref)."""
-    import json
+def audit_report(
+    ref: str | Path, *, revision: str | None = None, token: str | None = None
+) -> dict[str, Any]:
+    """``ref`` audited, as the JSON-ready report ``audit --format json`` writes."""
+    from ptmscope.results.audit_report import build
 
-    if not path.is_file():
-        return None
-    try:
-        data = json.loads(path.read_bytes())
-    except (ValueError, RecursionError) as exc:
-        raise InputError(f"{path}: not an audit report (invalid JSON: {exc})") from None
-    if not isinstance(data, dict) or "attributes" not in data or "summary" not in data:
-        raise InputError(f"{path}: not an audit report (`ptmscope audit REF --format json`)")
-    return data
+    return build(audit(str(ref), AuditOptions(revision=revision, token=token)))
+
+
+def policy_test(folder: str | Path) -> list[CaseResult]:
+    """Every case of the ``*_test.yaml`` files under ``folder`` (``ptmscope policy test``)."""
+    from ptmscope.policy.testing import run_tests
+
+    return run_tests(Path(folder), lambda ref: audit_report(ref))
 
 
 def audit_demo() -> AuditResult:

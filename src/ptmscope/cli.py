@@ -380,6 +380,12 @@ def _add_policy(commands: Any) -> None:
     check.add_argument("--revision", "-r", help="branch, tag or commit (git and Hub sources)")
     check.add_argument("--token", help="Hub token for private or gated models (default: HF_TOKEN)")
     add_format_options(check, POLICY_FORMATS)
+    test = policy_commands.add_parser(
+        "test",
+        help="run policy test cases (*_test.yaml: policy, audit report or package, expected "
+        "decision)",
+    )
+    test.add_argument("folder", metavar="DIR", help="folder holding *_test.yaml files")
 
 
 _COMMANDS: dict[str, Callable[[Any], None]] = {
@@ -775,8 +781,19 @@ def _probes() -> int:
 
 
 def _policy(args: argparse.Namespace) -> int:
-    from ptmscope.api import policy_check
+    from ptmscope.api import policy_check, policy_test
 
+    if args.policy_command == "test":
+        results = policy_test(args.folder)
+        for case in results:
+            status = "ok  " if case.passed else "FAIL"
+            detail = "" if case.passed else f": expected {case.expected}, decided {case.decided}"
+            if case.missing:
+                detail += f"; missing violations {', '.join(case.missing)}"
+            print(f"{status} {case.name}{detail}  ({case.file})")
+        failed = sum(not case.passed for case in results)
+        print(f"{len(results)} cases: {len(results) - failed} passed, {failed} failed")
+        return EXIT_FINDINGS if failed else EXIT_OK
     decision = policy_check(args.ref, args.policy, revision=args.revision, token=args.token)
     emit(POLICY_FORMATS, args.format, decision, args.output)
     return EXIT_FINDINGS if decision.fails() else EXIT_OK

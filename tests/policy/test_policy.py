@@ -138,3 +138,53 @@ def test_a_malformed_policy_names_its_line(text: str, message: str) -> None:
     with pytest.raises(InputError) as caught:
         parse_policy(text, "p.yaml")
     assert message in str(caught.value), str(caught.value)
+
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "policies"
+
+
+def test_the_example_policies_pass_their_own_tests(capsys) -> None:  # type: ignore[no-untyped-def]
+    """`policy test` runs the shipped examples (strict, default, research) on saved reports."""
+    assert main(["policy", "test", str(EXAMPLES / "tests")]) == 0
+    out = capsys.readouterr().out
+    assert "6 cases: 6 passed, 0 failed" in out and "FAIL" not in out
+
+
+def test_policy_test_reports_a_wrong_expectation_and_audits_packages(
+    tmp_path: Path, capsys
+) -> None:  # type: ignore[no-untyped-def]
+    _package(tmp_path / "risky", pickle=True)
+    (tmp_path / "policy.yaml").write_text(STRICT)
+    (tmp_path / "mine_test.yaml").write_text(
+        "cases:\n"
+        "  - name: pickle-only is denied\n    policy: policy.yaml\n    package: risky\n"
+        "    expect: deny\n    violations: [checks.risk.pickle_weights]\n"
+        "  - name: a wrong expectation\n    policy: policy.yaml\n    package: risky\n"
+        "    expect: allow\n    violations: [no-such-rule]\n"
+    )
+    assert main(["policy", "test", str(tmp_path)]) == 1
+    out = capsys.readouterr().out
+    assert "ok   pickle-only is denied" in out
+    assert "FAIL a wrong expectation: expected allow, decided deny" in out
+    assert "missing violations no-such-rule" in out and "2 cases: 1 passed, 1 failed" in out
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "cases: nope\n",
+        "cases:\n  - policy: p.yaml\n    expect: deny\n",
+        "cases:\n  - policy: p.yaml\n    audit: a.json\n    expect: maybe\n",
+        "cases:\n  - policy: p.yaml\n    audit: a.json\n    expect: deny\n    expected: deny\n",
+    ],
+    ids=["not-a-list", "no-subject", "bad-expect", "misspelt-key"],
+)
+def test_a_malformed_test_file_is_an_input_error(tmp_path: Path, text: str, capsys) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / "bad_test.yaml").write_text(text)
+    assert main(["policy", "test", str(tmp_path)]) == 2
+    assert "bad_test.yaml" in capsys.readouterr().err
+
+
+def test_an_empty_test_folder_is_an_input_error(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    assert main(["policy", "test", str(tmp_path)]) == 2
+    assert "nothing to test" in capsys.readouterr().err

@@ -49,9 +49,16 @@ def _kind_name(kind: type | tuple[type, ...]) -> str:
     return " or ".join(names.get(k, "a number") for k in kinds)
 
 
+def _metadata(report: Report) -> Mapping[str, Any] | None:
+    """The registry record, when the report carries one as data (today's reports name only
+    where it came from)."""
+    metadata = (report.get("package") or {}).get("metadata")
+    return metadata if isinstance(metadata, dict) else None
+
+
 def _owner(report: Report) -> str | None:
     package = report.get("package") or {}
-    metadata = package.get("metadata") or {}
+    metadata = _metadata(report) or {}
     name = package.get("name") or metadata.get("id")
     if isinstance(name, str) and "/" in name:
         return name.split("/", 1)[0]
@@ -109,7 +116,9 @@ def _minimum(key: str) -> Callable[[Report, float], list[str]]:
 def _not_gated(report: Report, on: bool) -> list[str]:
     if not on:
         return []
-    metadata = (report.get("package") or {}).get("metadata") or {}
+    metadata = _metadata(report)
+    if metadata is None or "gated" not in metadata:
+        return ["gated or not is unknown: the report carries no registry record"]
     gated = metadata.get("gated")
     return [f"gated: {gated}"] if gated not in (None, False, "false", "False") else []
 

@@ -46,6 +46,8 @@ class AuditOptions:
     baseline: str | Path | None = None
     """A ``study`` database whose listing popularity is ranked against (default: the
     baseline shipped with ptmscope)."""
+    policy: str | Path | None = None
+    """An admission policy file: the result carries its decision (``audit --policy``)."""
 
 
 def collect(ref: str | Path, options: AuditOptions | None = None) -> Package:
@@ -90,5 +92,18 @@ def evaluate(package: Package, probes: Sequence[Probe] | None = None) -> AuditRe
 
 
 def audit(ref: str | Path, options: AuditOptions | None = None) -> AuditResult:
-    """Audit a model package: the Python form of ``ptmscope audit``."""
-    return evaluate(collect(ref, options))
+    """Audit a model package: the Python form of ``ptmscope audit``.
+
+    With ``options.policy`` the policy is read (and its rules compiled) first, so a
+    malformed policy costs no audit; the result then carries the policy's decision, made
+    from the same report ``policy check`` reads.
+    """
+    options = options or AuditOptions()
+    if options.policy is None:
+        return evaluate(collect(ref, options))
+    from ptmscope.policy import decide, load_admission_policy
+    from ptmscope.results.audit_report import build
+
+    admission = load_admission_policy(options.policy)
+    result = evaluate(collect(ref, options))
+    return replace(result, policy=decide(build(result), admission))

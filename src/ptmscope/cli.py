@@ -159,6 +159,11 @@ def _add_audit(commands: Any) -> None:
         help="rank popularity against this study database (default: the shipped Hub baseline)",
     )
     sub.add_argument(
+        "--policy",
+        metavar="FILE",
+        help="admission policy: its decision in every format, exit 1 on deny (see `policy check`)",
+    )
+    sub.add_argument(
         "--download",
         action="store_true",
         help="Hub models: fetch whole files (default: byte ranges)",
@@ -739,6 +744,7 @@ def _audit(args: argparse.Namespace) -> int:
             download=args.download,
             verify=_verify_options(args) if args.verify else None,
             baseline=args.baseline,
+            policy=args.policy,
         )
         result = audit(args.ref, options)
     formats = AUDIT_FORMATS

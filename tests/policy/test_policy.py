@@ -188,3 +188,35 @@ def test_a_malformed_test_file_is_an_input_error(tmp_path: Path, text: str, caps
 def test_an_empty_test_folder_is_an_input_error(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
     assert main(["policy", "test", str(tmp_path)]) == 2
     assert "nothing to test" in capsys.readouterr().err
+
+
+def test_audit_under_a_policy_decides_as_policy_check_does(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    """The same package and policy give the same decision from `policy check` and from
+    `audit --policy`, which shows it in every format and takes its exit code from it."""
+    risky = _package(tmp_path / "risky", pickle=True)
+    policy = _policy(tmp_path, STRICT)
+    assert main(["policy", "check", str(risky), "--policy", str(policy), "-f", "json"]) == 1
+    checked = json.loads(capsys.readouterr().out)
+    assert main(["audit", str(risky), "--policy", str(policy), "-f", "json"]) == 1
+    report = json.loads(capsys.readouterr().out)
+    import jsonschema
+
+    from ptmscope.formats.schemas import load
+
+    jsonschema.validate(report, load("audit"))  # the shipped schema knows `policy`
+    audited = report["policy"]
+    assert audited == {k: checked[k] for k in audited}  # decision, violations, digest, commit
+    assert audited["decision"] == "deny"
+    assert main(["audit", str(risky), "--policy", str(policy)]) == 1
+    assert "Policy: DENY" in capsys.readouterr().out
+    assert main(["audit", str(risky), "--policy", str(policy), "-f", "markdown"]) == 1
+    assert "## Policy: **deny**" in capsys.readouterr().out
+    assert main(["audit", str(risky), "--policy", str(policy), "-f", "sarif"]) == 1
+    sarif = json.loads(capsys.readouterr().out)
+    assert sarif["runs"][0]["properties"]["policy"]["decision"] == "deny"
+    clean = _package(tmp_path / "clean")
+    assert main(["audit", str(clean), "--policy", str(policy), "-f", "json"]) == 0  # warn passes
+    assert json.loads(capsys.readouterr().out)["policy"]["decision"] == "warn"
+    bad = _policy(tmp_path, "version: 1\nchecks:\n  overall: {minimum: 3}\n")
+    assert main(["audit", str(clean), "--policy", str(bad)]) == 2  # before any audit
+    assert "policy.yaml:3: checks.overall.minimum: unknown key" in capsys.readouterr().err

@@ -12,6 +12,7 @@ from enum import StrEnum
 
 from ptmscope._version import __version__
 from ptmscope.package import Package
+from ptmscope.results.policy import PolicyDecision
 from ptmscope.severity import Severity
 from ptmscope.vocab import ProbeKind, ScorecardVerdict
 
@@ -130,6 +131,8 @@ class AuditResult:
     scorecard: Scorecard
     definitions: Mapping[str, Definition]
     tool_version: str = __version__
+    policy: PolicyDecision | None = None
+    """The admission decision, when the audit ran under a policy (``audit --policy``)."""
 
     @property
     def incomplete(self) -> bool:
@@ -139,9 +142,9 @@ class AuditResult:
         )
 
     def fails(self, threshold: Severity | None) -> bool:
-        """The audit's gate: a risk at or above ``threshold``, or content that could not be
-        checked (fail closed, whatever the threshold)."""
-        if self.incomplete:
+        """The audit's gate: a risk at or above ``threshold``, content that could not be
+        checked (fail closed, whatever the threshold), or a policy that denies."""
+        if self.incomplete or (self.policy is not None and self.policy.fails()):
             return True
         return threshold is not None and bool(self.at_or_above(threshold))
 

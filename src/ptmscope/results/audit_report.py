@@ -15,7 +15,7 @@ from ptmscope.results.audit import AuditResult, Definition, Finding
 from ptmscope.severity import Severity
 from ptmscope.vocab import ProbeKind
 
-SCHEMA_VERSION = "2.2.0"
+SCHEMA_VERSION = "2.3.0"
 """The version of the JSON shape (``schema_version`` in the output)."""
 
 SCHEMA_FILE = "audit.schema.json"
@@ -154,4 +154,5 @@ def build(result: AuditResult) -> dict[str, Any]:
         "findings": [_finding(f, result.definitions[f.probe]) for f in findings],
         "remediations": remediations(result),
         "claims": [{**asdict(c), "machine_parseable": c.machine_parseable} for c in package.claims],
+        **({"policy": result.policy.data()} if result.policy is not None else {}),
     }

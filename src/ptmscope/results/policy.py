@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 from ptmscope._version import __version__
 
@@ -53,3 +54,18 @@ class PolicyDecision:
     def fails(self) -> bool:
         """The exit-code gate: a deny fails; allow and warn pass."""
         return self.decision is Verdict.DENY
+
+    def data(self) -> dict[str, Any]:
+        """The decision as JSON-ready data (``policy check -f json`` and the audit report's
+        ``policy`` both write this)."""
+        return {
+            "decision": self.decision.value,
+            "violations": [
+                {"rule": v.rule, "action": v.action.value, "reason": v.reason,
+                 "evidence": list(v.evidence)}
+                for v in self.violations
+            ],
+            "unknown": list(self.unknown),
+            "policy_digest": self.policy_digest,
+            "audited_commit": self.audited_commit,
+        }  # fmt: skip

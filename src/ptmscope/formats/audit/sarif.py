@@ -205,6 +205,7 @@ def build(result: AuditResult) -> dict[str, Any]:
                 "attributes": {a.name: a.score for a in card.attributes},
             },
             "remediations": remediations(result),
+            **({"policy": result.policy.data()} if result.policy is not None else {}),
         },
     }
     if package.collected_at is not None and package.collected_at.tzinfo is not None:

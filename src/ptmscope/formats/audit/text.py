@@ -119,6 +119,8 @@ class AuditText:
             if summary["missing_evidence"]:
                 head.append(f" ({', '.join(summary['missing_evidence'])})")
         console.print(Panel(head, title="ptmscope audit", expand=False))
+        if "policy" in data:
+            self._policy(data["policy"], console)
 
         risks = [f for f in data["findings"] if f["outcome"] == "detected"]
         console.print(Text("Risks", style="italic"))
@@ -175,6 +177,21 @@ class AuditText:
                     highlight=False,
                     emoji=False,
                 )
+
+    def _policy(self, policy: dict[str, Any], console: Console) -> None:
+        """The admission decision first: it is what a gate acts on."""
+        style = {"allow": "bold green", "warn": "bold yellow", "deny": "bold red"}
+        line = Text("Policy: ", style="bold")
+        line.append(policy["decision"].upper(), style=style[policy["decision"]])
+        line.append(f"  (policy {policy['policy_digest'][:12]})", style="dim")
+        console.print(line)
+        for violation in policy["violations"]:
+            text = Text(f"  [{violation['action']}] {violation['rule']}: ")
+            text.append(rich_text(violation["reason"]))
+            console.print(text)
+            for item in violation["evidence"][:EVIDENCE_SHOWN]:
+                console.print(Text("      ") + rich_text(item))
+        console.print()
 
     def _risk(self, finding: dict[str, Any]) -> Text:
         """One risk as a block, not table columns: its id and finding, the STRIDE threats,

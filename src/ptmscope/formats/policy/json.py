@@ -17,16 +17,8 @@ def build(decision: PolicyDecision) -> dict[str, Any]:
         "schema_version": SCHEMA_VERSION,
         "tool": {"name": "ptmscope", "version": decision.tool_version},
         "ref": decision.ref,
-        "decision": decision.decision.value,
-        "violations": [
-            {"rule": v.rule, "action": v.action.value, "reason": v.reason,
-             "evidence": list(v.evidence)}
-            for v in decision.violations
-        ],
-        "unknown": list(decision.unknown),
-        "policy_digest": decision.policy_digest,
-        "audited_commit": decision.audited_commit,
-    }  # fmt: skip
+        **decision.data(),
+    }
 
 
 class PolicyJson:

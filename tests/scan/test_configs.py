@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import textwrap
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -174,6 +175,8 @@ def test_yaml_that_does_not_parse_is_not_taken_for_a_config(tmp_path: Path) -> N
 
 
 _P0_BLOB = base64.b64encode(b"cposix\nsystem\n(S'id'\ntR.").decode()
+_P0_PADDED = base64.b64encode(b"S'" + b"x" * 5000 + b"'\np0\n0cposix\nsystem\n(S'id'\ntR.").decode()
+"""The same call after a 5,000-byte string: its ``GLOBAL`` lies past the first kilobytes."""
 """A protocol-0 pickle (no ``PROTO``, so no magic) that calls ``posix.system``."""
 _ESCAPED_KERAS = (
     '{"\\u0063lass_name": "Lambda", "config": {"function": {"\\u0063lass_name": "__lambda__",'
@@ -213,6 +216,8 @@ _SYSTEM_PICKLE = b"\x80\x02cposix\nsystem\nq\x00X\x02\x00\x00\x00idq\x01\x85q\x0
         ("p0.json", json.dumps({"weights": _P0_BLOB, "name": "x"}).encode()),
         ("p0.yaml", f"model:\n  blob: {_P0_BLOB}\n  name: x\n".encode()),
         ("p0.txt", f"weights = {_P0_BLOB} ; name: [unclosed\n".encode()),
+        ("p0.json", json.dumps({"weights": _P0_PADDED}).encode()),
+        ("p0.yaml", ("state: |\n  " + "\n  ".join(textwrap.wrap(_P0_PADDED, 76)) + "\n").encode()),
         ("keras_metadata.pb", _protobuf_with(_ESCAPED_KERAS)),
         ("keras_metadata.pb", _protobuf_with(_REORDERED_KERAS)),
         ("interp.yaml", b"v:\n  cls: posix.system\nm:\n  _target_: ${v.cls}\n  command: id\n"),
@@ -221,7 +226,8 @@ _SYSTEM_PICKLE = b"\x80\x02cposix\nsystem\nq\x00X\x02\x00\x00\x00idq\x01\x85q\x0
     ],
     ids=["percent-encoded-tag", "tag-shorthand", "escaped-key", "flow-yaml", "flow-list",
          "trailing-comma", "flow-tag", "alias-as-arguments", "mime-base64", "utf-16-yaml", "protocol-1-blob",
-         "protocol-0-blob-json", "protocol-0-blob-yaml", "protocol-0-blob-text", "keras-escaped-keys",
+         "protocol-0-blob-json", "protocol-0-blob-yaml", "protocol-0-blob-text",
+         "protocol-0-global-after-padding", "protocol-0-wrapped-yaml-lines", "keras-escaped-keys",
          "keras-reordered-keys", "interpolated-target", "interpolated-module", "resolver-target"],
 )  # fmt: skip
 def test_configs_that_hide_their_markers_are_still_read(name: str, data: bytes) -> None:

@@ -96,12 +96,54 @@ def plausible_payload(data: bytes) -> bool:
     return data[0] in OPCODE_BYTES and _PICKLE_CALLS.search(data) is not None
 
 
-def payload_runs(data: bytes) -> Iterator[tuple[int, bytes]]:
-    """The base64 runs in ``data`` (with their offsets) whose first decoded kilobytes are a
-    plausible payload."""
+_LINE_BREAK = re.compile(rb"(?:\r?\n|\\r\\n|\\n)[ \t]*")
+"""What separates the lines of wrapped base64 (MIME, YAML block scalars, JSON ``\\n``)."""
+
+
+_LAST_LINE = re.compile(rb"[A-Za-z0-9+/_-]{1,%d}={0,2}" % (MIN_BLOB_CHARS - 1))
+"""The short last line of wrapped base64 (shorter than a run on its own)."""
+
+
+def _wrapped(data: bytes) -> Iterator[tuple[int, bytes]]:
+    """Base64 runs with wrapped lines joined: a run whose length is a multiple of 4 and that
+    a line break alone separates from the next run (or from a short last line) continues."""
+    group_start, last_end = -1, -1
+    parts: list[bytes] = []
+
+    def joined() -> bytes:
+        if len(parts) > 1:  # a wrapped block: its last line may be short
+            gap = _LINE_BREAK.match(data, last_end)
+            tail = _LAST_LINE.match(data, gap.end()) if gap is not None else None
+            if tail is not None:
+                parts.append(tail.group())
+        return b"".join(parts)
+
     for start, run in base64_runs(data):
+        gap = data[last_end:start]
+        if parts and len(parts[-1]) % 4 == 0 and _LINE_BREAK.fullmatch(gap):
+            parts.append(run)
+        else:
+            if parts:
+                yield group_start, joined()
+            group_start, parts = start, [run]
+        last_end = start + len(run)
+    if parts:
+        yield group_start, joined()
+
+
+def payload_runs(data: bytes) -> Iterator[tuple[int, bytes]]:
+    """The base64 runs in ``data`` (with their offsets; wrapped lines joined) that decode to a
+    plausible payload: a magic at the start, or a pickle opcode first and a way to reach a
+    callable anywhere in the run (a long string may come before the ``GLOBAL``)."""
+    for start, run in _wrapped(data):
         head = decode_base64(run[:_HEAD_CHARS])  # a multiple of 4: the cut decodes
-        if head is not None and plausible_payload(head):
+        if head is None or not head:
+            continue
+        if head.startswith(PAYLOAD_MAGICS):
+            yield start, run
+            continue
+        whole = head if len(run) <= _HEAD_CHARS else decode_base64(run)
+        if whole is not None and plausible_payload(whole):
             yield start, run
 
 

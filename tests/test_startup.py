@@ -44,3 +44,13 @@ def test_a_process_that_turned_collection_off_keeps_it_off(tmp_path: Path) -> No
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def test_an_in_process_caller_keeps_its_heap_collectable(tmp_path: Path) -> None:
+    """Only the console script (argv from the command line) freezes what it loaded; a
+    program calling ``main([...])`` must not have its objects frozen for good."""
+    target = tmp_path / "weights.json"
+    target.write_text("{}")
+    frozen = gc.get_freeze_count()
+    assert main(["scan", str(target)]) == 0
+    assert gc.get_freeze_count() == frozen

@@ -16,24 +16,28 @@ import gc
 
 _paused = gc.isenabled()
 gc.disable()
+_freeze = False
 
 
-def pause() -> None:
-    """Stop collecting until :func:`resume` (a no-op when collection is already off)."""
-    global _paused
+def pause(*, freeze: bool = False) -> None:
+    """Stop collecting until :func:`resume` (a no-op when collection is already off).
+
+    ``freeze``: the process is the command itself (not a program calling ``main``), so what
+    is allocated until :func:`resume` is frozen there (``gc.freeze``: modules, classes and
+    functions that live as long as the process); otherwise the first collection after it
+    walks all of it at once, which costs what the pause saved. A program that calls
+    ``main`` in-process keeps its heap collectable."""
+    global _paused, _freeze
     if gc.isenabled():
         gc.disable()
-        _paused = True
+        _paused, _freeze = True, freeze
 
 
 def resume() -> None:
-    """Collect again if :func:`pause` (or this module's import) turned collection off.
-
-    What was allocated meanwhile is frozen first (``gc.freeze``: modules, classes and
-    functions, live for the whole process): otherwise the first collection after this walks
-    all of it at once, which costs what the pause saved."""
-    global _paused
+    """Collect again if :func:`pause` (or this module's import) turned collection off."""
+    global _paused, _freeze
     if _paused:
-        _paused = False
-        gc.freeze()
+        if _freeze:
+            gc.freeze()
+        _paused = _freeze = False
         gc.enable()

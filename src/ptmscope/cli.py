@@ -830,7 +830,7 @@ def run(argv: Sequence[str] | None = None) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """The console script: every error becomes one line and an exit code, never a traceback
     (unless ``PTMSCOPE_DEBUG`` is set); the collector is paused while the command loads."""
-    _startup.pause()
+    _startup.pause(freeze=argv is None)  # argv None: the console script, a process of its own
     try:
         return run(argv)
     except PtmscopeError as exc:

@@ -26,8 +26,7 @@ from ptmscope.results.verify import VerifyResult
 from ptmscope.verify.options import VerifyOptions
 
 if TYPE_CHECKING:
-    from ptmscope.policy.testing import CaseResult
-    from ptmscope.results.policy import PolicyDecision
+    from ptmscope.results.policy import CaseResult, PolicyDecision
     from ptmscope.scan.policy import Policy
     from ptmscope.verify.engine import Progress as VerifyProgress
 

@@ -790,16 +790,11 @@ def _policy(args: argparse.Namespace) -> int:
     from ptmscope.api import policy_check, policy_test
 
     if args.policy_command == "test":
+        from ptmscope.formats.policy.text import render_tests
+
         results = policy_test(args.folder)
-        for case in results:
-            status = "ok  " if case.passed else "FAIL"
-            detail = "" if case.passed else f": expected {case.expected}, decided {case.decided}"
-            if case.missing:
-                detail += f"; missing violations {', '.join(case.missing)}"
-            print(f"{status} {case.name}{detail}  ({case.file})")
-        failed = sum(not case.passed for case in results)
-        print(f"{len(results)} cases: {len(results) - failed} passed, {failed} failed")
-        return EXIT_FINDINGS if failed else EXIT_OK
+        sys.stdout.write(render_tests(results))
+        return EXIT_FINDINGS if any(not case.passed for case in results) else EXIT_OK
     decision = policy_check(args.ref, args.policy, revision=args.revision, token=args.token)
     emit(POLICY_FORMATS, args.format, decision, args.output)
     return EXIT_FINDINGS if decision.fails() else EXIT_OK

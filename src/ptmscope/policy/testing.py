@@ -19,7 +19,6 @@ would pass every policy).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -27,28 +26,12 @@ from ptmscope.errors import InputError
 from ptmscope.policy.document import AdmissionPolicy, load_admission_policy
 from ptmscope.policy.engine import decide
 from ptmscope.policy.reports import read_audit_report
-from ptmscope.results.policy import Verdict
+from ptmscope.results.policy import CaseResult, Verdict
 
 CASE_KEYS = frozenset({"name", "policy", "audit", "package", "expect", "violations"})
 
 Auditor = Callable[[str], Mapping[str, Any]]
 """Audits a package ref into its JSON report (the CLI passes the real audit)."""
-
-
-@dataclass(frozen=True)
-class CaseResult:
-    """One case: where it is, what was expected and what the policy decided."""
-
-    file: str
-    name: str
-    expected: Verdict
-    decided: Verdict
-    missing: tuple[str, ...]
-    """Expected violations the decision did not have."""
-
-    @property
-    def passed(self) -> bool:
-        return self.decided is self.expected and not self.missing
 
 
 def run_tests(folder: Path, auditor: Auditor) -> list[CaseResult]:

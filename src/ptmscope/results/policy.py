@@ -69,3 +69,19 @@ class PolicyDecision:
             "policy_digest": self.policy_digest,
             "audited_commit": self.audited_commit,
         }  # fmt: skip
+
+
+@dataclass(frozen=True)
+class CaseResult:
+    """One case: where it is, what was expected and what the policy decided."""
+
+    file: str
+    name: str
+    expected: Verdict
+    decided: Verdict
+    missing: tuple[str, ...]
+    """Expected violations the decision did not have."""
+
+    @property
+    def passed(self) -> bool:
+        return self.decided is self.expected and not self.missing

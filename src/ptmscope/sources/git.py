@@ -442,7 +442,7 @@ class GitSource(Source):
     def _refs_hint(self) -> str:
         """The branches and tags one could pass instead, and the branch HEAD names (so a
         ``main`` asked of a repository whose only branch is ``master`` says so)."""
-        from ptmscope.sources.hub import refs_hint
+        from ptmscope.sources.refs import refs_hint
 
         listed = self._git(
             "for-each-ref", "--count=1000", "--format=%(refname)", "refs/heads", "refs/tags",

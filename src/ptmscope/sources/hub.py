@@ -27,6 +27,7 @@ from ptmscope.retry import Again, RetryPolicy
 from ptmscope.sources.disk import disk_reader
 from ptmscope.sources.interface import Source, SourceInfo
 from ptmscope.sources.metadata import from_record
+from ptmscope.sources.refs import refs_hint
 from ptmscope.vocab import SourceKind
 
 REPO_REF = re.compile(
@@ -135,22 +136,6 @@ def call_hub(
     if isinstance(outcome, Again):
         raise SourceError(f"{what}: {outcome.reason} after {policy.attempts} tries")
     return outcome
-
-
-MAX_REFS_NAMED = 20
-"""Branches (and tags) named when a revision is unknown; the rest are counted."""
-
-
-def refs_hint(branches: Sequence[str], tags: Sequence[str]) -> str:
-    """``; branches: main, dev; tags: v1``: what a user can pass instead of an unknown
-    revision (a repository whose only branch is ``master`` says so when ``main`` is asked)."""
-
-    def named(kind: str, names: Sequence[str]) -> str:
-        shown = ", ".join(sorted(names)[:MAX_REFS_NAMED])
-        more = f" and {len(names) - MAX_REFS_NAMED} more" if len(names) > MAX_REFS_NAMED else ""
-        return f"{kind}: {shown or 'none'}{more}"
-
-    return f"; {named('branches', branches)}; {named('tags', tags)}"
 
 
 def _stored_token() -> str | None:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from ptmscope.names import visible
-from ptmscope.results.policy import PolicyDecision
+from ptmscope.results.policy import CaseResult, PolicyDecision
 
 
 class PolicyText:
@@ -23,3 +25,19 @@ class PolicyText:
         if not decision.violations:
             lines.append("  every check and rule is met")
         return "\n".join(lines) + "\n"
+
+
+def render_tests(results: Sequence[CaseResult]) -> str:
+    """``policy test``: one line per case (``ok`` or ``FAIL`` with what differed), then the
+    count."""
+    lines = []
+    for case in results:
+        detail = "" if case.passed else f": expected {case.expected}, decided {case.decided}"
+        if case.missing:
+            detail += f"; missing violations {', '.join(case.missing)}"
+        lines.append(
+            f"{'ok  ' if case.passed else 'FAIL'} {visible(case.name)}{detail}  ({case.file})"
+        )
+    failed = sum(not case.passed for case in results)
+    lines.append(f"{len(results)} cases: {len(results) - failed} passed, {failed} failed")
+    return "\n".join(lines) + "\n"

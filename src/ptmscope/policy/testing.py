@@ -50,7 +50,11 @@ def run_tests(folder: Path, auditor: Auditor) -> list[CaseResult]:
 def _cases(file: Path) -> list[dict[str, Any]]:
     from ptmscope.card.safe_yaml import load_yaml
 
-    result = load_yaml(file.read_text("utf-8"))
+    try:
+        text = file.read_text("utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"{file}: cannot read the test file: {exc}") from None
+    result = load_yaml(text)
     data = result.data
     if result.error or not isinstance(data, dict) or not isinstance(data.get("cases"), list):
         raise InputError(f"{file}: a policy test file holds `cases:`, a list of cases")

@@ -49,6 +49,7 @@ CARRIERS = {
         "severity",
         "stride",
         "claim_source",
+        "claim_verdict",
     ),
     "scan": ("file_format", "file_verdict", "severity"),
     "verify": ("claim_verdict", "claim_source"),

@@ -110,14 +110,12 @@ def verify(
     require("verify", "ptmscope verify")
     from ptmscope.collector import collect_from
     from ptmscope.sources import open_source
-    from ptmscope.sources.hub import HubSource
     from ptmscope.verify.engine import verify_package
     from ptmscope.verify.materialize import model_folder
 
     options = options or VerifyOptions()
     with open_source(str(ref), revision=revision, token=token) as source:
-        metadata = source.metadata() if isinstance(source, HubSource) else None
-        package = collect_from(source, metadata)
+        package = collect_from(source)
         with model_folder(source, package) as folder:
             claims = verify_package(package, folder, options, progress)
     return VerifyResult(package.ref, package.commit, tuple(claims))

@@ -21,7 +21,6 @@ from ptmscope.probes.base import Finding, Probe
 from ptmscope.results.audit import AuditResult
 from ptmscope.scoring import score
 from ptmscope.sources import open_source
-from ptmscope.sources.hub import HubSource
 from ptmscope.sources.metadata import load_metadata
 from ptmscope.verify.options import VerifyOptions
 
@@ -61,8 +60,6 @@ def collect(ref: str | Path, options: AuditOptions | None = None) -> Package:
         token=options.token,
         download=options.download,
     ) as source:
-        if metadata is None and isinstance(source, HubSource):
-            metadata = source.metadata()
         baseline = from_study(Path(options.baseline)) if options.baseline is not None else None
         package = collect_from(source, metadata, options.now, baseline=baseline)
         if options.verify is not None:

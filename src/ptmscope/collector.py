@@ -9,6 +9,7 @@ an audit impossible (empty, not a model, hostile) raises.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -22,6 +23,7 @@ from ptmscope.card.parse import MAX_CARD_BYTES, parse_card
 from ptmscope.card.safe_yaml import load_yaml
 from ptmscope.errors import InputError
 from ptmscope.package import (
+    Ancestor,
     Card,
     FileEntry,
     Package,
@@ -232,6 +234,8 @@ def collect_from(
     ``baseline``, by default the one shipped with ptmscope)."""
     info = source.info()
     files = source.files()
+    if metadata is None:
+        metadata = source.metadata()
     if not files:
         raise InputError(f"{info.ref}: empty package (no files at this revision)")
     problems = [
@@ -257,7 +261,7 @@ def collect_from(
     scans = _scan(files, scan_policy or default_policy())
     auto_maps = _auto_maps(files, config, problems)
     name = info.name or (metadata.id if metadata is not None else None)
-    return Package(
+    package = Package(
         ref=info.ref,
         source=info.kind,
         name=name,
@@ -276,5 +280,35 @@ def collect_from(
         auto_maps=auto_maps,
         baseline=baseline if baseline is not None else shipped_baseline(),
         signatures_known=source.signatures_visible(),
-        transfer=source.transfer_report(),
     )
+    lineage = trace_lineage(source, package.upstream)
+    return replace(package, lineage=lineage, transfer=source.transfer_report())
+
+
+_MODEL_ID = re.compile(r"^[\w.-]{1,96}(/[\w.-]{1,96})?$")
+MAX_LINEAGE = 5
+"""Ancestors followed upstream (a fine-tune of a fine-tune of … a base model)."""
+
+
+def trace_lineage(source: Source, first: str | None) -> tuple[Ancestor, ...]:
+    """The package's upstream models, nearest first, as far as ``source`` can look them up.
+
+    A pinned ``owner/name@sha`` is looked up by name; a cycle or a name already seen ends
+    the walk, and so does an ancestor the source cannot find (its licence stays unknown).
+    """
+    found: list[Ancestor] = []
+    seen: set[str] = set()
+    current = first
+    while current and len(found) < MAX_LINEAGE:
+        model_id = current.split("@", 1)[0].strip()
+        if not model_id or model_id.lower() in seen:
+            break
+        seen.add(model_id.lower())
+        record = source.upstream(model_id) if _MODEL_ID.match(model_id) else None
+        depth = len(found) + 1
+        if record is None:
+            found.append(Ancestor(model_id, depth, None, False))
+            break
+        found.append(Ancestor(model_id, depth, record.licenses, True))
+        current = record.base_model
+    return tuple(found)

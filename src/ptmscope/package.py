@@ -503,6 +503,28 @@ class RegistryMetadata:
     private: bool | None = None
 
 
+def base_model_of(card_metadata: Mapping[str, Any] | None) -> str | None:
+    """The card's ``base_model`` (the first, when it lists several)."""
+    base = (card_metadata or {}).get("base_model")
+    if isinstance(base, list):
+        base = next((b for b in base if isinstance(b, str)), None)
+    return base.strip() if isinstance(base, str) and base.strip() else None
+
+
+@dataclass(frozen=True)
+class Ancestor:
+    """A model upstream of the package (its ``base_model``, that one's, …), as far as the
+    source could look it up: licences inherited through fine-tuning are judged from these."""
+
+    id: str
+    depth: int
+    """1 for the package's own base model, 2 for that one's, …"""
+    licenses: tuple[str, ...] | None
+    """``None``: the ancestor's record could not be read (unknown, not "no licence")."""
+    found: bool
+    """Whether the source found the ancestor's record at all."""
+
+
 @dataclass(frozen=True)
 class WeightFile:
     """A serialized model file, its format told from its first bytes where they are present."""
@@ -599,6 +621,8 @@ class Package:
     """Claims re-measured by ``verify`` (``audit --verify``); ``None`` when not run."""
     baseline: RegistryBaseline | None = None
     """The registry population popularity is ranked against (shipped, or ``--baseline``)."""
+    lineage: tuple[Ancestor, ...] = ()
+    """Upstream models, nearest first, with their licences where the source could read them."""
 
     @cached_property
     def _by_path(self) -> dict[str, FileEntry]:
@@ -628,12 +652,9 @@ class Package:
     def upstream(self) -> str | None:
         """The model this one was fine-tuned from: the card's ``base_model`` or the
         Trainer's "fine-tuned version of X"; ``None`` for a base model (or when unsaid)."""
-        meta = self.card.metadata if self.card is not None else {}
-        base = meta.get("base_model")
-        if isinstance(base, list):
-            base = next((b for b in base if isinstance(b, str)), None)
-        if isinstance(base, str) and base.strip():
-            return base.strip()
+        base = base_model_of(self.card.metadata if self.card is not None else None)
+        if base is not None:
+            return base
         if self.card is not None:
             found = _FINE_TUNED_FROM.search(self.card.searchable(False))
             if found:  # the line's own spelling, not the case-folded text

@@ -131,7 +131,7 @@ def parse_policy(text: str, origin: str, digest: str | None = None) -> Admission
         line = lines.get(("templates", name), 0)
         value, mode = (
             (setting["value"], setting.get("mode", "enforce"))
-            if isinstance(setting, dict)
+            if isinstance(setting, dict) and "value" in setting
             else (setting, "enforce")
         )
         if mode == "off":

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,6 +38,8 @@ class Template:
             return "expects " + _kind_name(self.kind)
         if isinstance(value, list) and not all(isinstance(v, str) and v for v in value):
             return "expects a list of names"
+        if isinstance(value, dict) and not (value.get("allow") or value.get("deny")):
+            return "expects " + _kind_name(dict)
         return None
 
     def reason(self, value: Any) -> str:
@@ -44,26 +47,36 @@ class Template:
 
 
 def _kind_name(kind: type | tuple[type, ...]) -> str:
-    names = {bool: "true or false", list: "a list of names", str: "a name"}
+    names = {
+        bool: "true or false",
+        list: "a list of names",
+        str: "a name",
+        dict: "`allow` and/or `deny` lists of licence ids",
+    }
     kinds = kind if isinstance(kind, tuple) else (kind,)
     return " or ".join(names.get(k, "a number") for k in kinds)
 
 
-def _metadata(report: Report) -> Mapping[str, Any] | None:
-    """The registry record, when the report carries one as data (today's reports name only
-    where it came from)."""
-    metadata = (report.get("package") or {}).get("metadata")
-    return metadata if isinstance(metadata, dict) else None
+def _package(report: Report) -> Mapping[str, Any]:
+    package = report.get("package")
+    return package if isinstance(package, dict) else {}
+
+
+def _registry(report: Report) -> Mapping[str, Any] | None:
+    """The registry's record (``package.registry``), when the report carries one."""
+    record = _package(report).get("registry")
+    return record if isinstance(record, dict) else None
 
 
 def _owner(report: Report) -> str | None:
-    package = report.get("package") or {}
-    metadata = _metadata(report) or {}
-    name = package.get("name") or metadata.get("id")
+    record = _registry(report) or {}
+    author = record.get("author")
+    if isinstance(author, str) and author:
+        return author
+    name = _package(report).get("name") or record.get("id")
     if isinstance(name, str) and "/" in name:
         return name.split("/", 1)[0]
-    author = metadata.get("author")
-    return author if isinstance(author, str) and author else None
+    return None
 
 
 def _trusted_owners(report: Report, owners: list[str]) -> list[str]:
@@ -116,11 +129,85 @@ def _minimum(key: str) -> Callable[[Report, float], list[str]]:
 def _not_gated(report: Report, on: bool) -> list[str]:
     if not on:
         return []
-    metadata = _metadata(report)
-    if metadata is None or "gated" not in metadata:
+    record = _registry(report)
+    if record is None or record.get("gated") is None:
         return ["gated or not is unknown: the report carries no registry record"]
-    gated = metadata.get("gated")
-    return [f"gated: {gated}"] if gated not in (None, False, "false", "False") else []
+    gated = record["gated"]
+    return [f"gated: {gated}"] if gated not in (False, "false", "False") else []
+
+
+def _licenses(report: Report, setting: Mapping[str, Any]) -> list[str]:
+    """The package's own licence, then each ancestor's whose licence is known."""
+    allow = {str(n).lower() for n in setting.get("allow") or ()}
+    deny = {str(n).lower() for n in setting.get("deny") or ()}
+
+    def judge(where: str, ids: list[str]) -> list[str]:
+        if not ids:
+            return [f"{where} declares no licence"] if allow else []
+        lowered = [i.lower() for i in ids]
+        bad = [i for i, low in zip(ids, lowered, strict=True) if low in deny]
+        if allow and not any(low in allow for low in lowered):
+            bad += [i for i in ids if i not in bad]
+        return [f"{where} is licensed {', '.join(bad)}"] if bad else []
+
+    package = _package(report)
+    found = judge("the package", [str(i) for i in package.get("licenses") or ()])
+    for ancestor in package.get("lineage") or ():
+        if isinstance(ancestor, dict) and isinstance(ancestor.get("licenses"), list):
+            where = f"ancestor {ancestor.get('id')} (base model, depth {ancestor.get('depth')})"
+            found += judge(where, [str(i) for i in ancestor["licenses"]])
+    return found
+
+
+def _claims_verified(report: Report, on: bool) -> list[str]:
+    """Every claim re-measured (``audit --verify``) and none over-claimed."""
+    if not on:
+        return []
+    claims = report.get("claims") or []
+    results = report.get("verifications")
+    if not claims:
+        return ["the card makes no machine-readable performance claim to verify"]
+    if results is None:
+        return [f"{len(claims)} claim(s) not re-measured (run `audit --verify`)"]
+    problems = [
+        f"{r.get('metric')} on {r.get('dataset')}: {r.get('verdict')} ({r.get('reason')})"
+        for r in results
+        if isinstance(r, dict) and r.get("verdict") not in ("consistent", "under-claimed")
+    ]
+    return problems or ([] if results else ["no claim could be re-measured"])
+
+
+def _cooldown(report: Report, days: float) -> list[str]:
+    """A model, or the audited revision, younger than ``days`` when the audit ran."""
+    generated = _moment(report.get("generated_at"))
+    dates = _package(report).get("dates") or {}
+    if generated is None:
+        return ["the report has no audit time: the model's age is unknown"]
+    found = []
+    for key, what in (("revision", "the revision"), ("created", "the model")):
+        moment = _moment(dates.get(key))
+        if moment is None:
+            continue
+        age = (generated - moment).total_seconds() / 86400
+        if age < days:
+            found.append(f"{what} is {max(age, 0):.1f} days old ({moment.date().isoformat()})")
+    if (
+        not found
+        and _moment(dates.get("revision")) is None
+        and _moment(dates.get("created")) is None
+    ):
+        return ["the model's age is unknown: no registry dates and no history"]
+    return found
+
+
+def _moment(value: Any) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _pinned(report: Report, on: bool) -> list[str]:
@@ -135,6 +222,15 @@ def _pinned(report: Report, on: bool) -> list[str]:
 def _signed(report: Report, on: bool) -> list[str]:
     """Signatures are not verified by ptmscope yet: unknown, never passed silently."""
     return ["commit signatures are not verified yet: unknown"] if on else []
+
+
+def _describe_licenses(setting: Mapping[str, Any]) -> str:
+    parts = []
+    if setting.get("allow"):
+        parts.append("licensed " + " or ".join(setting["allow"]))
+    if setting.get("deny"):
+        parts.append("never " + ", ".join(setting["deny"]))
+    return " and ".join(parts) + ", the base models' licences included where known"
 
 
 TEMPLATES: Mapping[str, Template] = {
@@ -153,6 +249,15 @@ TEMPLATES: Mapping[str, Template] = {
         lambda v: f"evidence coverage of at least {v}", (int, float), _minimum("coverage")
     ),
     "not_gated": Template(lambda v: "no gated models", bool, _not_gated),
+    "licenses": Template(_describe_licenses, dict, _licenses),
+    "claims_verified": Template(
+        lambda v: "every performance claim re-measured and none over-claimed",
+        bool,
+        _claims_verified,
+    ),
+    "cooldown_days": Template(
+        lambda v: f"no model or revision younger than {v:g} days", (int, float), _cooldown
+    ),
     "pinned_revision": Template(lambda v: "the revision pinned to a full commit id", bool, _pinned),
     "signed": Template(lambda v: "signed commits", bool, _signed),
 }

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ptmscope.licenses import PLACEHOLDER_LICENSES, hub_licenses
+from ptmscope.licenses import PLACEHOLDER_LICENSES, hub_licenses, license_ids
 from ptmscope.package import Package
 from ptmscope.probes.base import (
     Definition,
@@ -36,14 +36,6 @@ DEFINITION = Definition(
 )
 
 
-def _ids(value: object) -> list[str]:
-    if isinstance(value, str):
-        return [value.strip()]
-    if isinstance(value, list):
-        return [str(v).strip() for v in value if v is not None]
-    return []
-
-
 def run(package: Package) -> Finding:
     """Judge the card's licence identifiers against the Hub's list, softened by a LICENSE file.
 
@@ -59,7 +51,7 @@ def run(package: Package) -> Finding:
         ),
         None,
     )
-    ids = _ids(meta.get("license"))
+    ids = list(license_ids(meta.get("license")))
     if not ids:
         if license_file is not None:
             return detected(

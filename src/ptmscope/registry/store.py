@@ -27,16 +27,17 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 from ptmscope.card.parse import MAX_CARD_BYTES, card_metadata
 from ptmscope.collector import MAX_CONFIG_BYTES
 from ptmscope.errors import InputError, SourceError
-from ptmscope.package import Commit, FileEntry, Person
+from ptmscope.package import Commit, FileEntry, Person, RegistryMetadata
 from ptmscope.registry.singleflight import SingleFlight
 from ptmscope.scan.walk import SKIPPED_DIRS
 from ptmscope.sources.git import GitSource, confinement_problem, is_git_repository
-from ptmscope.sources.interface import Source, SourceInfo
+from ptmscope.sources.interface import Source, SourceInfo, UpstreamRecord
 from ptmscope.sources.local import LocalSource
 from ptmscope.vocab import SourceKind
 from ptmscope.weights import WEIGHT_SUFFIXES
@@ -281,8 +282,11 @@ def _locked(
 class RevisionSource(Source):
     """A served revision seen as a :class:`Source`, so the gateway audits it like any package."""
 
-    def __init__(self, revision: Revision) -> None:
+    def __init__(
+        self, revision: Revision, upstream: Callable[[str], UpstreamRecord | None] | None = None
+    ) -> None:
         self._revision = revision
+        self._upstream = upstream
 
     def info(self) -> SourceInfo:
         s = self._revision
@@ -297,6 +301,28 @@ class RevisionSource(Source):
 
     def history(self) -> tuple[Commit, ...] | None:
         return self._revision.history
+
+    def metadata(self) -> RegistryMetadata:
+        """The record this registry keeps: who, which commit, not gated. Dates only from
+        git commits (a folder's modification time says nothing about the model), and no
+        popularity: the mirror's own download counter is not the model's."""
+        s = self._revision
+        commits = s.history or ()
+        return RegistryMetadata(
+            origin=f"registry:{s.repo_id}",
+            id=s.repo_id,
+            author=s.repo_id.split("/", 1)[0],
+            sha=s.sha,
+            card_data=MappingProxyType(s.card_data) if s.card_data is not None else None,
+            siblings=tuple(f.path for f in s.files),
+            created_at=commits[-1].author.when if commits else None,
+            last_modified=commits[0].committer.when if commits else None,
+            gated=False,
+            private=False,
+        )
+
+    def upstream(self, model_id: str) -> UpstreamRecord | None:
+        return self._upstream(model_id) if self._upstream is not None else None
 
 
 class Repo:
@@ -474,6 +500,19 @@ class Store:
                 if package.is_dir() and not package.is_symlink() and NAME.match(name):
                     found.append(f"{owner.name}/{name}")
         return found
+
+    def upstream(self, model_id: str) -> UpstreamRecord | None:
+        """Another served package's licence and base model (its default branch), for the
+        lineage of a package judged here; ``None`` when it is not served or unreadable."""
+        owner, _, name = model_id.partition("/")
+        if not name:
+            return None
+        try:
+            repo = self.repo(owner, name)
+            card = self.revision(repo, repo.resolve(None)).card_data
+        except Exception:  # not served, unsafe or unreadable: the ancestor stays unknown
+            return None
+        return UpstreamRecord.from_card(card)
 
     def revision(self, repo: Repo, sha: str) -> Revision:
         """The revision ``sha`` of ``repo``, read once however many requests ask for it at once."""

@@ -9,13 +9,17 @@ Its shape is ``schemas/audit.schema.json``; :data:`SCHEMA_VERSION` changes with 
 from __future__ import annotations
 
 from dataclasses import asdict
+from datetime import datetime
 from typing import Any
+
+from ptmscope.licenses import declared_licenses
+from ptmscope.package import Package
 
 from ptmscope.results.audit import AuditResult, Definition, Finding
 from ptmscope.severity import Severity
 from ptmscope.vocab import ProbeKind
 
-SCHEMA_VERSION = "2.3.0"
+SCHEMA_VERSION = "2.4.0"
 """The version of the JSON shape (``schema_version`` in the output)."""
 
 SCHEMA_FILE = "audit.schema.json"
@@ -50,6 +54,45 @@ def remediations(result: AuditResult, limit: int = REMEDIATIONS) -> list[dict[st
         {"probe": probe, "text": result.definitions[probe].remediation}
         for probe in result.scorecard.priorities[:limit]
     ]
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment is not None else None
+
+
+def _registry(package: Package) -> dict[str, Any] | None:
+    """The registry's record as data: what admission rules on owners, gating and age read."""
+    record = package.metadata
+    if record is None:
+        return None
+    return {
+        "origin": record.origin,
+        "id": record.id,
+        "author": record.author,
+        "sha": record.sha,
+        "gated": record.gated,
+        "private": record.private,
+        "created_at": _iso(record.created_at),
+        "last_modified": _iso(record.last_modified),
+        "downloads": record.downloads,
+        "likes": record.likes,
+        "pipeline_tag": record.pipeline_tag,
+        "library_name": record.library_name,
+    }
+
+
+def _dates(package: Package) -> dict[str, str | None]:
+    """When the model was created and when the audited revision was made: the registry's
+    dates, else the history's (first commit, the revision's own commit)."""
+    record = package.metadata
+    history = package.history or ()
+    created = record.created_at if record is not None else None
+    revision = history[0].committer.when if history else None
+    if revision is None and record is not None:
+        revision = record.last_modified
+    if created is None and history:
+        created = history[-1].author.when
+    return {"created": _iso(created), "revision": _iso(revision)}
 
 
 def build(result: AuditResult) -> dict[str, Any]:
@@ -138,6 +181,23 @@ def build(result: AuditResult) -> dict[str, Any]:
                 "platform_signed": signatures.platform_signed,
             },
             "metadata": None if package.metadata is None else package.metadata.origin,
+            "registry": _registry(package),
+            "licenses": list(
+                declared_licenses(
+                    package.card.metadata if package.card is not None else None,
+                    package.metadata.tags if package.metadata is not None else (),
+                )
+            ),
+            "lineage": [
+                {
+                    "id": a.id,
+                    "depth": a.depth,
+                    "licenses": None if a.licenses is None else list(a.licenses),
+                    "found": a.found,
+                }
+                for a in package.lineage
+            ],
+            "dates": _dates(package),
             "problems": [asdict(p) for p in package.problems],
         },
         "summary": {
@@ -154,5 +214,19 @@ def build(result: AuditResult) -> dict[str, Any]:
         "findings": [_finding(f, result.definitions[f.probe]) for f in findings],
         "remediations": remediations(result),
         "claims": [{**asdict(c), "machine_parseable": c.machine_parseable} for c in package.claims],
+        "verifications": None
+        if package.verifications is None
+        else [
+            {
+                "metric": v.metric,
+                "dataset": v.dataset,
+                "claimed": v.claimed,
+                "measured": v.measured,
+                "verdict": str(v.verdict),
+                "reason": v.reason,
+                "location": v.location,
+            }
+            for v in package.verifications
+        ],
         **({"policy": result.policy.data()} if result.policy is not None else {}),
     }

@@ -25,7 +25,7 @@ from ptmscope.package import Commit, FileEntry, Person, RegistryMetadata, Transf
 from ptmscope.retry import DEFAULT as DEFAULT_RETRY
 from ptmscope.retry import Again, RetryPolicy
 from ptmscope.sources.disk import disk_reader
-from ptmscope.sources.interface import Source, SourceInfo
+from ptmscope.sources.interface import Source, SourceInfo, UpstreamRecord
 from ptmscope.sources.metadata import from_record
 from ptmscope.sources.refs import refs_hint
 from ptmscope.vocab import SourceKind
@@ -379,6 +379,17 @@ class HubSource(Source):
             "gated": info.gated, "private": info.private,
         }  # fmt: skip
         return from_record(record, f"{self.endpoint}/api/models/{self.repo_id}")
+
+    def upstream(self, model_id: str) -> UpstreamRecord | None:
+        """The base model's card data (one ``model_info`` call, no retries: the lineage is
+        context, and an ancestor the registry cannot show stays unknown)."""
+        try:
+            info = self.api.model_info(model_id, timeout=10)
+        except Exception:  # any failure (missing, gated, network): unknown, never fatal
+            return None
+        self.transfer.requests += 1
+        card = dict(info.card_data.to_dict()) if info.card_data is not None else None  # type: ignore[no-untyped-call]
+        return UpstreamRecord.from_card(card, tuple(info.tags or ()))
 
     def info(self) -> SourceInfo:
         return SourceInfo(

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from types import TracebackType
+from typing import Any
 
-from ptmscope.package import Commit, FileEntry, Transfer
+from ptmscope.licenses import declared_licenses
+from ptmscope.package import Commit, FileEntry, RegistryMetadata, Transfer, base_model_of
 from ptmscope.vocab import SourceKind
 
 
@@ -21,6 +23,20 @@ class SourceInfo:
     """``owner/name`` when the layout tells it."""
     revision: str | None
     commit: str | None
+
+
+@dataclass(frozen=True)
+class UpstreamRecord:
+    """What a registry says about an upstream model: enough to follow the lineage."""
+
+    licenses: tuple[str, ...]
+    base_model: str | None
+
+    @classmethod
+    def from_card(
+        cls, card: Mapping[str, Any] | None, tags: tuple[str, ...] = ()
+    ) -> UpstreamRecord:
+        return cls(declared_licenses(card, tags), base_model_of(card))
 
 
 class Source(ABC):
@@ -44,6 +60,15 @@ class Source(ABC):
     def signatures_visible(self) -> bool:
         """Whether commit signatures can be seen (git objects: yes; a Hub API listing: no)."""
         return True
+
+    def metadata(self) -> RegistryMetadata | None:
+        """The registry's record of the package, for sources that have a registry."""
+        return None
+
+    def upstream(self, model_id: str) -> UpstreamRecord | None:
+        """The record of another model of the same registry (``None``: not found, or the
+        source has no registry to ask)."""
+        return None
 
     def transfer_report(self) -> Transfer | None:
         """Bytes fetched over the network so far, for sources that fetch."""

@@ -14,7 +14,6 @@ from typing import Any
 
 from ptmscope.licenses import declared_licenses
 from ptmscope.package import Package
-
 from ptmscope.results.audit import AuditResult, Definition, Finding
 from ptmscope.severity import Severity
 from ptmscope.vocab import ProbeKind

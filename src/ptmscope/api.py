@@ -26,6 +26,7 @@ from ptmscope.results.verify import VerifyResult
 from ptmscope.verify.options import VerifyOptions
 
 if TYPE_CHECKING:
+    from ptmscope.policy.document import AdmissionPolicy
     from ptmscope.results.policy import CaseResult, PolicyDecision
     from ptmscope.scan.policy import Policy
     from ptmscope.verify.engine import Progress as VerifyProgress
@@ -142,23 +143,31 @@ def policy_check(
     saved = Path(ref)
     if str(ref).endswith(".json") and saved.is_file():
         return decide(read_audit_report(saved), admission)
-    return decide(audit_report(ref, revision=revision, token=token), admission)
+    return decide(audit_report(ref, revision=revision, token=token, policy=admission), admission)
 
 
 def audit_report(
-    ref: str | Path, *, revision: str | None = None, token: str | None = None
+    ref: str | Path,
+    *,
+    revision: str | None = None,
+    token: str | None = None,
+    policy: AdmissionPolicy | None = None,
 ) -> dict[str, Any]:
-    """``ref`` audited, as the JSON-ready report ``audit --format json`` writes."""
+    """``ref`` audited, as the JSON-ready report ``audit --format json`` writes (its files
+    scanned with ``policy``'s ``scan:`` rules when a policy is given)."""
+    from ptmscope.audit import collect_and_evaluate
     from ptmscope.results.audit_report import build
 
-    return build(audit(str(ref), AuditOptions(revision=revision, token=token)))
+    options = AuditOptions(revision=revision, token=token)
+    scan_policy = policy.scan_policy() if policy is not None else None
+    return build(collect_and_evaluate(str(ref), options, scan_policy))
 
 
 def policy_test(folder: str | Path) -> list[CaseResult]:
     """Every case of the ``*_test.yaml`` files under ``folder`` (``ptmscope policy test``)."""
     from ptmscope.policy.testing import run_tests
 
-    return run_tests(Path(folder), lambda ref: audit_report(ref))
+    return run_tests(Path(folder), lambda ref, policy: audit_report(ref, policy=policy))
 
 
 def audit_demo() -> AuditResult:

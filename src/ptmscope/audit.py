@@ -19,6 +19,7 @@ from ptmscope.package import Package
 from ptmscope.probes import all_probes
 from ptmscope.probes.base import Finding, Probe
 from ptmscope.results.audit import AuditResult
+from ptmscope.scan.policy import Policy as ScanPolicy
 from ptmscope.scoring import score
 from ptmscope.sources import open_source
 from ptmscope.sources.metadata import load_metadata
@@ -49,8 +50,11 @@ class AuditOptions:
     """An admission policy file: the result carries its decision (``audit --policy``)."""
 
 
-def collect(ref: str | Path, options: AuditOptions | None = None) -> Package:
-    """Read a package once, from a folder or a git repository."""
+def collect(
+    ref: str | Path, options: AuditOptions | None = None, scan_policy: ScanPolicy | None = None
+) -> Package:
+    """Read a package once, from a folder or a git repository (its model files scanned with
+    ``scan_policy``, by default ptmscope's)."""
     options = options or AuditOptions()
     metadata = load_metadata(options.metadata) if options.metadata is not None else None
     with open_source(
@@ -61,7 +65,9 @@ def collect(ref: str | Path, options: AuditOptions | None = None) -> Package:
         download=options.download,
     ) as source:
         baseline = from_study(Path(options.baseline)) if options.baseline is not None else None
-        package = collect_from(source, metadata, options.now, baseline=baseline)
+        package = collect_from(
+            source, metadata, options.now, scan_policy=scan_policy, baseline=baseline
+        )
         if options.verify is not None:
             from ptmscope.extras import require
 
@@ -102,5 +108,13 @@ def audit(ref: str | Path, options: AuditOptions | None = None) -> AuditResult:
     from ptmscope.results.audit_report import build
 
     admission = load_admission_policy(options.policy)
-    result = evaluate(collect(ref, options))
+    result = collect_and_evaluate(ref, options, admission.scan_policy())
     return replace(result, policy=decide(build(result), admission))
+
+
+def collect_and_evaluate(
+    ref: str | Path, options: AuditOptions, scan_policy: ScanPolicy | None = None
+) -> AuditResult:
+    """The audit without a decision, its files scanned with ``scan_policy`` (an admission
+    policy's ``scan:`` rules, so the decision reads the scans that policy asked for)."""
+    return evaluate(collect(ref, options, scan_policy))

@@ -312,10 +312,19 @@ def _add_registry(commands: Any) -> None:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument(
-        "--policy", metavar="FILE", help="gateway policy (YAML): audit, scan and refuse"
+        "--policy",
+        metavar="FILE",
+        help="admission policy (YAML, as `policy check` reads): audit, decide and refuse",
     )
     serve.add_argument(
-        "--audit-log", metavar="FILE", help="JSON-lines log of refusals (default ROOT/.ptmscope/)"
+        "--dry-run",
+        action="store_true",
+        help="serve what the policy denies, logging what would have been refused",
+    )
+    serve.add_argument(
+        "--audit-log",
+        metavar="FILE",
+        help="JSON-lines log of decisions and refusals (default ROOT/.ptmscope/)",
     )
     serve.add_argument(
         "--rate-limit", type=float, metavar="N", help="requests per second per client (429 beyond)"
@@ -425,9 +434,13 @@ def _parser(only: str | None = None) -> argparse.ArgumentParser:
 
 
 SERVE_EPILOG = """Point any huggingface_hub client at it with HF_ENDPOINT=http://HOST:PORT.
-With --policy, each package revision is audited and scanned when first served;
-files the policy forbids get HTTP 403 with the finding, and each refusal is
-appended to the audit log (time, repo, revision, file, rule, client).
+With --policy, each package revision is audited, scanned and decided (allow,
+warn, deny) when first served, once per commit and policy. A denied revision is
+refused whole: every file gets HTTP 403 with X-Error-Code GatedRepo, so
+huggingface_hub and transformers raise an error that quotes the rule and the
+reason. Whatever the decision, files whose scan finds code at or above the
+policy's gateway.block are refused. Each decision and each refusal is a line
+of the audit log (JSON); --dry-run serves denied revisions and logs them.
 """
 
 
@@ -763,7 +776,7 @@ def _registry(args: argparse.Namespace) -> int:
         Path(args.root), Path(args.policy) if args.policy else None,
         audit_log=Path(args.audit_log) if args.audit_log else None, rate_limit=args.rate_limit,
         max_body_bytes=args.max_body_bytes, body_timeout=args.body_timeout,
-        git_timeout=args.git_timeout, workers=args.workers,
+        git_timeout=args.git_timeout, workers=args.workers, dry_run=args.dry_run,
     )  # fmt: skip
     serve(registry, args.host, args.port)
     return EXIT_OK

@@ -27,6 +27,8 @@ from typing import Any
 
 from ptmscope.errors import InputError
 from ptmscope.results.policy import Verdict
+from ptmscope.scan.policy import Policy as ScanPolicy
+from ptmscope.scan.policy import with_section
 
 MAX_POLICY_BYTES = 1 << 20
 """Larger policy files are refused (a policy is a page of YAML)."""
@@ -59,6 +61,20 @@ class Rule:
 
 
 @dataclass(frozen=True)
+class GatewaySettings:
+    """What the registry gateway does besides the decision (the ``gateway:`` section).
+
+    The content floor refuses single files whatever the decision: a scan finding at or
+    above ``block`` (``none``: never), and files that could not be scanned completely.
+    """
+
+    block: str = "high"
+    refuse_errors: bool = True
+    on_error: str = "refuse"
+    """A revision that cannot be judged: ``refuse`` every file of it, or ``warn`` (serve)."""
+
+
+@dataclass(frozen=True)
 class AdmissionPolicy:
     """A policy as read: its checks and rules, where it came from and its digest."""
 
@@ -66,6 +82,14 @@ class AdmissionPolicy:
     rules: tuple[Rule, ...]
     digest: str
     origin: str
+    scan: Mapping[str, Any] | None = None
+    """The ``scan:`` section: rules on what loading a model file may import and call
+    (``ptmscope scan --policy``'s shape), tried before ptmscope's defaults."""
+    gateway: GatewaySettings = GatewaySettings()
+
+    def scan_policy(self) -> ScanPolicy:
+        """The scanner's rules: this policy's ``scan:`` section before the defaults."""
+        return with_section(self.scan, self.origin)
 
 
 def load_admission_policy(path: str | Path) -> AdmissionPolicy:
@@ -144,8 +168,12 @@ def parse_policy(text: str, origin: str, digest: str | None = None) -> Admission
         rules.append(
             Rule(f"templates.{name}", "", action, template.reason(value), line, name, value)
         )
+    scan = data.get("scan")
+    if scan is not None:  # the scanner's own reader checks the section now, not at first scan
+        with_section(scan, f"{origin}:{lines.get(('scan',), 0)}")
+    gateway = GatewaySettings(**(data.get("gateway") or {}))
     digest = digest or hashlib.sha256(text.encode("utf-8")).hexdigest()
-    return AdmissionPolicy(tuple(checks), tuple(rules), digest, origin)
+    return AdmissionPolicy(tuple(checks), tuple(rules), digest, origin, scan, gateway)
 
 
 def _compile(expression: str, origin: str, line: int, rule: str) -> None:

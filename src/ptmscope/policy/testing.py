@@ -30,8 +30,9 @@ from ptmscope.results.policy import CaseResult, Verdict
 
 CASE_KEYS = frozenset({"name", "policy", "audit", "package", "expect", "violations"})
 
-Auditor = Callable[[str], Mapping[str, Any]]
-"""Audits a package ref into its JSON report (the CLI passes the real audit)."""
+Auditor = Callable[[str, AdmissionPolicy], Mapping[str, Any]]
+"""Audits a package ref into its JSON report, scanning with the policy's ``scan:`` rules
+(the CLI passes the real audit)."""
 
 
 def run_tests(folder: Path, auditor: Auditor) -> list[CaseResult]:
@@ -90,7 +91,7 @@ def _run(
     if "audit" in case:
         report = read_audit_report(base / str(case["audit"]))
     else:
-        report = auditor(str(base / str(case["package"])))
+        report = auditor(str(base / str(case["package"])), policies[policy_path])
     decision = decide(report, policies[policy_path])
     rules = {violation.rule for violation in decision.violations}
     wanted = case.get("violations") or []

@@ -30,12 +30,15 @@ def create_registry(
     body_timeout: float | None = None,
     git_timeout: float | None = None,
     workers: int | None = None,
+    dry_run: bool = False,
 ) -> Registry:
     """The registry over ``root/<owner>/<name>/`` packages (folders or git repositories).
 
-    With ``policy`` (a gateway policy YAML), each revision is audited and scanned when
-    first served and refused files get HTTP 403; refusals go to ``audit_log`` (default
-    ``root/.ptmscope/gateway-audit.jsonl``). A limit left ``None`` keeps its default
+    With ``policy`` (an admission policy, or the older gateway file), each revision is
+    audited and scanned when first served and decided once per commit; refused files
+    get HTTP 403 (``X-Error-Code: GatedRepo``, the reason in the message); decisions and
+    refusals go to ``audit_log`` (default ``root/.ptmscope/gateway-audit.jsonl``).
+    ``dry_run`` serves what the admission policy denies and logs it as "would refuse". A limit left ``None`` keeps its default
     (see :mod:`ptmscope.registry.serve`); a limit that is not positive is an
     :class:`~ptmscope.errors.InputError`.
     """
@@ -44,7 +47,7 @@ def create_registry(
     return build(
         Path(root), Path(policy) if policy is not None else None,
         Path(audit_log) if audit_log is not None else None, rate_limit,
-        max_body_bytes, body_timeout, git_timeout, workers,
+        max_body_bytes, body_timeout, git_timeout, workers, dry_run,
     )  # fmt: skip
 
 
@@ -58,10 +61,11 @@ def create_app(
     body_timeout: float | None = None,
     git_timeout: float | None = None,
     workers: int | None = None,
+    dry_run: bool = False,
 ) -> Starlette:
     """The ASGI application that ``ptmscope registry serve`` runs (same arguments as
     :func:`create_registry`); point ``HF_ENDPOINT`` at wherever you serve it."""
     return create_registry(
         root, policy, audit_log=audit_log, rate_limit=rate_limit, max_body_bytes=max_body_bytes,
-        body_timeout=body_timeout, git_timeout=git_timeout, workers=workers,
+        body_timeout=body_timeout, git_timeout=git_timeout, workers=workers, dry_run=dry_run,
     ).app()  # fmt: skip

@@ -127,6 +127,7 @@ class Registry:
         self.gateway = gateway
         if gateway is not None:
             gateway.content_keys = store.content_keys
+            gateway.upstream = store.upstream
         self.limiter = RateLimiter(rate_limit) if rate_limit else None
         self.limits = limits or ServerLimits()
         self.downloads: dict[str, int] = {}
@@ -608,7 +609,15 @@ class _Refused(Exception):
         self.path = path
 
     def response(self) -> JSONResponse:
+        """403 with ``X-Error-Code: GatedRepo``: the one refusal code both ``huggingface_hub``
+        and ``transformers`` raise as an error carrying the server's message (any other 403
+        becomes "check your connection" or "file not found" there)."""
         what = f"{self.path} refused" if self.path else "repository refused"
         return _error(
-            403, f"ptmscope gateway: {what} by policy ({self.refusal.rule}): {self.refusal.message}"
+            403,
+            f"ptmscope gateway: {what} by policy ({self.refusal.rule}): {self.refusal.message}",
+            REFUSED_CODE,
         )
+
+
+REFUSED_CODE = "GatedRepo"

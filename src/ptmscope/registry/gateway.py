@@ -1,6 +1,15 @@
 """The gateway: audit and scan each package revision once, refuse what the policy forbids, log it.
 
-A gateway policy is a small YAML file::
+The policy is an admission policy (``ptmscope policy``'s file: ``checks``, ``rules``,
+``templates``, ``scan`` and a ``gateway`` section): each revision is audited once and
+decided by the same engine as ``policy check`` and ``audit --policy``; a denied
+revision is refused whole (every file, its config included, so each client stops at
+its first request and shows the rule and the reason), and every decision, allow or
+deny, is one line of the JSONL log. ``dry_run`` serves denied revisions and logs what
+it would have refused. Whatever the decision, the content floor (``gateway.block``)
+refuses single files whose scan finds code at or above a severity.
+
+The older gateway file (before admission policies) still works::
 
     version: 1
     block: high                # refuse a file whose scan has a finding at or above this
@@ -37,10 +46,13 @@ from typing import Any
 from ptmscope.card.safe_yaml import load_yaml
 from ptmscope.errors import InputError, PtmscopeError
 from ptmscope.package import FileEntry
+from ptmscope.policy.document import AdmissionPolicy, load_admission_policy
 from ptmscope.registry.singleflight import SingleFlight
 from ptmscope.registry.store import Revision, RevisionSource
+from ptmscope.results.policy import PolicyDecision, Verdict
 from ptmscope.results.scan import FileScan
-from ptmscope.scan.policy import Policy, default_policy, load_policy
+from ptmscope.scan.policy import Policy, default_policy, is_admission_policy, load_policy
+from ptmscope.sources.interface import UpstreamRecord
 from ptmscope.severity import Severity
 
 ON_ERROR = ("refuse", "warn")
@@ -61,7 +73,12 @@ _KEYS = {
 
 @dataclass(frozen=True)
 class GatewayPolicy:
-    """What a gateway refuses, read from its YAML policy file (see the module docstring)."""
+    """What a gateway refuses, read from its YAML policy file (see the module docstring).
+
+    ``admission`` is set when the file is an admission policy; the other fields are then
+    its ``gateway:`` section (``require_*`` and ``allowed_owners`` belong to the older
+    file only: an admission policy says the same with templates).
+    """
 
     block: Severity | None = Severity.HIGH
     refuse_errors: bool = True
@@ -71,6 +88,7 @@ class GatewayPolicy:
     scan_policy: Policy = field(default_factory=default_policy)
     on_error: str = "refuse"
     """``refuse``: a revision that cannot be judged is refused whole; ``warn``: served, logged."""
+    admission: AdmissionPolicy | None = None
 
     @classmethod
     def load(cls, path: Path) -> GatewayPolicy:
@@ -85,6 +103,8 @@ class GatewayPolicy:
         data = result.data if result.data is not None else {}
         if not isinstance(data, dict):
             raise InputError(f"{path}: a gateway policy is a YAML mapping")
+        if _is_admission(data):
+            return cls.of(load_admission_policy(path))
         unknown = set(map(str, data)) - _KEYS
         if unknown:
             raise InputError(f"{path}: unknown keys {', '.join(sorted(unknown))}")
@@ -114,6 +134,25 @@ class GatewayPolicy:
             scan_policy=scan_policy,
             on_error=on_error,
         )
+
+    @classmethod
+    def of(cls, admission: AdmissionPolicy) -> GatewayPolicy:
+        """The gateway an admission policy describes (its ``gateway:`` and ``scan:`` sections)."""
+        settings = admission.gateway
+        block = None if settings.block == "none" else Severity.parse(settings.block)
+        return cls(
+            block=block,
+            refuse_errors=settings.refuse_errors,
+            scan_policy=admission.scan_policy(),
+            on_error=settings.on_error,
+            admission=admission,
+        )
+
+
+def _is_admission(data: dict[Any, Any]) -> bool:
+    """An admission policy rather than the older gateway file: it has sections (or rules)
+    only an admission policy has."""
+    return is_admission_policy(data) or "rules" in data
 
 
 @dataclass(frozen=True)
@@ -148,6 +187,8 @@ class PackageVerdict:
     """Path → scan verdict, for the model-info security status."""
     note: str | None = None
     """Why the revision could not be judged (with ``on_error: warn`` it is served anyway)."""
+    decision: PolicyDecision | None = None
+    """The admission policy's decision, when the gateway has one."""
 
 
 class Gateway:
@@ -156,12 +197,16 @@ class Gateway:
     Fails closed: whatever cannot be judged goes through :meth:`unjudged`.
     """
 
-    def __init__(self, policy: GatewayPolicy, log_path: Path) -> None:
+    def __init__(self, policy: GatewayPolicy, log_path: Path, dry_run: bool = False) -> None:
         self.policy = policy
         self.log_path = log_path
+        self.dry_run = dry_run
+        """Serve what the admission policy denies, logging what would have been refused."""
         self.content_keys: ContentKeys = lambda revision, entry: frozenset()
         """How to name a file's bytes; the registry plugs in its store's digests."""
-        self._verdicts: dict[tuple[str, str], PackageVerdict] = {}
+        self.upstream: Callable[[str], UpstreamRecord | None] = lambda model_id: None
+        """How to look up a base model's record; the registry plugs in its store."""
+        self._verdicts: dict[tuple[str, str, str], PackageVerdict] = {}
         self._flight = SingleFlight()
         self._lock = threading.Lock()
         self._log_lock = threading.Lock()
@@ -195,10 +240,15 @@ class Gateway:
 
         return self._flight.run((id(cache), key), lookup, compute_and_store)
 
+    @property
+    def policy_digest(self) -> str:
+        """Names the policy in cache keys and log lines (``-`` for the older gateway file)."""
+        return self.policy.admission.digest if self.policy.admission is not None else "-"
+
     def verdict(self, revision: Revision) -> PackageVerdict:
-        verdict: PackageVerdict = self._once(
-            self._verdicts, (revision.repo_id, revision.sha), lambda: self._judge(revision)
-        )
+        """The revision's verdict, judged once per commit and policy."""
+        key = (revision.repo_id, revision.sha, self.policy_digest)
+        verdict: PackageVerdict = self._once(self._verdicts, key, lambda: self._judge(revision))
         return verdict
 
     def refusal(self, revision: Revision, entry: FileEntry) -> Refusal | None:
@@ -277,12 +327,19 @@ class Gateway:
         from ptmscope.audit import evaluate
         from ptmscope.collector import collect_from as collect
 
-        package = collect(RevisionSource(revision), scan_policy=self.policy.scan_policy)
+        source = RevisionSource(revision, self.upstream)
+        package = collect(source, scan_policy=self.policy.scan_policy)
         unreadable = [p for p in package.problems if p.unreadable]
         if unreadable:  # a card, config or file collect could not read: judge nothing of it
             more = f" (and {len(unreadable) - 1} more)" if len(unreadable) > 1 else ""
             raise InputError(f"{unreadable[0].path}: {unreadable[0].message}{more}")
         result = evaluate(package)
+        decision = None
+        if self.policy.admission is not None:
+            from ptmscope.policy import decide
+            from ptmscope.results.audit_report import build
+
+            decision = decide(build(result), self.policy.admission)
         refused: dict[str, Refusal] = {}
         for scan in package.scans:
             refusal = self.scan_refusal(scan)
@@ -310,7 +367,12 @@ class Gateway:
                 for path in model_files:
                     refused.setdefault(path, Refusal("policy.require_license", licence.message))
         scanned = {scan.path: scan.verdict.value for scan in package.scans}
-        return PackageVerdict(refused, scanned)
+        if decision is not None:
+            self.log_decision(revision, decision)
+            if decision.fails() and not self.dry_run:
+                denial = denial_refusal(revision, decision)
+                refused = {entry.path: refused.get(entry.path, denial) for entry in revision.files}
+        return PackageVerdict(refused, scanned, decision=decision)
 
     # ------------------------------------------------------------------ git
     def blob_refusal(self, oid: str, scan: Callable[[], FileScan]) -> Refusal | None:
@@ -356,7 +418,8 @@ class Gateway:
     ) -> None:
         """Append one refusal (or warning) to the audit log as a JSON line."""
         record = {
-            "time": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+            "time": _now(),
+            "event": "refusal",
             "repo": repo_id,
             "revision": revision,
             "file": path,
@@ -366,9 +429,32 @@ class Gateway:
         }
         if warning:
             record["action"] = "served with a warning"
+        self._append(record)
+
+    def _append(self, record: dict[str, Any]) -> None:
         line = json.dumps(record, ensure_ascii=False) + "\n"
         with self._log_lock, self.log_path.open("a", encoding="utf-8") as handle:
             handle.write(line)
+
+    def log_decision(self, revision: Revision, decision: PolicyDecision) -> None:
+        """One JSON line per decided revision, allow and warn included."""
+        record = {
+            "time": _now(),
+            "event": "decision",
+            "repo": revision.repo_id,
+            "revision": revision.sha,
+            "decision": decision.decision.value,
+            "enforced": not self.dry_run,
+            "policy_digest": decision.policy_digest,
+            "violations": [
+                {"rule": v.rule, "action": v.action.value, "reason": v.reason,
+                 "evidence": list(v.evidence)}
+                for v in decision.violations
+            ],
+        }  # fmt: skip
+        if self.dry_run and decision.fails():
+            record["action"] = "served (dry run): would have refused every file of the revision"
+        self._append(record)
 
     def security_status(self, verdict: PackageVerdict) -> dict[str, Any]:
         levels = {path: value for path, value in verdict.scanned.items() if value != "clean"}
@@ -382,7 +468,33 @@ class Gateway:
         }
         if verdict.note is not None:
             status["error"] = verdict.note
+        if verdict.decision is not None:
+            status["policyDecision"] = {**verdict.decision.data(), "enforced": not self.dry_run}
         return status
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+DENIED = "policy.denied"
+"""The rule a denied revision's files are refused under (the violations say which rules)."""
+
+
+def denial_refusal(revision: Revision, decision: PolicyDecision) -> Refusal:
+    """The one refusal every file of a denied revision gets: its first lines are what a
+    client shows, so they name the enforced rules and their reasons before anything else."""
+    denied = [v for v in decision.violations if v.action is Verdict.DENY]
+    parts = []
+    for violation in denied[:3]:
+        evidence = f" [{'; '.join(violation.evidence[:2])}]" if violation.evidence else ""
+        parts.append(f"{violation.rule}: {violation.reason}{evidence}")
+    more = f"; and {len(denied) - 3} more rule(s)" if len(denied) > 3 else ""
+    message = (
+        f"{revision.repo_id}@{revision.sha[:12]} denied by admission policy "
+        f"{decision.policy_digest[:12]}: " + "; ".join(parts) + more
+    )
+    return Refusal(DENIED, message)
 
 
 def _reason_text(exc: BaseException) -> str:

@@ -51,6 +51,7 @@ def build(
     body_timeout: float | None = None,
     git_timeout: float | None = None,
     workers: int | None = None,
+    dry_run: bool = False,
 ) -> Registry:
     """The registry ``registry serve`` runs (public as :func:`ptmscope.registry.create_registry`).
 
@@ -76,10 +77,12 @@ def build(
             raise InputError(f"{name} must be positive")
     if rate_limit is not None and not rate_limit > 0:  # also NaN
         raise InputError(f"--rate-limit must be positive (got {rate_limit})")
+    if dry_run and policy is None:
+        raise InputError("--dry-run needs --policy (it logs what the policy would refuse)")
     gateway = None
     if policy is not None:
         log = audit_log or root / ".ptmscope" / "gateway-audit.jsonl"
-        gateway = Gateway(GatewayPolicy.load(Path(policy)), Path(log))
+        gateway = Gateway(GatewayPolicy.load(Path(policy)), Path(log), dry_run=dry_run)
     return Registry(Store(root), gateway, rate_limit, limits)
 
 
@@ -103,8 +106,10 @@ def serve(registry: Registry, host: str, port: int) -> None:
 
     print(f"ptmscope registry: serving {registry.store.root} on http://{host}:{port}", flush=True)
     if registry.gateway is not None:
+        gateway = registry.gateway
+        mode = "dry run (denied revisions served, logged)" if gateway.dry_run else "gateway on"
         print(
-            f"ptmscope registry: gateway on; refusals logged to {registry.gateway.log_path}",
+            f"ptmscope registry: {mode}; decisions and refusals logged to {gateway.log_path}",
             flush=True,
         )
     uvicorn.run(

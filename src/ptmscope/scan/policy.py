@@ -427,6 +427,9 @@ def _read(text: str, origin: str) -> dict[str, Any]:
     result = load_yaml(text)
     if result.error:
         raise InputError(f"{origin}: not valid YAML: {result.error}")
+    if is_admission_policy(result.data):
+        section = result.data.get("scan")
+        return _parse(section if section is not None else {}, f"{origin}: scan")
     return _parse(result.data, origin)
 
 
@@ -463,8 +466,27 @@ def default_policy_data() -> Any:
     return result.data
 
 
+ADMISSION_KEYS = frozenset({"checks", "templates", "scan", "gateway"})
+"""Top-level keys only an admission policy has: such a file's scan rules are its ``scan:``."""
+
+
+def is_admission_policy(data: Any) -> bool:
+    """Whether a policy document is an admission policy (``ptmscope policy``'s shape), whose
+    pickle rules live under ``scan:``, rather than a scan policy of its own."""
+    if not isinstance(data, dict):
+        return False
+    if ADMISSION_KEYS & set(map(str, data)):
+        return True
+    rules = data.get("rules")
+    return isinstance(rules, list) and any(isinstance(r, dict) and "when" in r for r in rules)
+
+
 def load_policy(paths: Sequence[Path] = ()) -> Policy:
-    """The default policy with the user's files (first given wins) tried before it."""
+    """The default policy with the user's files (first given wins) tried before it.
+
+    A file is a scan policy, or an admission policy whose ``scan:`` section holds the same
+    rules (one file for ``scan``, ``audit``, ``policy check`` and the registry gateway).
+    """
     if not paths:
         return default_policy()
     layers = []
@@ -476,6 +498,13 @@ def load_policy(paths: Sequence[Path] = ()) -> Policy:
         layers.append(_read(text, str(path)))
     layers.append(_default_layer())
     return _build(layers)
+
+
+def with_section(section: Any, origin: str) -> Policy:
+    """The default policy with an admission policy's ``scan:`` section tried before it."""
+    if section is None:
+        return default_policy()
+    return _build([_parse(section, f"{origin}: scan"), _default_layer()])
 
 
 def _build(layers: list[dict[str, Any]]) -> Policy:

@@ -97,7 +97,9 @@ def call_hub(
             return fn()
         except _Missing:
             raise
-        except hub_errors.GatedRepoError:
+        except hub_errors.GatedRepoError as exc:
+            if "ptmscope gateway" in (getattr(exc, "server_message", None) or ""):
+                raise _refused(what, exc, token_given) from None  # a policy, not a licence click
             advice = "" if token_given else " and pass --token or set HF_TOKEN"
             raise SourceError(f"{what}: gated model; accept its terms on the Hub{advice}") from None
         except hub_errors.RevisionNotFoundError:

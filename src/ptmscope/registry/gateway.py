@@ -52,8 +52,8 @@ from ptmscope.registry.store import Revision, RevisionSource
 from ptmscope.results.policy import PolicyDecision, Verdict
 from ptmscope.results.scan import FileScan
 from ptmscope.scan.policy import Policy, default_policy, is_admission_policy, load_policy
-from ptmscope.sources.interface import UpstreamRecord
 from ptmscope.severity import Severity
+from ptmscope.sources.interface import UpstreamRecord
 
 ON_ERROR = ("refuse", "warn")
 UNREADABLE = "gateway.unreadable"

@@ -25,7 +25,11 @@ BASE = (
 )
 """Standard-library-only helpers every layer may use."""
 
-RESULTS_BELOW_PACKAGE = ("ptmscope.results.scan", "ptmscope.results.verify")
+RESULTS_BELOW_PACKAGE = (
+    "ptmscope.results.scan",
+    "ptmscope.results.verify",
+    "ptmscope.results.policy",
+)
 PACKAGE = ("ptmscope.package",)
 RESULTS = ("ptmscope.results",)
 ENGINES = (

@@ -84,9 +84,24 @@ def scan(
     items = [targets] if isinstance(targets, str | Path) else list(targets)
     if not timeout > 0:
         raise InputError(f"timeout must be positive (got {timeout})")
-    return scan_targets(
+    from ptmscope.scan.policy import Policy
+
+    admission = None
+    if policy is not None and not isinstance(
+        policy, Policy
+    ):  # files: one may be an admission policy
+        from ptmscope.policy.scan_view import admission_among
+
+        paths = [policy] if isinstance(policy, str | Path) else list(policy)
+        admission = admission_among([Path(p) for p in paths])
+    result = scan_targets(
         items, _policy(policy), Limits(seconds=timeout), token=token, download=download
     )
+    if admission is None:
+        return result
+    from ptmscope.policy.scan_view import with_decision
+
+    return with_decision(result, admission)
 
 
 def verify(

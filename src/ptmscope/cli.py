@@ -618,14 +618,22 @@ def _scan(args: argparse.Namespace) -> int:
     show_progress = shows_progress(args)
     counter = ProgressLine(sys.stderr) if show_progress else None
     limits = Limits() if args.timeout is None else Limits(seconds=args.timeout)
+    policies = [Path(p) for p in args.policy]
+    admission = None
+    if policies:  # an admission policy: its scan: rules, then its decision on the files
+        from ptmscope.policy.scan_view import admission_among, with_decision
+
+        admission = admission_among(policies)
     try:
         result = scan_targets(
-            args.paths, load_policy([Path(p) for p in args.policy]), limits, token=args.token,
+            args.paths, load_policy(policies), limits, token=args.token,
             download=args.download, progress=counter, digests=args.format == "sarif",
         )  # fmt: skip
     finally:
         if counter is not None:
             counter.clear()
+    if admission is not None:
+        result = with_decision(result, admission)
     formats = SCAN_FORMATS
     if args.format == "text":
         from ptmscope.formats.scan.text import ScanText
@@ -636,7 +644,8 @@ def _scan(args: argparse.Namespace) -> int:
         # Only the text renderer: ``with_renderer`` would copy (and import) every format.
         formats = Formats(SCAN_FORMATS.result, {"text": text if terminal else _Plain(text)})
     emit(formats, args.format, result, args.output)
-    return EXIT_FINDINGS if result.fails(Severity.parse(args.fail_on)) else EXIT_OK
+    denied = result.policy is not None and result.policy.fails()
+    return EXIT_FINDINGS if denied or result.fails(Severity.parse(args.fail_on)) else EXIT_OK
 
 
 class _Plain:

@@ -147,7 +147,7 @@ def test_the_example_policies_pass_their_own_tests(capsys) -> None:  # type: ign
     """`policy test` runs the shipped examples (strict, default, research) on saved reports."""
     assert main(["policy", "test", str(EXAMPLES / "tests")]) == 0
     out = capsys.readouterr().out
-    assert "6 cases: 6 passed, 0 failed" in out and "FAIL" not in out
+    assert "12 cases: 12 passed, 0 failed" in out and "FAIL" not in out
 
 
 def test_policy_test_reports_a_wrong_expectation_and_audits_packages(
@@ -220,3 +220,16 @@ def test_audit_under_a_policy_decides_as_policy_check_does(tmp_path: Path, capsy
     bad = _policy(tmp_path, "version: 1\nchecks:\n  overall: {minimum: 3}\n")
     assert main(["audit", str(clean), "--policy", str(bad)]) == 2  # before any audit
     assert "policy.yaml:3: checks.overall.minimum: unknown key" in capsys.readouterr().err
+
+
+def test_the_saved_example_reports_are_current_audit_reports() -> None:
+    """``make_reports.py`` writes them with today's audit: they validate against the shipped
+    schema, so the example tests judge what a user's saved report holds."""
+    import jsonschema
+
+    from ptmscope.formats.schemas import load as load_schema
+
+    reports = sorted((EXAMPLES / "tests" / "reports").glob("*.json"))
+    assert len(reports) == 5
+    for report in reports:
+        jsonschema.validate(json.loads(report.read_text()), load_schema("audit"))

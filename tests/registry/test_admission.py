@@ -17,17 +17,18 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import git
-from tests.registry.conftest import MAIN, Server, run_cli
+from tests.registry.conftest import MAIN, Server, run_cli, run_client
 
 POLICY = """\
 version: 1
 templates:
   trusted_owners: [acme]          # only our own models
   formats: [safetensors]          # weights in safetensors only
+  licenses: {deny: [cc-by-nc-4.0]}  # nothing non-commercial, base models included
 """
 
 
-def _tiny_bert(folder: Path, pickled: bool) -> None:
+def _tiny_bert(folder: Path, pickled: bool, card: str = "license: apache-2.0") -> None:
     """A real (tiny) BERT written by transformers: safetensors, or a torch pickle."""
     from transformers import BertConfig, BertModel
 
@@ -47,7 +48,7 @@ def _tiny_bert(folder: Path, pickled: bool) -> None:
         (folder / "model.safetensors").unlink()
         torch.save(model.state_dict(), folder / "pytorch_model.bin")
     (folder / "README.md").write_text(
-        "---\nlicense: apache-2.0\nlibrary_name: transformers\n---\n# tiny\nA tiny BERT.\n"
+        f"---\n{card}\nlibrary_name: transformers\n---\n# tiny\nA tiny BERT.\n"
     )
 
 
@@ -58,6 +59,10 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     _tiny_bert(root / "acme" / "safe", pickled=False)
     _tiny_bert(root / "acme" / "pickled", pickled=True)
     _tiny_bert(root / "stranger" / "safe", pickled=False)
+    _tiny_bert(root / "acme" / "parent", pickled=False, card="license: cc-by-nc-4.0")
+    _tiny_bert(
+        root / "acme" / "child", pickled=False, card="license: apache-2.0\nbase_model: acme/parent"
+    )
     _tiny_bert(root / "acme" / "history", pickled=True)
     git(root / "acme" / "history", "init", "-q", "-b", "main")
     git(root / "acme" / "history", "add", "-A")
@@ -94,15 +99,8 @@ def _client(server: Server, home: Path, code: str) -> dict[str, str]:
         "    out = {'type': type(exc).__name__, 'message': str(exc)}\n"
         "print(json.dumps(out))\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", wrapped],
-        env=server.env(home),
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    result: dict[str, str] = json.loads(done.stdout.strip().splitlines()[-1])
+    result = run_client(server, home, wrapped)
+    assert isinstance(result, dict)
     return result
 
 
@@ -216,7 +214,7 @@ def _verdict(decision: dict[str, object]) -> tuple[object, list[object]]:
     return decision["decision"], sorted(v["rule"] for v in violations)
 
 
-@pytest.mark.parametrize("repo", ["acme/safe", "acme/pickled", "stranger/safe"])
+@pytest.mark.parametrize("repo", ["acme/safe", "acme/pickled", "stranger/safe", "acme/child"])
 def test_one_decision_from_policy_check_audit_and_the_gateway(
     repo: str, dry_run: Server, enforcing: Server, world: dict[str, Path], tmp_path: Path
 ) -> None:
@@ -239,9 +237,24 @@ def test_one_decision_from_policy_check_audit_and_the_gateway(
         assert found, f"{name} gateway logged no decision for {repo}"
         logged[name] = _verdict(found[0])
     assert from_check == from_audit == logged["dry"] == logged["enforcing"]
-    expected = {"acme/safe": "allow", "acme/pickled": "deny", "stranger/safe": "deny"}[repo]
-    assert from_check[0] == expected
+    expected = {"acme/safe": ("allow", []), "acme/pickled": ("deny", ["templates.formats"]),
+                "stranger/safe": ("deny", ["templates.trusted_owners"]),
+                "acme/child": ("deny", ["templates.licenses"])}[repo]  # fmt: skip
+    assert from_check == expected
+    expected = expected[0]
     assert check.returncode == (1 if expected == "deny" else 0)
+
+
+def test_a_licence_inherited_from_the_base_model_is_judged(
+    enforcing: Server, tmp_path: Path
+) -> None:
+    got = _client(
+        enforcing,
+        tmp_path / "home",
+        "from huggingface_hub import hf_hub_download\nhf_hub_download('acme/child', 'config.json')",
+    )
+    assert got["type"] == "GatedRepoError", got
+    assert "ancestor acme/parent (base model, depth 1) is licensed cc-by-nc-4.0" in got["message"]
 
 
 def test_model_info_carries_the_decision(enforcing: Server, tmp_path: Path) -> None:
@@ -269,3 +282,16 @@ def test_a_bad_policy_stops_the_server_before_it_listens(
     )
     assert done.returncode == 2
     assert f"{bad}:3: templates.formats" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_dry_run_needs_an_admission_policy(world: dict[str, Path], tmp_path: Path) -> None:
+    older = tmp_path / "gateway.yaml"
+    older.write_text("version: 1\nblock: high\n")
+    done = subprocess.run(
+        [sys.executable, "-c", MAIN, "registry", "serve", str(world["root"]), "--policy",
+         str(older), "--dry-run"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 2 and "--dry-run needs an admission policy" in done.stderr

@@ -21,12 +21,29 @@ MAX_EVIDENCE = 10
 """Evidence items kept per violation (the rest are counted)."""
 
 
-def decide(report: Mapping[str, Any], policy: AdmissionPolicy) -> PolicyDecision:
-    """The decision for the package the report describes."""
+SCAN_TEMPLATES = frozenset(
+    {"scan_verdict", "scan_severity", "formats", "no_pickle", "no_keras_lambda"}
+)
+"""The rules a scan alone can judge: they read files, not a card, scores or a registry."""
+
+
+def decide(
+    report: Mapping[str, Any], policy: AdmissionPolicy, *, scan_only: bool = False
+) -> PolicyDecision:
+    """The decision for the package the report describes.
+
+    ``scan_only``: the report is a scan's (:func:`ptmscope.policy.scan_view.scan_report`),
+    so only :data:`SCAN_TEMPLATES` are judged; every other check and rule is listed as
+    ``not_judged`` (it needs an audit), never passed or failed on data the scan lacks.
+    """
     violations: list[Violation] = []
     unknown: list[str] = []
+    not_judged: list[str] = []
     for check in policy.checks:
         if check.mode == "off":
+            continue
+        if scan_only:
+            not_judged.append(f"checks.{check.target}")
             continue
         found = _check(report, check)
         if found is None:
@@ -36,6 +53,9 @@ def decide(report: Mapping[str, Any], policy: AdmissionPolicy) -> PolicyDecision
         if undecided:
             unknown.append(f"checks.{check.target}")
     for rule in policy.rules:
+        if scan_only and rule.template not in SCAN_TEMPLATES:
+            not_judged.append(rule.id)
+            continue
         broken = _template(report, rule) if rule.template else _rule(report, rule)
         if broken is not None:
             violations.append(broken)
@@ -53,6 +73,7 @@ def decide(report: Mapping[str, Any], policy: AdmissionPolicy) -> PolicyDecision
         audited_commit=package.get("commit"),
         ref=str(package.get("ref", "")),
         unknown=tuple(unknown),
+        not_judged=tuple(not_judged),
     )
 
 

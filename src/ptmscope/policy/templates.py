@@ -11,8 +11,9 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
+
+from ptmscope.sources.metadata import parse_moment
 
 Report = Mapping[str, Any]
 
@@ -30,6 +31,8 @@ class Template:
     """What the setting must be."""
     evaluate: Callable[[Report, Any], list[str]]
     """Evidence of each violation (empty: the package meets the rule)."""
+    choices: tuple[str, ...] = ()
+    """The values a name setting may take (empty: any)."""
 
     def check_value(self, value: Any) -> str | None:
         if isinstance(value, bool) and self.kind is not bool:
@@ -40,6 +43,8 @@ class Template:
             return "expects a list of names"
         if isinstance(value, dict) and not (value.get("allow") or value.get("deny")):
             return "expects " + _kind_name(dict)
+        if self.choices and value not in self.choices:
+            return f"expects one of {', '.join(self.choices)} (got {value!r})"
         return None
 
     def reason(self, value: Any) -> str:
@@ -105,6 +110,41 @@ def _no_pickle(report: Report, on: bool) -> list[str]:
         return []
     return [f"{w.get('path')} ({w.get('format')}) loads through pickle" for w in _weights(report)
             if w.get("pickle_based")]  # fmt: skip
+
+
+def _no_keras_lambda(report: Report, on: bool) -> list[str]:
+    """Keras ``Lambda`` layers run Python (bytecode, or a function by name) when loaded."""
+    if not on:
+        return []
+    scans = report.get("scans") or []
+    if any(isinstance(scan, dict) and "rules" not in scan for scan in scans):
+        return ["unknown: the report predates scans[].rules (audit schema 2.4.0); audit again"]
+    return [
+        f"{scan.get('path')}: {rule}"
+        for scan in scans
+        for rule in scan.get("rules") or ()
+        if str(rule).startswith("keras.lambda")
+    ]
+
+
+_SEVERITIES = ("info", "low", "medium", "high", "critical")
+
+
+def _scan_severity(report: Report, floor: str) -> list[str]:
+    """A scan finding at or above ``floor``, or a file not scanned completely."""
+    limit = _SEVERITIES.index(floor)
+    found = []
+    for scan in report.get("scans") or []:
+        if not isinstance(scan, dict):
+            continue
+        if "worst" not in scan:
+            return ["unknown: the report predates scans[].worst (audit schema 2.4.0); audit again"]
+        worst = scan.get("worst")
+        if worst in _SEVERITIES and _SEVERITIES.index(str(worst)) >= limit:
+            found.append(f"{scan.get('path')}: a {worst} finding")
+        elif scan.get("errors"):
+            found.append(f"{scan.get('path')}: not scanned completely ({scan.get('errors')} error(s))")
+    return found
 
 
 def _scan_verdict(report: Report, worst: str) -> list[str]:
@@ -179,13 +219,13 @@ def _claims_verified(report: Report, on: bool) -> list[str]:
 
 def _cooldown(report: Report, days: float) -> list[str]:
     """A model, or the audited revision, younger than ``days`` when the audit ran."""
-    generated = _moment(report.get("generated_at"))
+    generated = parse_moment(report.get("generated_at"))
     dates = _package(report).get("dates") or {}
     if generated is None:
         return ["the report has no audit time: the model's age is unknown"]
     found = []
     for key, what in (("revision", "the revision"), ("created", "the model")):
-        moment = _moment(dates.get(key))
+        moment = parse_moment(dates.get(key))
         if moment is None:
             continue
         age = (generated - moment).total_seconds() / 86400
@@ -193,21 +233,11 @@ def _cooldown(report: Report, days: float) -> list[str]:
             found.append(f"{what} is {max(age, 0):.1f} days old ({moment.date().isoformat()})")
     if (
         not found
-        and _moment(dates.get("revision")) is None
-        and _moment(dates.get("created")) is None
+        and parse_moment(dates.get("revision")) is None
+        and parse_moment(dates.get("created")) is None
     ):
         return ["the model's age is unknown: no registry dates and no history"]
     return found
-
-
-def _moment(value: Any) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _pinned(report: Report, on: bool) -> list[str]:
@@ -241,7 +271,20 @@ TEMPLATES: Mapping[str, Template] = {
     "no_pickle": Template(
         lambda v: "no weights that load through pickle (code runs on load)", bool, _no_pickle
     ),
-    "scan_verdict": Template(lambda v: f"every scanned file {v} or better", str, _scan_verdict),
+    "no_keras_lambda": Template(
+        lambda v: "no Keras Lambda layers (they run Python when the model loads)",
+        bool,
+        _no_keras_lambda,
+    ),
+    "scan_severity": Template(
+        lambda v: f"no scan finding at {v} or above, every file scanned completely",
+        str,
+        _scan_severity,
+        _SEVERITIES,
+    ),
+    "scan_verdict": Template(
+        lambda v: f"every scanned file {v} or better", str, _scan_verdict, ("clean", "suspicious")
+    ),
     "min_score": Template(
         lambda v: f"an overall reuse score of at least {v}", (int, float), _minimum("overall")
     ),

@@ -82,7 +82,13 @@ def build(
     gateway = None
     if policy is not None:
         log = audit_log or root / ".ptmscope" / "gateway-audit.jsonl"
-        gateway = Gateway(GatewayPolicy.load(Path(policy)), Path(log), dry_run=dry_run)
+        loaded = GatewayPolicy.load(Path(policy))
+        if dry_run and loaded.admission is None:
+            raise InputError(
+                f"{policy}: --dry-run needs an admission policy (checks, rules, templates); "
+                "the older gateway file refuses files, it decides nothing to rehearse"
+            )
+        gateway = Gateway(loaded, Path(log), dry_run=dry_run)
     return Registry(Store(root), gateway, rate_limit, limits)
 
 

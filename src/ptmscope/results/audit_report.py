@@ -146,6 +146,8 @@ def build(result: AuditResult) -> dict[str, Any]:
                 "verdict": s.verdict.value,
                 "findings": len(s.findings),
                 "errors": len(s.errors),
+                "rules": sorted({f.rule for f in s.findings}),
+                "worst": s.worst.label if s.worst is not None else None,
             }
             for s in package.scans
         ],

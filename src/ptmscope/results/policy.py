@@ -49,6 +49,9 @@ class PolicyDecision:
     unknown: tuple[str, ...] = ()
     """Checks that could not be decided (a probe without an outcome): reported, and
     treated as the check's mode says (enforced ones deny: fail closed)."""
+    not_judged: tuple[str, ...] = ()
+    """Checks and rules the input could not judge at all (a scan has no card or scores):
+    neither passed nor failed, listed so nobody takes the decision for more than it is."""
     tool_version: str = __version__
 
     def fails(self) -> bool:
@@ -66,6 +69,7 @@ class PolicyDecision:
                 for v in self.violations
             ],
             "unknown": list(self.unknown),
+            **({"not_judged": list(self.not_judged)} if self.not_judged else {}),
             "policy_digest": self.policy_digest,
             "audited_commit": self.audited_commit,
         }  # fmt: skip

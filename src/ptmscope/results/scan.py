@@ -11,8 +11,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from ptmscope.severity import Severity
+
+if TYPE_CHECKING:  # only ``scan --policy`` with an admission policy makes one
+    from ptmscope.results.policy import PolicyDecision
 
 
 class FileVerdict(StrEnum):
@@ -108,6 +112,9 @@ class ScanResult:
     """What ``ptmscope scan`` (or :func:`ptmscope.scan`) returns: every file's scan, in order."""
 
     files: tuple[FileScan, ...]
+    policy: PolicyDecision | None = None
+    """The admission policy's decision on the files (``scan --policy`` with an admission
+    policy): only the rules a scan can judge are decided."""
 
     def __iter__(self) -> Iterator[FileScan]:
         return iter(self.files)

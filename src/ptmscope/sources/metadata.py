@@ -54,7 +54,8 @@ def _int(
     return None
 
 
-def _date(value: Any) -> datetime | None:
+def parse_moment(value: Any) -> datetime | None:
+    """An ISO 8601 time as registries write it (``Z`` or an offset; none: UTC), else ``None``."""
     if not isinstance(value, str):
         return None
     try:
@@ -102,8 +103,8 @@ def from_record(record: dict[str, Any], origin: str) -> RegistryMetadata:
         library_name=_str(record.get("library_name")),
         card_data=MappingProxyType(card_data) if isinstance(card_data, dict) else None,
         siblings=names,
-        created_at=_date(record.get("createdAt", record.get("created_at"))),
-        last_modified=_date(record.get("lastModified", record.get("last_modified"))),
+        created_at=parse_moment(record.get("createdAt", record.get("created_at"))),
+        last_modified=parse_moment(record.get("lastModified", record.get("last_modified"))),
         gated=gated if isinstance(gated, bool | str) else None,
         private=record.get("private") if isinstance(record.get("private"), bool) else None,
     )

@@ -6,6 +6,7 @@ from typing import Any
 
 from ptmscope.formats.escape import markdown as _cell
 from ptmscope.formats.escape import markdown_code as _code
+from ptmscope.formats.policy.markdown import decision_lines
 from ptmscope.results.audit import AuditResult
 from ptmscope.results.audit_report import build
 
@@ -45,7 +46,7 @@ class AuditMarkdown:
             + _coverage(summary),
             f"- **Files:** {pkg['files']} ({pkg['bytes']:,} bytes)",
             "",
-            *_policy(data.get("policy")),
+            *decision_lines(data.get("policy")),
             "## Risks",
             "",
         ]
@@ -89,25 +90,3 @@ class AuditMarkdown:
                     f"{_cell(c['split'] or '')} | {_cell(c['metric'])} | {value} | {_cell(c['raw'])} |"
                 )
         return "\n".join(out) + "\n"
-
-
-def _policy(policy: dict[str, Any] | None) -> list[str]:
-    """The admission decision and its violations (``audit --policy``), before the risks."""
-    if policy is None:
-        return []
-    out = [
-        f"## Policy: **{policy['decision']}**",
-        "",
-        f"Policy `{policy['policy_digest'][:12]}`"
-        + (f" on commit `{policy['audited_commit'][:12]}`" if policy["audited_commit"] else ""),
-        "",
-    ]
-    if policy["violations"]:
-        out += ["| Action | Rule | Reason | Evidence |", "|---|---|---|---|"]
-        out += [
-            f"| {v['action']} | {_code(v['rule'])} | {_cell(v['reason'])} "
-            f"| {_cell('; '.join(v['evidence']))} |"
-            for v in policy["violations"]
-        ]
-        out.append("")
-    return out

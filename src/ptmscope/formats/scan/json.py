@@ -10,8 +10,9 @@ from typing import Any
 from ptmscope._version import __version__
 from ptmscope.results.scan import FileScan, FileVerdict, Location, ScanResult
 
-SCHEMA_VERSION = "1.1.0"
-"""1.1.0: findings carry ``suppressed``, the further occurrences counted but not listed."""
+SCHEMA_VERSION = "1.2.0"
+"""1.1.0: findings carry ``suppressed``, the further occurrences counted but not listed;
+1.2.0: ``policy``, the admission decision of ``scan --policy``."""
 
 
 def _location(location: Location) -> dict[str, Any]:
@@ -48,6 +49,7 @@ def file_dict(scan: FileScan) -> dict[str, Any]:
 
 def build(scans: Iterable[FileScan]) -> dict[str, Any]:
     """The whole scan report as JSON-ready data (see ``schemas/scan.schema.json``)."""
+    decision = scans.policy if isinstance(scans, ScanResult) else None
     scans = tuple(scans)
     verdicts = Counter(scan.verdict.value for scan in scans)
     return {
@@ -58,6 +60,7 @@ def build(scans: Iterable[FileScan]) -> dict[str, Any]:
             **{v.value: verdicts.get(v.value, 0) for v in FileVerdict},
         },
         "files": [file_dict(scan) for scan in scans],
+        **({"policy": decision.data()} if decision is not None else {}),
     }
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from ptmscope.formats.escape import markdown as _cell
 from ptmscope.formats.escape import markdown_code as _code
+from ptmscope.formats.policy.markdown import decision_lines
 from ptmscope.results.scan import FileVerdict, ScanResult
 
 
@@ -26,6 +27,8 @@ class ScanMarkdown:
     def render(self, result: ScanResult) -> str:
         """Files, then findings (worst first) and errors, as tables."""
         out = ["# ptmscope scan", "", _summary(result), ""]
+        if result.policy is not None:
+            out += decision_lines(result.policy.data())
         if result.files:
             out += [
                 "| Verdict | File | Format | Bytes | Findings | Errors |",

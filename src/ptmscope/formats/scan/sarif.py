@@ -108,6 +108,7 @@ def _result(scan: FileScan, index: int, finding: ScanFinding) -> dict[str, Any]:
 
 def build(scans: Iterable[FileScan]) -> dict[str, Any]:
     """The SARIF log of a scan (valid against the official 2.1.0 schema and GitHub's rules)."""
+    decision = scans.policy if isinstance(scans, ScanResult) else None
     scans = tuple(scans)
     worst: dict[str, tuple[Severity, str | None]] = {}
     ranked: list[tuple[int, int, dict[str, Any]]] = []
@@ -170,6 +171,7 @@ def build(scans: Iterable[FileScan]) -> dict[str, Any]:
             }
         ],
         "results": results,
+        **({"properties": {"policy": decision.data()}} if decision is not None else {}),
     }
     return log(driver, run)
 

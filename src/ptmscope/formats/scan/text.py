@@ -77,6 +77,34 @@ def summary(result: ScanResult, *, hidden: int = 0) -> str:
     return line
 
 
+_DECISION_STYLE = {"allow": "bold green", "warn": "bold yellow", "deny": "bold red"}
+
+
+def _decision_lines(policy: dict[str, Any]) -> list[Line]:
+    """The admission decision after the summary: what a CI gate acts on, then why."""
+    lines: list[Line] = [
+        (
+            ("Policy: ", "bold"),
+            (policy["decision"].upper(), _DECISION_STYLE[policy["decision"]]),
+            (f"  (policy {policy['policy_digest'][:12]})", "dim"),
+        )
+    ]
+    for violation in policy["violations"]:
+        lines.append(
+            (
+                (
+                    f"  [{violation['action']}] {violation['rule']}: {visible(violation['reason'])}",
+                    "",
+                ),
+            )
+        )
+        lines.extend(((f"      {visible(item)}", "dim"),) for item in violation["evidence"][:5])
+    if policy.get("not_judged"):
+        names = ", ".join(policy["not_judged"])
+        lines.append(((f"  not judged by a scan (they need an audit): {names}", "dim"),))
+    return lines
+
+
 class ScanText:
     """One line per file with its verdict, then its findings (worst first) and errors."""
 
@@ -107,6 +135,8 @@ class ScanText:
             out.extend(_file_lines(scan))
         out.append((("", ""),))
         out.append(((summary(result, hidden=hidden), ""),))
+        if result.policy is not None:
+            out.extend(_decision_lines(result.policy.data()))
         return out
 
     def print(self, result: ScanResult, console: Any) -> None:

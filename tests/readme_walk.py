@@ -117,7 +117,7 @@ RULES = (
         exits=frozenset({1}),
     ),
     Rule(
-        r"^ptmscope policy check\b|^ptmscope audit .*--policy\b",
+        r"^ptmscope policy check\b|^ptmscope (audit|scan) .*--policy admission\.yaml\b",
         "exit 1 is the policy's documented answer (deny); 0 allow or warn",
         exits=frozenset({0, 1}),
     ),

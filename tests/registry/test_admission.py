@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -67,6 +68,16 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     git(root / "acme" / "history", "init", "-q", "-b", "main")
     git(root / "acme" / "history", "add", "-A")
     git(root / "acme" / "history", "commit", "-q", "-m", "a pickled model")
+    cleaned = root / "acme" / "cleaned"  # a pickle deleted from the tip, still in the history
+    _tiny_bert(cleaned, pickled=True)
+    git(cleaned, "init", "-q", "-b", "main")
+    git(cleaned, "add", "-A")
+    git(cleaned, "commit", "-q", "-m", "a pickled model")
+    (cleaned / "pytorch_model.bin").unlink()
+    _tiny_bert(base / "fresh", pickled=False)
+    shutil.copy(base / "fresh" / "model.safetensors", cleaned / "model.safetensors")
+    git(cleaned, "add", "-A")
+    git(cleaned, "commit", "-q", "-m", "safetensors now")
     policy = base / "policy.yaml"
     policy.write_text(POLICY)
     return {"base": base, "root": root, "policy": policy}
@@ -155,6 +166,28 @@ def test_git_clone_shows_the_rule_and_reason(enforcing: Server, tmp_path: Path) 
     assert done.returncode != 0 and not (tmp_path / "clone").exists()
     assert "remote: ptmscope gateway: clone of acme/history refused" in done.stderr
     assert "templates.formats" in done.stderr, done.stderr
+
+
+def test_a_clone_carries_the_history_so_the_history_must_meet_the_formats(
+    enforcing: Server, tmp_path: Path
+) -> None:
+    """The tip is safetensors only (allowed, its files download), but a clone would carry
+    the pickle deleted from it: the clone is refused."""
+    got = _client(
+        enforcing,
+        tmp_path / "home",
+        "from huggingface_hub import hf_hub_download\n"
+        "hf_hub_download('acme/cleaned', 'model.safetensors')\nout = {'ok': 'yes'}",
+    )
+    assert got == {"ok": "yes"}
+    done = subprocess.run(
+        ["git", "clone", "-q", f"{enforcing.endpoint}/acme/cleaned", str(tmp_path / "clone")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode != 0 and not (tmp_path / "clone").exists()
+    assert "templates.formats" in done.stderr and "in the history" in done.stderr, done.stderr
 
 
 def test_an_allowed_model_loads_and_every_decision_is_logged(

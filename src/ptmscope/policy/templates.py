@@ -143,7 +143,9 @@ def _scan_severity(report: Report, floor: str) -> list[str]:
         if worst in _SEVERITIES and _SEVERITIES.index(str(worst)) >= limit:
             found.append(f"{scan.get('path')}: a {worst} finding")
         elif scan.get("errors"):
-            found.append(f"{scan.get('path')}: not scanned completely ({scan.get('errors')} error(s))")
+            found.append(
+                f"{scan.get('path')}: not scanned completely ({scan.get('errors')} error(s))"
+            )
     return found
 
 

@@ -46,7 +46,7 @@ from typing import Any
 from ptmscope.card.safe_yaml import load_yaml
 from ptmscope.errors import InputError, PtmscopeError
 from ptmscope.package import FileEntry
-from ptmscope.policy.document import AdmissionPolicy, load_admission_policy
+from ptmscope.policy.document import AdmissionPolicy, Rule, load_admission_policy
 from ptmscope.registry.singleflight import SingleFlight
 from ptmscope.registry.store import Revision, RevisionSource
 from ptmscope.results.policy import PolicyDecision, Verdict
@@ -56,6 +56,8 @@ from ptmscope.severity import Severity
 from ptmscope.sources.interface import UpstreamRecord
 
 ON_ERROR = ("refuse", "warn")
+FILE_TEMPLATES = frozenset({"formats", "no_pickle"})
+"""Templates judged on single files: they hold for every blob a clone would carry."""
 UNREADABLE = "gateway.unreadable"
 ContentKeys = Callable[[Revision, FileEntry], frozenset[str]]
 
@@ -239,6 +241,18 @@ class Gateway:
             return value
 
         return self._flight.run((id(cache), key), lookup, compute_and_store)
+
+    def enforced_file_rules(self) -> tuple[Rule, ...]:
+        """The admission policy's enforced rules on file formats, which a clone's history
+        blobs must meet as well as its tips (none in a dry run: nothing is enforced)."""
+        admission = self.policy.admission
+        if admission is None or self.dry_run:
+            return ()
+        return tuple(
+            rule
+            for rule in admission.rules
+            if rule.template in FILE_TEMPLATES and rule.action is Verdict.DENY
+        )
 
     @property
     def policy_digest(self) -> str:

@@ -8,7 +8,9 @@ included: a file deleted from the tip is still in the pack. So the gate is:
 2. every blob reachable from any ref (``git rev-list --objects --all``) is judged
    by content (scanned once per blob id, ever; blobs already scanned as part of a
    tip reuse that verdict), so a refused file anywhere in history refuses the clone,
-   and so do the bytes of a file refused elsewhere (the gateway's digest deny set).
+   and so do the bytes of a file refused elsewhere (the gateway's digest deny set);
+   an admission policy's enforced ``formats`` and ``no_pickle`` hold for every blob too
+   (a pickle deleted from the tip is still in the pack).
 
 The result is cached per repository and ref state (the ``for-each-ref`` listing),
 so a repository is walked again only when a ref moves.
@@ -23,6 +25,9 @@ from pathlib import Path
 
 from ptmscope.errors import SourceError
 from ptmscope.package import FileEntry
+from ptmscope.policy.document import Rule
+from ptmscope.policy.scan_view import NOT_WEIGHTS
+from ptmscope.policy.templates import TEMPLATES
 from ptmscope.registry.gateway import Gateway, Refusal
 from ptmscope.registry.store import Repo, Store
 from ptmscope.results.scan import FileScan
@@ -102,6 +107,7 @@ def clone_refusal(store: Store, gateway: Gateway, repo: Repo) -> Refusal | None:
     """Why a clone or fetch of ``repo`` is refused; ``None`` when everything in it may be served."""
     source = repo.objects()
     state, tips = ref_state(source)
+    file_rules = gateway.enforced_file_rules()
 
     def judge() -> Refusal | None:
         for name, sha in sorted(tips.items()):
@@ -111,8 +117,8 @@ def clone_refusal(store: Store, gateway: Gateway, repo: Repo) -> Refusal | None:
                 return Refusal(refusal.rule, f"{path} at {name} ({sha[:12]}): {refusal.message}")
         for oid, size in reachable_blobs(source):
             found = gateway.blob_refusal(oid, partial(_scan_blob, source, gateway, oid, size))
-            if found is None and gateway.policy.require_safetensors:
-                found = _pickle_refusal(source, oid, size)
+            if found is None and (gateway.policy.require_safetensors or file_rules):
+                found = _format_refusal(source, oid, size, gateway, file_rules)
             if found is not None:
                 return Refusal(found.rule, f"blob {oid[:12]} in the history: {found.message}")
         return None
@@ -120,10 +126,27 @@ def clone_refusal(store: Store, gateway: Gateway, repo: Repo) -> Refusal | None:
     return gateway.clone_refusal(repo.repo_id, state, judge)
 
 
-def _pickle_refusal(source: GitSource, oid: str, size: int) -> Refusal | None:
-    """``require_safetensors`` for a blob of the history: the same sniffing as the audit's."""
+def _format_refusal(
+    source: GitSource, oid: str, size: int, gateway: Gateway, rules: tuple[Rule, ...]
+) -> Refusal | None:
+    """The policy's file-format rules for a blob of the history (a clone carries it even
+    when no tip holds it): the older file's ``require_safetensors``, and an admission
+    policy's enforced ``formats`` and ``no_pickle``, read with the same sniffing as the
+    audit's."""
     entry = FileEntry(f"blob {oid}", size, f"git:{oid}", None, oid, reader=source.reader(oid, size))
     weight = sniff(entry)
-    if not weight.pickle_based:
+    if gateway.policy.require_safetensors and weight.pickle_based:
+        return Refusal(
+            "policy.require_safetensors", f"{weight.format} file: loading it runs a pickle"
+        )
+    if str(weight.format) in NOT_WEIGHTS:
         return None
-    return Refusal("policy.require_safetensors", f"{weight.format} file: loading it runs a pickle")
+    view = {"package": {"weights": [
+        {"path": f"blob {oid[:12]}", "format": str(weight.format), "pickle_based": weight.pickle_based}
+    ]}}  # fmt: skip
+    for rule in rules:
+        assert rule.template is not None
+        evidence = TEMPLATES[rule.template].evaluate(view, rule.value)
+        if evidence:
+            return Refusal(rule.id, f"{rule.reason} [{evidence[0]}]")
+    return None

@@ -105,6 +105,14 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     # A base model relicensed after its fine-tune was judged.
     _folder(root, "acme/relicensed", "apache-2.0")
     _folder(root, "acme/tuned", "apache-2.0", "acme/relicensed")
+    # Lineages that loop, point at themselves, leave the namespace, pin a commit or
+    # change the case of a non-commercial base model's id (the Hub's ids ignore case).
+    _folder(root, "acme/loop-a", "apache-2.0", "acme/loop-b")
+    _folder(root, "acme/loop-b", "apache-2.0", "acme/loop-a")
+    _folder(root, "acme/self", "apache-2.0", "acme/self")
+    _folder(root, "acme/dotdot", "apache-2.0", "../acme/nc-base")
+    _folder(root, "acme/pinned", "apache-2.0", "acme/nc-base@" + "0" * 40)
+    _folder(root, "acme/loud", "apache-2.0", "ACME/NC-BASE")
     # A plain allowed package and a denied one (non-commercial itself).
     _folder(root, "acme/nc", NC)
 
@@ -299,6 +307,29 @@ def test_a_short_lineage_is_judged(enforcing: Server) -> None:
     """What holds: four fine-tunes up (depth 5) the root's licence is judged."""
     status, body = _get(enforcing, "/acme/chain2/resolve/main/config.json")
     assert status == 403 and b"acme/chain7" in body
+
+
+@pytest.mark.parametrize(
+    ("repo", "expected"),
+    [("acme/loop-a", 200), ("acme/self", 200), ("acme/dotdot", 200), ("acme/pinned", 403)],
+)
+def test_odd_lineages_are_decided_without_hanging(
+    enforcing: Server, repo: str, expected: int
+) -> None:
+    """What holds: loops and self-references end the walk, a path is no model id (unknown,
+    not judged, as documented), and a pinned ``owner/name@sha`` is judged by its name."""
+    status, body = _get(enforcing, f"/{repo}/resolve/main/config.json")
+    assert status == expected, body
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="the mirror looks base models up by exact case (ROOT/ACME/NC-BASE does not exist) "
+    "while the Hub's ids ignore case: the non-commercial base model stays unknown, not judged",
+)
+def test_a_base_model_named_in_another_case_is_judged(enforcing: Server) -> None:
+    status, body = _get(enforcing, "/acme/loud/resolve/main/config.json")
+    assert status == 403, body
 
 
 @pytest.mark.xfail(

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections import deque
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -31,6 +32,7 @@ from ptmscope.package import (
     RegistryBaseline,
     RegistryMetadata,
     WeightFile,
+    base_models_of,
     package_task,
     root_file,
 )
@@ -38,7 +40,7 @@ from ptmscope.results.scan import FileScan, ScanError
 from ptmscope.scan.context import Limits
 from ptmscope.scan.policy import Policy, default_policy
 from ptmscope.scan.scanner import scan_buffer, scan_bytes, scan_file
-from ptmscope.sources.interface import Source
+from ptmscope.sources.interface import Source, UpstreamRecord
 from ptmscope.weights import inspect_all
 
 MAX_CONFIG_BYTES = 16 << 20
@@ -281,34 +283,47 @@ def collect_from(
         baseline=baseline if baseline is not None else shipped_baseline(),
         signatures_known=source.signatures_visible(),
     )
-    lineage = trace_lineage(source, package.upstream)
-    return replace(package, lineage=lineage, transfer=source.transfer_report())
+    firsts = base_models_of(card_meta) or ((package.upstream,) if package.upstream else ())
+    lineage, complete = walk_lineage(firsts, source.upstream)
+    return replace(
+        package,
+        lineage=lineage,
+        lineage_complete=complete,
+        transfer=source.transfer_report(),
+    )
 
 
 _MODEL_ID = re.compile(r"^[\w.-]{1,96}(/[\w.-]{1,96})?$")
-MAX_LINEAGE = 5
-"""Ancestors followed upstream (a fine-tune of a fine-tune of … a base model)."""
+MAX_LINEAGE = 16
+"""Ancestors read at most (a merge of fine-tunes of … base models); past it the lineage is
+marked incomplete, so a licence rule knows what it did not see."""
 
 
-def trace_lineage(source: Source, first: str | None) -> tuple[Ancestor, ...]:
-    """The package's upstream models, nearest first, as far as ``source`` can look them up.
+def walk_lineage(
+    firsts: Sequence[str], lookup: Callable[[str], UpstreamRecord | None]
+) -> tuple[tuple[Ancestor, ...], bool]:
+    """The upstream models, breadth first (every parent of a merge), and whether the walk
+    saw them all.
 
-    A pinned ``owner/name@sha`` is looked up by name; a cycle or a name already seen ends
-    the walk, and so does an ancestor the source cannot find (its licence stays unknown).
+    A pinned ``owner/name@sha`` is looked up by name; a name seen before (in any case: the
+    Hub's ids ignore it) is not walked again, so loops end; an ancestor the lookup cannot
+    find stays unknown and ends its branch.
     """
     found: list[Ancestor] = []
     seen: set[str] = set()
-    current = first
-    while current and len(found) < MAX_LINEAGE:
+    queue: deque[tuple[str, int]] = deque((first, 1) for first in firsts)
+    while queue:
+        current, depth = queue.popleft()
         model_id = current.split("@", 1)[0].strip()
         if not model_id or model_id.lower() in seen:
-            break
+            continue
+        if len(found) >= MAX_LINEAGE:
+            return tuple(found), False
         seen.add(model_id.lower())
-        record = source.upstream(model_id) if _MODEL_ID.match(model_id) else None
-        depth = len(found) + 1
+        record = lookup(model_id) if _MODEL_ID.match(model_id) else None
         if record is None:
             found.append(Ancestor(model_id, depth, None, False))
-            break
-        found.append(Ancestor(model_id, depth, record.licenses, True))
-        current = record.base_model
-    return tuple(found)
+            continue
+        found.append(Ancestor(model_id, depth, record.licenses, True, record.revision))
+        queue.extend((parent, depth + 1) for parent in record.base_models)
+    return tuple(found), True

@@ -503,12 +503,16 @@ class RegistryMetadata:
     private: bool | None = None
 
 
+def base_models_of(card_metadata: Mapping[str, Any] | None) -> tuple[str, ...]:
+    """Every model the card's ``base_model`` names (a merge names several), in order."""
+    base = (card_metadata or {}).get("base_model")
+    values = base if isinstance(base, list) else [base]
+    return tuple(dict.fromkeys(v.strip() for v in values if isinstance(v, str) and v.strip()))
+
+
 def base_model_of(card_metadata: Mapping[str, Any] | None) -> str | None:
     """The card's ``base_model`` (the first, when it lists several)."""
-    base = (card_metadata or {}).get("base_model")
-    if isinstance(base, list):
-        base = next((b for b in base if isinstance(b, str)), None)
-    return base.strip() if isinstance(base, str) and base.strip() else None
+    return next(iter(base_models_of(card_metadata)), None)
 
 
 @dataclass(frozen=True)
@@ -523,6 +527,8 @@ class Ancestor:
     """``None``: the ancestor's record could not be read (unknown, not "no licence")."""
     found: bool
     """Whether the source found the ancestor's record at all."""
+    revision: str | None = None
+    """The commit the ancestor's record was read at, when the registry says."""
 
 
 @dataclass(frozen=True)
@@ -623,6 +629,8 @@ class Package:
     """The registry population popularity is ranked against (shipped, or ``--baseline``)."""
     lineage: tuple[Ancestor, ...] = ()
     """Upstream models, nearest first, with their licences where the source could read them."""
+    lineage_complete: bool = True
+    """False when the walk stopped at its cap with ancestors left unread."""
 
     @cached_property
     def _by_path(self) -> dict[str, FileEntry]:

@@ -128,3 +128,21 @@ def test_no_keras_lambda_reads_the_scan_rules(tmp_path: Path) -> None:
     allowed = scan(tmp_path / "dense.keras", policy=policy).policy
     assert allowed is not None and allowed.decision.value == "allow"
     assert not marker.exists()  # inspected, never run
+
+
+def test_an_allow_rule_covering_code_execution_needs_unsafe(tmp_path: Path) -> None:
+    from ptmscope.errors import InputError
+
+    evil = b"\x80\x02cos\nsystem\nX\x04\x00\x00\x00trueq\x00\x85R."  # os.system('true')
+    (tmp_path / "evil.pkl").write_bytes(evil)
+    broad = tmp_path / "broad.yaml"
+    broad.write_text("version: 1\nrules:\n  - allow: true\n    match: ['os.*']\n")
+    with pytest.raises(InputError, match=r"covers os\.system"):
+        scan(tmp_path / "evil.pkl", policy=broad)
+    broad.write_text("version: 1\nrules:\n  - allow: true\n    unsafe: true\n    match: ['os.*']\n")
+    assert scan(tmp_path / "evil.pkl", policy=broad).files[0].verdict.value == "clean"
+    classes = tmp_path / "classes.yaml"  # classes held as data do not run code: no `unsafe`
+    classes.write_text(
+        "version: 1\nrules:\n  - allow: true\n    kind: class\n    match: ['os.*']\n"
+    )
+    assert scan(tmp_path / "evil.pkl", policy=classes).files[0].verdict.value == "malicious"

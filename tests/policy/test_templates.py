@@ -115,7 +115,7 @@ def test_a_git_package_has_dates_and_a_local_lineage_stays_unknown(tmp_path: Pat
     assert report["package"]["dates"]["revision"] is not None
     assert report["package"]["licenses"] == ["apache-2.0"]
     assert report["package"]["lineage"] == [
-        {"id": "bert-base-uncased", "depth": 1, "licenses": None, "found": False}
+        {"id": "bert-base-uncased", "depth": 1, "licenses": None, "found": False, "revision": None}
     ]
     assert _decide(report, "  cooldown_days: 1\n")[0] == "deny"  # committed just now
 
@@ -127,7 +127,9 @@ def test_a_git_package_has_dates_and_a_local_lineage_stays_unknown(tmp_path: Pat
 def test_a_wrapped_name_setting_is_checked_too(templates: str) -> None:
     from ptmscope.errors import InputError
 
-    with pytest.raises(InputError, match="expects one of"):
+    with pytest.raises(
+        InputError, match=r"test.yaml:3: templates\.scan_(severity|verdict): .*is not one of"
+    ):
         parse_policy(f"version: 1\ntemplates:\n{templates}", "test.yaml")
 
 

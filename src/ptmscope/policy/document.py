@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
@@ -115,6 +116,7 @@ def load_admission_policy(path: str | Path) -> AdmissionPolicy:
 def parse_policy(text: str, origin: str, digest: str | None = None) -> AdmissionPolicy:
     """The policy in ``text`` (``origin`` names it in errors)."""
     data, lines = _read_yaml(text, origin)
+    _finite(data, (), lines, origin)
     _validate(data, lines, origin)
     from ptmscope.policy.targets import known_target
 
@@ -160,6 +162,7 @@ def parse_policy(text: str, origin: str, digest: str | None = None) -> Admission
         )
         if mode == "off":
             continue
+        _validate_bare(name, value, origin, line)
         template = TEMPLATES[name]
         problem = template.check_value(value)
         if problem:
@@ -174,6 +177,39 @@ def parse_policy(text: str, origin: str, digest: str | None = None) -> Admission
     gateway = GatewaySettings(**(data.get("gateway") or {}))
     digest = digest or hashlib.sha256(text.encode("utf-8")).hexdigest()
     return AdmissionPolicy(tuple(checks), tuple(rules), digest, origin, scan, gateway)
+
+
+def _validate_bare(name: str, value: Any, origin: str, line: int) -> None:
+    """A wrapped setting (``{value: x, mode: warn}``) meets the same schema as a bare ``x``:
+    its bounds and its shape (``{deny: gpl-3.0}`` is not a list)."""
+    import jsonschema
+
+    schema = policy_schema()
+    spec = schema["properties"]["templates"]["properties"][name]
+    while "$ref" in spec:
+        spec = schema["$defs"][spec["$ref"].rsplit("/", 1)[1]]
+    wrapped = {"$ref": "#/$defs/wrapped"}
+    alternatives = [a for a in spec.get("oneOf", [spec]) if a != wrapped]
+    bare = {"$defs": schema["$defs"], "oneOf": alternatives}
+    error = jsonschema.exceptions.best_match(
+        jsonschema.Draft202012Validator(bare).iter_errors(value)
+    )
+    if error is not None:
+        raise InputError(f"{origin}:{line}: templates.{name}: {_plain(error)}")
+
+
+def _finite(data: Any, path: Path_, lines: Mapping[Path_, int], origin: str) -> None:
+    """``.nan`` and ``.inf`` compare false (or true) with everything: a rule with one would
+    never fire, so they are refused wherever they are."""
+    if isinstance(data, float) and not math.isfinite(data):
+        where = ".".join(str(p) for p in path) or "the top level"
+        raise InputError(f"{origin}:{_line_of(path, lines)}: {where}: {data} is not a number")
+    if isinstance(data, dict):
+        for key, value in data.items():
+            _finite(value, (*path, key), lines, origin)
+    elif isinstance(data, list):
+        for index, value in enumerate(data):
+            _finite(value, (*path, index), lines, origin)
 
 
 def _compile(expression: str, origin: str, line: int, rule: str) -> None:
@@ -206,25 +242,35 @@ def _read_yaml(text: str, origin: str) -> tuple[dict[str, Any], dict[Path_, int]
     except (yaml.YAMLError, RecursionError):
         node = None
     if node is not None:
-        _mark(node, (), lines, 0)
+        _mark(node, (), lines, 0, origin)
     return result.data, lines
 
 
-def _mark(node: Any, path: Path_, lines: dict[Path_, int], depth: int) -> None:
+def _mark(node: Any, path: Path_, lines: dict[Path_, int], depth: int, origin: str) -> None:
+    """Record each key's and item's line; a key given twice in one mapping is an error (YAML
+    keeps the last, which would silently drop the first section's rules)."""
     import yaml
 
     if depth > 64:
         return
     if isinstance(node, yaml.MappingNode):
+        seen: set[Any] = set()
         for key, value in node.value:
             here = (*path, key.value)
+            if key.value in seen and key.tag != "tag:yaml.org,2002:merge":
+                where = ".".join(str(p) for p in here)
+                raise InputError(
+                    f"{origin}:{key.start_mark.line + 1}: {where}: duplicate key (given twice; "
+                    "YAML would keep only the last)"
+                )
+            seen.add(key.value)
             lines.setdefault(here, key.start_mark.line + 1)
-            _mark(value, here, lines, depth + 1)
+            _mark(value, here, lines, depth + 1, origin)
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
             here = (*path, index)
             lines.setdefault(here, item.start_mark.line + 1)
-            _mark(item, here, lines, depth + 1)
+            _mark(item, here, lines, depth + 1, origin)
 
 
 def _validate(data: Mapping[str, Any], lines: Mapping[Path_, int], origin: str) -> None:

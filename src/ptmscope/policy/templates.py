@@ -194,6 +194,8 @@ def _licenses(report: Report, setting: Mapping[str, Any]) -> list[str]:
 
     package = _package(report)
     found = judge("the package", [str(i) for i in package.get("licenses") or ()])
+    if package.get("lineage_complete") is False:
+        found.append("the lineage is longer than was read: the furthest base models are unknown")
     for ancestor in package.get("lineage") or ():
         if isinstance(ancestor, dict) and isinstance(ancestor.get("licenses"), list):
             where = f"ancestor {ancestor.get('id')} (base model, depth {ancestor.get('depth')})"

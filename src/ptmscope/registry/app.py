@@ -290,14 +290,26 @@ class Registry:
         owner = revision.repo_id.split("/", 1)[0]
         card_data = revision.card_data or {}
         tags = _tags(card_data, revision)
+        created, modified = revision.created, revision.modified
+        verdict = None
+        if self.gateway is not None and security:  # the dates the gateway judges by
+            created, modified = self.gateway.first_seen.dates(revision.repo_id, revision.sha)
+            verdict = self.gateway.verdict(revision)
+        elif self.gateway is not None:  # a listing judges nothing and records nothing
+            created, modified = self.gateway.first_seen.peek(revision.repo_id, revision.sha) or (
+                created,
+                modified,
+            )
+            verdict = self.gateway.known_verdict(revision)
+        withheld = verdict is not None and self.gateway is not None and self.gateway.denied(verdict)
         info: dict[str, Any] = {
             "_id": revision.sha[:24],
             "id": revision.repo_id,
             "modelId": revision.repo_id,
             "author": owner,
             "sha": revision.sha,
-            "lastModified": _iso(revision.modified),
-            "createdAt": _iso(revision.created),
+            "lastModified": _iso(modified),
+            "createdAt": _iso(created),
             "private": False,
             "disabled": False,
             "gated": False,
@@ -312,14 +324,13 @@ class Registry:
             "spaces": [],
             "usedStorage": sum(f.size for f in revision.files),
         }
-        if card and revision.card_data is not None:
+        # a denied revision's card and config are parts of files the gateway refuses
+        if card and revision.card_data is not None and not withheld:
             info["cardData"] = revision.card_data
-        if revision.config is not None:
+        if revision.config is not None and not withheld:
             info["config"] = revision.config
-        if security and self.gateway is not None:
-            info["securityRepoStatus"] = self.gateway.security_status(
-                self.gateway.verdict(revision)
-            )
+        if security and verdict is not None and self.gateway is not None:
+            info["securityRepoStatus"] = self.gateway.security_status(verdict)
         return info
 
     def _page(self, request: Request, items: list[Any], size: int = PAGE) -> Response:

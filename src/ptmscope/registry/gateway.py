@@ -37,9 +37,10 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +48,7 @@ from ptmscope.card.safe_yaml import load_yaml
 from ptmscope.errors import InputError, PtmscopeError
 from ptmscope.package import FileEntry
 from ptmscope.policy.document import AdmissionPolicy, Rule, load_admission_policy
+from ptmscope.registry.firstseen import FirstSeen
 from ptmscope.registry.singleflight import SingleFlight
 from ptmscope.registry.store import Revision, RevisionSource
 from ptmscope.results.policy import PolicyDecision, Verdict
@@ -191,6 +193,11 @@ class PackageVerdict:
     """Why the revision could not be judged (with ``on_error: warn`` it is served anyway)."""
     decision: PolicyDecision | None = None
     """The admission policy's decision, when the gateway has one."""
+    expires: float | None = None
+    """``time.monotonic()`` after which the decision is made again (a cooldown that ends)."""
+
+    def expired(self) -> bool:
+        return self.expires is not None and time.monotonic() >= self.expires
 
 
 class Gateway:
@@ -208,7 +215,9 @@ class Gateway:
         """How to name a file's bytes; the registry plugs in its store's digests."""
         self.upstream: Callable[[str], UpstreamRecord | None] = lambda model_id: None
         """How to look up a base model's record; the registry plugs in its store."""
-        self._verdicts: dict[tuple[str, str, str], PackageVerdict] = {}
+        self._verdicts: dict[tuple[Any, ...], PackageVerdict] = {}
+        self.first_seen = FirstSeen(log_path.parent / "first-seen.jsonl")
+        """When this registry first saw each package and revision (the cooldown's dates)."""
         self._flight = SingleFlight()
         self._lock = threading.Lock()
         self._log_lock = threading.Lock()
@@ -232,7 +241,11 @@ class Gateway:
 
         def lookup() -> tuple[bool, Any]:
             with self._lock:
-                return key in cache, cache.get(key)
+                value = cache.get(key)
+                if isinstance(value, PackageVerdict) and value.expired():
+                    del cache[key]  # a time-bound decision (a cooldown) is made again
+                    return False, None
+                return key in cache, value
 
         def compute_and_store() -> Any:
             value = compute()
@@ -260,10 +273,30 @@ class Gateway:
         return self.policy.admission.digest if self.policy.admission is not None else "-"
 
     def verdict(self, revision: Revision) -> PackageVerdict:
-        """The revision's verdict, judged once per commit and policy."""
-        key = (revision.repo_id, revision.sha, self.policy_digest)
+        """The revision's verdict, judged once per commit, policy and lineage (a base model
+        served here that changes, relicensed say, has its fine-tunes judged again)."""
+        key = (revision.repo_id, revision.sha, self.policy_digest, self._lineage_key(revision))
         verdict: PackageVerdict = self._once(self._verdicts, key, lambda: self._judge(revision))
         return verdict
+
+    def known_verdict(self, revision: Revision) -> PackageVerdict | None:
+        """The verdict already made, without judging (for listings)."""
+        key = (revision.repo_id, revision.sha, self.policy_digest, self._lineage_key(revision))
+        with self._lock:
+            return self._verdicts.get(key)
+
+    def _lineage_key(self, revision: Revision) -> tuple[tuple[str, str | None], ...]:
+        if self.policy.admission is None:
+            return ()
+        from ptmscope.collector import walk_lineage
+        from ptmscope.package import base_models_of
+
+        lineage, _ = walk_lineage(base_models_of(revision.card_data), self.upstream)
+        return tuple((a.id.lower(), a.revision) for a in lineage)
+
+    def denied(self, verdict: PackageVerdict) -> bool:
+        """Whether the admission policy's deny is enforced on this verdict."""
+        return verdict.decision is not None and verdict.decision.fails() and not self.dry_run
 
     def refusal(self, revision: Revision, entry: FileEntry) -> Refusal | None:
         """Why ``entry`` of ``revision`` must not be served: by path, then by its bytes."""
@@ -341,7 +374,8 @@ class Gateway:
         from ptmscope.audit import evaluate
         from ptmscope.collector import collect_from as collect
 
-        source = RevisionSource(revision, self.upstream)
+        seen = self.first_seen.dates(revision.repo_id, revision.sha)
+        source = RevisionSource(revision, self.upstream, seen)
         package = collect(source, scan_policy=self.policy.scan_policy)
         unreadable = [p for p in package.problems if p.unreadable]
         if unreadable:  # a card, config or file collect could not read: judge nothing of it
@@ -349,11 +383,14 @@ class Gateway:
             raise InputError(f"{unreadable[0].path}: {unreadable[0].message}{more}")
         result = evaluate(package)
         decision = None
+        expires: float | None = None
         if self.policy.admission is not None:
             from ptmscope.policy import decide
             from ptmscope.results.audit_report import build
 
-            decision = decide(build(result), self.policy.admission)
+            report = build(result)
+            decision = decide(report, self.policy.admission)
+            expires = _cooldown_ends(report, decision, self.policy.admission)
         refused: dict[str, Refusal] = {}
         for scan in package.scans:
             refusal = self.scan_refusal(scan)
@@ -386,7 +423,7 @@ class Gateway:
             if decision.fails() and not self.dry_run:
                 denial = denial_refusal(revision, decision)
                 refused = {entry.path: refused.get(entry.path, denial) for entry in revision.files}
-        return PackageVerdict(refused, scanned, decision=decision)
+        return PackageVerdict(refused, scanned, decision=decision, expires=expires)
 
     # ------------------------------------------------------------------ git
     def blob_refusal(self, oid: str, scan: Callable[[], FileScan]) -> Refusal | None:
@@ -446,7 +483,9 @@ class Gateway:
         self._append(record)
 
     def _append(self, record: dict[str, Any]) -> None:
-        line = json.dumps(record, ensure_ascii=False) + "\n"
+        # ASCII only: U+2028 and friends from file names would split a record for readers
+        # that split lines the way Python's str.splitlines does
+        line = json.dumps(record, ensure_ascii=True) + "\n"
         with self._log_lock, self.log_path.open("a", encoding="utf-8") as handle:
             handle.write(line)
 
@@ -485,6 +524,25 @@ class Gateway:
         if verdict.decision is not None:
             status["policyDecision"] = {**verdict.decision.data(), "enforced": not self.dry_run}
         return status
+
+
+def _cooldown_ends(
+    report: dict[str, Any], decision: PolicyDecision, policy: AdmissionPolicy
+) -> float | None:
+    """When a cooldown that this decision broke will have passed (monotonic time), so the
+    revision is judged again then; ``None`` when no cooldown was broken."""
+    broken = {v.rule for v in decision.violations}
+    days = [r.value for r in policy.rules if r.template == "cooldown_days" and r.id in broken]
+    if not days:
+        return None
+    from ptmscope.sources.metadata import parse_moment
+
+    dates = [parse_moment(v) for v in (report.get("package") or {}).get("dates", {}).values()]
+    known = [d for d in dates if d is not None]
+    if not known:
+        return None  # the age is unknown: it stays unknown
+    ends = max(known) + timedelta(days=max(days))
+    return time.monotonic() + max(1.0, (ends - datetime.now(UTC)).total_seconds())
 
 
 def _now() -> str:

@@ -5,8 +5,8 @@ included: a file deleted from the tip is still in the pack. So the gate is:
 
 1. every branch and tag tip is judged as a package revision (all policy rules,
    exactly as ``resolve`` judges it), and
-2. every blob reachable from any ref (``git rev-list --objects --all``) is judged
-   by content (scanned once per blob id, ever; blobs already scanned as part of a
+2. every blob the repository stores (``git cat-file --batch-all-objects``: reachable
+   or not, since protocol v2 serves a want of any stored object) is judged by content (scanned once per blob id, ever; blobs already scanned as part of a
    tip reuse that verdict), so a refused file anywhere in history refuses the clone,
    and so do the bytes of a file refused elsewhere (the gateway's digest deny set);
    an admission policy's enforced ``formats`` and ``no_pickle`` hold for every blob too
@@ -61,25 +61,28 @@ def ref_state(source: GitSource) -> tuple[str, dict[str, str]]:
     verdict can never be filed under a newer state than the one it judged."""
     refs = _run(source, "for-each-ref", "--format=%(refname) %(objectname) %(*objectname)")
     head = _run(source, "rev-parse", "--verify", "-q", "HEAD^{commit}")
+    # objects can be added without a ref moving (a push of a commit no ref names): the
+    # store's size is part of the state, so new objects are judged before they are served
+    objects = _run(source, "count-objects", "-v")
     tips = {"HEAD": head.decode().strip()}
     for line in refs.decode().splitlines():
         name, _, rest = line.partition(" ")
         target, _, peeled = rest.partition(" ")
         if name.startswith(ADVERTISED):
             tips[name] = peeled.strip() or target
-    return hashlib.sha1(refs + b"\n" + head).hexdigest(), tips
+    return hashlib.sha1(refs + b"\n" + head + b"\n" + objects).hexdigest(), tips
 
 
-def reachable_blobs(source: GitSource) -> list[tuple[str, int]]:
-    """Every blob (id, size) reachable from any ref or HEAD."""
-    oids = _run(source, "rev-list", "--objects", "--no-object-names", "--all", "HEAD")
-    if not oids.strip():
-        return []
+def stored_blobs(source: GitSource) -> list[tuple[str, int]]:
+    """Every blob (id, size) the repository holds, reachable or not: protocol v2's
+    upload-pack serves a ``want`` of any object it has (a commit force-pushed away, a
+    dangling blob), so whatever is stored is what a fetch can carry."""
     listing = _run(
         source,
         "cat-file",
+        "--batch-all-objects",
+        "--unordered",
         "--batch-check=%(objecttype) %(objectname) %(objectsize)",
-        stdin=oids,
     )
     blobs = []
     for line in listing.decode().splitlines():
@@ -115,12 +118,16 @@ def clone_refusal(store: Store, gateway: Gateway, repo: Repo) -> Refusal | None:
             if verdict.refused:
                 path, refusal = sorted(verdict.refused.items())[0]
                 return Refusal(refusal.rule, f"{path} at {name} ({sha[:12]}): {refusal.message}")
-        for oid, size in reachable_blobs(source):
+        for oid, size in stored_blobs(source):
             found = gateway.blob_refusal(oid, partial(_scan_blob, source, gateway, oid, size))
             if found is None and (gateway.policy.require_safetensors or file_rules):
                 found = _format_refusal(source, oid, size, gateway, file_rules)
             if found is not None:
-                return Refusal(found.rule, f"blob {oid[:12]} in the history: {found.message}")
+                return Refusal(
+                    found.rule,
+                    f"blob {oid[:12]} in the history (or stored unreachable: a protocol v2 "
+                    f"fetch can ask for it): {found.message}",
+                )
         return None
 
     return gateway.clone_refusal(repo.repo_id, state, judge)

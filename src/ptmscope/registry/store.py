@@ -283,10 +283,14 @@ class RevisionSource(Source):
     """A served revision seen as a :class:`Source`, so the gateway audits it like any package."""
 
     def __init__(
-        self, revision: Revision, upstream: Callable[[str], UpstreamRecord | None] | None = None
+        self,
+        revision: Revision,
+        upstream: Callable[[str], UpstreamRecord | None] | None = None,
+        seen: tuple[datetime, datetime] | None = None,
     ) -> None:
         self._revision = revision
         self._upstream = upstream
+        self._seen = seen
 
     def info(self) -> SourceInfo:
         s = self._revision
@@ -303,11 +307,12 @@ class RevisionSource(Source):
         return self._revision.history
 
     def metadata(self) -> RegistryMetadata:
-        """The record this registry keeps: who, which commit, not gated. Dates only from
-        git commits (a folder's modification time says nothing about the model), and no
+        """The record this registry keeps: who, which commit, not gated, and when the
+        registry first saw the package and the revision (``seen``; commit dates and file
+        times are the publisher's to write, so they are not the registry's dates); no
         popularity: the mirror's own download counter is not the model's."""
         s = self._revision
-        commits = s.history or ()
+        created, modified = self._seen if self._seen is not None else (None, None)
         return RegistryMetadata(
             origin=f"registry:{s.repo_id}",
             id=s.repo_id,
@@ -315,8 +320,8 @@ class RevisionSource(Source):
             sha=s.sha,
             card_data=MappingProxyType(s.card_data) if s.card_data is not None else None,
             siblings=tuple(f.path for f in s.files),
-            created_at=commits[-1].author.when if commits else None,
-            last_modified=commits[0].committer.when if commits else None,
+            created_at=created,
+            last_modified=modified,
             gated=False,
             private=False,
         )
@@ -467,6 +472,7 @@ class Store:
         self._lock = threading.Lock()
 
     def repo(self, owner: str, name: str) -> Repo:
+        name = name.removesuffix(".git")  # a bare ``name.git`` is served under one name only
         if not (NAME.match(owner) and NAME.match(name)) or ".." in owner + name:
             raise NotFound("RepoNotFound", "Repository not found")
         repo_id = f"{owner}/{name}"
@@ -507,12 +513,23 @@ class Store:
         owner, _, name = model_id.partition("/")
         if not name:
             return None
-        try:
-            repo = self.repo(owner, name)
-            card = self.revision(repo, repo.resolve(None)).card_data
-        except Exception:  # not served, unsafe or unreadable: the ancestor stays unknown
-            return None
-        return UpstreamRecord.from_card(card)
+        for candidate in self._named(owner, name):
+            try:
+                repo = self.repo(*candidate.split("/", 1))
+                sha = repo.resolve(None)
+                card = self.revision(repo, sha).card_data
+            except Exception:  # not served, unsafe or unreadable: the ancestor stays unknown
+                continue
+            return UpstreamRecord.from_card(card, revision=sha)
+        return None
+
+    def _named(self, owner: str, name: str) -> list[str]:
+        """The served ids a model id names: itself, else the ones equal to it in another
+        case (the Hub's ids ignore case, a file system's names do not)."""
+        wanted = f"{owner}/{name.removesuffix('.git')}"
+        if (self.root / owner / name).is_dir() or (self.root / owner / f"{name}.git").is_dir():
+            return [wanted]
+        return [i for i in self.repo_ids() if i.lower() == wanted.lower()]
 
     def revision(self, repo: Repo, sha: str) -> Revision:
         """The revision ``sha`` of ``repo``, read once however many requests ask for it at once."""

@@ -82,13 +82,14 @@ def _registry(package: Package) -> dict[str, Any] | None:
 
 def _dates(package: Package) -> dict[str, str | None]:
     """When the model was created and when the audited revision was made: the registry's
-    dates, else the history's (first commit, the revision's own commit)."""
+    dates first (the Hub's, or a mirror's first sighting: a server wrote them), else the
+    history's (first commit, the revision's own commit: the publisher wrote those)."""
     record = package.metadata
     history = package.history or ()
     created = record.created_at if record is not None else None
-    revision = history[0].committer.when if history else None
-    if revision is None and record is not None:
-        revision = record.last_modified
+    revision = record.last_modified if record is not None else None
+    if revision is None and history:
+        revision = history[0].committer.when
     if created is None and history:
         created = history[-1].author.when
     return {"created": _iso(created), "revision": _iso(revision)}
@@ -195,9 +196,11 @@ def build(result: AuditResult) -> dict[str, Any]:
                     "depth": a.depth,
                     "licenses": None if a.licenses is None else list(a.licenses),
                     "found": a.found,
+                    "revision": a.revision,
                 }
                 for a in package.lineage
             ],
+            "lineage_complete": package.lineage_complete,
             "dates": _dates(package),
             "problems": [asdict(p) for p in package.problems],
         },

@@ -382,8 +382,17 @@ def _choices(raw: dict[str, Any], key: str, enum: type[Kind] | type[Use], where:
         raise InputError(f"{where}.{key}: one or more of {allowed}") from None
 
 
-RULE_KEYS = frozenset({"match", "allow", "severity", "category", "reason", "kind", "use"})
+RULE_KEYS = frozenset({"match", "allow", "severity", "category", "reason", "kind", "use", "unsafe"})
 """What a rule may say; anything else is a typo that would otherwise change nothing."""
+
+
+CODE_EXECUTION = (
+    "builtins.eval", "builtins.exec", "builtins.__import__", "builtins.compile",
+    "os.system", "posix.system", "nt.system", "subprocess.Popen", "runpy.run_path",
+)  # fmt: skip
+"""Callables that run arbitrary code: an allow rule that covers one (``*``, ``os.*``) is
+refused unless it says ``unsafe: true``, so a broad glob never silences code execution by
+accident."""
 
 
 def _rule(raw: Any, where: str, origin: str) -> Rule:
@@ -404,6 +413,21 @@ def _rule(raw: Any, where: str, origin: str) -> Rule:
         raise InputError(f"{where}: `allow` is true or false")
     if not allow and "severity" not in raw:
         raise InputError(f"{where}: give `allow: true` or a `severity`")
+    unsafe = raw.get("unsafe", False)
+    if not isinstance(unsafe, bool):
+        raise InputError(f"{where}: `unsafe` is true or false")
+    kinds = _choices(raw, "kind", Kind, where)
+    uses = _choices(raw, "use", Use, where)
+    calls = (kinds is None or Kind.FUNCTION in kinds) and (uses is None or Use.CALLED in uses)
+    if allow and calls and not unsafe:
+        matcher = _Matcher.build(tuple(match))
+        opened = [name for name in CODE_EXECUTION if matcher.matches(name)]
+        if opened:
+            raise InputError(
+                f"{where}: this allow rule covers {opened[0]}, which runs code when a model "
+                "loads; name only what you mean to allow, or add `unsafe: true` to the rule "
+                "to say you mean it"
+            )
     reason = raw.get("reason", "allowed by the scan policy" if allow else None)
     if not isinstance(reason, str) or not reason.strip():
         raise InputError(
@@ -416,8 +440,8 @@ def _rule(raw: Any, where: str, origin: str) -> Rule:
         category=str(raw.get("category", "allowed" if allow else "policy")),
         reason=reason.strip(),
         origin=origin,
-        kinds=_choices(raw, "kind", Kind, where),
-        uses=_choices(raw, "use", Use, where),
+        kinds=kinds,
+        uses=uses,
     )
 
 

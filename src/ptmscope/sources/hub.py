@@ -391,7 +391,7 @@ class HubSource(Source):
             return None
         self.transfer.requests += 1
         card = dict(info.card_data.to_dict()) if info.card_data is not None else None  # type: ignore[no-untyped-call]
-        return UpstreamRecord.from_card(card, tuple(info.tags or ()))
+        return UpstreamRecord.from_card(card, tuple(info.tags or ()), info.sha)
 
     def info(self) -> SourceInfo:
         return SourceInfo(

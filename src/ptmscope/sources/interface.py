@@ -9,7 +9,7 @@ from types import TracebackType
 from typing import Any
 
 from ptmscope.licenses import declared_licenses
-from ptmscope.package import Commit, FileEntry, RegistryMetadata, Transfer, base_model_of
+from ptmscope.package import Commit, FileEntry, RegistryMetadata, Transfer, base_models_of
 from ptmscope.vocab import SourceKind
 
 
@@ -30,13 +30,15 @@ class UpstreamRecord:
     """What a registry says about an upstream model: enough to follow the lineage."""
 
     licenses: tuple[str, ...]
-    base_model: str | None
+    base_models: tuple[str, ...]
+    revision: str | None = None
+    """The commit the record describes (the registry's default branch when it was read)."""
 
     @classmethod
     def from_card(
-        cls, card: Mapping[str, Any] | None, tags: tuple[str, ...] = ()
+        cls, card: Mapping[str, Any] | None, tags: tuple[str, ...] = (), revision: str | None = None
     ) -> UpstreamRecord:
-        return cls(declared_licenses(card, tags), base_model_of(card))
+        return cls(declared_licenses(card, tags), base_models_of(card), revision)
 
 
 class Source(ABC):

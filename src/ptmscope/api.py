@@ -212,11 +212,11 @@ def export(
     Files are hashed through the open source; an :class:`AuditResult` whose source is
     closed keeps the hashes it can still read (local files, LFS oids).
     """
-    from ptmscope.export import EXPORT_FORMATS
+    from ptmscope.export import export_format, render
 
-    renderer = EXPORT_FORMATS.get(format)
+    export_format(format)  # an unknown format costs no audit
     if isinstance(ref, AuditResult):
-        return renderer.render(ref)
+        return render(ref, format)
     from ptmscope.collector import collect_from
     from ptmscope.sources import open_source
     from ptmscope.sources.metadata import load_metadata
@@ -225,4 +225,4 @@ def export(
     # Rendered while the source is open: files are hashed through it (a git blob is
     # read from the repository, which closing the source lets go of).
     with open_source(str(ref), revision=revision, token=token) as source:
-        return renderer.render(evaluate(collect_from(source, record)))
+        return render(evaluate(collect_from(source, record)), format)

@@ -188,7 +188,7 @@ is never written)
 
 
 def _add_export(commands: Any) -> None:
-    from ptmscope.export import EXPORT_FORMATS  # the choices are the renderers registered
+    from ptmscope.export import FORMAT_NAMES
 
     sub = commands.add_parser(
         "export",
@@ -198,7 +198,10 @@ def _add_export(commands: Any) -> None:
     )
     add_package_options(sub)
     sub.add_argument("--metadata", metavar="FILE", help="registry record (Hub model_info JSON)")
-    add_format_options(sub, EXPORT_FORMATS)
+    sub.add_argument("--format", "-f", choices=FORMAT_NAMES, default=FORMAT_NAMES[0])
+    sub.add_argument(
+        "--output", "-o", metavar="FILE", help="write the document here instead of stdout"
+    )
 
 
 def _add_demo(commands: Any) -> None:

@@ -4,6 +4,9 @@ The facts are gathered once from the audit (:func:`ptmscope.export.facts.gather`
 format renders them, and the document is validated before it is returned: a renderer
 that produced an invalid document raises :class:`InvalidExportError` (an internal
 error, exit 3) and nothing is written.
+
+An engine, not a renderer of :mod:`ptmscope.formats`: it reads the package's bytes to
+hash them, so it runs where the source is open (:func:`ptmscope.api.export`).
 """
 
 from __future__ import annotations
@@ -11,18 +14,20 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import assert_never
 
+from ptmscope.errors import InputError
 from ptmscope.export.facts import ExportFacts, gather
 from ptmscope.export.validate import InvalidExportError, check_cyclonedx, check_spdx
-from ptmscope.formats.registry import Formats
 from ptmscope.results.audit import AuditResult
 
 __all__ = [
-    "EXPORT_FORMATS",
+    "FORMAT_NAMES",
     "ExportFacts",
     "ExportFormat",
     "InvalidExportError",
     "document",
+    "export_format",
     "gather",
+    "render",
 ]
 
 
@@ -53,20 +58,20 @@ def document(facts: ExportFacts, form: ExportFormat) -> str:
     return text
 
 
-class ExportRenderer:
-    """One export format as a renderer of audit results (so ``emit`` writes it: whole
-    or not at all, and only once it validated)."""
-
-    def __init__(self, form: ExportFormat) -> None:
-        self.form = form
-
-    def render(self, result: AuditResult) -> str:
-        return document(gather(result), self.form)
+FORMAT_NAMES = tuple(form.value for form in ExportFormat)
+"""``ptmscope export --format`` choices, the default first."""
 
 
-EXPORT_FORMATS: Formats[AuditResult] = Formats(
-    "export",
-    {form.value: ExportRenderer(form) for form in ExportFormat},
-    default=ExportFormat.CYCLONEDX.value,
-)
-"""``ptmscope export``'s formats (its ``--format`` choices are read from here)."""
+def export_format(name: str) -> ExportFormat:
+    """The format called ``name``; an unknown name is an :class:`InputError` (exit 2)."""
+    try:
+        return ExportFormat(name)
+    except ValueError:
+        raise InputError(
+            f"unknown export format {name!r}; choose from {', '.join(FORMAT_NAMES)}"
+        ) from None
+
+
+def render(result: AuditResult, name: str) -> str:
+    """``result`` as the export format called ``name``, validated."""
+    return document(gather(result), export_format(name))

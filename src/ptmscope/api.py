@@ -39,6 +39,7 @@ __all__ = [
     "audit_demo",
     "collect",
     "evaluate",
+    "export",
     "scan",
     "verify",
 ]
@@ -191,3 +192,37 @@ def audit_demo() -> AuditResult:
 
     package = collect(demo_model_path())
     return evaluate(replace(package, name=DEMO_MODEL_ID))
+
+
+def export(
+    ref: str | Path | AuditResult,
+    format: str = "cyclonedx",
+    *,
+    revision: str | None = None,
+    token: str | None = None,
+    metadata: str | Path | None = None,
+) -> str:
+    """``ref`` audited and written as a standard document: the Python form of ``ptmscope
+    export``. ``format`` is ``cyclonedx`` (CycloneDX 1.6), ``cyclonedx-1.7`` or ``spdx``
+    (SPDX 3.0.1 with the AI profile); an :class:`AuditResult` is exported as it is.
+
+    The document is validated before it is returned; one that does not validate raises
+    :class:`~ptmscope.export.InvalidExportError` (a bug in ptmscope, not the input's).
+    An unknown format is an :class:`~ptmscope.errors.InputError`, raised before the audit.
+    Files are hashed through the open source; an :class:`AuditResult` whose source is
+    closed keeps the hashes it can still read (local files, LFS oids).
+    """
+    from ptmscope.export import export_format, render
+
+    export_format(format)  # an unknown format costs no audit
+    if isinstance(ref, AuditResult):
+        return render(ref, format)
+    from ptmscope.collector import collect_from
+    from ptmscope.sources import open_source
+    from ptmscope.sources.metadata import load_metadata
+
+    record = load_metadata(metadata) if metadata is not None else None
+    # Rendered while the source is open: files are hashed through it (a git blob is
+    # read from the repository, which closing the source lets go of).
+    with open_source(str(ref), revision=revision, token=token) as source:
+        return render(evaluate(collect_from(source, record)), format)

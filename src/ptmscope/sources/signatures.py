@@ -142,13 +142,13 @@ def classify(armored: str, committer_email: str, payload: bytes | None = None) -
 
     ``payload`` (the commit without its signature) is kept with the block, so that
     :mod:`ptmscope.signing.commits` can verify it against a trust keyring later."""
-    kind, payload = _armor_payload(armored)
+    kind, body = _armor_payload(armored)
     key_id = None
-    if payload is not None:
+    if body is not None:
         if kind == "gpg":
-            key_id = pgp_key_id(payload)
+            key_id = pgp_key_id(body)
         elif kind == "ssh":
-            key_id = ssh_key_fingerprint(payload)
+            key_id = ssh_key_fingerprint(body)
     platform = PLATFORM_KEYS.get(key_id or "") or PLATFORM_COMMITTERS.get(
         committer_email.strip().lower()
     )

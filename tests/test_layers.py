@@ -47,6 +47,8 @@ ENGINES = (
     "ptmscope.extras",
     "ptmscope.demo",
     "ptmscope.policy",
+    "ptmscope.export",
+    "ptmscope.signing",
 )
 ORCHESTRATION = ("ptmscope.audit", "ptmscope.registry", "ptmscope.api")
 FORMATS = ("ptmscope.formats",)

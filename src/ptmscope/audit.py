@@ -21,6 +21,7 @@ from ptmscope.probes.base import Finding, Probe
 from ptmscope.results.audit import AuditResult
 from ptmscope.scan.policy import Policy as ScanPolicy
 from ptmscope.scoring import score
+from ptmscope.signing import TrustOptions
 from ptmscope.sources import open_source
 from ptmscope.sources.metadata import load_metadata
 from ptmscope.verify.options import VerifyOptions
@@ -48,6 +49,9 @@ class AuditOptions:
     baseline shipped with ptmscope)."""
     policy: str | Path | None = None
     """An admission policy file: the result carries its decision (``audit --policy``)."""
+    trust: TrustOptions | None = None
+    """Keys, certificates, a Sigstore identity and keyrings that model and commit signatures
+    are checked against (``audit --trust-*``); ``None``: nothing is trusted."""
 
 
 def collect(
@@ -56,6 +60,8 @@ def collect(
     """Read a package once, from a folder or a git repository (its model files scanned with
     ``scan_policy``, by default ptmscope's)."""
     options = options or AuditOptions()
+    if options.trust is not None:
+        options.trust.check()  # a bad trust file costs no audit
     metadata = load_metadata(options.metadata) if options.metadata is not None else None
     with open_source(
         str(ref),
@@ -66,7 +72,12 @@ def collect(
     ) as source:
         baseline = from_study(Path(options.baseline)) if options.baseline is not None else None
         package = collect_from(
-            source, metadata, options.now, scan_policy=scan_policy, baseline=baseline
+            source,
+            metadata,
+            options.now,
+            scan_policy=scan_policy,
+            baseline=baseline,
+            trust=options.trust,
         )
         if options.verify is not None:
             from ptmscope.extras import require

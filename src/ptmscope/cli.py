@@ -172,6 +172,7 @@ def _add_audit(commands: Any) -> None:
         "--verify", action="store_true", help="re-measure the card's claims (runs the model)"
     )
     add_verify_options(sub)
+    _add_trust_options(sub)
     _add_report_options(sub)
 
 
@@ -201,6 +202,37 @@ def _add_export(commands: Any) -> None:
     sub.add_argument("--format", "-f", choices=FORMAT_NAMES, default=FORMAT_NAMES[0])
     sub.add_argument(
         "--output", "-o", metavar="FILE", help="write the document here instead of stdout"
+    )
+
+
+def _add_trust_options(sub: argparse.ArgumentParser) -> None:
+    """What model (OMS) and commit signatures are verified against; nothing by default."""
+    trust = sub.add_argument_group("signatures (see README: Signatures)")
+    trust.add_argument("--trust-key", metavar="PEM", help="verify model.sig with this public key")
+    trust.add_argument(
+        "--trust-cert",
+        action="append",
+        default=[],
+        metavar="PEM",
+        help="verify model.sig with this certificate chain (repeatable)",
+    )
+    trust.add_argument("--trust-identity", metavar="ID", help="Sigstore signer identity")
+    trust.add_argument("--trust-issuer", metavar="URL", help="OIDC issuer of --trust-identity")
+    trust.add_argument(
+        "--trust-root", metavar="JSON", help="Sigstore trusted_root.json (verifies offline)"
+    )
+    trust.add_argument(
+        "--online",
+        action="store_true",
+        help="without --trust-root, fetch Sigstore's trust root over the network",
+    )
+    trust.add_argument(
+        "--trust-keyring",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="OpenPGP public keys or SSH allowed-signers that commit signatures are checked "
+        "against (repeatable)",
     )
 
 
@@ -797,6 +829,7 @@ def _audit(args: argparse.Namespace) -> int:
             verify=_verify_options(args) if args.verify else None,
             baseline=args.baseline,
             policy=args.policy,
+            trust=_trust_options(args),
         )
         result = audit(args.ref, options)
     formats = AUDIT_FORMATS
@@ -831,6 +864,22 @@ class _Written:
 
     def render(self, result: object) -> str:
         return self._text
+
+
+def _trust_options(args: argparse.Namespace) -> Any:
+    """``audit``'s --trust-* flags as :class:`~ptmscope.signing.TrustOptions` (``None``: none)."""
+    from ptmscope.signing import TrustOptions
+
+    trust = TrustOptions(
+        key=Path(args.trust_key) if args.trust_key else None,
+        certs=tuple(Path(c) for c in args.trust_cert),
+        identity=args.trust_identity,
+        issuer=args.trust_issuer,
+        root=Path(args.trust_root) if args.trust_root else None,
+        online=args.online,
+        keyrings=tuple(Path(k) for k in args.trust_keyring),
+    )
+    return None if trust == TrustOptions() else trust
 
 
 def _registry(args: argparse.Namespace) -> int:

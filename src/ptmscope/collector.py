@@ -40,6 +40,7 @@ from ptmscope.results.scan import FileScan, ScanError
 from ptmscope.scan.context import Limits
 from ptmscope.scan.policy import Policy, default_policy
 from ptmscope.scan.scanner import scan_buffer, scan_bytes, scan_file
+from ptmscope.signing import TrustOptions, check_package, verify_commits
 from ptmscope.sources.interface import Source, UpstreamRecord
 from ptmscope.weights import inspect_all
 
@@ -231,9 +232,11 @@ def collect_from(
     now: datetime | None = None,
     scan_policy: Policy | None = None,
     baseline: RegistryBaseline | None = None,
+    trust: TrustOptions | None = None,
 ) -> Package:
     """Read everything probes need from ``source``, once (popularity is ranked against
-    ``baseline``, by default the one shipped with ptmscope)."""
+    ``baseline``, by default the one shipped with ptmscope; signatures are checked with
+    ``trust``, by default against nothing)."""
     info = source.info()
     files = source.files()
     if metadata is None:
@@ -263,6 +266,10 @@ def collect_from(
     scans = _scan(files, scan_policy or default_policy())
     auto_maps = _auto_maps(files, config, problems)
     name = info.name or (metadata.id if metadata is not None else None)
+    history = source.history()
+    keyrings = trust.keyrings if trust is not None else ()
+    if keyrings and history:
+        history = verify_commits(history, keyrings)
     package = Package(
         ref=info.ref,
         source=info.kind,
@@ -274,7 +281,7 @@ def collect_from(
         config=config,
         claims=claims,
         weights=weights,
-        history=source.history(),
+        history=history,
         metadata=metadata,
         problems=tuple(problems),
         collected_at=now or datetime.now(UTC),
@@ -282,6 +289,8 @@ def collect_from(
         auto_maps=auto_maps,
         baseline=baseline if baseline is not None else shipped_baseline(),
         signatures_known=source.signatures_visible(),
+        signature=check_package(files, trust),
+        keyring=bool(keyrings),
     )
     firsts = base_models_of(card_meta) or ((package.upstream,) if package.upstream else ())
     lineage, complete = walk_lineage(firsts, source.upstream)

@@ -21,6 +21,7 @@ EXTRAS = {
     "verify": ("numpy", "torch", "transformers", "safetensors", "sklearn", "scipy"),
     "dask": ("dask", "distributed"),
     "h5": ("h5py",),
+    "signing": ("model_signing", "OpenSSL"),
 }
 """Extra name → the modules it provides (as imported)."""
 

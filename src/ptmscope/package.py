@@ -260,9 +260,23 @@ class Claim:
         return self.source in MACHINE_PARSEABLE_SOURCES and self.value is not None
 
 
+COMMIT_STATES = (
+    "author-verified",
+    "signed-unknown-key",
+    "platform-signed",
+    "invalid",
+    "unsigned",
+)
+"""What a commit's signature proves, strongest first. ``author-verified``: a good signature by
+a key of the trust keyring; ``signed-unknown-key``: a signature nobody vouched for (no keyring,
+or a key outside it), which anyone can make; ``platform-signed``: a forge's own key (the Hub's
+web commits, GitHub's web flow), which says where a commit was made, not who wrote it;
+``invalid``: a signature that does not verify or cannot be read; ``unsigned``: none."""
+
+
 @dataclass(frozen=True)
 class Signature:
-    """A commit's signature header, classified without verifying it cryptographically."""
+    """A commit's signature header: whose key claims it and, once checked, what it proves."""
 
     kind: str
     """``gpg``, ``ssh``, ``x509`` or ``unknown``."""
@@ -272,31 +286,102 @@ class Signature:
     """``author`` (someone signed their own work) or ``platform`` (a forge signed it)."""
     platform: str | None = None
     """``huggingface`` or ``github`` when ``signer`` is ``platform``."""
+    state: str | None = None
+    """One of :data:`COMMIT_STATES` once judged; ``None``: read from the header only (see
+    :attr:`judged`)."""
+    principal: str | None = None
+    """Who the trust keyring names for the key (an allowed-signers principal, a user id)."""
+    reason: str | None = None
+    """Why the state is what it is, in a line (``BADSIG``, ``key not in the keyring``…)."""
+    armored: str | None = field(default=None, compare=False, repr=False)
+    """The signature block as the commit carries it (kept to verify it later)."""
+    payload: bytes | None = field(default=None, compare=False, repr=False)
+    """The commit object without its signature header: the bytes the signature covers."""
+
+    @property
+    def judged(self) -> str:
+        """The state, or what the header alone says: a platform key is ``platform-signed``,
+        a header that does not parse is ``invalid``, any other key is unknown until a trust
+        keyring vouches for it."""
+        if self.state is not None:
+            return self.state
+        if self.signer == "platform":
+            return "platform-signed"
+        if self.kind in ("gpg", "ssh") and self.key_id is None:
+            return "invalid"
+        return "signed-unknown-key"
 
 
 @dataclass(frozen=True)
 class SignatureSummary:
-    """How many commits of a history carry a signature, and whose.
+    """How many commits of a history carry a signature, whose, and what each proves.
 
     The one count every consumer shows (report, probe, study), so they never disagree
-    on what "signed" means: a signature header, classified, not verified.
+    on what "signed" means. ``signed``/``author_signed``/``platform_signed`` count headers
+    (as before 2.5.0 of the report); ``states`` says what the signatures prove.
     """
 
     commits: int
     signed: int
     author_signed: int
     platform_signed: int
+    states: Mapping[str, int] = field(default_factory=lambda: dict.fromkeys(COMMIT_STATES, 0))
+    """Commits per :data:`COMMIT_STATES` entry (every state present, zero when none)."""
+    keyring: bool = False
+    """Whether a trust keyring was given (without one no author signature can be verified)."""
 
     @classmethod
-    def of(cls, history: Iterable[Commit]) -> SignatureSummary:
+    def of(cls, history: Iterable[Commit], keyring: bool = False) -> SignatureSummary:
         commits = signed = author = platform = 0
+        states = dict.fromkeys(COMMIT_STATES, 0)
         for commit in history:
             commits += 1
-            if commit.signature is not None:
-                signed += 1
-                author += commit.signature.signer == "author"
-                platform += commit.signature.signer == "platform"
-        return cls(commits, signed, author, platform)
+            if commit.signature is None:
+                states["unsigned"] += 1
+                continue
+            signed += 1
+            author += commit.signature.signer == "author"
+            platform += commit.signature.signer == "platform"
+            states[commit.signature.judged] += 1
+        return cls(commits, signed, author, platform, states, keyring)
+
+
+MODEL_SIGNATURE_STATES = ("verified", "invalid", "unsigned", "unverifiable")
+"""What an OpenSSF model signature (OMS bundle) says about the files: ``verified`` (the bundle
+verifies with the trust given and every signed file has its digest), ``invalid`` (it does not
+verify, or a signed file changed or is missing), ``unsigned`` (no bundle), ``unverifiable``
+(a bundle, but no trust to check it with, or no way to check it here)."""
+
+
+@dataclass(frozen=True)
+class ModelSignature:
+    """What the package's OMS signature covers, checked against the files at this revision."""
+
+    state: str
+    """One of :data:`MODEL_SIGNATURE_STATES`."""
+    reason: str
+    """Why, in a line (what failed, what to pass to check it)."""
+    method: str | None = None
+    """``key``, ``certificate`` or ``sigstore``: how the bundle was checked; ``None`` when not."""
+    signer: str | None = None
+    """The key's SHA-256 fingerprint, the certificate's subject, or the Sigstore identity."""
+    bundle: str | None = None
+    """The bundle judged (``model.sig``); ``None`` when there is none."""
+    bundles: tuple[str, ...] = ()
+    """Every file that looked like a bundle."""
+    files_covered: int = 0
+    """Manifest entries whose digest matched the file."""
+    files_unsigned: tuple[str, ...] = ()
+    """Files of the package the manifest does not list (bundles and git files excepted)."""
+    files_mismatched: tuple[str, ...] = ()
+    """Files whose digest differs from the manifest's."""
+    files_missing: tuple[str, ...] = ()
+    """Files the manifest lists that the package does not have."""
+    digests_from_registry: int = 0
+    """Digests compared with the registry's LFS sha256 instead of hashing the bytes."""
+    covers: Mapping[str, bool | None] = field(default_factory=dict)
+    """``readme``, ``config``, ``tokenizer``, ``chat_template``: covered (True), present but not
+    covered (False), absent from the package (None). Empty when nothing was checked."""
 
 
 HUB_TASKS = frozenset(
@@ -631,6 +716,10 @@ class Package:
     """Upstream models, nearest first, with their licences where the source could read them."""
     lineage_complete: bool = True
     """False when the walk stopped at its cap with ancestors left unread."""
+    signature: ModelSignature | None = None
+    """The package's OMS signature checked against its files; ``None`` when not looked for."""
+    keyring: bool = False
+    """Whether commit signatures were checked against a trust keyring (``--trust-keyring``)."""
 
     @cached_property
     def _by_path(self) -> dict[str, FileEntry]:
@@ -688,4 +777,6 @@ class Package:
     @cached_property
     def signature_summary(self) -> SignatureSummary | None:
         """Signed commits of the history; ``None`` when the history is unknown."""
-        return None if self.history is None else SignatureSummary.of(self.history)
+        if self.history is None:
+            return None
+        return SignatureSummary.of(self.history, self.keyring)

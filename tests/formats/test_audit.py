@@ -55,6 +55,14 @@ def test_json_is_the_data_view_with_the_signature_summary() -> None:
         "signed": 1,
         "author_signed": 1,
         "platform_signed": 0,
+        "states": {
+            "author-verified": 0,
+            "signed-unknown-key": 1,
+            "platform-signed": 0,
+            "invalid": 0,
+            "unsigned": 1,
+        },
+        "keyring": False,
     }
     assert data["summary"]["risks"] == {"critical": 1, "high": 0, "medium": 1, "low": 0, "info": 0}
     assert [f["probe"] for f in data["findings"]] == [

@@ -14,9 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from ptmscope.audit import audit, collect, evaluate
+from ptmscope.audit import AuditOptions, audit, collect, evaluate
 from ptmscope.probes.base import Outcome, Severity
 from ptmscope.results.verify import ClaimResult, ClaimVerdict
+from ptmscope.signing import TrustOptions
 from tests.conftest import git, lfs_pointer, write_safetensors, write_torch_zip
 from tests.probes.conftest import Build, card_with, probe_finding
 
@@ -224,16 +225,18 @@ def test_history_unsigned_detected_on_unsigned_commits(build: Build) -> None:
     git(repo, "commit", "-q", "-m", "upload")
     finding = probe_finding(repo, "risk.history_unsigned")
     assert finding.outcome is Outcome.DETECTED and finding.severity is Severity.MEDIUM
-    assert finding.evidence[0].detail == "0 of 1 commits signed, 0 by an author key"
+    assert finding.evidence[0].detail == "0 of 1 commits signed"
 
 
 @pytest.mark.skipif(
     shutil.which("git") is None or shutil.which("ssh-keygen") is None,
     reason="git or ssh-keygen not installed",
 )
-def test_history_unsigned_clear_when_the_head_is_author_signed(
+def test_history_unsigned_clear_when_the_head_is_author_verified(
     build: Build, tmp_path: Path
 ) -> None:
+    """An SSH-signed head proves nothing until a keyring vouches for its key (low); with the
+    key in --trust-keyring's allowed signers the head is author-verified and the risk clear."""
     repo = build()
     git(repo, "init", "-q")
     key = tmp_path / "signing_key"
@@ -246,8 +249,21 @@ def test_history_unsigned_clear_when_the_head_is_author_signed(
     git(repo, "add", "-A")
     git(repo, "commit", "-q", "-S", "-m", "signed by the author")
     finding = probe_finding(repo, "risk.history_unsigned")
+    assert finding.outcome is Outcome.DETECTED and finding.severity is Severity.LOW
+    assert "--trust-keyring" in finding.message
+    signers = tmp_path / "allowed_signers"
+    kind, blob = (tmp_path / "signing_key.pub").read_text().split()[:2]
+    signers.write_text(f"ada@example.org {kind} {blob}\n")
+    options = AuditOptions(trust=TrustOptions(keyrings=(signers,)))
+    finding = probe_finding(repo, "risk.history_unsigned", options)
     assert finding.outcome is Outcome.CLEAR
-    assert finding.message == "1 of 2 commits signed, 1 by an author key"
+    assert finding.message == "1 of 2 commits signed: 1 author-verified"
+
+
+def test_model_signature_unsigned_package_is_a_low_risk(build: Build) -> None:
+    finding = probe_finding(build(), "risk.model_signature")
+    assert finding.outcome is Outcome.DETECTED and finding.severity is Severity.LOW
+    assert "no model signature" in finding.message
 
 
 def test_other_license_needs_name_and_link(make_package) -> None:  # type: ignore[no-untyped-def]

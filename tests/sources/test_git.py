@@ -165,7 +165,23 @@ def test_throwaway_gpg_key_signature_gives_its_key_id(repo: Path, tmp_path: Path
     signature = history[0].signature
     assert signature is not None and signature.kind == "gpg"
     assert signature.key_id == key_id and signature.signer == "author"
+    # without a keyring the signature is an unknown key's: a low risk, not proof
     finding = next(f for f in audit(repo).findings if f.probe == "risk.history_unsigned")
+    assert finding.outcome == "detected" and finding.severity is not None
+    assert finding.severity.label == "low"
+    keyring = tmp_path / "ada.asc"
+    exported = subprocess.run(
+        ["gpg", "--armor", "--export", key_id],
+        check=True,
+        capture_output=True,
+        env={**os.environ, **env},
+    ).stdout
+    keyring.write_bytes(exported)
+    from ptmscope.audit import AuditOptions
+    from ptmscope.signing import TrustOptions
+
+    trusted = audit(repo, AuditOptions(trust=TrustOptions(keyrings=(keyring,))))
+    finding = next(f for f in trusted.findings if f.probe == "risk.history_unsigned")
     assert finding.outcome == "clear"
 
 

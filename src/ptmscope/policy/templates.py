@@ -2,7 +2,7 @@
 
 Each reads the audit's JSON report and says what it found that breaks the rule
 (evidence), or nothing. Where the report cannot say (a local folder has no owner on
-record, signatures are not checked yet), the template reports that it cannot tell,
+record, a report without signature states), the template reports that it cannot tell,
 and the policy treats it as a violation of its mode: an enforced rule fails closed.
 """
 
@@ -254,8 +254,40 @@ def _pinned(report: Report, on: bool) -> list[str]:
 
 
 def _signed(report: Report, on: bool) -> list[str]:
-    """Signatures are not verified by ptmscope yet: unknown, never passed silently."""
-    return ["commit signatures are not verified yet: unknown"] if on else []
+    """A model signature that verifies, or an author-verified newest commit; an invalid
+    signature of either kind breaks the rule. Nothing known is unknown, never a pass."""
+    if not on:
+        return []
+    signature = report.get("signature") or {}
+    history = (report.get("package") or {}).get("history") or {}
+    states = history.get("states") or {}
+    found = []
+    if signature.get("state") == "invalid":
+        found.append(f"model signature invalid: {signature.get('reason', '')}".rstrip(": "))
+    if states.get("invalid"):
+        found.append(f"{states['invalid']} commit signature(s) do not verify")
+    if found:
+        return found
+    if signature.get("state") == "verified":
+        return []
+    newest = next(
+        (f for f in report.get("findings") or () if f.get("probe") == "risk.history_unsigned"),
+        None,
+    )
+    if states.get("author-verified") and newest is not None and newest.get("outcome") == "clear":
+        return []
+    if not signature and not states:
+        return [
+            "signatures are not verified yet: the report carries no model signature and no "
+            "commit states (audit schema 2.5.0); unknown"
+        ]
+    model = signature.get("state") or "unknown"
+    commits = (
+        ", ".join(f"{count} {state}" for state, count in states.items() if count)
+        if states
+        else "commit signatures unknown"
+    )
+    return [f"model signature {model}; commits: {commits}; no author-verified newest commit"]
 
 
 def _describe_licenses(setting: Mapping[str, Any]) -> str:
@@ -306,6 +338,10 @@ TEMPLATES: Mapping[str, Template] = {
         lambda v: f"no model or revision younger than {v:g} days", (int, float), _cooldown
     ),
     "pinned_revision": Template(lambda v: "the revision pinned to a full commit id", bool, _pinned),
-    "signed": Template(lambda v: "signed commits", bool, _signed),
+    "signed": Template(
+        lambda v: "a verified signature (the model signature, or an author-verified commit)",
+        bool,
+        _signed,
+    ),
 }
 """Template name → rule (``schemas/policy.schema.json`` lists the same names)."""

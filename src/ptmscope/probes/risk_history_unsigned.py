@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ptmscope.package import Package
+from ptmscope.package import COMMIT_STATES, Package
 from ptmscope.probes.base import (
     MAX_EXAMPLES,
     SHORT_SHA,
@@ -29,10 +29,12 @@ DEFINITION = Definition(
         "own web commits, which proves where a commit was made, not who made it."
     ),
     implementation=(
-        "From the signature headers of every commit (gpgsig, SSH, x509): detected (medium) "
-        "when no commit is signed, (low) when only platform keys or platform committers signed "
-        "(Hub key 6A528E38E0733467, GitHub web flow). Clear when the newest commit carries an "
-        "author signature. Unknown without history. Signatures are classified, not verified."
+        "Judges every commit's signature: author-verified (a good signature by a key of "
+        "--trust-keyring, checked with gpg or ssh-keygen), signed-unknown-key, platform-signed "
+        "(Hub key 6A528E38E0733467, GitHub web flow), invalid or unsigned. Detected (high) when "
+        "a signature is invalid; (medium) when no commit is signed; (low) when only platforms "
+        "or unknown keys signed, or the newest commit is not author-verified. Clear when the "
+        "newest commit is author-verified. Unknown without history."
     ),
     remediation="Sign commits with a GPG or SSH key registered on the Hub (`git commit -S`) and enable signed-commit protection.",
     severity=Severity.MEDIUM,
@@ -40,13 +42,32 @@ DEFINITION = Definition(
 )
 
 
+def _examples(package: Package, state: str) -> list[Evidence]:
+    found = []
+    for commit in package.history or ():
+        signature = commit.signature
+        if signature is not None and signature.judged == state:
+            who = f" ({signature.principal})" if signature.principal else ""
+            why = f": {signature.reason}" if signature.reason else ""
+            found.append(
+                Evidence(
+                    f"commit {commit.sha[:SHORT_SHA]}",
+                    f"{signature.kind} key {signature.key_id}{who}{why}",
+                )
+            )
+            if len(found) >= MAX_EXAMPLES:
+                break
+    return found
+
+
 def run(package: Package) -> Finding:
-    """Classify the history by its signatures, newest commit first.
+    """Classify the history by what its signatures prove, newest commit first.
 
     Counts come from :attr:`Package.signature_summary`, the one count the report and the study
-    show too. A platform signature proves where a commit was made, not who made it, so it only
-    lowers the severity; only an author signature on the newest commit clears the risk, since
-    that commit decides what a reuser downloads.
+    show too. An invalid signature is a sign of tampering; a platform signature proves where a
+    commit was made, and an unknown key proves nothing anyone could not forge, so both only
+    lower the severity; only an author-verified newest commit clears the risk, since that
+    commit decides what a reuser downloads.
     """
     history = package.history
     counts = package.signature_summary
@@ -56,43 +77,42 @@ def run(package: Package) -> Finding:
         return unknown(
             DEFINITION, f"{len(history)} commits listed, but this source does not show signatures"
         )
-    summary = (
-        f"{counts.signed} of {counts.commits} commits signed, "
-        f"{counts.author_signed} by an author key"
+    states = counts.states
+    summary = f"{counts.signed} of {counts.commits} commits signed: " + ", ".join(
+        f"{states[s]} {s}" for s in COMMIT_STATES if states.get(s) and s != "unsigned"
     )
-    if counts.signed == 0:
+    if not counts.signed:
         return detected(
             DEFINITION,
             f"no signed commits ({counts.commits} commits)",
-            [Evidence("history", summary)],
+            [Evidence("history", f"0 of {counts.commits} commits signed")],
         )
-    signed = [c for c in history if c.signature is not None]
-    if counts.author_signed == 0:
-        platforms = sorted({c.signature.platform or "platform" for c in signed if c.signature})
-        evidence = [
-            Evidence(
-                f"commit {c.sha[:SHORT_SHA]}",
-                f"{c.signature.kind} key {c.signature.key_id} ({c.signature.platform})",
-            )
-            for c in signed[:MAX_EXAMPLES]
-            if c.signature is not None
-        ]
+    if states.get("invalid"):
         return detected(
             DEFINITION,
-            f"only platform signatures ({', '.join(platforms)}): {summary}",
-            evidence,
+            f"{states['invalid']} commit signature(s) do not verify: {summary}",
+            _examples(package, "invalid"),
+            Severity.HIGH,
+        )
+    verified = states.get("author-verified", 0)
+    hint = "" if package.keyring else " (pass --trust-keyring to verify author keys)"
+    if not verified:
+        kinds = "platforms" if not states.get("signed-unknown-key") else "unverified keys"
+        evidence = _examples(package, "signed-unknown-key") + _examples(package, "platform-signed")
+        return detected(
+            DEFINITION,
+            f"no author-verified commit, only {kinds}: {summary}{hint}",
+            evidence[:MAX_EXAMPLES],
             Severity.LOW,
         )
-    authors = [c for c in signed if c.signature is not None and c.signature.signer == "author"]
-    evidence = [
-        Evidence(f"commit {c.sha[:SHORT_SHA]}", f"{c.signature.kind} key {c.signature.key_id}")
-        for c in authors[:MAX_EXAMPLES]
-        if c.signature is not None
-    ]
-    head = history[0]
-    if head.signature is None or head.signature.signer != "author":
+    evidence = _examples(package, "author-verified")
+    head = history[0].signature
+    if head is None or head.judged != "author-verified":
         return detected(
-            DEFINITION, f"the newest commit is not author-signed: {summary}", evidence, Severity.LOW
+            DEFINITION,
+            f"the newest commit is not author-verified: {summary}",
+            evidence,
+            Severity.LOW,
         )
     return clear(DEFINITION, summary, evidence)
 

@@ -13,12 +13,12 @@ from datetime import datetime
 from typing import Any
 
 from ptmscope.licenses import declared_licenses
-from ptmscope.package import Package
+from ptmscope.package import COMMIT_STATES, Package
 from ptmscope.results.audit import AuditResult, Definition, Finding
 from ptmscope.severity import Severity
 from ptmscope.vocab import ProbeKind
 
-SCHEMA_VERSION = "2.4.0"
+SCHEMA_VERSION = "2.5.0"
 """The version of the JSON shape (``schema_version`` in the output)."""
 
 SCHEMA_FILE = "audit.schema.json"
@@ -95,6 +95,30 @@ def _dates(package: Package) -> dict[str, str | None]:
     return {"created": _iso(created), "revision": _iso(revision)}
 
 
+def _signature(package: Package) -> dict[str, Any] | None:
+    """The OMS model signature as checked: what it covers, what lies outside, what changed."""
+    signed = package.signature
+    if signed is None:
+        return None
+    return {
+        "state": signed.state,
+        "method": signed.method,
+        "signer": signed.signer,
+        "reason": signed.reason,
+        "bundle": signed.bundle,
+        "bundles": list(signed.bundles),
+        "files_covered": signed.files_covered,
+        "files_unsigned": list(signed.files_unsigned),
+        "files_mismatched": list(signed.files_mismatched),
+        "files_missing": list(signed.files_missing),
+        "digests_from_registry": signed.digests_from_registry,
+        "covers": {
+            name: signed.covers.get(name)
+            for name in ("readme", "config", "tokenizer", "chat_template")
+        },
+    }
+
+
 def build(result: AuditResult) -> dict[str, Any]:
     """The whole report as JSON-ready data (see ``schemas/audit.schema.json``)."""
     package = result.package
@@ -140,6 +164,7 @@ def build(result: AuditResult) -> dict[str, Any]:
             "package_bytes": package.transfer.package_bytes,
             "requests": package.transfer.requests,
         },
+        "signature": _signature(package),
         "scans": [
             {
                 "path": s.path,
@@ -181,6 +206,8 @@ def build(result: AuditResult) -> dict[str, Any]:
                 "signed": signatures.signed,
                 "author_signed": signatures.author_signed,
                 "platform_signed": signatures.platform_signed,
+                "states": {state: signatures.states.get(state, 0) for state in COMMIT_STATES},
+                "keyring": signatures.keyring,
             },
             "metadata": None if package.metadata is None else package.metadata.origin,
             "registry": _registry(package),

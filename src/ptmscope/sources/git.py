@@ -212,6 +212,23 @@ def _parse_person(value: str) -> Person:
     return Person(name, email, when)
 
 
+_SIGNATURE_HEADERS = (b"gpgsig ", b"gpgsig-sha256 ")
+
+
+def signed_payload(raw: bytes) -> bytes:
+    """The commit object without its signature headers: the bytes git signs and verifies."""
+    head, separator, message = raw.partition(b"\n\n")
+    kept: list[bytes] = []
+    dropping = False
+    for line in head.split(b"\n"):
+        if line.startswith(b" ") and dropping:
+            continue
+        dropping = line.startswith(_SIGNATURE_HEADERS)
+        if not dropping:
+            kept.append(line)
+    return b"\n".join(kept) + separator + message
+
+
 def parse_commit(sha: str, raw: bytes) -> Commit:
     """Parse a raw commit object (headers, continuation lines, message)."""
     text = raw.decode("utf-8", errors="replace")
@@ -235,7 +252,7 @@ def parse_commit(sha: str, raw: bytes) -> Commit:
         author=author,
         committer=committer,
         subject=message.split("\n", 1)[0].strip(),
-        signature=classify(armored, committer.email) if armored else None,
+        signature=classify(armored, committer.email, signed_payload(raw)) if armored else None,
     )
 
 

@@ -6,7 +6,7 @@ misleading since 2024: the Hub signs its own web-UI and merge commits (key
 6A528E38E0733467), as GitHub does for its web flow. A platform signature says
 which forge wrote the commit, not who authored the content, so it is told
 apart from an author's signature. Nothing here verifies a signature: it only
-reads which key claims to have made it.
+reads which key claims to have made it (:mod:`ptmscope.signing.commits` verifies).
 """
 
 from __future__ import annotations
@@ -137,15 +137,18 @@ def ssh_key_fingerprint(blob: bytes) -> str | None:
     return f"SHA256:{digest}"
 
 
-def classify(armored: str, committer_email: str) -> Signature:
-    """Read a signature header and say whether a person or a platform made it."""
-    kind, payload = _armor_payload(armored)
+def classify(armored: str, committer_email: str, payload: bytes | None = None) -> Signature:
+    """Read a signature header and say whether a person or a platform made it.
+
+    ``payload`` (the commit without its signature) is kept with the block, so that
+    :mod:`ptmscope.signing.commits` can verify it against a trust keyring later."""
+    kind, body = _armor_payload(armored)
     key_id = None
-    if payload is not None:
+    if body is not None:
         if kind == "gpg":
-            key_id = pgp_key_id(payload)
+            key_id = pgp_key_id(body)
         elif kind == "ssh":
-            key_id = ssh_key_fingerprint(payload)
+            key_id = ssh_key_fingerprint(body)
     platform = PLATFORM_KEYS.get(key_id or "") or PLATFORM_COMMITTERS.get(
         committer_email.strip().lower()
     )
@@ -154,4 +157,6 @@ def classify(armored: str, committer_email: str) -> Signature:
         key_id=key_id,
         signer="platform" if platform else "author",
         platform=platform,
+        armored=armored,
+        payload=payload,
     )

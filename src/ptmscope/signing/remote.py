@@ -1,0 +1,163 @@
+"""Compare a signed manifest with the package's files, reading as few bytes as possible.
+
+A registry already names each LFS file by the SHA-256 of its content (``model_info
+(files_metadata=True)`` siblings; the oid of an LFS pointer): when the manifest was made with
+SHA-256 over whole files, that digest is compared as is and the weights are never fetched.
+Files without a registry digest (small git files, files on disk, shard or non-SHA-256
+manifests) are hashed from their bytes, read a chunk at a time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from ptmscope.package import FileEntry
+
+HASH_CHUNK = 8 << 20
+"""Bytes read at a time when a file is hashed."""
+GIT_PATHS = (".git", ".gitattributes", ".github", ".gitignore")
+"""What OMS leaves out of a manifest by default (``model_signing.hashing``)."""
+
+
+@dataclass(frozen=True)
+class ManifestEntry:
+    """One signed resource: a whole file, or a byte range of one (shard serialization)."""
+
+    path: str
+    algorithm: str
+    """``sha256``, ``blake2b`` or ``blake3`` (the ``-sharded-N`` suffix removed)."""
+    digest: str
+    """Hexadecimal."""
+    start: int | None = None
+    end: int | None = None
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """How the files at this revision stand against the manifest."""
+
+    covered: tuple[str, ...]
+    unsigned: tuple[str, ...]
+    mismatched: tuple[str, ...]
+    missing: tuple[str, ...]
+    unchecked: tuple[tuple[str, str], ...]
+    """``(path, why)`` for signed files whose bytes could not be read here."""
+    from_registry: int
+
+
+def parse_identifier(identifier: str, algorithm: str, digest: str) -> ManifestEntry:
+    """A manifest resource: ``path`` or ``path:start:end`` (a shard)."""
+    base = algorithm.split("-sharded-", 1)[0]
+    if "-sharded-" in algorithm:
+        path, start, end = identifier.rsplit(":", 2)
+        return ManifestEntry(path, base, digest, int(start), int(end))
+    return ManifestEntry(identifier, base, digest)
+
+
+def _hasher(algorithm: str) -> Any:
+    if algorithm == "sha256":
+        return hashlib.sha256()
+    if algorithm in ("blake2b", "blake2"):
+        return hashlib.blake2b()
+    if algorithm == "blake3":
+        import blake3  # installed with model-signing (the signing extra)
+
+        return blake3.blake3()
+    raise ValueError(f"unsupported digest algorithm {algorithm!r}")
+
+
+def _hash_range(entry: FileEntry, algorithm: str, start: int, end: int) -> str:
+    hasher = _hasher(algorithm)
+    pos = start
+    while pos < end:
+        data = entry.read(pos, min(HASH_CHUNK, end - pos))
+        if not data:
+            raise OSError(f"{entry.path}: short read at byte {pos}")
+        hasher.update(data)
+        pos += len(data)
+    return str(hasher.hexdigest())
+
+
+def _registry_digest(entry: FileEntry) -> str | None:
+    """The content SHA-256 a registry or LFS pointer states, when it stands for the bytes a
+    reuser would load: a Hub file, or an LFS object that is not here. Bytes on disk or in git
+    are hashed instead (a work-tree file can differ from its pointer)."""
+    if entry.sha256 is None:
+        return None
+    if entry.origin.startswith("hub:") or not entry.available:
+        return entry.sha256.lower()
+    return None
+
+
+def ignored(path: str, ignore: Iterable[str]) -> bool:
+    """Whether ``path`` is under one of the manifest's ignored paths (or a git file)."""
+    for prefix in (*GIT_PATHS, *ignore):
+        prefix = prefix.strip("/")
+        if prefix and (path == prefix or path.startswith(prefix + "/")):
+            return True
+    return False
+
+
+def compare(
+    entries: Sequence[ManifestEntry],
+    files: Sequence[FileEntry],
+    ignore: Iterable[str] = (),
+    bundles: Iterable[str] = (),
+) -> Comparison:
+    """Each signed file against the package: covered, changed, missing or unreadable; and
+    every file the manifest does not list (outside ``ignore``, git files and the bundles)."""
+    by_path = {f.path: f for f in files}
+    ignore = tuple(ignore)
+    signed: dict[str, list[ManifestEntry]] = {}
+    for item in entries:
+        signed.setdefault(item.path, []).append(item)
+    covered: list[str] = []
+    mismatched: list[str] = []
+    missing: list[str] = []
+    unchecked: list[tuple[str, str]] = []
+    from_registry = 0
+    for path in sorted(signed):
+        entry = by_path.get(path)
+        if entry is None:
+            missing.append(path)
+            continue
+        items = signed[path]
+        whole = len(items) == 1 and items[0].start is None
+        stated = _registry_digest(entry)
+        try:
+            if whole and items[0].algorithm == "sha256" and stated is not None:
+                from_registry += 1
+                same = stated == items[0].digest.lower()
+            elif whole:
+                same = _hash_range(entry, items[0].algorithm, 0, entry.size) == items[0].digest
+            else:
+                same = _shards_match(entry, items)
+        except (OSError, ValueError) as exc:
+            unchecked.append((path, str(exc).splitlines()[0] if str(exc) else type(exc).__name__))
+            continue
+        (covered if same else mismatched).append(path)
+    skip = set(bundles)
+    unsigned = sorted(
+        f.path
+        for f in files
+        if f.path not in signed and f.path not in skip and not ignored(f.path, ignore)
+    )
+    return Comparison(
+        tuple(covered), tuple(unsigned), tuple(mismatched), tuple(missing), tuple(unchecked),
+        from_registry,
+    )  # fmt: skip
+
+
+def _shards_match(entry: FileEntry, shards: list[ManifestEntry]) -> bool:
+    """Every shard's digest matches and the shards cover the file exactly, end to end."""
+    pos = 0
+    for shard in sorted(shards, key=lambda s: s.start or 0):
+        if shard.start != pos or shard.end is None or shard.end <= pos:
+            return False
+        if _hash_range(entry, shard.algorithm, shard.start, shard.end) != shard.digest:
+            return False
+        pos = shard.end
+    return pos == entry.size

@@ -1,0 +1,235 @@
+"""OMS bundles through the real CLI: a package signed with model-signing's API verifies, and
+every way it can stop verifying is reported as what it is (changed, missing, outside)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from ptmscope.formats.report import schema
+from tests.conftest import git
+from tests.signing.keys import (
+    sign_with_certificate,
+    sign_with_key,
+    write_ca_chain,
+    write_key_pair,
+    write_package,
+)
+
+
+def ptmscope(*args: str, code: str = "") -> subprocess.CompletedProcess[str]:
+    prelude = code + "from ptmscope.cli import main; raise SystemExit(main())"
+    return subprocess.run(
+        [sys.executable, "-c", prelude, *args], capture_output=True, text=True, timeout=180
+    )
+
+
+def audit_json(*args: str, code: str = "") -> tuple[int, dict[str, object]]:
+    done = ptmscope("audit", *args, "--format", "json", code=code)
+    assert "Traceback" not in done.stderr, done.stderr
+    report = json.loads(done.stdout)
+    jsonschema.validate(report, schema())
+    return done.returncode, report
+
+
+def finding(report: dict[str, object], probe: str) -> dict[str, object]:
+    found = [f for f in report["findings"] if f["probe"] == probe]  # type: ignore[attr-defined, index]
+    assert len(found) == 1, probe
+    return found[0]  # type: ignore[no-any-return]
+
+
+@pytest.fixture
+def signed(tmp_path: Path) -> tuple[Path, Path]:
+    """A 3-file package signed with a fresh key: ``(package, public key)``."""
+    private, public = write_key_pair(tmp_path / "keys")
+    model = write_package(tmp_path / "model")
+    sign_with_key(model, private)
+    return model, public
+
+
+def test_signed_package_verifies_with_its_key(signed: tuple[Path, Path]) -> None:
+    model, public = signed
+    code, report = audit_json(str(model), "--trust-key", str(public), "--fail-on", "low")
+    signature = report["signature"]
+    assert signature["state"] == "verified" and signature["method"] == "key"  # type: ignore[index]
+    assert signature["files_covered"] == 3  # type: ignore[index]
+    assert signature["files_unsigned"] == signature["files_mismatched"] == []  # type: ignore[index]
+    assert signature["covers"] == {  # type: ignore[index]
+        "readme": True, "config": True, "tokenizer": None, "chat_template": None,
+    }  # fmt: skip
+    assert str(signature["signer"]).startswith("key sha256:")  # type: ignore[index]
+    assert finding(report, "risk.model_signature")["outcome"] == "clear"
+    assert code in (0, 1)  # other low risks (no history) may remain
+
+
+def test_one_changed_byte_is_invalid_and_fails_high(signed: tuple[Path, Path]) -> None:
+    model, public = signed
+    weights = model / "model.safetensors"
+    data = bytearray(weights.read_bytes())
+    data[-1] ^= 0x01
+    weights.write_bytes(bytes(data))
+    code, report = audit_json(str(model), "--trust-key", str(public), "--fail-on", "high")
+    assert code == 1
+    signature = report["signature"]
+    assert signature["state"] == "invalid"  # type: ignore[index]
+    assert signature["files_mismatched"] == ["model.safetensors"]  # type: ignore[index]
+    risk = finding(report, "risk.model_signature")
+    assert risk["outcome"] == "detected" and risk["severity"] == "critical"
+    assert "Tampering" in risk["stride"] or "tampering" in [s.lower() for s in risk["stride"]]  # type: ignore[union-attr]
+
+
+def test_extra_file_is_listed_unsigned(signed: tuple[Path, Path]) -> None:
+    model, public = signed
+    (model / "tokenizer.json").write_text("{}")
+    _, report = audit_json(str(model), "--trust-key", str(public))
+    signature = report["signature"]
+    assert signature["state"] == "verified"  # type: ignore[index]
+    assert signature["files_unsigned"] == ["tokenizer.json"]  # type: ignore[index]
+    assert signature["covers"]["tokenizer"] is False  # type: ignore[index]
+    risk = finding(report, "risk.model_signature")
+    assert risk["outcome"] == "detected" and risk["severity"] == "medium"
+
+
+def test_missing_file_is_listed_missing(signed: tuple[Path, Path]) -> None:
+    model, public = signed
+    (model / "config.json").unlink()
+    code, report = audit_json(str(model), "--trust-key", str(public), "--fail-on", "high")
+    signature = report["signature"]
+    assert signature["state"] == "invalid" and code == 1  # type: ignore[index]
+    assert signature["files_missing"] == ["config.json"]  # type: ignore[index]
+    assert signature["files_covered"] == 2  # type: ignore[index]
+
+
+def test_another_key_does_not_verify(signed: tuple[Path, Path], tmp_path: Path) -> None:
+    model, _ = signed
+    _, stranger = write_key_pair(tmp_path / "other", "stranger")
+    code, report = audit_json(str(model), "--trust-key", str(stranger), "--fail-on", "high")
+    assert report["signature"]["state"] == "invalid" and code == 1  # type: ignore[index]
+    assert "does not verify" in report["signature"]["reason"]  # type: ignore[index]
+
+
+def test_without_trust_a_bundle_is_unverifiable_not_verified(signed: tuple[Path, Path]) -> None:
+    model, _ = signed
+    _, report = audit_json(str(model))
+    signature = report["signature"]
+    assert signature["state"] == "unverifiable" and signature["method"] is None  # type: ignore[index]
+    assert "--trust-key" in signature["reason"]  # type: ignore[index]
+    assert finding(report, "risk.model_signature")["severity"] == "low"
+
+
+def test_without_the_extra_a_bundle_is_unverifiable(signed: tuple[Path, Path]) -> None:
+    model, public = signed
+    block = "import sys; sys.modules['model_signing'] = None\n"
+    _, report = audit_json(str(model), "--trust-key", str(public), code=block)
+    signature = report["signature"]
+    assert signature["state"] == "unverifiable"  # type: ignore[index]
+    assert "install ptmscope[signing]" in signature["reason"]  # type: ignore[index]
+
+
+def test_unsigned_package(tmp_path: Path) -> None:
+    model = write_package(tmp_path / "plain")
+    (model / "weights.bin.sig").write_bytes(b"\x89PGP detached, not OMS")
+    _, report = audit_json(str(model))
+    signature = report["signature"]
+    assert signature["state"] == "unsigned" and signature["bundles"] == []  # type: ignore[index]
+    assert "not Sigstore bundles" in signature["reason"]  # type: ignore[index]
+    risk = finding(report, "risk.model_signature")
+    assert risk["outcome"] == "detected" and risk["severity"] == "low"
+
+
+def test_corrupt_model_sig_with_trust_is_invalid(tmp_path: Path) -> None:
+    model = write_package(tmp_path / "corrupt")
+    (model / "model.sig").write_text("{not json")
+    _, public = write_key_pair(tmp_path / "keys")
+    code, report = audit_json(str(model), "--trust-key", str(public), "--fail-on", "high")
+    assert report["signature"]["state"] == "invalid" and code == 1  # type: ignore[index]
+
+
+def test_certificate_chain_verifies_and_a_foreign_root_does_not(tmp_path: Path) -> None:
+    chain = write_ca_chain(tmp_path / "pki")
+    model = write_package(tmp_path / "model")
+    sign_with_certificate(model, chain)
+    _, report = audit_json(str(model), "--trust-cert", str(chain["root"]))
+    signature = report["signature"]
+    assert signature["state"] == "verified" and signature["method"] == "certificate"  # type: ignore[index]
+    assert "model publisher" in str(signature["signer"])  # type: ignore[index]
+    foreign = write_ca_chain(tmp_path / "other", "other")
+    code, report = audit_json(str(model), "--trust-cert", str(foreign["root"]), "--fail-on", "high")
+    assert report["signature"]["state"] == "invalid" and code == 1  # type: ignore[index]
+
+
+def test_sigstore_identity_with_a_pinned_root_checks_offline(
+    signed: tuple[Path, Path], tmp_path: Path
+) -> None:
+    """A key-signed bundle is no Sigstore signature: with the production trust root pinned
+    (shipped with sigstore) it is invalid, decided offline, never a crash."""
+    import sigstore
+
+    roots = sorted(Path(sigstore.__file__).parent.glob("_store/*sigstore.dev/trusted_root.json"))
+    if not roots:
+        pytest.skip("sigstore ships no trusted_root.json here")
+    model, _ = signed
+    code, report = audit_json(
+        str(model), "--trust-identity", "ada@example.org",
+        "--trust-issuer", "https://accounts.example.org", "--trust-root", str(roots[0]),
+        "--fail-on", "high",
+    )  # fmt: skip
+    assert report["signature"]["state"] == "invalid" and code == 1  # type: ignore[index]
+    assert report["signature"]["method"] == "sigstore"  # type: ignore[index]
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (("--trust-key", "no-such.pem"), "--trust-key no-such.pem: cannot read"),
+        (("--trust-identity", "a@b.c", "--trust-issuer", "https://i"), "--trust-root"),
+        (("--trust-identity", "a@b.c"), "go together"),
+        (("--trust-keyring", "no-such.asc"), "--trust-keyring no-such.asc"),
+    ],
+)
+def test_bad_trust_options_are_one_line_exit_2(
+    signed: tuple[Path, Path], args: tuple[str, ...], needle: str
+) -> None:
+    model, _ = signed
+    done = ptmscope("audit", str(model), *args)
+    assert done.returncode == 2, done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and needle in lines[0] and "Traceback" not in done.stderr
+
+
+def test_a_package_in_git_verifies_from_its_blobs(tmp_path: Path) -> None:
+    private, public = write_key_pair(tmp_path / "keys")
+    model = write_package(tmp_path / "repo")
+    sign_with_key(model, private)
+    git(model, "init", "-q", "-b", "main")
+    git(model, "add", "-A")
+    git(model, "commit", "-q", "-m", "signed release")
+    (model / "model.safetensors").write_bytes(b"work tree change, not committed")
+    bare = tmp_path / "mirror.git"
+    subprocess.run(["git", "clone", "-q", "--bare", str(model), str(bare)], check=True)
+    _, report = audit_json(str(bare), "--trust-key", str(public))
+    assert report["signature"]["state"] == "verified"  # type: ignore[index]
+    assert report["signature"]["files_covered"] == 3  # type: ignore[index]
+
+
+def test_shard_serialization_is_checked_by_hashing(tmp_path: Path) -> None:
+    import model_signing
+
+    private, public = write_key_pair(tmp_path / "keys")
+    model = write_package(tmp_path / "sharded", weights=bytes(range(256)) * 40)
+    staging = tmp_path / "sharded.sig"
+    model_signing.signing.Config().use_elliptic_key_signer(private_key=private).set_hashing_config(
+        model_signing.hashing.Config().use_shard_serialization(shard_size=1000)
+    ).sign(model, staging)
+    staging.replace(model / "model.sig")
+    _, report = audit_json(str(model), "--trust-key", str(public))
+    assert report["signature"]["state"] == "verified", report["signature"]  # type: ignore[index]
+    weights = model / "model.safetensors"
+    weights.write_bytes(weights.read_bytes() + b"appended")
+    _, report = audit_json(str(model), "--trust-key", str(public))
+    assert report["signature"]["files_mismatched"] == ["model.safetensors"]  # type: ignore[index]

@@ -347,6 +347,12 @@ def test_git_repository_collections_measure_signing(
     assert rows["any signed commit"] == (signed, repos)
     assert rows["platform-signed commit"] == (signed, repos)
     assert rows["author-signed commit"] == (0, repos)
+    states = {k: v for k, v in rows.items() if k.endswith("(what the signature proves)")}
+    assert len(states) == 5  # author-verified … unsigned: every commit in exactly one state
+    assert sum(n for n, _ in states.values()) == rows["signed commits / all commits"][1]
+    platform = states["commits platform-signed (what the signature proves)"][0]
+    assert (platform > 0) == (repos > 1)
+    assert states["commits author-verified (what the signature proves)"][0] == 0  # no keyring
     connection = StudyDB(db).connect()
     assert connection.execute("SELECT commits FROM repos WHERE id = 'acme/model'").fetchone() == (
         1,

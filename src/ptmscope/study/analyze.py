@@ -200,7 +200,9 @@ def analyze_repos(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
     from pathlib import Path
 
     from ptmscope.errors import InputError
+    from ptmscope.package import COMMIT_STATES
     from ptmscope.sources.git import GitSource
+    from ptmscope.study.db import state_column
 
     rows = []
     for record in records:
@@ -214,6 +216,7 @@ def analyze_repos(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
                 signed_commits=0,
                 author_signed_commits=0,
                 platform_signed_commits=0,
+                **{state_column(state): 0 for state in COMMIT_STATES},
                 error=str(exc)[:300],
             )
             rows.append(row)
@@ -224,6 +227,7 @@ def analyze_repos(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
             signed_commits=summary.signed,
             author_signed_commits=summary.author_signed,
             platform_signed_commits=summary.platform_signed,
+            **{state_column(state): summary.states.get(state, 0) for state in COMMIT_STATES},
         )
         rows.append(row)
     return rows

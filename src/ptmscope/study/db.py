@@ -24,6 +24,7 @@ import pyarrow.parquet as pq
 
 from ptmscope.errors import InputError
 from ptmscope.names import visible
+from ptmscope.package import COMMIT_STATES
 from ptmscope.scoring import FACTORS
 
 FACTOR_COLUMNS = tuple(
@@ -48,10 +49,18 @@ PACKAGES = pa.schema(
         *[(column, pa.bool_()) for column in FACTOR_COLUMNS], ("_source", pa.string()),
     ]
 )  # fmt: skip
+
+
+def state_column(state: str) -> str:
+    """The repos column counting commits in one signature state (``commits_signed_unknown_key``)."""
+    return "commits_" + state.replace("-", "_")
+
+
 REPOS = pa.schema(
     [
         ("id", pa.string()), ("commits", pa.int64()), ("signed_commits", pa.int64()),
         ("author_signed_commits", pa.int64()), ("platform_signed_commits", pa.int64()),
+        *[(state_column(state), pa.int64()) for state in COMMIT_STATES],
         ("error", pa.string()), ("_source", pa.string()),
     ]
 )  # fmt: skip

@@ -218,6 +218,8 @@ def verified_organisations(c: Context) -> Iterable[Measurement]:
 
 @measurement
 def commit_signing(c: Context) -> Iterable[Measurement]:
+    """The paper's count (any signature header) first, then what the signatures prove:
+    the commit states the audit gives, so "signed" is never read as "verified"."""
     yield Measurement(
         "commit_signing",
         "Repositories with signed commits (Table IV, commit signing)",

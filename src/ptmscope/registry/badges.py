@@ -145,9 +145,7 @@ def _title(label: str, message: str, repo_id: str, commit: str, date: str | None
     return f"{label}: {message} - {repo_id}@{commit[:7]}, audited {when}"
 
 
-def badge_for(
-    cards: Scorecards, revision: Revision, check: str | None
-) -> Badge | None:
+def badge_for(cards: Scorecards, revision: Revision, check: str | None) -> Badge | None:
     """The badge of ``revision`` without waiting for an audit when one is under way;
     ``None`` when ``check`` is not a check of the scorecard."""
     repo_id, sha = revision.repo_id, revision.sha

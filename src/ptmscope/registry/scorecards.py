@@ -213,7 +213,7 @@ class Scorecards:
             try:
                 self.audited(revision)
                 self.policy(revision)
-            except Exception:  # noqa: S110 - a failed audit is cached as such; nothing to add
+            except Exception:  # a failed audit is cached as such: nothing to add here
                 pass
             finally:
                 with self._lock:
@@ -324,4 +324,3 @@ def serve_api(registry: Registry, request: Request, parts: list[str]) -> Respons
         return error(403, f"ptmscope gateway: repository refused by policy: {message}", "GatedRepo")
     except AuditFailed as exc:
         return error(500, str(exc), "AuditFailed")
-

@@ -165,6 +165,10 @@ def _delta(old: float, new: float) -> float | None:
     return None if UNDECIDED in (old, new) else round(new - old, 2)
 
 
+def _same(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
+    return bool(a["score"] == b["score"] and a["outcome"] == b["outcome"])
+
+
 def diff(old: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str, Any]:
     """What changed from scorecard ``old`` to ``new``: the score, every check whose score or
     outcome moved (a factor that flipped), risks that appeared or were resolved, scan
@@ -174,10 +178,7 @@ def diff(old: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str, Any]:
     changed = []
     for name in [*before, *(n for n in after if n not in before)]:
         a, b = before.get(name), after.get(name)
-        if a is not None and b is not None and (a["score"], a["outcome"]) == (
-            b["score"],
-            b["outcome"],
-        ):
+        if a is not None and b is not None and _same(a, b):
             continue
         changed.append(
             {

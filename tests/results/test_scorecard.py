@@ -103,3 +103,13 @@ def test_a_policy_decision_is_the_policy_block(
     allowed = valid(scorecard(make_package("ok"), policy=policy))
     assert allowed["policy"]["decision"] == "allow"
     assert valid(scorecard(make_package("none")))["policy"] is None
+
+
+def test_documentation_urls_are_the_anchors_sarif_links_to() -> None:
+    """One anchor per probe (the README's reference): the scorecard and SARIF agree."""
+    from ptmscope.formats.audit.sarif import PROBES_URI, _rule
+    from ptmscope.probes import all_probes
+
+    assert shape.PROBES_URI == PROBES_URI
+    for probe in all_probes():
+        assert shape.probe_uri(probe.id) == _rule(probe.definition)["helpUri"]

@@ -41,6 +41,7 @@ __all__ = [
     "evaluate",
     "export",
     "scan",
+    "scorecard",
     "verify",
 ]
 
@@ -226,3 +227,38 @@ def export(
     # read from the repository, which closing the source lets go of).
     with open_source(str(ref), revision=revision, token=token) as source:
         return render(evaluate(collect_from(source, record)), format)
+
+
+def scorecard(
+    ref: str | Path | AuditResult,
+    *,
+    revision: str | None = None,
+    token: str | None = None,
+    policy: str | Path | None = None,
+) -> dict[str, Any]:
+    """``ref`` audited, in the OpenSSF Scorecard shape that ``registry serve`` answers at
+    ``/api/v1/scorecards/{owner}/{name}`` (``schemas/scorecard.schema.json``): one check per
+    factor and risk probe (0-10, ``-1`` undecided) beside ptmscope's own blocks.
+
+    With ``policy`` (an admission policy file, read before anything is audited) its
+    decision is the ``policy`` block and the files are scanned with its ``scan:`` rules; an
+    :class:`AuditResult` is shaped as it is (``policy`` then decides on its report).
+    """
+    from ptmscope.results.audit_report import build
+    from ptmscope.results.scorecard import build as shape
+
+    admission = None
+    if policy is not None:
+        from ptmscope.policy import load_admission_policy
+
+        admission = load_admission_policy(policy)
+    if isinstance(ref, AuditResult):
+        report = build(ref)
+    else:
+        report = audit_report(ref, revision=revision, token=token, policy=admission)
+    decision = None
+    if admission is not None:
+        from ptmscope.policy import decide
+
+        decision = decide(report, admission).data()
+    return shape(report, policy=decision)

@@ -203,6 +203,14 @@ class Registry:
                 if action == "paths-info" and len(args) == 1 and method == "POST":
                     return self.paths_info(request, repo, args[0], body)
             return _error(404, "Not found")
+        if parts[:3] == ["api", "v1", "scorecards"] and method == "GET":
+            from ptmscope.registry.scorecards import serve_api
+
+            return serve_api(self, request, parts[3:])
+        if len(parts) == 3 and parts[0] == "badge" and method == "GET":
+            from ptmscope.registry.badges import serve_badge
+
+            return serve_badge(self, request, parts[1], parts[2])
         if len(parts) == 4 and parts[2:] == ["info", "refs"] and method == "GET":
             if request.query_params.get("service") != "git-upload-pack":
                 return _error(403, "only git-upload-pack (fetch and clone) is served")

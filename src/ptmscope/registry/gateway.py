@@ -195,6 +195,8 @@ class PackageVerdict:
     """The admission policy's decision, when the gateway has one."""
     expires: float | None = None
     """``time.monotonic()`` after which the decision is made again (a cooldown that ends)."""
+    report: dict[str, Any] | None = None
+    """The audit report the revision was judged on (the scorecard API reuses it)."""
 
     def expired(self) -> bool:
         return self.expires is not None and time.monotonic() >= self.expires
@@ -382,13 +384,14 @@ class Gateway:
             more = f" (and {len(unreadable) - 1} more)" if len(unreadable) > 1 else ""
             raise InputError(f"{unreadable[0].path}: {unreadable[0].message}{more}")
         result = evaluate(package)
+        from ptmscope.results.audit_report import build
+
+        report = build(result)
         decision = None
         expires: float | None = None
         if self.policy.admission is not None:
             from ptmscope.policy import decide
-            from ptmscope.results.audit_report import build
 
-            report = build(result)
             decision = decide(report, self.policy.admission)
             expires = _cooldown_ends(report, decision, self.policy.admission)
         refused: dict[str, Refusal] = {}
@@ -423,7 +426,7 @@ class Gateway:
             if decision.fails() and not self.dry_run:
                 denial = denial_refusal(revision, decision)
                 refused = {entry.path: refused.get(entry.path, denial) for entry in revision.files}
-        return PackageVerdict(refused, scanned, decision=decision, expires=expires)
+        return PackageVerdict(refused, scanned, decision=decision, expires=expires, report=report)
 
     # ------------------------------------------------------------------ git
     def blob_refusal(self, oid: str, scan: Callable[[], FileScan]) -> Refusal | None:

@@ -167,14 +167,18 @@ class Scorecards:
         from ptmscope.results.audit_report import build
 
         try:
-            seen = None
-            scan_policy = None
-            if self.gateway is not None:
-                seen = self.gateway.first_seen.dates(revision.repo_id, revision.sha)
-                scan_policy = self.gateway.policy.scan_policy
-            source = RevisionSource(revision, self.store.upstream, seen)
-            package = collect_from(source, scan_policy=scan_policy)
-            report = build(evaluate(package))
+            judged = self.gateway.verdict(revision) if self.gateway is not None else None
+            if judged is not None and judged.report is not None:
+                report = judged.report  # the gateway audited this revision already: reuse it
+            else:
+                seen = None
+                scan_policy = None
+                if self.gateway is not None:
+                    seen = self.gateway.first_seen.dates(revision.repo_id, revision.sha)
+                    scan_policy = self.gateway.policy.scan_policy
+                source = RevisionSource(revision, self.store.upstream, seen)
+                package = collect_from(source, scan_policy=scan_policy)
+                report = build(evaluate(package))
             card = shape.build(report, name=revision.repo_id, commit=revision.sha)
         except Exception as exc:  # fail closed on anything: the answer says it was not audited
             reason = str(exc) if isinstance(exc, PtmscopeError) else f"{type(exc).__name__}: {exc}"

@@ -152,7 +152,7 @@ def _browser(executable: str) -> Iterator[_Pipe]:
         ]  # fmt: skip
         process = subprocess.Popen(
             arguments, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL, pass_fds=(3, 4), preexec_fn=wire,  # noqa: PLW1509
+            stderr=subprocess.DEVNULL, pass_fds=(3, 4), preexec_fn=wire,
             start_new_session=True,
         )  # fmt: skip
         for fd in (commands_r, replies_w, child_in, child_out):

@@ -118,11 +118,11 @@ def parse_paper_rows(ident: str, value: str, denominator: str = "") -> tuple[Pap
         text = text[: found.start()]
     text = re.split(r"\.\s+(?=[A-Z])", text)[0]  # a sentence after the values is commentary
     if (single := _SINGLE.match(text)) and ident in PAPER_SINGLE_KEYS:
-        n = _int(single["n"])
+        count = _int(single["n"])
         total = re.match(r"\s*(\d[\d,]*)", denominator)
-        d = _int(total[1]) if total else None
-        share = n / d if d else float(single["p"]) / 100
-        return (PaperRow(PAPER_SINGLE_KEYS[ident], share, n, d),)
+        of = _int(total[1]) if total else None
+        share = count / of if of else float(single["p"]) / 100
+        return (PaperRow(PAPER_SINGLE_KEYS[ident], share, count, of),)
     rows: list[PaperRow] = []
     for piece in re.split(r";|,(?![\d])", text):
         piece = piece.strip()
@@ -205,9 +205,7 @@ def caveats(rows: tuple[Row, ...], coverage: Coverage | None) -> tuple[str, ...]
     """Why the numbers of a measurement should not be compared as they stand."""
     out: list[str] = []
     if coverage is not None and coverage.covered == 0:
-        out.append(
-            f"No data: {coverage.what}: 0 of {coverage.total:,}; nothing here is measured."
-        )
+        out.append(f"No data: {coverage.what}: 0 of {coverage.total:,}; nothing here is measured.")
     elif coverage is not None and coverage.ratio is not None and coverage.ratio < COVERAGE_MIN:
         out.append(
             f"Low coverage: {coverage.what}: {coverage.covered:,} of {coverage.total:,} "

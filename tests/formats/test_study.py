@@ -45,11 +45,11 @@ def test_registry_keys_are_escaped(name: str) -> None:
 
 def test_html_is_one_file_with_a_chart_for_charted_measurements() -> None:
     text = STUDY_FORMATS.render("html", study_result())
-    assert text.count("<svg") == 1 and "<script" not in text and "&lt;b&gt;" in text
+    assert text.count("<svg") == 2 and "<script" not in text and "&lt;b&gt;" in text
 
 
 def test_json_matches_the_shipped_schema_and_keeps_raw_keys() -> None:
     data = checks.validate_shipped("study", STUDY_FORMATS.render("json", study_result()))
-    assert data["schema_version"] == "1.2.0"
+    assert data["schema_version"] == "1.3.0"
     assert data["measurements"][0]["rows"][2]["key"] == HOSTILE
     assert data["measurements"][0]["notes"] == ["tasks from the card, else the registry"]

@@ -34,7 +34,7 @@ def test_report_order_is_registration_order(db: StudyDB) -> None:
     assert [m.id for m in found] == [
         "claims_by_task", "documentation", "datasets", "architectures", "licenses",
         "verified_organisations", "commit_signing", "popularity_concentration",
-        "serialization_formats", "factors_by_task", "factors_by_decile", "lineage", "name_squatting",
+        "serialization_formats", "factors_by_task", "factors_by_decile", "lineage", "name_squatting", "inputs",
     ]  # fmt: skip
     assert len(measure_module.MEASUREMENTS) == len(found)
 

@@ -137,7 +137,9 @@ def test_ingest_measure_report(tmp_path: Path, capsys: pytest.CaptureFixture[str
     html = tmp_path / "report.html"
     assert main(["study", "report", "--db", str(db), "--output", str(html)]) == 0
     text = html.read_text()
-    assert text.count("<svg") == 3 and "src=" not in text and "<link" not in text
+    # a chart per measurement of shares (not the two heatmaps, the examples or the inputs)
+    assert text.count("<svg") == 10 and "src=" not in text and "<link" not in text
+    assert text.count('<table class="heat">') == 2 and "<script" not in text
 
 
 def _dump(db: Path) -> list[tuple]:  # type: ignore[type-arg]

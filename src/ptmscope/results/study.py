@@ -1,7 +1,11 @@
 """What ``study report`` measures: rows of (key, numerator, denominator) per measurement.
 
 Every measurement carries its definition and, where the ICSE 2023 paper reported
-it, the paper's value, so ours and theirs sit side by side in every format.
+it, the paper's value as text and, per key, as numbers (:class:`PaperRow`), so ours
+and theirs sit side by side in every format with the difference between them. A
+measurement also says how much of the data it could read (:class:`Coverage`) and
+carries a caveat when that is too little to compare; the factor measurements carry
+a :class:`Heatmap`. Renderers read these; they never derive them.
 """
 
 from __future__ import annotations
@@ -10,6 +14,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from ptmscope._version import __version__
+
+INPUTS = "inputs"
+"""Id of the measurement that lists the study's inputs (the report's summary block)."""
 
 
 @dataclass(frozen=True)
@@ -22,7 +29,66 @@ class Row:
 
     @property
     def share(self) -> float:
+        """The share, 0.0 for 0/0 (kept for callers that sort or scale by it)."""
         return self.numerator / self.denominator if self.denominator else 0.0
+
+    @property
+    def ratio(self) -> float | None:
+        """The share, or None for 0/0: nothing was measured, which is not 0%."""
+        return self.numerator / self.denominator if self.denominator else None
+
+
+@dataclass(frozen=True)
+class PaperRow:
+    """One number of the paper for one key (``bert``: 16.4%), as structured data."""
+
+    key: str
+    share: float
+    """0–1, as the paper states it (its own rounding)."""
+    numerator: int | None = None
+    denominator: int | None = None
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Ours and the paper's for one key; either side may be missing."""
+
+    key: str
+    ours: Row | None
+    paper: PaperRow | None
+
+    @property
+    def delta(self) -> float | None:
+        """Ours minus the paper's share (a fraction; renderers show percentage points)."""
+        if self.ours is None or self.paper is None or self.ours.ratio is None:
+            return None
+        return self.ours.ratio - self.paper.share
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """How much of the data carries what a measurement reads (``covered`` of ``total`` units)."""
+
+    covered: int
+    total: int
+    what: str
+    """The unit and the condition, e.g. ``packages whose architecture is known``."""
+
+    @property
+    def ratio(self) -> float | None:
+        return self.covered / self.total if self.total else None
+
+
+@dataclass(frozen=True)
+class Heatmap:
+    """A measurement's shares as a matrix: ``cells[i][j]`` is row ``rows[i]`` in column ``columns[j]``."""
+
+    row_label: str
+    column_label: str
+    rows: tuple[str, ...]
+    columns: tuple[str, ...]
+    cells: tuple[tuple[Row, ...], ...]
+    """Each cell's ``key`` is its column; 0/0 where a row has no data in a column."""
 
 
 @dataclass(frozen=True)
@@ -35,6 +101,22 @@ class Measurement:
     rows: tuple[Row, ...]
     paper: str | None = None
     notes: tuple[str, ...] = field(default_factory=tuple)
+    paper_rows: tuple[PaperRow, ...] = ()
+    """The paper's value per key, where it reported one (empty with ``--paper none``)."""
+    coverage: Coverage | None = None
+    caveats: tuple[str, ...] = ()
+    """Why a number here should not be compared as it stands (too little data, n = 1)."""
+    heatmap: Heatmap | None = None
+
+    def comparison(self) -> tuple[Comparison, ...]:
+        """Our rows in order, each beside the paper's for its key; then the paper's keys
+        that none of our rows has (outside our top N, or absent from our data)."""
+        paper = {row.key: row for row in self.paper_rows}
+        ours = {row.key for row in self.rows}
+        return (
+            *(Comparison(row.key, row, paper.get(row.key)) for row in self.rows),
+            *(Comparison(row.key, None, row) for row in self.paper_rows if row.key not in ours),
+        )
 
 
 @dataclass(frozen=True)
@@ -48,6 +130,8 @@ class PaperValue:
     title: str
     value: str
     denominator: str
+    rows: tuple[PaperRow, ...] = ()
+    """``value`` per key, where it has numbers per key (empty for prose values)."""
 
 
 @dataclass(frozen=True)
@@ -69,3 +153,13 @@ class StudyResult:
 
     def get(self, measurement_id: str) -> Measurement | None:
         return next((m for m in self.measurements if m.id == measurement_id), None)
+
+    @property
+    def inputs(self) -> Measurement | None:
+        """The inputs (sources, rows, dates) the summary block shows, if measured."""
+        return self.get(INPUTS)
+
+    @property
+    def body(self) -> tuple[Measurement, ...]:
+        """Every measurement but the inputs: the report's sections."""
+        return tuple(m for m in self.measurements if m.id != INPUTS)

@@ -2,14 +2,19 @@
 
 Every measurement is rows of ``(key, numerator, denominator)`` plus its
 definition and, where the ICSE 2023 paper reported it, the paper's value (the
-copy shipped in ``data/paper_values.json``, or a ``paper_measurements.csv``), so
-ours and theirs sit side by side.
+copy shipped in ``data/paper_values.json``, structured per key, or a
+``paper_measurements.csv`` whose values are parsed into keys), so ours and theirs
+sit side by side. :func:`measure` then adds to each what the report needs to be
+read honestly: how much of the data the measurement could read (its coverage)
+and a caveat where that is too little, or where n is too small, to compare.
 """
 
 from __future__ import annotations
 
 import csv
+import dataclasses
 import json
+import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
@@ -18,7 +23,15 @@ from pathlib import Path
 from typing import Any
 
 from ptmscope.package import COMMIT_STATES
-from ptmscope.results.study import Measurement, PaperValue, Row
+from ptmscope.results.study import (
+    INPUTS,
+    Coverage,
+    Heatmap,
+    Measurement,
+    PaperRow,
+    PaperValue,
+    Row,
+)
 from ptmscope.study.db import FACTOR_COLUMNS, state_column
 
 PAPER_IDS = {
@@ -26,7 +39,21 @@ PAPER_IDS = {
     "datasets": "M6",
     "architectures": "M7",
     "documentation": "M12",
+    "verified_organisations": "M1",
+    "commit_signing": "M2",
 }
+"""Measurement id → the id of the paper's value it reproduces."""
+_TASK = "coalesce(p.task, m.pipeline_tag, 'none')"
+_JOINED = "packages p LEFT JOIN models m USING (id)"
+PAPER_SINGLE_KEYS = {"M1": "verified", "M2": "any signed commit"}
+"""The row of ours that a one-number paper value (``132 (0.21%)``) stands beside."""
+
+COVERAGE_MIN = 0.5
+"""A measurement whose data cover less than this share of the units it is about gets a
+caveat stating its coverage (architectures known for 1% of packages are not the registry's)."""
+SMALL_N = 30
+"""A measurement read from fewer units than this gets a caveat (a share of 1 or 6 is an
+anecdote, not a rate)."""
 
 
 def _rows(connection: Any, sql: str | list[str]) -> tuple[Row, ...]:
@@ -58,10 +85,56 @@ def paper_table(path: Path | None) -> tuple[PaperValue, ...]:
             PaperValue(
                 row.get("id", ""), "", row.get("measurement", ""), row.get("paper_value", ""),
                 row.get("denominator", ""),
+                parse_paper_rows(row.get("id", ""), row.get("paper_value", ""),
+                                 row.get("denominator", "")),
             )
             for row in csv.DictReader(handle)
             if row.get("id")
         )  # fmt: skip
+
+
+_COUNTED = re.compile(r"^(?P<key>.*?)\s*(?P<n>\d[\d,]*)\s*/\s*(?P<d>\d[\d,]*)(?:\s*\([\d.]+%\))?$")
+_PERCENT = re.compile(r"^(?P<key>[\w./:-]+)\s+(?P<p>\d+(?:\.\d+)?)%$")
+_QUALIFIERS = {"about", "around", "approximately", "almost", "nearly", "over", "under"}
+"""Words before a percentage that make it prose (``about 80%``), not a key's value."""
+_SINGLE = re.compile(r"^(?P<n>\d[\d,]*)(?:\s+[a-z]+)?\s*\((?P<p>\d+(?:\.\d+)?)%\)$")
+_SUM = re.compile(r"\.\s*Sum\s+(?P<n>\d[\d,]*)\s*/\s*(?P<d>\d[\d,]*)\s*=\s*[\d.]+%\s*$")
+
+
+def _int(text: str) -> int:
+    return int(text.replace(",", ""))
+
+
+def parse_paper_rows(ident: str, value: str, denominator: str = "") -> tuple[PaperRow, ...]:
+    """The paper's value per key, from its text: ``bert 16.4%, gpt2 10.5%``,
+    ``token-classification 526/3130 (16.8%); …; Sum 2,594/62,467 = 4.2%`` (the sum is key
+    ``all``) or one number ``132 (0.21%)`` (the key ours uses, :data:`PAPER_SINGLE_KEYS`).
+    Prose (``about 80%``, ``<0.1%``) gives no rows: it stays text beside ours."""
+    text = value.strip()
+    tail: list[PaperRow] = []
+    if found := _SUM.search(text):
+        n, d = _int(found["n"]), _int(found["d"])
+        tail.append(PaperRow("all", n / d, n, d))
+        text = text[: found.start()]
+    text = re.split(r"\.\s+(?=[A-Z])", text)[0]  # a sentence after the values is commentary
+    if (single := _SINGLE.match(text)) and ident in PAPER_SINGLE_KEYS:
+        count = _int(single["n"])
+        total = re.match(r"\s*(\d[\d,]*)", denominator)
+        of = _int(total[1]) if total else None
+        share = count / of if of else float(single["p"]) / 100
+        return (PaperRow(PAPER_SINGLE_KEYS[ident], share, count, of),)
+    rows: list[PaperRow] = []
+    for piece in re.split(r";|,(?![\d])", text):
+        piece = piece.strip()
+        if (counted := _COUNTED.match(piece)) and counted["key"] and _int(counted["d"]):
+            n, d = _int(counted["n"]), _int(counted["d"])
+            rows.append(PaperRow(counted["key"].strip(), n / d, n, d))
+            continue
+        if (percent := _PERCENT.match(piece)) and percent["key"].lower() not in _QUALIFIERS:
+            rows.append(PaperRow(percent["key"].strip(), float(percent["p"]) / 100))
+            continue
+        return ()  # one piece that is not a number per key: the value is prose
+    return (*rows, *tail)
 
 
 @cache
@@ -69,9 +142,26 @@ def shipped_paper() -> tuple[PaperValue, ...]:
     """The ICSE 2023 paper's numbers as ptmscope ships them (``data/paper_values.json``)."""
     text = (resources.files("ptmscope") / "data" / "paper_values.json").read_text("utf-8")
     return tuple(
-        PaperValue(v["id"], v["where"], v["title"], v["value"], v["denominator"])
+        PaperValue(
+            v["id"], v["where"], v["title"], v["value"], v["denominator"],
+            tuple(
+                PaperRow(r["key"], r["share"], r.get("numerator"), r.get("denominator"))
+                for r in v.get("rows", ())
+            ),
+        )
         for v in json.loads(text)["values"]
-    )
+    )  # fmt: skip
+
+
+def _paper_rows(ident: str, value: str | None) -> tuple[PaperRow, ...]:
+    """Rows for the paper's value ``value`` of ``ident``: the shipped structured rows when the
+    value is the shipped one, else parsed from the text (a ``--paper`` file)."""
+    if not value:
+        return ()
+    shipped = next((p for p in shipped_paper() if p.id == ident), None)
+    if shipped is not None and shipped.value == value:
+        return shipped.rows
+    return parse_paper_rows(ident, value)
 
 
 @dataclass(frozen=True)
@@ -96,14 +186,146 @@ def measurement(
 
 
 def measure(connection: Any, paper: Mapping[str, str], top: int = 10) -> list[Measurement]:
-    """Every registry-wide measurement, each with its definition and, where the paper
-    reported it, the paper's value."""
+    """Every registry-wide measurement, each with its definition, the paper's value beside
+    it (as text and per key), its coverage and the caveats that coverage calls for."""
     context = Context(connection, paper, top)
-    return [found for function in MEASUREMENTS for found in function(context)]
+    return [_annotate(context, found) for function in MEASUREMENTS for found in function(context)]
 
 
-_TASK = "coalesce(p.task, m.pipeline_tag, 'none')"
-_JOINED = "packages p LEFT JOIN models m USING (id)"
+def _annotate(c: Context, m: Measurement) -> Measurement:
+    ident = PAPER_IDS.get(m.id)
+    paper_rows = _paper_rows(ident, c.paper.get(ident)) if ident else ()
+    coverage = _coverage(c, m.id)
+    return dataclasses.replace(
+        m, paper_rows=paper_rows, coverage=coverage, caveats=caveats(m.rows, coverage)
+    )
+
+
+def caveats(rows: tuple[Row, ...], coverage: Coverage | None) -> tuple[str, ...]:
+    """Why the numbers of a measurement should not be compared as they stand."""
+    out: list[str] = []
+    if coverage is not None and coverage.covered == 0:
+        out.append(f"No data: {coverage.what}: 0 of {coverage.total:,}; nothing here is measured.")
+    elif coverage is not None and coverage.ratio is not None and coverage.ratio < COVERAGE_MIN:
+        out.append(
+            f"Low coverage: {coverage.what}: {coverage.covered:,} of {coverage.total:,} "
+            f"({coverage.ratio:.1%}); the shares below describe those only, not the registry."
+        )
+    if coverage is not None and 0 < coverage.covered < SMALL_N:
+        out.append(
+            f"Small sample: n = {coverage.covered:,} ({coverage.what}); a share of so few is "
+            "an anecdote, not a rate."
+        )
+    measured = [row for row in rows if row.denominator]
+    if rows and not measured and not any("No data" in text for text in out):
+        out.append("No data: every row is 0 of 0 (shown as n/a, not 0%).")
+    elif measured and coverage is None and max(r.denominator for r in measured) < SMALL_N:
+        out.append(
+            f"Small sample: n = {max(r.denominator for r in measured):,} at most; a share of "
+            "so few is an anecdote, not a rate."
+        )
+    return tuple(out)
+
+
+_WITH_CARD = "has_card AND error IS NULL"
+COVERAGE: dict[str, tuple[str, str]] = {
+    "claims_by_task": (
+        "packages whose task is known (card or registry)",
+        f"SELECT count(*) FILTER (WHERE {_TASK} <> 'none'), count(*) FROM {_JOINED}",
+    ),
+    "documentation": (
+        "packages whose card could be read (present, without error)",
+        "SELECT count(*) FILTER (WHERE has_card IS NOT NULL AND error IS NULL), count(*) "
+        "FROM packages",
+    ),
+    "datasets": (
+        "packages with a card (datasets are declared there)",
+        f"SELECT count(*) FILTER (WHERE {_WITH_CARD}), count(*) FROM packages",
+    ),
+    "architectures": (
+        "packages whose architecture is known (config.json model_type, else the card's)",
+        "SELECT count(*) FILTER (WHERE model_type IS NOT NULL), count(*) FROM packages",
+    ),
+    "licenses": (
+        "packages with a card (licences are declared there)",
+        f"SELECT count(*) FILTER (WHERE {_WITH_CARD}), count(*) FROM packages",
+    ),
+    "verified_organisations": (
+        "authors whose listing records carry a verification flag",
+        "SELECT count(DISTINCT author) FILTER (WHERE author_verified IS NOT NULL), "
+        "count(DISTINCT author) FROM models",
+    ),
+    "commit_signing": (
+        "packages whose git history was read",
+        "SELECT (SELECT count(*) FROM repos WHERE error IS NULL), "
+        "(SELECT count(*) FROM (SELECT id FROM packages UNION SELECT id FROM models "
+        "UNION SELECT id FROM repos))",
+    ),
+    "popularity_concentration": (
+        "listed models whose downloads are known",
+        "SELECT count(*) FILTER (WHERE downloads IS NOT NULL), count(*) FROM models",
+    ),
+    "serialization_formats": (
+        "packages whose file list is known",
+        "SELECT count(*) FILTER (WHERE files_known), count(*) FROM packages",
+    ),
+    "factors_by_task": (
+        "packages with a card",
+        f"SELECT count(*) FILTER (WHERE {_WITH_CARD}), count(*) FROM packages",
+    ),
+    "factors_by_decile": (
+        "packages with a card and known downloads",
+        f"SELECT count(*) FILTER (WHERE p.{_WITH_CARD.replace(' AND ', ' AND p.')} "
+        f"AND m.downloads IS NOT NULL), count(*) FROM {_JOINED}",
+    ),
+    "lineage": (
+        "packages with a card (base models and datasets are declared there)",
+        f"SELECT count(*) FILTER (WHERE {_WITH_CARD}), count(*) FROM packages",
+    ),
+    "name_squatting": (
+        "ids whose downloads are known (popularity decides who imitates whom)",
+        "SELECT count(*) FILTER (WHERE downloads IS NOT NULL), "
+        "(SELECT count(*) FROM (SELECT id FROM models UNION SELECT id FROM packages)) FROM models",
+    ),
+}
+"""Measurement id → (what its data must carry, SQL giving covered and total units)."""
+
+
+def _coverage(c: Context, ident: str) -> Coverage | None:
+    if ident not in COVERAGE:
+        return None
+    what, sql = COVERAGE[ident]
+    covered, total = c.connection.execute(sql).fetchone() or (0, 0)
+    return Coverage(int(covered or 0), int(total or 0), what)
+
+
+_DIGEST = re.compile(r"-[0-9a-f]{10}$")
+
+
+def inputs(c: Context) -> Iterable[Measurement]:
+    """The summary block: which sources gave which rows, and the dates they span."""
+    rows: list[Row] = []
+    notes: list[str] = []
+    for table, dated in (("models", True), ("packages", False), ("repos", False)):
+        dates = "min(created_at), max(created_at)" if dated else "NULL, NULL"
+        found = c.connection.execute(
+            f"SELECT _source, count(*), {dates}, (SELECT count(*) FROM {table}) FROM {table} "
+            "GROUP BY _source ORDER BY _source"
+        ).fetchall()
+        for source, count, first, last, total in found:
+            name = _DIGEST.sub("", str(source))
+            rows.append(Row(f"{table}: {name}", int(count), int(total)))
+            if first and last:
+                notes.append(f"{name}: models created {str(first)[:10]} to {str(last)[:10]}")
+    yield Measurement(
+        INPUTS,
+        "Inputs",
+        "Rows per source and table: each id is counted once, under the first source that "
+        "lists it (sources in name order); the denominator is the table's ids. Dates are the "
+        "creation dates of the listed models (a snapshot is no older than its newest model).",
+        tuple(rows),
+        notes=tuple(notes),
+    )
 
 
 def _factor_name(column: str) -> str:
@@ -284,8 +506,9 @@ def serialization_formats(c: Context) -> Iterable[Measurement]:
     )
 
 
-def _factors_by(c: Context, key: str, groups: int) -> tuple[Row, ...]:
-    """Factor shares for the ``groups`` largest values of ``key`` (task or decile)."""
+def _factors_by(c: Context, key: str, groups: int) -> tuple[tuple[Row, ...], Heatmap]:
+    """Factor shares for the ``groups`` largest values of ``key`` (task or decile), as rows
+    (``task · factor``) and as a heatmap (factors × the ``groups`` values)."""
     columns = ", ".join(FACTOR_COLUMNS)
     unpivot = " UNION ALL ".join(
         f"SELECT {key}, '{_factor_name(column)}' AS factor, {column} AS present FROM base"
@@ -298,22 +521,36 @@ def _factors_by(c: Context, key: str, groups: int) -> tuple[Row, ...]:
         f"FROM {_JOINED} WHERE p.has_card AND p.error IS NULL AND m.downloads IS NOT NULL), "
         f"base AS (SELECT {_TASK} AS task, k.decile AS decile, {columns} "
         f"FROM {_JOINED} LEFT JOIN known k ON k.id = p.id WHERE p.has_card AND p.error IS NULL), "
-        f"keys AS (SELECT {key} FROM base WHERE {key} IS NOT NULL GROUP BY {key} "
-        f"ORDER BY count(*) DESC, {key} LIMIT {groups}), "
+        f"keys AS (SELECT {key}, count(*) AS size FROM base WHERE {key} IS NOT NULL "
+        f"GROUP BY {key} ORDER BY count(*) DESC, {key} LIMIT {groups}), "
         f"long AS ({unpivot}) "
-        f"SELECT {key} || ' · ' || factor, count(*) FILTER (WHERE present), count(*) FROM long "
+        f"SELECT {key}, factor, count(*) FILTER (WHERE present), count(*), "
+        f"(SELECT size FROM keys WHERE keys.{key} = long.{key}) AS size FROM long "
         f"WHERE {key} IN (SELECT {key} FROM keys) GROUP BY {key}, factor ORDER BY {key}, factor"
     )
-    rows = tuple(
-        Row(str(k), int(n or 0), int(d or 0)) for k, n, d in c.connection.execute(sql).fetchall()
-    )
+    found = [
+        (str(group), str(factor), int(n or 0), int(d or 0), int(size or 0))
+        for group, factor, n, d, size in c.connection.execute(sql).fetchall()
+    ]
+    rows = tuple(Row(f"{group} · {factor}", n, d) for group, factor, n, d, _ in found)
+    sizes = {group: size for group, _, _, _, size in found}
+    if key == "decile":
+        order = sorted(sizes, key=int)
+    else:
+        order = sorted(sizes, key=lambda group: (-sizes[group], group))
+    cells = {(group, factor): Row(group, n, d) for group, factor, n, d, _ in found}
+    factors = tuple(_factor_name(column) for column in FACTOR_COLUMNS)
+    heatmap = Heatmap(
+        "factor", key, factors, tuple(order),
+        tuple(tuple(cells.get((g, f), Row(g, 0, 0)) for g in order) for f in factors),
+    )  # fmt: skip
     if key != "decile":
-        return rows
+        return rows, heatmap
     unknown, total = c.connection.execute(
         f"SELECT count(*) FILTER (WHERE m.downloads IS NULL), count(*) FROM {_JOINED} "
         "WHERE p.has_card AND p.error IS NULL"
     ).fetchone() or (0, 0)
-    return (*rows, Row("unknown popularity (not in a decile)", int(unknown), int(total)))
+    return (*rows, Row("unknown popularity (not in a decile)", int(unknown), int(total))), heatmap
 
 
 _FACTORS_DEFINITION = (
@@ -323,22 +560,26 @@ _FACTORS_DEFINITION = (
 
 @measurement
 def factors_by_task(c: Context) -> Iterable[Measurement]:
+    rows, heatmap = _factors_by(c, "task", 5)
     yield Measurement(
         "factors_by_task",
         "Table I factors present, per task (five largest tasks)",
         _FACTORS_DEFINITION,
-        _factors_by(c, "task", 5),
+        rows,
+        heatmap=heatmap,
     )
 
 
 @measurement
 def factors_by_decile(c: Context) -> Iterable[Measurement]:
+    rows, heatmap = _factors_by(c, "decile", 10)
     yield Measurement(
         "factors_by_decile",
         "Table I factors present, per popularity decile (10 = most downloaded; packages of "
         "unknown downloads counted apart)",
         _FACTORS_DEFINITION,
-        _factors_by(c, "decile", 10),
+        rows,
+        heatmap=heatmap,
     )
 
 
@@ -458,3 +699,6 @@ def squatting(connection: Any, popular: int = 1000, examples: int = 20) -> Measu
         "another owner (forks) are left out. Examples follow the count.",
         tuple(rows),
     )
+
+
+measurement(inputs)  # registered last: the report's summary, not one of its sections

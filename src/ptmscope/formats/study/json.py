@@ -2,7 +2,10 @@
 
 Shape: ``schemas/study.schema.json``. 1.1.0 added ``schema_version`` itself and
 each measurement's ``notes`` (the unversioned output before it was 1.0.0); 1.2.0
-added ``paper``: every value of the ICSE 2023 paper and where it came from.
+added ``paper``: every value of the ICSE 2023 paper and where it came from; 1.3.0
+added per measurement ``paper_rows`` (the paper's value per key), ``coverage``,
+``caveats`` and ``heatmap``, ``rows`` on each paper value, and the ``inputs``
+measurement (the sources the study read).
 """
 
 from __future__ import annotations
@@ -10,10 +13,31 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ptmscope.results.study import StudyResult
+from ptmscope.results.study import Coverage, Heatmap, PaperRow, StudyResult
 
-SCHEMA_VERSION = "1.2.0"
+SCHEMA_VERSION = "1.3.0"
 """The version of the JSON shape (``schema_version`` in the output)."""
+
+
+def _paper_row(row: PaperRow) -> dict[str, Any]:
+    return {"key": row.key, "share": row.share, "numerator": row.numerator,
+            "denominator": row.denominator}  # fmt: skip
+
+
+def _coverage(cover: Coverage | None) -> dict[str, Any] | None:
+    if cover is None:
+        return None
+    return {"covered": cover.covered, "total": cover.total, "what": cover.what}
+
+
+def _heatmap(heat: Heatmap | None) -> dict[str, Any] | None:
+    if heat is None:
+        return None
+    return {
+        "row_label": heat.row_label, "column_label": heat.column_label,
+        "rows": list(heat.rows), "columns": list(heat.columns),
+        "cells": [[[c.numerator, c.denominator] for c in cells] for cells in heat.cells],
+    }  # fmt: skip
 
 
 def build(result: StudyResult) -> dict[str, Any]:
@@ -32,6 +56,10 @@ def build(result: StudyResult) -> dict[str, Any]:
                 ],
                 "paper": m.paper,
                 "notes": list(m.notes),
+                "paper_rows": [_paper_row(row) for row in m.paper_rows],
+                "coverage": _coverage(m.coverage),
+                "caveats": list(m.caveats),
+                "heatmap": _heatmap(m.heatmap),
             }
             for m in result.measurements
         ],
@@ -39,7 +67,7 @@ def build(result: StudyResult) -> dict[str, Any]:
             "source": result.paper_source,
             "values": [
                 {"id": p.id, "where": p.where, "title": p.title, "value": p.value,
-                 "denominator": p.denominator}
+                 "denominator": p.denominator, "rows": [_paper_row(r) for r in p.rows]}
                 for p in result.paper
             ],
         },

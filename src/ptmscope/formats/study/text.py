@@ -1,4 +1,4 @@
-"""Study for a terminal: a table per measurement, with its definition and the paper's value."""
+"""Study for a terminal: a summary, then per measurement a table of ours beside the paper's."""
 
 from __future__ import annotations
 
@@ -7,8 +7,33 @@ from rich.table import Table
 from rich.text import Text
 
 from ptmscope.formats.escape import rich_text
+from ptmscope.formats.study import numbers
 from ptmscope.formats.terminal import WIDTH, capture
-from ptmscope.results.study import StudyResult
+from ptmscope.results.study import Heatmap, Measurement, StudyResult
+
+
+def _heatmap(heat: Heatmap) -> Table:
+    table = Table(show_header=True, expand=False)
+    table.add_column(heat.row_label, overflow="fold")
+    for column in heat.columns:
+        table.add_column(rich_text(column), justify="right")
+    for name, cells in zip(heat.rows, heat.cells, strict=True):
+        table.add_row(rich_text(name), *(numbers.percent(c.ratio) for c in cells))
+    return table
+
+
+def _rows(m: Measurement) -> Table:
+    with_paper = bool(m.paper_rows)
+    table = Table(show_header=True, expand=False)
+    table.add_column("key", overflow="fold")
+    for column in ("ours", "n / N", *(("paper", "Δ pp") if with_paper else ())):
+        table.add_column(column, justify="right")
+    for item in m.comparison():
+        cells = [numbers.ours(item.ours), numbers.counts(item.ours) if item.ours else numbers.NONE]
+        if with_paper:
+            cells += [numbers.paper(item.paper), numbers.delta(item)]
+        table.add_row(rich_text(item.key), *cells)
+    return table
 
 
 class StudyText:
@@ -19,22 +44,27 @@ class StudyText:
 
     def print(self, result: StudyResult, console: Console) -> None:
         """Draw on ``console``."""
-        for m in result.measurements:
+        console.print(Text("ptmscope study report", style="bold"))
+        console.print(Text(f"ptmscope {result.tool_version}; paper values: "
+                           f"{result.paper_source or 'none (--paper none)'}"))  # fmt: skip
+        if result.inputs is not None:
+            for r in result.inputs.rows:
+                console.print(Text(f"input {r.key}: {r.numerator:,} of {r.denominator:,} ids"))
+            for note in result.inputs.notes:
+                console.print(Text(f"input {note}"))
+        console.print()
+        for m in result.body:
             console.print(Text(f"{m.title} ({m.id})", style="bold"))
             console.print(Text(m.definition, style="dim"))
             if m.paper:
                 console.print(Text(f"Paper (ICSE 2023): {m.paper}"))
+            if m.coverage is not None:
+                console.print(Text(f"coverage: {numbers.coverage(m.coverage)}"))
+            for caveat in m.caveats:
+                console.print(Text(f"caveat: {caveat}", style="yellow"))
             for note in m.notes:
                 console.print(Text(f"note: {note}"))
-            table = Table(show_header=True, expand=False)
-            table.add_column("key", overflow="fold")
-            for column in ("numerator", "denominator", "share"):
-                table.add_column(column, justify="right")
-            for r in m.rows:
-                table.add_row(
-                    rich_text(r.key), f"{r.numerator:,}", f"{r.denominator:,}", f"{r.share:.1%}"
-                )
-            console.print(table)
+            console.print(_heatmap(m.heatmap) if m.heatmap is not None else _rows(m))
             console.print()
         if result.paper:
             console.print(Text("The paper's numbers (ICSE 2023)", style="bold"))

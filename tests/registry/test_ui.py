@@ -368,6 +368,8 @@ def test_every_form_control_has_a_label(server: Server, path: str) -> None:
     assert controls or path != "/ui/"
     for control in controls:
         assert control.attrs.get("id") in labels, control.attrs
+    ids = [node.attrs["id"] for node in doc.all() if "id" in node.attrs]
+    assert len(ids) == len(set(ids)), "ids are unique (labels and anchors point at one element)"
     for table in doc.all("table"):  # tables have header cells with a scope
         assert all(th.attrs.get("scope") in ("col", "row") for th in table.all("th"))
 

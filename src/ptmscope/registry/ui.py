@@ -499,7 +499,6 @@ def model(registry: Registry, request: Request, owner: str, name: str) -> Respon
     ref = request.query_params.get("revision") or None
     revision = _resolve(registry, cards, owner, name, ref)
     repo_id = revision.repo_id
-    history = cards.history(repo_id)
     try:
         card = cards.scorecard(revision)
     except AuditFailed as exc:

@@ -484,3 +484,4 @@ def test_the_index_keeps_working_while_a_package_cannot_be_read(
     doc = page(running, "/ui/")
     assert listed(doc) == ["acme/good"]
     assert "acme/broken" in doc.one("section", **{"aria-labelledby": "unreadable-title"}).text()
+    assert get(running, "/ui/acme/broken")[0] == 403  # refused as on every other route

@@ -44,7 +44,7 @@ from ptmscope.registry.scorecards import (
     cached_response,
     service,
 )
-from ptmscope.registry.store import Changed, NotFound, Repo, Revision
+from ptmscope.registry.store import Changed, NotFound, Repo, Revision, Unsafe
 from ptmscope.results import scorecard as shape
 from ptmscope.weights import inspect_all
 
@@ -147,6 +147,7 @@ class Catalog:
     def __init__(self, registry: Registry) -> None:
         self.store = registry.store
         self.gateway = registry.gateway
+        self.cards = service(registry)
         self._listing: Listing | None = None
         self._facts: dict[tuple[str, str], Facts] = {}
         self._decisions: dict[tuple[str, str], Decision] = {}
@@ -199,7 +200,10 @@ class Catalog:
         decision = self._decisions.get(key)
         if decision is not None and decision.expires is not None:
             decision = None if time.monotonic() >= decision.expires else decision
-        if facts is None or (self.gateway is not None and decision is None):
+        # an undecided commit is looked at again once audited (a scorecard asks the gateway):
+        # re-reading every unaudited revision at each refresh would churn the store's cache
+        recheck = decision is None and self.cards.known(repo_id, sha) is not None
+        if facts is None or (self.gateway is not None and recheck):
             revision = self.store.revision(repo, sha)
             facts = facts or _facts(revision)
             decision = self._decision(revision)
@@ -572,5 +576,7 @@ def serve_ui(registry: Registry, request: Request, parts: list[str]) -> Response
         return _error_page(request, 404, "Not found", "no such page")
     except Refused:
         return _error_page(request, 403, "Refused", "this gateway does not serve that owner")
+    except Unsafe:
+        raise  # the registry answers and logs a package that reaches outside ROOT
     except NotFound as exc:
         return _error_page(request, exc.status, "Not found", str(exc))

@@ -130,6 +130,8 @@ def main() -> None:
                 f"({spent / len(ids) * 1000:.0f} ms per audit, {WARM_WORKERS} at once)",
                 flush=True,
             )
+            connection.close()  # idle past the server's keep-alive while warming: reconnect
+            connection = http.client.HTTPConnection(*host, timeout=600)
             listing = [timed(connection, "/api/models?limit=1000") for _ in range(args.requests)]
             baseline = statistics.median(listing)
             cases = {

@@ -207,6 +207,10 @@ class Registry:
             from ptmscope.registry.scorecards import serve_api
 
             return serve_api(self, request, parts[3:])
+        if parts[:1] == ["ui"] and method in ("GET", "HEAD"):
+            from ptmscope.registry.ui import serve_ui
+
+            return serve_ui(self, request, parts[1:])
         if len(parts) == 3 and parts[0] == "badge" and method == "GET":
             from ptmscope.registry.badges import serve_badge
 

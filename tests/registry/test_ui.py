@@ -485,3 +485,47 @@ def test_the_index_keeps_working_while_a_package_cannot_be_read(
     assert listed(doc) == ["acme/good"]
     assert "acme/broken" in doc.one("section", **{"aria-labelledby": "unreadable-title"}).text()
     assert get(running, "/ui/acme/broken")[0] == 403  # refused as on every other route
+
+
+# ---------------------------------------------------------------- a real browser
+SHOT_WIDTHS = (360, 1400)
+PAGE_CHECKS = {
+    "score": "(document.querySelector('#score') || {}).textContent || null",
+    "badge": "Array.from(document.images).map(i => i.complete ? i.naturalWidth : -1)",
+    "spark": "(() => { const s = document.querySelector('svg.spark'); "
+    "return s ? s.getBoundingClientRect().width : 0; })()",
+    "boards": "document.querySelectorAll('table.leaderboard').length",
+    "focus": "(() => { const a = document.querySelector('a.skip'); a.focus(); "
+    "const shown = document.activeElement === a && getComputedStyle(a).outlineStyle !== 'none'; "
+    "a.blur(); return shown; })()",
+}
+
+
+@pytest.mark.parametrize("path", ["/ui/", "/ui/acme/evolving"])
+def test_dashboard_pages_in_headless_chromium(server: Server, tmp_path: Path, path: str) -> None:
+    """The pages in Debian's chromium at 360 and 1400 px: no console error (the CSP allows no
+    script, so a violation would show), no sideways scroll, not blank, the skip link focusable
+    with a visible outline, images loaded, and the model page's score equal to the API's."""
+    import os
+
+    from tests import browser
+
+    if browser.chromium() is None:
+        pytest.skip(browser.NO_BROWSER)
+    shots = Path(os.environ.get("PTMSCOPE_SCREENSHOTS", tmp_path / "screenshots"))
+    shots.mkdir(parents=True, exist_ok=True)
+    name = "dashboard-index" if path == "/ui/" else "dashboard-model"
+    for width in SHOT_WIDTHS:
+        shown = browser.render(server.endpoint + path, width, evaluate=PAGE_CHECKS)
+        (shots / f"{name}-{width}.png").write_bytes(shown.png)
+        assert shown.console_errors == (), shown.console_errors
+        assert not shown.overflows, f"{width} px: scrollWidth {shown.scroll_width}"
+        assert browser.png_ink(shown.png) > 0.01, f"{name} at {width} px looks blank"
+        assert shown.values["focus"] is True
+        assert all(w > 0 for w in shown.values["badge"]), shown.values["badge"]
+        if path == "/ui/":
+            assert shown.values["boards"] >= 1
+        else:
+            score = card_of(server, "acme/evolving")["score"]
+            assert shown.values["score"].startswith(f"{score:.1f}"), shown.values["score"]
+            assert shown.values["spark"] > 0

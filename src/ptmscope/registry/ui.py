@@ -114,6 +114,9 @@ class Decision:
 
 @dataclass(frozen=True)
 class Row:
+    """One package of the index: its served commit, the facts read from it, and the
+    gateway's decision when one was made."""
+
     repo_id: str
     sha: str
     facts: Facts

@@ -26,10 +26,12 @@ judged, and never treated as passed.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -112,7 +114,7 @@ def kendall_tau(x: Sequence[float], y: Sequence[float]) -> float | None:
 def _tied_pairs(values: Sequence[Any]) -> int:
     """Pairs of equal neighbours in a sorted sequence."""
     count, run = 0, 1
-    for previous, current in zip(values, values[1:], strict=False):
+    for previous, current in itertools.pairwise(values):
         if current == previous:
             run += 1
         else:
@@ -460,12 +462,14 @@ _NOT_JUDGED = {
 """Templates the database cannot decide, and why (listed in the result, never applied)."""
 
 _RISK_OUTCOMES: Mapping[str, Callable[[Mapping[str, Any]], str | None]] = {
-    "risk.pickle_weights": lambda row: None
-    if not row["files_known"]
-    else ("detected" if row["serialization"] == "pickle-only" else "clear"),
-    "risk.remote_code": lambda row: None
-    if row["remote_code"] is None
-    else ("detected" if row["remote_code"] else "clear"),
+    "risk.pickle_weights": lambda row: (
+        None
+        if not row["files_known"]
+        else ("detected" if row["serialization"] == "pickle-only" else "clear")
+    ),
+    "risk.remote_code": lambda row: (
+        None if row["remote_code"] is None else ("detected" if row["remote_code"] else "clear")
+    ),
 }
 
 
@@ -493,7 +497,20 @@ class _Filter:
     judge: Callable[[Mapping[str, Any]], Verdict]
 
 
-def _filters(policy: Any, now: datetime, lookup: Any) -> tuple[list[_Filter], list[tuple[str, str]]]:
+def _bound(
+    judge: Callable[[Mapping[str, Any], Any, Any], Verdict], value: Any, lookup: Any
+) -> Callable[[Mapping[str, Any]], Verdict]:
+    """``judge`` with its template setting and the base-model lookup fixed."""
+
+    def bound(row: Mapping[str, Any]) -> Verdict:
+        return judge(row, value, lookup)
+
+    return bound
+
+
+def _filters(
+    policy: Any, now: datetime, lookup: Any
+) -> tuple[list[_Filter], list[tuple[str, str]]]:
     """The policy's judgeable rules as filters, and ``(rule, why)`` for the others."""
     filters: list[_Filter] = []
     not_judged: list[tuple[str, str]] = []
@@ -528,7 +545,7 @@ def _filters(policy: Any, now: datetime, lookup: Any) -> tuple[list[_Filter], li
                 _Filter(
                     rule.id,
                     rule.action.value == "deny",
-                    lambda row, v=rule.value: _judge_cooldown(row, float(v), now),
+                    partial(_judge_cooldown, days=float(rule.value), now=now),
                 )
             )
         elif rule.template in _JUDGES:
@@ -537,7 +554,7 @@ def _filters(policy: Any, now: datetime, lookup: Any) -> tuple[list[_Filter], li
                 _Filter(
                     rule.id,
                     rule.action.value == "deny",
-                    lambda row, j=judge_template, v=rule.value: j(row, v, lookup),
+                    _bound(judge_template, rule.value, lookup),
                 )
             )
         else:

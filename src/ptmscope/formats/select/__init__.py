@@ -12,7 +12,14 @@ from ptmscope.formats.select.markdown import SelectMarkdown
 from ptmscope.formats.select.text import SelectText
 from ptmscope.results.select import SelectResult
 
-__all__ = ["SCHEMA_VERSION", "SELECT_FORMATS", "SelectJson", "SelectMarkdown", "SelectText", "build"]
+__all__ = [
+    "SCHEMA_VERSION",
+    "SELECT_FORMATS",
+    "SelectJson",
+    "SelectMarkdown",
+    "SelectText",
+    "build",
+]
 
 SELECT_FORMATS: Formats[SelectResult] = Formats(
     "select", {"text": SelectText(), "json": SelectJson(), "markdown": SelectMarkdown()}

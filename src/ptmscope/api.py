@@ -28,6 +28,7 @@ from ptmscope.verify.options import VerifyOptions
 if TYPE_CHECKING:
     from ptmscope.policy.document import AdmissionPolicy
     from ptmscope.results.policy import CaseResult, PolicyDecision
+    from ptmscope.results.select import SelectResult
     from ptmscope.scan.policy import Policy
     from ptmscope.verify.engine import Progress as VerifyProgress
 
@@ -42,6 +43,7 @@ __all__ = [
     "export",
     "scan",
     "scorecard",
+    "select",
     "verify",
 ]
 
@@ -262,3 +264,31 @@ def scorecard(
 
         decision = decide(report, admission).data()
     return shape(report, policy=decision)
+
+
+def select(
+    db: str | Path,
+    task: str,
+    *,
+    top: int = 10,
+    policy: str | Path | None = None,
+    weights: str | tuple[float, float, float] | None = None,
+) -> SelectResult:
+    """``task``'s candidates in the study database ``db``, ranked without downloading
+    anything: the Python form of ``ptmscope select`` (render the result with
+    :data:`ptmscope.formats.select.SELECT_FORMATS`).
+
+    ``weights`` are quality, popularity and maintenance (``"0.3,0.35,0.35"`` or a tuple;
+    npms's by default), scaled to sum to 1. ``policy`` is an admission policy whose rules
+    the database can judge become hard filters; the others are listed as not judged.
+    """
+    from ptmscope.selection.select import DEFAULT_WEIGHTS, parse_weights
+    from ptmscope.selection.select import select as rank
+
+    if weights is None:
+        chosen = DEFAULT_WEIGHTS
+    elif isinstance(weights, str):
+        chosen = parse_weights(weights)
+    else:
+        chosen = parse_weights(",".join(str(w) for w in weights))
+    return rank(db, task, top=top, policy=policy, weights=chosen)

@@ -49,6 +49,7 @@ ENGINES = (
     "ptmscope.policy",
     "ptmscope.export",
     "ptmscope.signing",
+    "ptmscope.selection",
 )
 ORCHESTRATION = ("ptmscope.audit", "ptmscope.registry", "ptmscope.api")
 FORMATS = ("ptmscope.formats",)

@@ -25,6 +25,7 @@ from ptmscope.formats import AUDIT_FORMATS, STUDY_FORMATS
 from ptmscope.formats.audit.report import SCHEMA_VERSION as AUDIT_VERSION
 from ptmscope.formats.scan.json import SCHEMA_VERSION as SCAN_VERSION
 from ptmscope.formats.schemas import SCHEMAS, load
+from ptmscope.formats.select.json import SCHEMA_VERSION as SELECT_VERSION
 from ptmscope.formats.study.json import SCHEMA_VERSION as STUDY_VERSION
 from ptmscope.formats.verify.json import SCHEMA_VERSION as VERIFY_VERSION
 from tests.conftest import FULL_CARD, git, write_safetensors
@@ -36,6 +37,7 @@ VERSIONS = {
     "scan": SCAN_VERSION,
     "verify": VERIFY_VERSION,
     "study": STUDY_VERSION,
+    "select": SELECT_VERSION,
 }
 
 

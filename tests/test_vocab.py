@@ -54,6 +54,7 @@ CARRIERS = {
     "scan": ("file_format", "file_verdict", "severity"),
     "verify": ("claim_verdict", "claim_source"),
     "study": (),
+    "select": (),
 }
 """Which vocabularies each JSON output carries."""
 

@@ -19,6 +19,7 @@ SCHEMAS = {
     "scan": "scan.schema.json",
     "verify": "verify.schema.json",
     "study": "study.schema.json",
+    "select": "select.schema.json",
 }
 """Result type -> its schema file in ``ptmscope/schemas``."""
 

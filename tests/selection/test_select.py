@@ -306,3 +306,30 @@ def test_real_cards_and_listing(tmp_path: Path) -> None:
     assert first["baselines"]["by_downloads"]["tau"] is not None
     sources = {r["source"] for c in first["candidates"] for r in c["reasons"]}
     assert {"listing", "study"} <= sources
+
+
+def test_the_ranked_population_is_cached_and_a_new_ingest_invalidates_it(tmp_path: Path) -> None:
+    """The first query ranks the population and caches it beside the tables; later ones read
+    the cache (same answer); a new ingest changes the tables, so the old cache is never read."""
+    from ptmscope.selection.select import CACHE_DIR, Selector
+
+    root = tmp_path / "src"
+    root.mkdir()
+    ingest(tmp_path / "db", _registry(root), workers=1)
+    first = Selector(tmp_path / "db").select("text-classification")
+    caches = list((tmp_path / "db" / CACHE_DIR).glob("ranked-*.parquet"))
+    assert len(caches) == 1
+    again = Selector(tmp_path / "db").select("text-classification")
+    assert again == first
+    extra = tmp_path / "more.csv"
+    extra.write_text(
+        "model_id,author,created_at,downloads,has_modelcard,pipeline_tag,license\n"
+        "zz/new,zz,2022-01-01 10:00:00+00:00,999999999,false,text-classification,\n",
+        encoding="utf-8",
+    )
+    ingest(tmp_path / "db", [extra], workers=1)
+    after = Selector(tmp_path / "db").select("text-classification")
+    assert "zz/new" in [c.id for c in after.candidates]
+    assert [p.name for p in (tmp_path / "db" / CACHE_DIR).glob("ranked-*.parquet")] != [
+        caches[0].name
+    ]

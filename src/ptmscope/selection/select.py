@@ -26,8 +26,10 @@ judged, and never treated as passed.
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import math
+import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -567,6 +569,47 @@ def _filters(
 # --------------------------------------------------------------------------- select
 
 
+CACHE_DIR = ".select-cache"
+"""Beside the database's tables: the ranked population, so a later query skips ranking it."""
+CACHE_VERSION = 1
+"""Bumped when the ranking changes, so an older cache is never read."""
+
+
+def _cache_path(db: Path) -> Path | None:
+    """Where the ranked population of the database as it is now is cached: named by a digest
+    of every table file's path, size and modification time, so any ingest makes a new name
+    (and a stale cache is never read); ``None`` when the folder cannot be listed."""
+    digest = hashlib.sha256(f"v{CACHE_VERSION}".encode())
+    try:
+        files = sorted(
+            p for p in db.rglob("*") if p.is_file() and CACHE_DIR not in p.relative_to(db).parts
+        )
+        for path in files:
+            stat = path.stat()
+            digest.update(f"{path.relative_to(db)}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
+    except OSError:
+        return None
+    return db / CACHE_DIR / f"ranked-{digest.hexdigest()[:24]}.parquet"
+
+
+def _write_cache(connection: Any, cache: Path) -> None:
+    """Write the ranked table atomically, dropping older caches; a read-only database folder
+    just goes without (the next query ranks again)."""
+    import duckdb
+
+    temporary = cache.with_suffix(f".{os.getpid()}.tmp")
+    try:
+        cache.parent.mkdir(exist_ok=True)
+        quoted = str(temporary).replace("'", "''")
+        connection.execute(f"COPY ranked TO '{quoted}' (FORMAT PARQUET)")
+        os.replace(temporary, cache)
+        for old in cache.parent.glob("ranked-*.parquet"):
+            if old != cache:
+                old.unlink(missing_ok=True)
+    except (OSError, duckdb.Error):  # a folder we cannot write: no cache, nothing lost
+        temporary.unlink(missing_ok=True)
+
+
 class Selector:
     """A study database with its population ranked once: each :meth:`select` after the
     first reads the ranked table only (the benchmark's per-query time; the CLI pays the
@@ -577,10 +620,19 @@ class Selector:
 
         self.db = str(db)
         self.connection = StudyDB.open(Path(db)).connect()
-        # The views resolve each id across sources; materialised once, not once per use.
-        self.connection.execute("CREATE TEMP TABLE _m AS SELECT * FROM models")
-        self.connection.execute("CREATE TEMP TABLE _p AS SELECT * FROM packages")
-        self.connection.execute(_POPULATION_SQL)
+        cache = _cache_path(Path(db))
+        if cache is not None and cache.is_file():  # a view: each query reads its task's rows
+            quoted = str(cache).replace("'", "''")
+            self.connection.execute(
+                f"CREATE TEMP VIEW ranked AS SELECT * FROM read_parquet('{quoted}')"
+            )
+        else:
+            # The views resolve each id across sources; materialised once, not once per use.
+            self.connection.execute("CREATE TEMP TABLE _m AS SELECT * FROM models")
+            self.connection.execute("CREATE TEMP TABLE _p AS SELECT * FROM packages")
+            self.connection.execute(_POPULATION_SQL)
+            if cache is not None:
+                _write_cache(self.connection, cache)
         counts = self.connection.execute(
             "SELECT count(*), count(downloads), count(likes), count(quality_raw), "
             "count(created) FROM ranked"

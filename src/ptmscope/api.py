@@ -27,6 +27,7 @@ from ptmscope.verify.options import VerifyOptions
 
 if TYPE_CHECKING:
     from ptmscope.policy.document import AdmissionPolicy
+    from ptmscope.results.compare import CompareResult
     from ptmscope.results.policy import CaseResult, PolicyDecision
     from ptmscope.scan.policy import Policy
     from ptmscope.verify.engine import Progress as VerifyProgress
@@ -38,6 +39,7 @@ __all__ = [
     "audit",
     "audit_demo",
     "collect",
+    "compare",
     "evaluate",
     "export",
     "scan",
@@ -262,3 +264,30 @@ def scorecard(
 
         decision = decide(report, admission).data()
     return shape(report, policy=decision)
+
+
+def compare(
+    refs: Sequence[str | Path],
+    *,
+    data: str | Path | None = None,
+    policy: str | Path | None = None,
+    token: str | None = None,
+    k: int = 5,
+    columns: dict[str, str] | None = None,
+    limit: int | None = 2000,
+) -> CompareResult:
+    """Models side by side: the Python form of ``ptmscope compare``.
+
+    Each of ``refs`` (a folder, a git repository at a revision as ``path@rev``, a Hub id)
+    is audited once; the result has one column per model and one row per fact (scores,
+    licences, formats and scan verdict, signature, card factors, claims, lineage, size,
+    downloads). ``policy`` adds each model's admission decision; ``data`` (labelled texts,
+    the ``verify`` extra) adds LogME and ``k``-fold linear-probe accuracy on it, with the
+    Kendall tau of LogME, size and downloads against the probe ranking.
+    """
+    from ptmscope.selection.compare import compare as side_by_side
+
+    return side_by_side(
+        [str(r) for r in refs], data=data, policy=policy, token=token, k=k,
+        columns=columns, limit=limit,
+    )  # fmt: skip

@@ -140,7 +140,7 @@ def compare(
     token: str | None = None,
     k: int = FOLDS,
     columns: Mapping[str, str] | None = None,
-    limit: int | None = None,
+    limit: int | None = 2000,
 ) -> CompareResult:
     """Audit each of ``refs`` (folders, git repositories as ``path@rev``, Hub ids) and set
     the facts side by side. With ``policy`` each model gets that policy's decision; with

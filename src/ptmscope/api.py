@@ -285,9 +285,42 @@ def compare(
     the ``verify`` extra) adds LogME and ``k``-fold linear-probe accuracy on it, with the
     Kendall tau of LogME, size and downloads against the probe ranking.
     """
-    from ptmscope.selection.compare import compare as side_by_side
+    from ptmscope.results.audit_report import build
+    from ptmscope.selection.compare import check_inputs, side_by_side
+    from ptmscope.selection.facts import split_ref
 
-    return side_by_side(
-        [str(r) for r in refs], data=data, policy=policy, token=token, k=k,
-        columns=columns, limit=limit,
-    )  # fmt: skip
+    names = [str(r) for r in refs]
+    sample = Path(data) if data is not None else None
+    check_inputs(names, sample, columns, limit)  # bad input costs no audit
+    if policy is not None:
+        from ptmscope.policy import load_admission_policy
+
+        load_admission_policy(policy)
+    checked = (
+        None
+        if sample is None
+        else VerifyOptions(  # claims on a dataset named like the file are re-measured on it
+            data={sample.stem: str(sample)},
+            columns=dict(columns or {}),
+            limit=limit,
+            hub_datasets=False,
+            quiet_libraries=True,
+        )
+    )
+    reports: list[dict[str, Any]] = []
+    decisions: list[str | None] = []
+    failing: list[str] = []
+    for ref in names:
+        path, revision = split_ref(ref)
+        options = AuditOptions(revision=revision, token=token, policy=policy, verify=checked)
+        result = audit(path, options)
+        reports.append(build(result))
+        decisions.append(None if result.policy is None else result.policy.decision.value)
+        if result.fails(None) or reports[-1]["summary"]["verdict"] == "fail":
+            failing.append(ref)
+    task = None
+    if sample is not None:
+        from ptmscope.selection.transfer import task_stage
+
+        task = task_stage(names, sample, k=k, columns=columns, limit=limit, token=token)
+    return side_by_side(names, reports, decisions if policy is not None else None, failing, task)

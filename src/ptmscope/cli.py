@@ -508,7 +508,9 @@ def _add_compare(commands: Any) -> None:
         "--folds", type=int, default=FOLDS, metavar="K", help=f"probe folds (default {FOLDS})"
     )
     compare.add_argument("--policy", metavar="FILE", help="admission policy: a decision per model")
-    compare.add_argument("--token", help="Hub token for private or gated models (default: HF_TOKEN)")
+    compare.add_argument(
+        "--token", help="Hub token for private or gated models (default: HF_TOKEN)"
+    )
     add_format_options(compare, COMPARE_FORMATS)
 
 

@@ -1,2 +1,5 @@
-"""Model selection: candidates compared side by side, ranked for a task, and checked on the
-user's own data against honest baselines (issue 18)."""
+"""Model selection: rank the candidates for a task (``select``) and compare them side by side.
+
+Each stage is a module beside this one: :mod:`ptmscope.selection.select` ranks a task's
+candidates from a study database alone (the registry stage: nothing is downloaded).
+"""

@@ -1,5 +1,5 @@
-"""Models side by side: each reference audited once, its report turned into the rows a
-chooser reads (``ptmscope compare``).
+"""Models side by side: each model's audit report turned into the rows a chooser reads
+(``ptmscope compare``; :func:`ptmscope.api.compare` audits the models).
 
 Every value comes from the audit report (``results.audit_report.build``), the one view all
 audit formats render, so ``compare`` never disagrees with ``audit`` about a model; the task
@@ -14,14 +14,20 @@ from typing import Any
 
 from ptmscope.errors import InputError
 from ptmscope.results.compare import CompareResult, ModelColumn, Row, TaskStage, Value
-from ptmscope.selection.facts import parameter_count, split_ref
-from ptmscope.selection.probe import FOLDS
+from ptmscope.selection.facts import parameter_count
 
 MIN_MODELS = 2
 """A comparison needs two models (one is an audit)."""
 SCAN_ORDER = ("malicious", "suspicious", "error", "clean")
 """Scan verdicts, worst first: a package's scan verdict is that of its worst file."""
-_ATTRIBUTES = ("quality", "popularity", "maintenance", "provenance", "reproducibility", "portability")
+_ATTRIBUTES = (
+    "quality",
+    "popularity",
+    "maintenance",
+    "provenance",
+    "reproducibility",
+    "portability",
+)
 
 
 def _scan_verdict(report: Mapping[str, Any]) -> str | None:
@@ -132,71 +138,33 @@ def rows_of(
     return tuple(rows)
 
 
-def compare(
-    refs: Sequence[str],
-    *,
-    data: str | Path | None = None,
-    policy: str | Path | None = None,
-    token: str | None = None,
-    k: int = FOLDS,
-    columns: Mapping[str, str] | None = None,
-    limit: int | None = 2000,
-) -> CompareResult:
-    """Audit each of ``refs`` (folders, git repositories as ``path@rev``, Hub ids) and set
-    the facts side by side. With ``policy`` each model gets that policy's decision; with
-    ``data`` (a labelled text file) claims on a dataset named like the file are verified
-    and the task stage (LogME, k-fold probe) runs on it.
-    """
-    from ptmscope.audit import AuditOptions, audit
-    from ptmscope.results.audit_report import build
-    from ptmscope.verify.options import VerifyOptions
-
+def check_inputs(
+    refs: Sequence[str], data: Path | None, columns: Mapping[str, str] | None, limit: int | None
+) -> None:
+    """Refuse a comparison that cannot be made before any model is audited: fewer than two
+    models, a model named twice, a ``--data`` file that cannot be used."""
     if len(refs) < MIN_MODELS:
         raise InputError(f"compare needs at least {MIN_MODELS} models (got {len(refs)})")
     if len(set(refs)) != len(refs):
         raise InputError("compare: a model is named twice")
-    if policy is not None:
-        from ptmscope.policy import load_admission_policy
-
-        load_admission_policy(policy)  # a malformed policy costs no audit
-    sample_path = Path(data) if data is not None else None
-    if sample_path is not None:
+    if data is not None:
         from ptmscope.extras import require
         from ptmscope.selection.transfer import load_sample
 
         require("verify", "compare --data")
-        load_sample(sample_path, columns, limit)  # a bad data file costs no audit
-    verify = (
-        None
-        if sample_path is None
-        else VerifyOptions(
-            data={sample_path.stem: str(sample_path)},
-            columns=dict(columns or {}),
-            limit=limit,
-            hub_datasets=False,
-            quiet_libraries=True,
-        )
-    )
-    models: list[ModelColumn] = []
-    reports: list[dict[str, Any]] = []
-    decisions: list[str | None] = []
-    failing: list[str] = []
-    for ref in refs:
-        path, revision = split_ref(ref)
-        result = audit(
-            path, AuditOptions(revision=revision, token=token, policy=policy, verify=verify)
-        )
-        report = build(result)
-        package = report["package"]
-        models.append(ModelColumn(ref, package["revision"], package["commit"], package["name"]))
-        reports.append(report)
-        decisions.append(None if result.policy is None else result.policy.decision.value)
-        if result.fails(None) or report["summary"]["verdict"] == "fail":
-            failing.append(ref)
-    task = None
-    if sample_path is not None:
-        from ptmscope.selection.transfer import task_stage
+        load_sample(data, columns, limit)
 
-        task = task_stage(refs, sample_path, k=k, columns=columns, limit=limit, token=token)
-    rows = rows_of(reports, refs, decisions if policy is not None else None, task)
-    return CompareResult(tuple(models), rows, task, tuple(failing))
+
+def side_by_side(
+    refs: Sequence[str],
+    reports: Sequence[Mapping[str, Any]],
+    decisions: Sequence[str | None] | None,
+    failing: Sequence[str],
+    task: TaskStage | None = None,
+) -> CompareResult:
+    """The comparison of audit ``reports`` (one per ref, in order)."""
+    models = tuple(
+        ModelColumn(ref, r["package"]["revision"], r["package"]["commit"], r["package"]["name"])
+        for ref, r in zip(refs, reports, strict=True)
+    )
+    return CompareResult(models, rows_of(reports, refs, decisions, task), task, tuple(failing))

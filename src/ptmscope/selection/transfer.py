@@ -136,9 +136,7 @@ def _note(correlations: Mapping[str, float | None]) -> str | None:
     return None
 
 
-def rank(
-    candidates: Sequence[Embedded], labels: Any, origin: str, k: int = FOLDS
-) -> TaskStage:
+def rank(candidates: Sequence[Embedded], labels: Any, origin: str, k: int = FOLDS) -> TaskStage:
     """LogME and probe accuracy of every candidate's features, and each ranking's Kendall
     tau with the probe ranking (the pure half of :func:`task_stage`: no model is run)."""
     from ptmscope.selection.logme import logme
@@ -152,7 +150,9 @@ def rank(
     logme_seconds = probe_seconds = 0.0
     for c in candidates:
         if c.features is None:
-            scores.append(TransferScore(c.ref, c.parameters, c.downloads, None, None, None, c.error))
+            scores.append(
+                TransferScore(c.ref, c.parameters, c.downloads, None, None, None, c.error)
+            )
             continue
         try:
             start = time.perf_counter()

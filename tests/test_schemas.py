@@ -28,6 +28,7 @@ from ptmscope.formats.schemas import SCHEMAS, load
 from ptmscope.formats.select.json import SCHEMA_VERSION as SELECT_VERSION
 from ptmscope.formats.study.json import SCHEMA_VERSION as STUDY_VERSION
 from ptmscope.formats.verify.json import SCHEMA_VERSION as VERIFY_VERSION
+from ptmscope.results.compare import SCHEMA_VERSION as COMPARE_VERSION
 from tests.conftest import FULL_CARD, git, write_safetensors
 from tests.formats.checks import validate_official_sarif
 from tests.scan import builders as b
@@ -38,6 +39,7 @@ VERSIONS = {
     "verify": VERIFY_VERSION,
     "study": STUDY_VERSION,
     "select": SELECT_VERSION,
+    "compare": COMPARE_VERSION,
 }
 
 

@@ -55,6 +55,7 @@ CARRIERS = {
     "verify": ("claim_verdict", "claim_source"),
     "study": (),
     "select": (),
+    "compare": (),
 }
 """Which vocabularies each JSON output carries."""
 

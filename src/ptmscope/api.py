@@ -27,6 +27,7 @@ from ptmscope.verify.options import VerifyOptions
 
 if TYPE_CHECKING:
     from ptmscope.policy.document import AdmissionPolicy
+    from ptmscope.results.compare import CompareResult
     from ptmscope.results.policy import CaseResult, PolicyDecision
     from ptmscope.results.select import SelectResult
     from ptmscope.scan.policy import Policy
@@ -39,6 +40,7 @@ __all__ = [
     "audit",
     "audit_demo",
     "collect",
+    "compare",
     "evaluate",
     "export",
     "scan",
@@ -292,3 +294,63 @@ def select(
     else:
         chosen = parse_weights(",".join(str(w) for w in weights))
     return rank(db, task, top=top, policy=policy, weights=chosen)
+
+
+def compare(
+    refs: Sequence[str | Path],
+    *,
+    data: str | Path | None = None,
+    policy: str | Path | None = None,
+    token: str | None = None,
+    k: int = 5,
+    columns: dict[str, str] | None = None,
+    limit: int | None = 2000,
+) -> CompareResult:
+    """Models side by side: the Python form of ``ptmscope compare``.
+
+    Each of ``refs`` (a folder, a git repository at a revision as ``path@rev``, a Hub id)
+    is audited once; the result has one column per model and one row per fact (scores,
+    licences, formats and scan verdict, signature, card factors, claims, lineage, size,
+    downloads). ``policy`` adds each model's admission decision; ``data`` (labelled texts,
+    the ``verify`` extra) adds LogME and ``k``-fold linear-probe accuracy on it, with the
+    Kendall tau of LogME, size and downloads against the probe ranking.
+    """
+    from ptmscope.results.audit_report import build
+    from ptmscope.selection.compare import check_inputs, side_by_side
+    from ptmscope.selection.facts import split_ref
+
+    names = [str(r) for r in refs]
+    sample = Path(data) if data is not None else None
+    check_inputs(names, sample, columns, limit)  # bad input costs no audit
+    if policy is not None:
+        from ptmscope.policy import load_admission_policy
+
+        load_admission_policy(policy)
+    checked = (
+        None
+        if sample is None
+        else VerifyOptions(  # claims on a dataset named like the file are re-measured on it
+            data={sample.stem: str(sample)},
+            columns=dict(columns or {}),
+            limit=limit,
+            hub_datasets=False,
+            quiet_libraries=True,
+        )
+    )
+    reports: list[dict[str, Any]] = []
+    decisions: list[str | None] = []
+    failing: list[str] = []
+    for ref in names:
+        path, revision = split_ref(ref)
+        options = AuditOptions(revision=revision, token=token, policy=policy, verify=checked)
+        result = audit(path, options)
+        reports.append(build(result))
+        decisions.append(None if result.policy is None else result.policy.decision.value)
+        if result.fails(None) or reports[-1]["summary"]["verdict"] == "fail":
+            failing.append(ref)
+    task = None
+    if sample is not None:
+        from ptmscope.selection.transfer import task_stage
+
+        task = task_stage(names, sample, k=k, columns=columns, limit=limit, token=token)
+    return side_by_side(names, reports, decisions if policy is not None else None, failing, task)

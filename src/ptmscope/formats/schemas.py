@@ -20,6 +20,7 @@ SCHEMAS = {
     "verify": "verify.schema.json",
     "study": "study.schema.json",
     "select": "select.schema.json",
+    "compare": "compare.schema.json",
 }
 """Result type -> its schema file in ``ptmscope/schemas``."""
 

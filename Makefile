@@ -135,7 +135,7 @@ bench-study: $(STAMP)
 
 # Select: the ten largest tasks of the shared data (builds .cache/study unless there), vs 1 s.
 bench-select: $(STAMP)
-	$(BIN)/python benchmarks/select.py
+	$(BIN)/python benchmarks/ranking.py
 
 # 100,000+ generated and mutated inputs through the scanner (not part of make test).
 fuzz: $(STAMP)

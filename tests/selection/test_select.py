@@ -333,3 +333,26 @@ def test_the_ranked_population_is_cached_and_a_new_ingest_invalidates_it(tmp_pat
     assert [p.name for p in (tmp_path / "db" / CACHE_DIR).glob("ranked-*.parquet")] != [
         caches[0].name
     ]
+
+
+def test_the_size_baseline_ranks_by_parameters_estimated_from_configs(tmp_path: Path) -> None:
+    """Three models whose configs give their size: the baseline orders them larger first,
+    and its tau is the one computed by hand against our order."""
+    sizes = {"s/small": (128, 2), "s/medium": (256, 4), "s/large": (512, 8)}
+    cards = tmp_path / "cards"
+    for model_id, (hidden, layers) in sizes.items():
+        folder = cards / model_id.replace("/", "__")
+        folder.mkdir(parents=True)
+        (folder / "README.md").write_text(f"---\npipeline_tag: {TASK}\n---\n# {model_id}\n")
+        config = {"model_type": "bert", "hidden_size": hidden, "num_hidden_layers": layers,
+                  "vocab_size": 1000}  # fmt: skip
+        (folder / "config.json").write_text(json.dumps(config))
+    ingest(tmp_path / "db", [cards], workers=1)
+    result = select(tmp_path / "db", TASK, top=3)
+    by_size = result.baselines[1]
+    assert by_size.ids == ("s/large", "s/medium", "s/small")
+    assert by_size.known == 3 and by_size.note is not None and "estimated" in by_size.note
+    order = {c.id: position for position, c in enumerate(result.candidates)}
+    parameters = {"s/small": 1, "s/medium": 2, "s/large": 3}  # same order as the estimates
+    expected = kendall_tau([-order[i] for i in sizes], [float(parameters[i]) for i in sizes])
+    assert by_size.tau == pytest.approx(expected, abs=1e-4)

@@ -209,7 +209,7 @@ joined AS (
         p.datasets AS datasets, p.base_models AS base_models,
         p.finetuned_from AS finetuned_from, p.serialization AS serialization,
         p.files_known AS files_known, p.remote_code AS remote_code,
-        p.template_only AS template_only,
+        p.template_only AS template_only, p.parameters AS parameters,
         CASE WHEN p.id IS NOT NULL THEN {_quality_sql()}
              WHEN m.has_card = false THEN 0.0 END AS quality_raw,
         {_FACTOR_SELECT}
@@ -571,7 +571,7 @@ def _filters(
 
 CACHE_DIR = ".select-cache"
 """Beside the database's tables: the ranked population, so a later query skips ranking it."""
-CACHE_VERSION = 1
+CACHE_VERSION = 2
 """Bumped when the ranking changes, so an older cache is never read."""
 
 
@@ -696,7 +696,7 @@ class Selector:
             population=population,
             weights=weights,
             candidates=candidates,
-            baselines=(_by_downloads(scored, top), _by_size(scored)),
+            baselines=(_by_downloads(scored, top), _by_size(scored, top)),
             policy=policy_use,
             notes=_notes(population),
         )
@@ -793,17 +793,31 @@ def _by_downloads(scored: list[_Scored], top: int) -> Baseline:
     )
 
 
-def _by_size(scored: list[_Scored]) -> Baseline:
-    """Size (parameters) is not a column of the study database yet: the baseline says so
-    instead of ranking on a guess."""
-    return Baseline(
-        "by_size",
-        (),
-        None,
-        0,
-        f"size unknown for all {len(scored):,} candidates: the study database records no "
-        "parameter count or weight size, so the size baseline cannot be computed",
+def _by_size(scored: list[_Scored], top: int) -> Baseline:
+    """Larger first: parameters estimated from each config (``study.parameters``); the
+    candidates whose config does not say are left out of tau and counted."""
+    order = sorted(
+        scored,
+        key=lambda s: (
+            s.row.get("parameters") is None,
+            -(s.row.get("parameters") or 0),
+            s.row["id"],
+        ),
     )
+    known = [(position, s.row["parameters"]) for position, s in enumerate(scored)
+             if s.row.get("parameters") is not None]  # fmt: skip
+    if not known:
+        return Baseline(
+            "by_size", (), None, 0,
+            f"size unknown for all {len(scored):,} candidates: none of their configs gives a "
+            "hidden size and a layer count (or the database predates the parameters column)",
+        )  # fmt: skip
+    tau = kendall_tau([-p for p, _ in known], [float(n) for _, n in known])
+    note = "parameters estimated from config.json (hidden size, layers, feed-forward, vocabulary)"
+    if len(known) < len(scored) * SIZE_KNOWN_SHARE:
+        note += f"; known for only {len(known):,} of {len(scored):,} candidates"
+    ids = tuple(s.row["id"] for s in order[:top] if s.row.get("parameters") is not None)
+    return Baseline("by_size", ids, _round(tau), len(known), note)
 
 
 def _round(value: float | None) -> float | None:

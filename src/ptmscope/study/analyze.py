@@ -54,6 +54,7 @@ def analyze_one(record: dict[str, Any]) -> dict[str, Any]:
     from ptmscope.collector import collect_from
     from ptmscope.errors import InputError
     from ptmscope.sources.record import RecordSource
+    from ptmscope.study.parameters import estimate_parameters
 
     model_id = str(record["id"])
     readme = record.get("readme")
@@ -86,12 +87,13 @@ def analyze_one(record: dict[str, Any]) -> dict[str, Any]:
     card = package.card
     metadata = card.metadata if card is not None else {}
     config = package.config or {}
-    model_type = config.get("model_type") if isinstance(config.get("model_type"), str) else None
-    if model_type is None and record.get("config_json"):
+    if not config and record.get("config_json"):
         try:
-            model_type = json.loads(record["config_json"]).get("model_type")
-        except (ValueError, AttributeError):
-            model_type = None
+            loaded = json.loads(record["config_json"])
+        except (ValueError, RecursionError):
+            loaded = None
+        config = loaded if isinstance(loaded, dict) else {}
+    model_type = config.get("model_type") if isinstance(config.get("model_type"), str) else None
     if not isinstance(model_type, str):
         model_type = _card_architecture(metadata)
     row.update(
@@ -106,6 +108,7 @@ def analyze_one(record: dict[str, Any]) -> dict[str, Any]:
             {m["link"] or m["name"] for m in _FINETUNED.finditer(readme or "")} - {model_id}
         ),
         model_type=model_type if isinstance(model_type, str) else None,
+        parameters=estimate_parameters(config),
         license=next(iter(_strings(metadata.get("license"))), None),
         **_files(package, names is not None, findings),
     )

@@ -45,7 +45,7 @@ PACKAGES = pa.schema(
         ("datasets", pa.list_(pa.string())), ("model_type", pa.string()), ("license", pa.string()),
         ("base_models", pa.list_(pa.string())), ("finetuned_from", pa.list_(pa.string())),
         ("files_known", pa.bool_()), ("serialization", pa.string()), ("remote_code", pa.bool_()),
-        ("error", pa.string()),
+        ("parameters", pa.int64()), ("error", pa.string()),
         *[(column, pa.bool_()) for column in FACTOR_COLUMNS], ("_source", pa.string()),
     ]
 )  # fmt: skip
@@ -65,6 +65,11 @@ REPOS = pa.schema(
     ]
 )  # fmt: skip
 SCHEMAS = {"models": MODELS, "packages": PACKAGES, "repos": REPOS}
+_DUCK_TYPES = {
+    "string": "VARCHAR", "int64": "BIGINT", "bool": "BOOLEAN", "double": "DOUBLE",
+    "list<item: string>": "VARCHAR[]", "timestamp[us, tz=UTC]": "TIMESTAMPTZ",
+}  # fmt: skip
+"""Arrow column types → DuckDB's, for columns an older database lacks."""
 
 
 def source_key(path: Path) -> str:
@@ -143,13 +148,21 @@ class StudyDB:
                     "file_row_number = true)"
                 )
                 order = "_source, filename, file_row_number"
+                present = {
+                    row[0] for row in connection.execute(f"DESCRIBE SELECT * FROM {raw}").fetchall()
+                }
             else:
                 connection.register(f"empty_{table}", schema.empty_table())
                 raw, order = f"empty_{table}", "_source"
+                present = set(schema.names)
             # One row per model id; each field from the first source (by name) that has it,
             # so a listing without tasks and a snapshot with them complete each other.
+            # A column newer than the database's chunks reads as unknown (NULL), so a
+            # database ingested by an older ptmscope still opens.
             fields = ", ".join(
                 f"any_value({name} ORDER BY {order}) AS {name}"
+                if name in present
+                else f"CAST(NULL AS {_DUCK_TYPES[str(schema.field(name).type)]}) AS {name}"
                 for name in schema.names
                 if name != "id"
             )

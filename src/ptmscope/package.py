@@ -208,7 +208,9 @@ class Card:
         return found
 
 
-_FINE_TUNED_FROM = re.compile(r"fine-?tuned (?:version|checkpoint) of \[?([\w./-]{2,96})")
+_FINE_TUNED_FROM = re.compile(
+    r"fine-?tuned (?:version|checkpoint) of (?!(?:the|a|an|this|our|my|their)\s)\[?([\w./-]{2,96})"
+)
 _FINE_TUNED_FROM_ANY_CASE = re.compile(_FINE_TUNED_FROM.pattern, re.IGNORECASE)
 """The Trainer's own sentence naming the upstream model (matched on case-folded text)."""
 

@@ -26,7 +26,8 @@ PICKLE_WEIGHTS = "risk.pickle_weights"
 REMOTE_CODE = "risk.remote_code"
 
 _FINETUNED = re.compile(
-    r"fine-?tuned version of \[?`?(?P<name>[\w.-]+(?:/[\w.-]+)?)`?\]?(?:\(https?://huggingface\.co/(?P<link>[\w.-]+(?:/[\w.-]+)?)\))?",
+    r"fine-?tuned version of (?!(?:the|a|an|this|our|my|their)\s)"
+    r"\[?`?(?P<name>[\w.-]+(?:/[\w.-]+)?)`?\]?(?:\(https?://huggingface\.co/(?P<link>[\w.-]+(?:/[\w.-]+)?)\))?",
     re.IGNORECASE,
 )
 _FACTOR_PROBES = {column.removeprefix("f_").replace("__", "."): column for column in FACTOR_COLUMNS}

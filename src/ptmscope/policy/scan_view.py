@@ -16,6 +16,7 @@ from typing import Any
 from ptmscope.errors import InputError
 from ptmscope.policy.document import AdmissionPolicy, load_admission_policy
 from ptmscope.policy.engine import decide
+from ptmscope.results.audit_report import scan_entry
 from ptmscope.results.scan import ScanResult
 from ptmscope.scan.policy import is_admission_policy
 from ptmscope.vocab import FileFormat
@@ -51,18 +52,7 @@ def scan_report(result: ScanResult) -> dict[str, Any]:
             }
         )
     return {
-        "scans": [
-            {
-                "path": scan.path,
-                "format": scan.format,
-                "verdict": scan.verdict.value,
-                "findings": len(scan.findings),
-                "errors": len(scan.errors),
-                "rules": sorted({f.rule for f in scan.findings}),
-                "worst": scan.worst.label if scan.worst is not None else None,
-            }
-            for scan in result.files
-        ],
+        "scans": [scan_entry(scan) for scan in result.files],
         "package": {"weights": weights},
     }
 

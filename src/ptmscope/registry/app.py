@@ -39,7 +39,6 @@ from ptmscope.registry import githttp
 from ptmscope.registry.body import BodyError, ServerLimits, read_body
 from ptmscope.registry.gateway import Gateway, Refusal
 from ptmscope.registry.store import (
-    Changed,
     NotFound,
     Repo,
     Revision,
@@ -271,16 +270,7 @@ class Registry:
         refusal = self.gateway.owner_refusal(repo.repo_id) if self.gateway else None
         if refusal is not None:
             raise _Refused(refusal)
-        try:
-            return self.store.revision(repo, repo.resolve(ref))
-        except Changed:  # a folder changed between listing and reading: list it again, once
-            repo.invalidate()
-            try:
-                return self.store.revision(repo, repo.resolve(ref))
-            except Changed:
-                raise NotFound(
-                    "RevisionNotFound", f"{repo.repo_id} is changing; try again"
-                ) from None
+        return self.store.resolved(repo, ref)
 
     def _sibling(self, revision: Revision, entry: FileEntry, blobs: bool) -> dict[str, Any]:
         item: dict[str, Any] = {"rfilename": entry.path}

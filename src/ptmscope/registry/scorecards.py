@@ -31,7 +31,7 @@ from starlette.responses import Response
 
 from ptmscope.errors import PtmscopeError
 from ptmscope.registry.singleflight import SingleFlight
-from ptmscope.registry.store import Changed, NotFound, Repo, Revision, RevisionSource
+from ptmscope.registry.store import Repo, Revision, RevisionSource
 from ptmscope.results import scorecard as shape
 
 if TYPE_CHECKING:
@@ -118,16 +118,7 @@ class Scorecards:
         """The revision ``ref`` names (the default branch when ``None``)."""
         if self.gateway is not None and self.gateway.owner_refusal(repo.repo_id) is not None:
             raise Refused(repo.repo_id)
-        try:
-            return self.store.revision(repo, repo.resolve(ref))
-        except Changed:  # a folder changed between listing and reading: list it again, once
-            repo.invalidate()
-            try:
-                return self.store.revision(repo, repo.resolve(ref))
-            except Changed:
-                raise NotFound(
-                    "RevisionNotFound", f"{repo.repo_id} is changing; try again"
-                ) from None
+        return self.store.resolved(repo, ref)
 
     # ------------------------------------------------------------ audits
     def cached(self, repo_id: str, sha: str) -> Audited | None:

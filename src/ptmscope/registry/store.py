@@ -531,6 +531,20 @@ class Store:
             return [wanted]
         return [i for i in self.repo_ids() if i.lower() == wanted.lower()]
 
+    def resolved(self, repo: Repo, ref: str | None) -> Revision:
+        """The revision ``ref`` names (the default branch when ``None``); a folder that
+        changes between listing and reading is listed again, once, then "try again"."""
+        try:
+            return self.revision(repo, repo.resolve(ref))
+        except Changed:
+            repo.invalidate()
+            try:
+                return self.revision(repo, repo.resolve(ref))
+            except Changed:
+                raise NotFound(
+                    "RevisionNotFound", f"{repo.repo_id} is changing; try again"
+                ) from None
+
     def revision(self, repo: Repo, sha: str) -> Revision:
         """The revision ``sha`` of ``repo``, read once however many requests ask for it at once."""
         key = (repo.repo_id, sha)

@@ -15,6 +15,7 @@ from typing import Any
 from ptmscope.licenses import declared_licenses
 from ptmscope.package import COMMIT_STATES, Package
 from ptmscope.results.audit import AuditResult, Definition, Finding
+from ptmscope.results.scan import FileScan
 from ptmscope.severity import Severity
 from ptmscope.vocab import ProbeKind
 
@@ -119,6 +120,20 @@ def _signature(package: Package) -> dict[str, Any] | None:
     }
 
 
+def scan_entry(scan: FileScan) -> dict[str, Any]:
+    """One file's scan as the report's ``scans`` list holds it (also what ``scan --policy``
+    hands the policy engine, so a rule reads the same fields either way)."""
+    return {
+        "path": scan.path,
+        "format": scan.format,
+        "verdict": scan.verdict.value,
+        "findings": len(scan.findings),
+        "errors": len(scan.errors),
+        "rules": sorted({f.rule for f in scan.findings}),
+        "worst": scan.worst.label if scan.worst is not None else None,
+    }
+
+
 def build(result: AuditResult) -> dict[str, Any]:
     """The whole report as JSON-ready data (see ``schemas/audit.schema.json``)."""
     package = result.package
@@ -165,18 +180,7 @@ def build(result: AuditResult) -> dict[str, Any]:
             "requests": package.transfer.requests,
         },
         "signature": _signature(package),
-        "scans": [
-            {
-                "path": s.path,
-                "format": s.format,
-                "verdict": s.verdict.value,
-                "findings": len(s.findings),
-                "errors": len(s.errors),
-                "rules": sorted({f.rule for f in s.findings}),
-                "worst": s.worst.label if s.worst is not None else None,
-            }
-            for s in package.scans
-        ],
+        "scans": [scan_entry(s) for s in package.scans],
         "package": {
             "ref": package.ref,
             "source": str(package.source),

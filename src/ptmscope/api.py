@@ -275,6 +275,12 @@ def select(
     top: int = 10,
     policy: str | Path | None = None,
     weights: str | tuple[float, float, float] | None = None,
+    data: str | Path | None = None,
+    embed_top: int = 3,
+    k: int = 5,
+    columns: dict[str, str] | None = None,
+    limit: int | None = 2000,
+    token: str | None = None,
 ) -> SelectResult:
     """``task``'s candidates in the study database ``db``, ranked without downloading
     anything: the Python form of ``ptmscope select`` (render the result with
@@ -283,6 +289,12 @@ def select(
     ``weights`` are quality, popularity and maintenance (``"0.3,0.35,0.35"`` or a tuple;
     npms's by default), scaled to sum to 1. ``policy`` is an admission policy whose rules
     the database can judge become hard filters; the others are listed as not judged.
+
+    ``data`` (labelled texts, the ``verify`` extra) adds the task stage: the first
+    ``embed_top`` ranked candidates are fetched the way ``audit`` fetches a Hub id (from
+    the local cache, or through ``HF_ENDPOINT``, e.g. a ``registry serve`` mirror), embed
+    the sample, and get LogME and ``k``-fold linear-probe accuracy beside the size and
+    downloads baselines; a candidate that cannot be fetched or run keeps its error.
     """
     from ptmscope.selection.select import DEFAULT_WEIGHTS, parse_weights
     from ptmscope.selection.select import select as rank
@@ -293,7 +305,29 @@ def select(
         chosen = parse_weights(weights)
     else:
         chosen = parse_weights(",".join(str(w) for w in weights))
-    return rank(db, task, top=top, policy=policy, weights=chosen)
+    sample = Path(data) if data is not None else None
+    if sample is not None:
+        from ptmscope.extras import require
+        from ptmscope.selection.transfer import load_sample
+
+        if embed_top < 1:
+            raise InputError(f"the task stage needs at least one candidate (got {embed_top})")
+        if k < 2:
+            raise InputError(f"k-fold needs k >= 2 (got {k})")
+        require("verify", "select --data")
+        load_sample(sample, columns, limit)  # a file that cannot be used costs no ranking
+    result = rank(db, task, top=top, policy=policy, weights=chosen)
+    if sample is None:
+        return result
+    from ptmscope.selection.transfer import task_stage
+
+    chosen_ids = [c.id for c in result.candidates[:embed_top]]
+    known = {c.id: (c.size, c.downloads) for c in result.candidates}
+    stage = task_stage(
+        chosen_ids, sample, k=k, columns=columns, limit=limit, token=token,
+        known=known, fetch_errors=True,
+    )  # fmt: skip
+    return replace(result, transfer=stage)
 
 
 def compare(

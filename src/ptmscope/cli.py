@@ -473,6 +473,12 @@ judge are hard filters (a rule that cannot tell for a candidate removes it: fail
 closed); the rest are listed as NOT judged. Baselines rank the same candidates by
 downloads and by size, with Kendall's tau-b against ours.
 
+--data FILE (the `verify` extra) is the task stage: the first --embed-top candidates
+are fetched as `audit` fetches a Hub id (the local cache, or HF_ENDPOINT such as a
+`registry serve` mirror), embed the labelled texts, and get LogME and a k-fold
+linear-probe accuracy, with each ranking's Kendall tau against the probe; a candidate
+that cannot be fetched or run keeps its error and is ranked by nothing.
+
 exit codes: 0 ranked; 2 usage or input error (no such database, no model with the
 task, a bad policy or --weights); 3 internal error.
 """
@@ -480,6 +486,7 @@ task, a bad policy or --weights); 3 internal error.
 
 def _add_select(commands: Any) -> None:
     from ptmscope.formats.select import SELECT_FORMATS
+    from ptmscope.selection.probe import FOLDS
 
     sub = commands.add_parser(
         "select",
@@ -496,6 +503,30 @@ def _add_select(commands: Any) -> None:
         metavar="Q,P,M",
         help="quality, popularity, maintenance weights (default npms's 0.30,0.35,0.35)",
     )
+    sub.add_argument(
+        "--data", metavar="FILE", help="labelled texts: LogME and probes on the top candidates"
+    )
+    sub.add_argument(
+        "--embed-top",
+        type=int,
+        default=3,
+        metavar="K",
+        help="candidates fetched and run on --data (3)",
+    )
+    sub.add_argument(
+        "--columns",
+        action="append",
+        default=[],
+        metavar="ROLE=COLUMN",
+        help="name a column of --data (text, label, text_pair)",
+    )
+    sub.add_argument(
+        "--limit", type=int, metavar="N", help="use N examples of --data (default 2000)"
+    )
+    sub.add_argument(
+        "--folds", type=int, default=FOLDS, metavar="K", help=f"probe folds (default {FOLDS})"
+    )
+    sub.add_argument("--token", help="Hub token for private or gated models (default: HF_TOKEN)")
     add_format_options(sub, SELECT_FORMATS)
 
 
@@ -1019,8 +1050,21 @@ def _policy(args: argparse.Namespace) -> int:
 def _select(args: argparse.Namespace) -> int:
     from ptmscope.api import select
     from ptmscope.formats.select import SELECT_FORMATS
+    from ptmscope.selection.transfer import MAX_EXAMPLES
 
-    result = select(args.db, args.task, top=args.top, policy=args.policy, weights=args.weights)
+    result = select(
+        args.db,
+        args.task,
+        top=args.top,
+        policy=args.policy,
+        weights=args.weights,
+        data=args.data,
+        embed_top=args.embed_top,
+        k=args.folds,
+        columns=_pairs(args.columns, "--columns"),
+        limit=MAX_EXAMPLES if args.limit is None else args.limit,
+        token=args.token,
+    )
     emit(SELECT_FORMATS, args.format, result, args.output)
     return EXIT_OK
 

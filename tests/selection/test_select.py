@@ -356,3 +356,88 @@ def test_the_size_baseline_ranks_by_parameters_estimated_from_configs(tmp_path: 
     parameters = {"s/small": 1, "s/medium": 2, "s/large": 3}  # same order as the estimates
     expected = kendall_tau([-order[i] for i in sizes], [float(parameters[i]) for i in sizes])
     assert by_size.tau == pytest.approx(expected, abs=1e-4)
+
+
+def test_data_runs_the_top_candidates_through_a_mirror_and_keeps_the_missing_one(
+    db: Path, tmp_path: Path
+) -> None:
+    """select --data: the first candidates are fetched through a real registry serve (the
+    Hub client on HF_ENDPOINT), embed the labelled texts and are scored; one the mirror
+    lacks stays a candidate with its error, and the database's downloads fill the baseline."""
+    pytest.importorskip("torch")
+    pytest.importorskip("transformers")
+    import shutil
+
+    from ptmscope.demo import demo_model_path
+    from tests.registry.conftest import Server, run_cli
+    from tests.selection.test_transfer import SENTENCES
+
+    order = [c.id for c in select(db, TASK).candidates]
+    present, missing = order[0], order[1]
+    root = tmp_path / "mirror"
+    shutil.copytree(demo_model_path(), root / present)
+    rows = [{"text": t, "label": label} for label, texts in SENTENCES.items() for t in texts]
+    sample = tmp_path / "topics.jsonl"
+    sample.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    server = Server(root)
+    try:
+        done = run_cli(
+            server, tmp_path / "home", "select", "--task", TASK, "--db", str(db),
+            "--data", str(sample), "--embed-top", "2", "--folds", "3", "--format", "json",
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr[-2000:]
+        data = json.loads(done.stdout)
+        jsonschema.validate(data, _schema())
+        stage = data["transfer"]
+        assert [c["ref"] for c in stage["candidates"]] == [present, missing]
+        ran, absent = stage["candidates"]
+        assert ran["error"] is None and ran["probe_accuracy"] >= 0.75 and ran["logme"] is not None
+        assert ran["parameters"] == 22_713_728
+        assert ran["downloads"] == data["candidates"][0]["downloads"]  # from the database
+        assert absent["logme"] is None and absent["error"].startswith("cannot fetch")
+        assert stage["examples"] == 12 and stage["folds"] == 3
+        text = run_cli(
+            server, tmp_path / "home", "select", "--task", TASK, "--db", str(db),
+            "--data", str(sample), "--embed-top", "1", "--folds", "3",
+        )  # fmt: skip
+        assert text.returncode == 0 and "Task stage on" in text.stdout
+        assert "probe accuracy" in text.stdout
+    finally:
+        server.stop()
+
+
+def test_data_that_cannot_be_used_costs_no_ranking(
+    db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = tmp_path / "one-class.csv"
+    bad.write_text("text,label\na,x\nb,x\nc,x\n", encoding="utf-8")
+    for extra in (["--data", str(bad)], ["--data", str(tmp_path / "none.csv")],
+                  ["--data", str(bad), "--embed-top", "0"]):  # fmt: skip
+        assert main(["select", "--task", TASK, "--db", str(db), *extra]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith("ptmscope: error:") and err.count("\n") == 1
+
+
+def test_maintenance_reads_the_last_change_when_a_record_has_it(tmp_path: Path) -> None:
+    """A model_info record's lastModified makes an old model the most active; a snapshot's
+    nested listing fields (the shared snapshot's ``listing_2023``) are read as a listing."""
+    sources = _registry(tmp_path)
+    records = tmp_path / "records.jsonl"
+    records.write_text(
+        json.dumps({"id": "zed/thin", "lastModified": "2024-03-01T00:00:00.000Z"}) + "\n"
+        + json.dumps({"id": "new/nested", "pipeline_tag": TASK, "listing_2023": {
+            "downloads": 77, "created_at": "2019-01-01 00:00:00+00:00", "has_modelcard": False}})
+        + "\n",
+        encoding="utf-8",
+    )  # fmt: skip
+    ingest(tmp_path / "db", [*sources, records], workers=1)
+    result = select(tmp_path / "db", TASK, top=10)
+    by_id = {c.id: c for c in result.candidates}
+    zed = by_id["zed/thin"]
+    assert zed.subscores.maintenance == max(c.subscores.maintenance for c in result.candidates)
+    assert any("last changed 2024-03-01" in r.text for r in zed.reasons)
+    rich = by_id["acme/rich"]
+    assert any("creation counts as its latest activity" in r.text for r in rich.reasons)
+    assert result.population.with_modified == 1
+    assert by_id["new/nested"].downloads == 77
+    assert any("last change known for 1 of" in n for n in result.notes)

@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from ptmscope.results.compare import TaskStage
+
 
 class Source(StrEnum):
     """Where a reason's fact came from, so a reader can weigh it."""
@@ -120,6 +122,10 @@ class Population:
     with_likes: int
     with_card_factors: int
     with_created: int
+    with_modified: int = 0
+    """Models whose last change is known (``model_info``'s ``lastModified``)."""
+    with_activity: int = 0
+    """Models with any date (last change or creation): maintenance's population."""
 
 
 @dataclass(frozen=True)
@@ -135,3 +141,7 @@ class SelectResult:
     policy: PolicyUse | None = None
     notes: tuple[str, ...] = ()
     """What the database could not say for this ranking (likes, last-modified dates…)."""
+    transfer: TaskStage | None = None
+    """The task stage on the user's labelled data (``--data``): LogME and linear-probe
+    accuracy of the top candidates that could be fetched (local or through a mirror), with
+    each ranking's Kendall tau against the probe; ``None`` without data."""

@@ -11,8 +11,9 @@ likes and dependents beat (``percent_rank``: ties share a value, the lowest is 0
   a listed model without a card has none, one never analysed is unknown (0, said so);
 - popularity: the mean of the known shares of downloads, likes and dependents (packages
   naming it as base model or fine-tuned source);
-- maintenance: activity, which the database records as the creation date only (newer is
-  more active); a reason says so rather than pretending to know the last change.
+- maintenance: activity, the latest date the database knows for the model (its last
+  change from a ``model_info`` record, else its creation date; newer is more active); a
+  reason says which date it was, rather than pretending to know a last change.
 
 The combined score is the weighted sum (0.30/0.35/0.35 by default, npms's weights).
 Ties are broken by id, so one database and one set of options always give one order.
@@ -202,6 +203,9 @@ joined AS (
         COALESCE(NULLIF(p.task, 'none'), NULLIF(m.pipeline_tag, 'unknown')) AS task,
         m.author AS author, m.downloads AS downloads, m.likes AS likes,
         m.created_at AS created_at, TRY_CAST(m.created_at AS TIMESTAMPTZ) AS created,
+        TRY_CAST(m.last_modified AS TIMESTAMPTZ) AS modified,
+        GREATEST(TRY_CAST(m.created_at AS TIMESTAMPTZ),
+                 TRY_CAST(m.last_modified AS TIMESTAMPTZ)) AS active,
         m.license AS listed_license, p.license AS card_license,
         COALESCE(d.dependents, 0) AS dependents,
         p.id IS NOT NULL AS analysed, p.has_card AS has_card, m.has_card AS listed_card,
@@ -221,7 +225,7 @@ SELECT *,
     {_share("likes")} AS p_likes,
     {_share("dependents")} AS p_dependents,
     {_share("quality_raw")} AS p_quality,
-    {_share("created")} AS p_created
+    {_share("active")} AS p_active
 FROM joined
 """
 
@@ -248,7 +252,7 @@ def _score(row: Mapping[str, Any], weights: Weights) -> _Scored:
     subscores = Subscores(
         quality=round(float(row["p_quality"] or 0.0), SCORE_DIGITS),
         popularity=round(sum(known) / len(known), SCORE_DIGITS) if known else 0.0,
-        maintenance=round(float(row["p_created"] or 0.0), SCORE_DIGITS),
+        maintenance=round(float(row["p_active"] or 0.0), SCORE_DIGITS),
     )
     score = (
         weights.quality * subscores.quality
@@ -290,16 +294,26 @@ def _reasons(row: Mapping[str, Any], population: Population) -> list[Reason]:
             f"base model ({_percent(row['p_dependents'])} of {population.registry:,})",
         )
     )
-    if row["created"] is not None:
+    active = _percent(row["p_active"])
+    if row["modified"] is not None and row["active"] == row["modified"]:
         reasons.append(
             Reason(
                 Source.LISTING,
-                f"created {row['created'].date().isoformat()} ({_percent(row['p_created'])} "
-                f"of {population.with_created:,} by recency; last change not recorded)",
+                f"last changed {row['modified'].date().isoformat()} ({active} of "
+                f"{population.with_activity:,} by latest activity)",
+            )
+        )
+    elif row["created"] is not None:
+        reasons.append(
+            Reason(
+                Source.LISTING,
+                f"created {row['created'].date().isoformat()} ({active} of "
+                f"{population.with_activity:,} by latest activity; last change not recorded, "
+                "so creation counts as its latest activity)",
             )
         )
     else:
-        reasons.append(Reason(Source.LISTING, "creation date unknown: maintenance counted 0"))
+        reasons.append(Reason(Source.LISTING, "no date known: maintenance counted 0"))
     reasons += _card_reasons(row)
     return reasons
 
@@ -571,7 +585,7 @@ def _filters(
 
 CACHE_DIR = ".select-cache"
 """Beside the database's tables: the ranked population, so a later query skips ranking it."""
-CACHE_VERSION = 2
+CACHE_VERSION = 3
 """Bumped when the ranking changes, so an older cache is never read."""
 
 
@@ -635,7 +649,7 @@ class Selector:
                 _write_cache(self.connection, cache)
         counts = self.connection.execute(
             "SELECT count(*), count(downloads), count(likes), count(quality_raw), "
-            "count(created) FROM ranked"
+            "count(created), count(modified), count(active) FROM ranked"
         ).fetchone()
         self.counts = tuple(int(c) for c in counts)
 
@@ -668,10 +682,11 @@ class Selector:
             eligible, policy_use, warnings = _apply_policy(
                 self.connection, admission, rows, now or datetime.now(UTC)
             )
-        registry, downloads, likes, factors, created = self.counts
+        registry, downloads, likes, factors, created, modified, activity = self.counts
         population = Population(
             registry=registry, task=len(rows), eligible=len(eligible), with_downloads=downloads,
             with_likes=likes, with_card_factors=factors, with_created=created,
+            with_modified=modified, with_activity=activity,
         )  # fmt: skip
         scored = sorted(
             (_score(r, weights) for r in eligible), key=lambda s: (-s.score, s.row["id"])
@@ -825,7 +840,16 @@ def _round(value: float | None) -> float | None:
 
 
 def _notes(population: Population) -> tuple[str, ...]:
-    notes = ["maintenance reads the creation date only: the database records no last change"]
+    notes = []
+    if population.with_modified == 0:
+        notes.append(
+            "maintenance reads the creation date only: the database records no last change"
+        )
+    elif population.with_modified < population.registry * SIZE_KNOWN_SHARE:
+        notes.append(
+            f"last change known for {population.with_modified:,} of {population.registry:,} "
+            "models: the others count their creation date as their latest activity"
+        )
     if population.with_likes < population.registry * SIZE_KNOWN_SHARE:
         notes.append(
             f"likes known for {population.with_likes:,} of {population.registry:,} models: "

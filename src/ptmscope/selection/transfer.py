@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -234,10 +234,19 @@ def task_stage(
     seed: int = 0,
     token: str | None = None,
     batch_size: int = 32,
+    known: Mapping[str, tuple[int | None, int | None]] | None = None,
+    fetch_errors: bool = False,
 ) -> TaskStage:
     """Each candidate of ``refs`` measured on the labelled sample in ``data``: LogME, k-fold
     linear-probe accuracy, and the Kendall tau of LogME, size and downloads with the probe
     ranking (``compare --data``; ``select --data`` calls this with its top candidates).
+
+    ``known`` maps a ref to ``(parameters, downloads)`` a registry already knows (a study
+    database), so the baselines rank what ``select`` ranked: its downloads win over what
+    the source reports (a mirror counts only its own serves), while parameters counted
+    from the weights win over the database's estimate from a config. With
+    ``fetch_errors`` a ref that cannot be fetched (not in the mirror, no network) stays a
+    candidate with its error, as ``select`` needs; otherwise it is the user's input error.
 
     Needs the ``verify`` extra (numpy, torch, transformers, scikit-learn, scipy); the data
     file is read, and its labels checked, before any model is loaded.
@@ -248,5 +257,26 @@ def task_stage(
     if k < 2:
         raise InputError(f"k-fold needs k >= 2 (got {k})")
     sample = load_sample(data, columns, limit, seed)
-    embedded = [embed(ref, sample.texts, token=token, batch_size=batch_size) for ref in refs]
+    embedded: list[Embedded] = []
+    for ref in refs:
+        try:
+            one = embed(ref, sample.texts, token=token, batch_size=batch_size)
+        except InputError as exc:
+            if not fetch_errors:
+                raise
+            one = Embedded(ref, None, None, None, f"cannot fetch: {exc}".splitlines()[0])
+        embedded.append(_fill(one, known))
     return rank(embedded, sample.labels, sample.origin, k)
+
+
+def _fill(
+    embedded: Embedded, known: Mapping[str, tuple[int | None, int | None]] | None
+) -> Embedded:
+    """``embedded`` with the registry's downloads, and its parameter count where the weights
+    gave none."""
+    parameters, downloads = (known or {}).get(embedded.ref, (None, None))
+    return replace(
+        embedded,
+        parameters=embedded.parameters if embedded.parameters is not None else parameters,
+        downloads=downloads if downloads is not None else embedded.downloads,
+    )

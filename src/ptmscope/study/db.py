@@ -35,7 +35,7 @@ MODELS = pa.schema(
         ("id", pa.string()), ("author", pa.string()), ("created_at", pa.string()),
         ("downloads", pa.int64()), ("likes", pa.int64()), ("has_card", pa.bool_()),
         ("pipeline_tag", pa.string()), ("library_name", pa.string()), ("license", pa.string()),
-        ("author_verified", pa.bool_()), ("_source", pa.string()),
+        ("author_verified", pa.bool_()), ("last_modified", pa.string()), ("_source", pa.string()),
     ]
 )  # fmt: skip
 PACKAGES = pa.schema(

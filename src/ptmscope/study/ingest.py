@@ -86,6 +86,9 @@ def _listing_row(record: dict[str, Any], source: str) -> dict[str, Any] | None:
         return None
     raw_card = record.get("cardData")
     card_data: dict[str, Any] = raw_card if isinstance(raw_card, dict) else {}
+    listed = record.get("listing_2023")  # the shared snapshot nests the listing's fields
+    if isinstance(listed, dict):
+        record = {**listed, **{k: v for k, v in record.items() if v is not None}}
     has_card = _bool(record.get("has_modelcard", record.get("has_card")))
     if has_card is None and str(record.get("http_status", "")) == "404":
         has_card = False  # models_without_card.csv: README.md answered 404
@@ -109,6 +112,7 @@ def _listing_row(record: dict[str, Any], source: str) -> dict[str, Any] | None:
             ),
             None,
         ),
+        "last_modified": _text(record.get("last_modified") or record.get("lastModified")),
         "_source": source,
     }
 

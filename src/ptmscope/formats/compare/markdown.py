@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ptmscope.formats.compare.cells import cell
 from ptmscope.formats.escape import markdown
+from ptmscope.formats.transfer import taus
 from ptmscope.results.compare import CompareResult
 
 
@@ -34,9 +35,5 @@ class CompareMarkdown:
         if result.task is not None and result.task.note:
             lines += ["", f"> {markdown(result.task.note)}"]
         if result.task is not None:
-            taus = ", ".join(
-                f"{name} {'?' if tau is None else f'{tau:.2f}'}"
-                for name, tau in result.task.correlations.items()
-            )
-            lines += ["", f"Kendall tau with the linear-probe ranking: {taus}."]
+            lines += ["", f"Kendall tau with the linear-probe ranking: {taus(result.task)}."]
         return "\n".join(lines) + "\n"

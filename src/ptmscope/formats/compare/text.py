@@ -9,6 +9,7 @@ from rich.text import Text
 from ptmscope.formats.compare.cells import cell
 from ptmscope.formats.escape import rich_text
 from ptmscope.formats.terminal import capture
+from ptmscope.formats.transfer import heading, taus
 from ptmscope.results.compare import CompareResult
 
 WIDTH = 160
@@ -49,15 +50,8 @@ class CompareText:
         console.print(Text(f"{DIFFERS}: the models differ on this row"))
         task = result.task
         if task is not None:
-            taus = ", ".join(
-                f"{name} {'?' if tau is None else f'{tau:.2f}'}"
-                for name, tau in task.correlations.items()
-            )
             console.print(
-                rich_text(
-                    f"Task stage on {task.data}: {task.examples} examples, {task.classes} "
-                    f"classes, {task.folds} folds; Kendall tau with the probe ranking: {taus}"
-                )
+                rich_text(f"{heading(task)}; Kendall tau with the probe ranking: {taus(task)}")
             )
             if task.note:
                 console.print(rich_text(task.note, "bold"))

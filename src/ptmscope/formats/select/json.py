@@ -8,7 +8,7 @@ from typing import Any
 from ptmscope._version import __version__
 from ptmscope.results.select import SelectResult
 
-SCHEMA_VERSION = "1.0.0"
+SCHEMA_VERSION = "1.1.0"
 """The version of the JSON shape (``schema_version`` in the output)."""
 
 
@@ -29,6 +29,8 @@ def build(result: SelectResult) -> dict[str, Any]:
             "with_likes": population.with_likes,
             "with_card_factors": population.with_card_factors,
             "with_created": population.with_created,
+            "with_modified": population.with_modified,
+            "with_activity": population.with_activity,
         },
         "weights": {
             "quality": result.weights.quality,
@@ -68,6 +70,7 @@ def build(result: SelectResult) -> dict[str, Any]:
             ],
         },
         "notes": list(result.notes),
+        "transfer": None if result.transfer is None else result.transfer.data_dict(),
     }
 
 

@@ -3,11 +3,28 @@
 from __future__ import annotations
 
 from ptmscope.formats.escape import markdown
+from ptmscope.formats.transfer import cells, heading, taus
+from ptmscope.results.compare import TaskStage
 from ptmscope.results.select import SelectResult
 
 
 def _tau(value: float | None) -> str:
     return "n/a" if value is None else f"{value:+.3f}"
+
+
+def _transfer(task: TaskStage) -> list[str]:
+    """The task stage as a table; a candidate that could not run shows its error."""
+    lines = ["## Task stage", "", markdown(heading(task)), "",
+             "| model | LogME | probe accuracy | size | downloads |", "|---|---:|---:|---:|---:|"]  # fmt: skip
+    for c in task.candidates:
+        if c.error is not None:
+            lines.append(f"| {markdown(c.ref)} | {markdown(c.error)} | | | |")
+        else:
+            lines.append("| " + " | ".join(markdown(v) for v in (c.ref, *cells(c))) + " |")
+    lines += ["", f"Kendall tau with the linear-probe ranking: {taus(task)}."]
+    if task.note:
+        lines += ["", f"> **{markdown(task.note)}**"]
+    return lines
 
 
 class SelectMarkdown:
@@ -55,5 +72,7 @@ class SelectMarkdown:
                 f"- **not judged** {markdown(rule)}: {markdown(why)}"
                 for rule, why in policy.not_judged
             ]
+        if result.transfer is not None:
+            lines += ["", *_transfer(result.transfer)]
         lines += ["", *[f"> {markdown(n)}" for n in result.notes]]
         return "\n".join(lines) + "\n"

@@ -2,12 +2,32 @@
 
 from __future__ import annotations
 
+from ptmscope.formats.transfer import cells, heading, taus
 from ptmscope.names import visible
+from ptmscope.results.compare import TaskStage
 from ptmscope.results.select import SelectResult
 
 
 def _tau(value: float | None) -> str:
     return "n/a" if value is None else f"{value:+.3f}"
+
+
+def _transfer(task: TaskStage) -> list[str]:
+    """The task stage: one line per fetched candidate, then the taus and the warning."""
+    lines = [visible(heading(task)) + ":"]
+    for c in task.candidates:
+        if c.error is not None:
+            lines.append(f"  {visible(c.ref)}: {visible(c.error)}")
+            continue
+        logme, probe, size, downloads = cells(c)
+        lines.append(
+            f"  {visible(c.ref)}: LogME {logme}, probe accuracy {probe}, size {size}, "
+            f"downloads {downloads}"
+        )
+    lines.append(f"  Kendall tau with the probe ranking: {taus(task)}")
+    if task.note:
+        lines.append(f"  NOTE: {visible(task.note)}")
+    return lines
 
 
 class SelectText:
@@ -47,5 +67,7 @@ class SelectText:
                 )
             for rule, why in policy.not_judged:
                 lines.append(f"  NOT judged: {visible(rule)}: {why} (audit the candidates)")
+        if result.transfer is not None:
+            lines += ["", *_transfer(result.transfer)]
         lines += ["", *[f"note: {visible(n)}" for n in result.notes]]
         return "\n".join(lines) + "\n"

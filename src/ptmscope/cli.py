@@ -729,7 +729,8 @@ def _ingest(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
     print(
-        f"ingested {models:,} listing rows, {packages:,} packages and {stats.repos:,} repositories "
+        f"ingested {models:,} listing rows, {packages:,} packages, {stats.repos:,} repositories "
+        f"and {stats.configs:,} architecture records "
         f"({chunks} chunks written, {stats.chunks_skipped} already there) into {args.db}",
         file=sys.stderr,
     )

@@ -64,12 +64,12 @@ def test_the_cli_reports_what_each_run_wrote(
     args = ["study", "ingest", "--db", str(tmp_path / "db"), "--workers", "1", *sources]
     assert main(args) == 0
     assert (
-        "ingested 4 listing rows, 4 packages and 0 repositories (2 chunks written, 0 already there)"
+        "ingested 4 listing rows, 4 packages, 0 repositories and 0 architecture records (2 chunks written, 0 already there)"
         in capsys.readouterr().err
     )
     assert main(args) == 0  # nothing left to write: nothing counted as ingested
     assert (
-        "ingested 0 listing rows, 0 packages and 0 repositories (0 chunks written, 2 already there)"
+        "ingested 0 listing rows, 0 packages, 0 repositories and 0 architecture records (0 chunks written, 2 already there)"
         in capsys.readouterr().err
     )
 

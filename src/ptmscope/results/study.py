@@ -134,6 +134,69 @@ class PaperValue:
     """``value`` per key, where it has numbers per key (empty for prose values)."""
 
 
+PAPER_METHOD = "paper"
+"""A :class:`Method` that replicates the ICSE 2023 artifact's procedure, quirks included."""
+PTMSCOPE_METHOD = "ptmscope"
+"""A :class:`Method` that is ptmscope's own, stated, definition."""
+
+
+@dataclass(frozen=True)
+class Method:
+    """One way of measuring a paper's number: its definition and its rows on this data."""
+
+    name: str
+    """:data:`PAPER_METHOD` or :data:`PTMSCOPE_METHOD`."""
+    definition: str
+    rows: tuple[Row, ...]
+    headline: str | None = None
+    """The key of the row that stands beside the paper's headline number."""
+    measurement: str | None = None
+    """The report measurement these rows come from, when they are one (ptmscope's)."""
+    unit: str = "share"
+    """How a row reads: ``share`` (numerator of denominator), ``place`` (the numerator is
+    a rank among the denominator) or ``count`` (the numerator is a count, such as
+    downloads, of the denominator's total)."""
+
+    @property
+    def headline_row(self) -> Row | None:
+        """The row keyed :attr:`headline`, if there is one."""
+        return next((r for r in self.rows if r.key == self.headline), None)
+
+
+@dataclass(frozen=True)
+class Reproduction:
+    """One number of the paper (M1…M15) measured by the paper's method and by ptmscope's
+    on the data at hand, with why the two (and the paper) differ, computed from the data.
+
+    A measurement the data cannot support has neither method and says what it would need
+    (:attr:`needs`): never a 0/0 shown as a value."""
+
+    id: str
+    title: str
+    paper_value: str
+    paper_rows: tuple[PaperRow, ...]
+    paper_method: Method | None
+    ptmscope_method: Method | None
+    reasons: tuple[str, ...] = ()
+    """One line each: why the values differ (numbers computed from the data)."""
+    needs: str | None = None
+    """For an unsupported measurement: the data it needs and how ``study`` would take it."""
+
+    @property
+    def supported(self) -> bool:
+        """Whether either method could be measured on this data."""
+        return self.paper_method is not None or self.ptmscope_method is not None
+
+    def paper_headline(self, key: str | None) -> PaperRow | None:
+        """The paper's number for ``key`` (a single-number value has one row)."""
+        if key is None:
+            return None
+        found = next((r for r in self.paper_rows if r.key == key), None)
+        if found is None and len(self.paper_rows) == 1:
+            return self.paper_rows[0]
+        return found
+
+
 @dataclass(frozen=True)
 class StudyResult:
     """What ``ptmscope study report`` (or :func:`ptmscope.study.report`) returns."""
@@ -144,6 +207,9 @@ class StudyResult:
     """Every value of the paper, ours or not measured (empty with ``--paper none``)."""
     paper_source: str | None = None
     """Where they came from: ``shipped`` (ptmscope's copy) or a file's path."""
+    reproductions: tuple[Reproduction, ...] = ()
+    """Each of the paper's measurements by its method and by ptmscope's (empty with
+    ``--paper none``)."""
 
     def __iter__(self) -> Iterator[Measurement]:
         return iter(self.measurements)

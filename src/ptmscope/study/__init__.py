@@ -91,6 +91,7 @@ def report(db: str | Path, paper: str | Path | None = SHIPPED_PAPER) -> StudyRes
     none when ``paper`` is ``None``."""
     from ptmscope.study.db import StudyDB
     from ptmscope.study.measure import measure, paper_table
+    from ptmscope.study.reproduce import reproduce
 
     connection = StudyDB.open(Path(db)).connect()  # first: a missing database creates nothing
     if paper is None:
@@ -104,7 +105,8 @@ def report(db: str | Path, paper: str | Path | None = SHIPPED_PAPER) -> StudyRes
         table, source = paper_table(Path(paper)), str(paper)
     values = {value.id: value.value for value in table}
     measurements = tuple(measure(connection, values))
-    return StudyResult(measurements, paper=table, paper_source=source)
+    reproductions = reproduce(connection, table, measurements) if table else ()
+    return StudyResult(measurements, paper=table, paper_source=source, reproductions=reproductions)
 
 
 def clone(

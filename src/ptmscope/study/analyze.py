@@ -103,6 +103,9 @@ def analyze_one(record: dict[str, Any]) -> dict[str, Any]:
         template_only=card is not None and card.words == 0 and card.boilerplate_lines > 0,
         machine_parseable=any(claim.machine_parseable for claim in package.claims),
         claims=len(package.claims),
+        claim_datasets=sorted(
+            {c.dataset for c in package.claims if c.machine_parseable and c.dataset}
+        ),
         datasets=_strings(metadata.get("datasets")),
         base_models=_strings(metadata.get("base_model")),
         finetuned_from=sorted(
@@ -111,6 +114,7 @@ def analyze_one(record: dict[str, Any]) -> dict[str, Any]:
         model_type=model_type if isinstance(model_type, str) else None,
         parameters=estimate_parameters(config),
         license=next(iter(_strings(metadata.get("license"))), None),
+        **_paper_columns(metadata),
         **_files(package, names is not None, findings),
     )
     for probe_id, finding in findings.items():
@@ -120,6 +124,18 @@ def analyze_one(record: dict[str, Any]) -> dict[str, Any]:
                 None if finding.outcome is Outcome.UNKNOWN else finding.outcome is Outcome.PRESENT
             )
     return row
+
+
+def _paper_columns(metadata: Any) -> dict[str, Any]:
+    """The card's claims as the paper's artifact read them (for the study's paper method)."""
+    from ptmscope.study.paper_method import paper_claims
+
+    found = paper_claims(metadata if hasattr(metadata, "get") else None)
+    return {
+        "paper_status": found.status,
+        "paper_datasets": list(found.datasets),
+        "paper_later_entries": found.later_entries,
+    }
 
 
 def _files(package: Package, files_known: bool, findings: dict[str, Finding]) -> dict[str, Any]:

@@ -45,7 +45,10 @@ PACKAGES = pa.schema(
         ("datasets", pa.list_(pa.string())), ("model_type", pa.string()), ("license", pa.string()),
         ("base_models", pa.list_(pa.string())), ("finetuned_from", pa.list_(pa.string())),
         ("files_known", pa.bool_()), ("serialization", pa.string()), ("remote_code", pa.bool_()),
-        ("parameters", pa.int64()), ("error", pa.string()),
+        ("parameters", pa.int64()), ("paper_status", pa.string()),
+        ("paper_datasets", pa.list_(pa.string())), ("paper_later_entries", pa.bool_()),
+        ("claim_datasets", pa.list_(pa.string())),
+        ("error", pa.string()),
         *[(column, pa.bool_()) for column in FACTOR_COLUMNS], ("_source", pa.string()),
     ]
 )  # fmt: skip
@@ -64,7 +67,15 @@ REPOS = pa.schema(
         ("error", pa.string()), ("_source", pa.string()),
     ]
 )  # fmt: skip
-SCHEMAS = {"models": MODELS, "packages": PACKAGES, "repos": REPOS}
+CONFIGS = pa.schema(
+    [
+        ("id", pa.string()), ("model_type", pa.string()), ("architectures", pa.list_(pa.string())),
+        ("kind", pa.string()), ("_source", pa.string()),
+    ]
+)  # fmt: skip
+"""Architecture records from the registry's metadata (``configs.parquet``): ``kind`` says
+whether a model has a model_type or is known to have none (the paper's ``None``)."""
+SCHEMAS = {"models": MODELS, "packages": PACKAGES, "repos": REPOS, "configs": CONFIGS}
 _DUCK_TYPES = {
     "string": "VARCHAR", "int64": "BIGINT", "bool": "BOOLEAN", "double": "DOUBLE",
     "list<item: string>": "VARCHAR[]", "timestamp[us, tz=UTC]": "TIMESTAMPTZ",

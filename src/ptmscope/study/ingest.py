@@ -46,6 +46,8 @@ class IngestStats:
     chunks_skipped: int = 0
     repos: int = 0
     """Repository rows written (git collections)."""
+    configs: int = 0
+    """Architecture records written (a ``configs.parquet``: model_type per model id)."""
     malformed: int = 0
     """Listing records skipped as unusable (see :mod:`ptmscope.study.listing`)."""
     warnings: list[str] = field(default_factory=list)
@@ -117,6 +119,41 @@ def _listing_row(record: dict[str, Any], source: str) -> dict[str, Any] | None:
     }
 
 
+NO_MODEL_TYPE = "no_model_type"
+"""A configs record's ``kind`` for a model the registry lists without a model_type."""
+
+
+def _config_row(record: dict[str, Any], source: str) -> dict[str, Any] | None:
+    """The ``configs`` row of one architecture record (``model_id, model_type,
+    architectures, kind``); ``architectures`` may be a JSON list in a string."""
+    model_id = record.get("model_id") or record.get("id")
+    if not model_id:
+        return None
+    raw = record.get("architectures")
+    if isinstance(raw, str):
+        try:
+            raw = json.loads(raw)
+        except ValueError:
+            raw = [raw]
+    kind = _text(record.get("kind"))
+    model_type = _text(record.get("model_type"))
+    if kind is None:
+        kind = "model_type" if model_type else NO_MODEL_TYPE
+    return {
+        "id": str(model_id),
+        "model_type": model_type,
+        "architectures": _strings_of(raw),
+        "kind": kind,
+        "_source": source,
+    }
+
+
+def _strings_of(value: Any) -> list[str] | None:
+    if not isinstance(value, list):
+        return None
+    return [str(v) for v in value if isinstance(v, str | int)]
+
+
 @dataclass(frozen=True)
 class Source:
     """What one source holds: its table, its usable records, and what was skipped (by reason)."""
@@ -166,6 +203,8 @@ def _read_records(path: Path) -> Source:
                  "siblings": _siblings(r.get("siblings_json"))}
                 for r in rows
             ])  # fmt: skip
+        if "model_type" in table.column_names and "downloads" not in table.column_names:
+            return Source("configs", rows)
         return _listing(rows)
     raise InputError(
         f"{visible(path)}: not a study source "
@@ -303,6 +342,11 @@ def ingest(
                 (i, [r for r in (_listing_row(rec, key) for rec in chunks[i]) if r is not None])
                 for i in pending
             )
+        elif table == "configs":
+            work = (
+                (i, [r for r in (_config_row(rec, key) for rec in chunks[i]) if r is not None])
+                for i in pending
+            )
         else:
             for chunk in chunks:
                 for record in chunk:
@@ -314,6 +358,8 @@ def ingest(
             stats.chunks_written += 1
             if table == "models":
                 stats.models += len(rows)
+            elif table == "configs":
+                stats.configs += len(rows)
             elif table == "packages":
                 stats.packages += len(rows)
             else:

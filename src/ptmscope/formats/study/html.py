@@ -14,7 +14,7 @@ import html
 from ptmscope.formats.escape import visible
 from ptmscope.formats.study import numbers
 from ptmscope.formats.study.chart import bars, charted
-from ptmscope.results.study import Heatmap, Measurement, StudyResult
+from ptmscope.results.study import Heatmap, Measurement, Method, StudyResult
 
 HEAT = (
     (0.1, "#f1f5fb", "#111827"),
@@ -180,6 +180,46 @@ def _paper(result: StudyResult) -> str:
     )
 
 
+def _method(method: Method | None, name: str) -> str:
+    if method is None:
+        return f"<p><em>{_e(name)}:</em> not measurable on this data.</p>"
+    rows = "".join(
+        f"<tr><td>{_e(r.key)}</td><td>{_e(numbers.value(r, method.unit))}</td></tr>"
+        for r in method.rows
+    )
+    return (
+        f"<p><em>{_e(name)}:</em> {_e(method.definition)}</p>"
+        '<div class="scroll"><table><tr><th>key</th><th>value</th></tr>'
+        f"{rows}</table></div>"
+    )
+
+
+def _reproductions(result: StudyResult) -> str:
+    summary = "".join(
+        f"<tr><td>{_e(r.id)}</td><td>{_e(r.title)}</td><td>{_e(numbers.paper_headline(r))}</td>"
+        f"<td>{_e(numbers.headline(r.paper_method))}</td>"
+        f"<td>{_e(numbers.headline(r.ptmscope_method))}</td><td>{_e(numbers.why(r))}</td></tr>"
+        for r in result.reproductions
+    )
+    details = []
+    for r in result.reproductions:
+        part = [f'<h3 id="{_e(r.id)}">{_e(r.id)}: {_e(r.title)}</h3>',
+                f"<p>Paper: {_e(r.paper_value)}</p>"]  # fmt: skip
+        if not r.supported:
+            part.append(f"<p>Not measurable on this data. Needs {_e(r.needs or '')}.</p>")
+        else:
+            part += [_method(r.paper_method, "Paper's method"),
+                     _method(r.ptmscope_method, "ptmscope's method")]  # fmt: skip
+            part.append("<ul>" + "".join(f"<li>{_e(x)}</li>" for x in r.reasons) + "</ul>")
+        details.append("".join(part))
+    return (
+        '<section id="reproduction"><h2>The paper reproduced: its method and ours</h2>'
+        '<div class="scroll"><table class="paper"><tr><th>id</th><th>measurement</th>'
+        "<th>paper (ICSE 2023)</th><th>paper's method, here</th><th>ptmscope's method, here</th>"
+        f"<th>why they differ</th></tr>{summary}</table></div>{''.join(details)}</section>"
+    )
+
+
 class StudyHtml:
     """The measurements as a one-file HTML report with charts, heatmaps and the paper beside."""
 
@@ -191,6 +231,8 @@ class StudyHtml:
             _contents(result),
             *(_section(m) for m in result.body),
         ]
+        if result.reproductions:
+            body.append(_reproductions(result))
         if result.paper:
             body.append(_paper(result))
         return (

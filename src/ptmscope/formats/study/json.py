@@ -5,7 +5,8 @@ each measurement's ``notes`` (the unversioned output before it was 1.0.0); 1.2.0
 added ``paper``: every value of the ICSE 2023 paper and where it came from; 1.3.0
 added per measurement ``paper_rows`` (the paper's value per key), ``coverage``,
 ``caveats`` and ``heatmap``, ``rows`` on each paper value, and the ``inputs``
-measurement (the sources the study read).
+measurement (the sources the study read); 1.4.0 added ``reproduction``: each paper
+measurement by the artifact's method and by ptmscope's, with reasons and needs.
 """
 
 from __future__ import annotations
@@ -13,9 +14,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ptmscope.results.study import Coverage, Heatmap, PaperRow, StudyResult
+from ptmscope.results.study import Coverage, Heatmap, Method, PaperRow, StudyResult
 
-SCHEMA_VERSION = "1.3.0"
+SCHEMA_VERSION = "1.4.0"
 """The version of the JSON shape (``schema_version`` in the output)."""
 
 
@@ -37,6 +38,17 @@ def _heatmap(heat: Heatmap | None) -> dict[str, Any] | None:
         "row_label": heat.row_label, "column_label": heat.column_label,
         "rows": list(heat.rows), "columns": list(heat.columns),
         "cells": [[[c.numerator, c.denominator] for c in cells] for cells in heat.cells],
+    }  # fmt: skip
+
+
+def _method(method: Method | None) -> dict[str, Any] | None:
+    if method is None:
+        return None
+    return {
+        "name": method.name, "definition": method.definition, "headline": method.headline,
+        "measurement": method.measurement, "unit": method.unit,
+        "rows": [{"key": r.key, "numerator": r.numerator, "denominator": r.denominator}
+                 for r in method.rows],
     }  # fmt: skip
 
 
@@ -71,6 +83,14 @@ def build(result: StudyResult) -> dict[str, Any]:
                 for p in result.paper
             ],
         },
+        "reproduction": [
+            {"id": r.id, "title": r.title, "paper_value": r.paper_value,
+             "paper_rows": [_paper_row(row) for row in r.paper_rows],
+             "paper_method": _method(r.paper_method),
+             "ptmscope_method": _method(r.ptmscope_method),
+             "reasons": list(r.reasons), "needs": r.needs, "supported": r.supported}
+            for r in result.reproductions
+        ],
     }  # fmt: skip
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ptmscope.formats.escape import markdown, markdown_code
 from ptmscope.formats.study import numbers
-from ptmscope.results.study import Heatmap, Measurement, StudyResult
+from ptmscope.results.study import Heatmap, Measurement, Method, Reproduction, StudyResult
 
 
 def _anchor(m: Measurement) -> str:
@@ -60,6 +60,48 @@ def _table(m: Measurement) -> list[str]:
     return out
 
 
+def reproduction_table(result: StudyResult) -> list[str]:
+    """The paper's values beside the paper method's and ptmscope's on this data: one row
+    per measurement (the table the README carries)."""
+    out = ["| id | measurement | paper (ICSE 2023) | paper's method, here | ptmscope's method, "
+           "here | why they differ |", "|---|---|---|---|---|---|"]  # fmt: skip
+    out += [
+        f"| {r.id} | {markdown(r.title)} | {markdown(numbers.paper_headline(r))} | "
+        f"{markdown(numbers.headline(r.paper_method))} | "
+        f"{markdown(numbers.headline(r.ptmscope_method))} | {markdown(numbers.why(r))} |"
+        for r in result.reproductions
+    ]
+    return out
+
+
+def _method(method: Method | None, name: str) -> list[str]:
+    if method is None:
+        return [f"*{name}:* not measurable on this data.", ""]
+    out = [f"*{name}:* {markdown(method.definition)}", "", "| key | value |", "|---|---:|"]
+    out += [f"| {markdown(r.key)} | {numbers.value(r, method.unit)} |" for r in method.rows]
+    return [*out, ""]
+
+
+def _reproduction(r: Reproduction) -> list[str]:
+    out = [f"### {r.id}: {markdown(r.title)}", "", f"Paper: {markdown(r.paper_value)}", ""]
+    if not r.supported:
+        return [*out, f"Not measurable on this data. Needs {markdown(r.needs or '')}.", ""]
+    out += _method(r.paper_method, "Paper's method")
+    out += _method(r.ptmscope_method, "ptmscope's method")
+    out += [f"- {markdown(reason)}" for reason in r.reasons]
+    return [*out, ""]
+
+
+def _reproductions(result: StudyResult) -> list[str]:
+    out = ['<a id="the-paper-reproduced"></a>', "", "## The paper reproduced: its method and ours", "",
+           "Each number of the paper measured on this data by the artifact's procedure (quirks "
+           "included) and by ptmscope's definition; measurements the data cannot support say "
+           "what they would need.", "", *reproduction_table(result), ""]  # fmt: skip
+    for r in result.reproductions:
+        out += _reproduction(r)
+    return out
+
+
 class StudyMarkdown:
     """The measurements as GitHub-flavoured Markdown; registry keys escaped."""
 
@@ -67,6 +109,8 @@ class StudyMarkdown:
         """Summary, contents, then one section per measurement."""
         out = ["# ptmscope study report", "", *_summary(result), "## Contents", ""]
         out += [f"- [{markdown(m.title)}](#{_anchor(m)})" for m in result.body]
+        if result.reproductions:
+            out.append("- [The paper reproduced: its method and ours](#the-paper-reproduced)")
         out.append("")
         for m in result.body:
             out += [f'<a id="{_anchor(m)}"></a>', ""]
@@ -85,6 +129,8 @@ class StudyMarkdown:
             else:
                 out += _table(m)
             out.append("")
+        if result.reproductions:
+            out += _reproductions(result)
         if result.paper:
             out += ["## The paper's numbers (ICSE 2023)", "", f"Source: {result.paper_source}", ""]
             out += ["| id | where | what | value | of |", "|---|---|---|---|---|"]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ptmscope.results.study import Comparison, Coverage, PaperRow, Row
+from ptmscope.results.study import Comparison, Coverage, Method, PaperRow, Reproduction, Row
 
 NA = "n/a"
 """What 0/0 reads as: nothing was measured, which is not 0%."""
@@ -39,3 +39,45 @@ def delta(comparison: Comparison) -> str:
 
 def coverage(cover: Coverage) -> str:
     return f"{cover.covered:,} of {cover.total:,} {cover.what} ({percent(cover.ratio)})"
+
+
+def fine(ratio: float | None) -> str:
+    """A share with the digits a small one needs (0.02%, not 0.0%)."""
+    if ratio is not None and 0 < ratio < 0.001:
+        return f"{ratio:.2%}"
+    return percent(ratio)
+
+
+def value(row: Row, unit: str) -> str:
+    """One row as its method's unit reads: a share, a place, or a count of a total."""
+    if unit == "place":
+        return f"place {row.numerator:,} of {row.denominator:,}"
+    if unit == "count":
+        return f"{row.numerator:,} ({fine(row.ratio)} of {row.denominator:,})"
+    return f"{fine(row.ratio)} ({counts(row)})"
+
+
+def headline(method: Method | None) -> str:
+    """A method's headline number: ``bert 15.8% (11,852 / 74,970)``; ``—`` unmeasured."""
+    if method is None:
+        return NONE
+    row = method.headline_row
+    if row is None:
+        return "no value"
+    return f"{row.key} {value(row, method.unit)}"
+
+
+def paper_headline(reproduction: Reproduction) -> str:
+    """The paper's number beside the methods' headline key, else its text as stated."""
+    method = reproduction.paper_method or reproduction.ptmscope_method
+    row = reproduction.paper_headline(method.headline if method is not None else None)
+    if row is not None:
+        return f"{row.key} {paper(row)}"
+    return reproduction.paper_value
+
+
+def why(reproduction: Reproduction) -> str:
+    """The first reason the methods differ, or what an unsupported measurement needs."""
+    if not reproduction.supported:
+        return f"not measurable here: needs {reproduction.needs}"
+    return reproduction.reasons[0] if reproduction.reasons else ""

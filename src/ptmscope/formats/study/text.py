@@ -9,7 +9,7 @@ from rich.text import Text
 from ptmscope.formats.escape import rich_text
 from ptmscope.formats.study import numbers
 from ptmscope.formats.terminal import WIDTH, capture
-from ptmscope.results.study import Heatmap, Measurement, StudyResult
+from ptmscope.results.study import Heatmap, Measurement, Method, StudyResult
 
 
 def _heatmap(heat: Heatmap) -> Table:
@@ -34,6 +34,41 @@ def _rows(m: Measurement) -> Table:
             cells += [numbers.paper(item.paper), numbers.delta(item)]
         table.add_row(rich_text(item.key), *cells)
     return table
+
+
+def _method(method: Method | None, name: str) -> Table | Text:
+    if method is None:
+        return Text(f"{name}: not measurable on this data")
+    table = Table(title=f"{name}: {method.definition}", title_justify="left", expand=False)
+    table.add_column("key", overflow="fold")
+    table.add_column("value", justify="right")
+    for r in method.rows:
+        table.add_row(rich_text(r.key), numbers.value(r, method.unit))
+    return table
+
+
+def _reproductions(result: StudyResult, console: Console) -> None:
+    console.print(Text("The paper reproduced: its method and ours", style="bold"))
+    summary = Table(show_header=True, expand=False)
+    for column in ("id", "paper (ICSE 2023)", "paper's method", "ptmscope's method"):
+        summary.add_column(column, overflow="fold")
+    for r in result.reproductions:
+        summary.add_row(
+            r.id, rich_text(numbers.paper_headline(r)), rich_text(numbers.headline(r.paper_method)),
+            rich_text(numbers.headline(r.ptmscope_method)),
+        )  # fmt: skip
+    console.print(summary)
+    for r in result.reproductions:
+        console.print(Text(f"{r.id}: {r.title}", style="bold"))
+        console.print(Text(f"paper: {r.paper_value}"))
+        if not r.supported:
+            console.print(Text(f"not measurable here; needs {r.needs}", style="yellow"))
+            continue
+        console.print(_method(r.paper_method, "paper's method"))
+        console.print(_method(r.ptmscope_method, "ptmscope's method"))
+        for reason in r.reasons:
+            console.print(Text(f"why: {reason}"))
+    console.print()
 
 
 class StudyText:
@@ -66,6 +101,8 @@ class StudyText:
                 console.print(Text(f"note: {note}"))
             console.print(_heatmap(m.heatmap) if m.heatmap is not None else _rows(m))
             console.print()
+        if result.reproductions:
+            _reproductions(result, console)
         if result.paper:
             console.print(Text("The paper's numbers (ICSE 2023)", style="bold"))
             paper = Table(show_header=True, expand=False)

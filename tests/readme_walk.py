@@ -128,7 +128,9 @@ RULES = (
     ),
 )
 
-NEEDS_EXTRA = re.compile(r"^ptmscope verify\b|\s--verify\b")
+NEEDS_EXTRA = re.compile(
+    r"^ptmscope verify\b|\s--verify\b|^ptmscope (?:select|compare)\b.*\s--data\b"
+)
 """Commands that need ``ptmscope[verify]``: on a plain install they must exit 2, naming it."""
 SERVER = re.compile(r"^ptmscope registry serve\b")
 """Commands that run until stopped: started, waited for until they answer HTTP, stopped at

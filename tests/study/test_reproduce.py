@@ -19,6 +19,7 @@ from ptmscope.formats.study.json import build
 from ptmscope.formats.study.markdown import reproduction_table
 from ptmscope.results.study import Reproduction
 from ptmscope.study import ingest, report
+from ptmscope.study.measure import top_and_other
 from ptmscope.study.paper_method import (
     CLAIMED,
     DROPPED,
@@ -26,7 +27,7 @@ from ptmscope.study.paper_method import (
     NO_MODEL_INDEX,
     paper_claims,
 )
-from ptmscope.study.reproduce import merge_rare, top_and_other
+from ptmscope.study.reproduce import merge_rare
 
 
 def _result(dataset: Any = None, value: Any = 0.9, **extra: Any) -> dict[str, Any]:

@@ -28,6 +28,7 @@ from ptmscope.results.study import (
     Reproduction,
     Row,
 )
+from ptmscope.study.measure import top_and_other
 from ptmscope.study.paper_method import CLAIMED, DROPPED, EMPTY, NO_MODEL_INDEX, display_dataset
 
 PAPER_SNAPSHOT = "2022-08-15"
@@ -36,8 +37,6 @@ PAPER_IDS_LISTED = 63_367
 """Ids in the paper's listing (63,182 cloned)."""
 MERGE_BELOW = 0.001
 """Fig. 7: tags whose claim ratio is below this are merged into ``other``."""
-TOP = 10
-"""Fig. 6: the ten largest keys, the rest merged into ``other``."""
 SPANBERT = "SpanBERT/spanbert-large-cased"
 """M11's example: the paper's popular model without a card."""
 PROVENANCE = (
@@ -129,18 +128,6 @@ def reproduce(
 
 def _pct(n: int, d: int) -> str:
     return "n/a" if not d else f"{n / d:.1%}"
-
-
-def top_and_other(counts: Iterable[tuple[str, int]], top: int = TOP) -> tuple[Row, ...]:
-    """Fig. 6's layout: the ``top`` largest keys by count (ties by key), the rest summed as
-    ``other``, each over the sum of all counts."""
-    ordered = sorted(((str(k), int(n)) for k, n in counts if n), key=lambda kn: (-kn[1], kn[0]))
-    total = sum(n for _, n in ordered)
-    rows = [Row(k, n, total) for k, n in ordered[:top]]
-    rest = sum(n for _, n in ordered[top:])
-    if rest:
-        rows.append(Row("other", rest, total))
-    return tuple(sorted(rows, key=lambda r: (-r.numerator, r.key)))
 
 
 def merge_rare(
@@ -485,26 +472,7 @@ def m7_architectures(c: Context) -> Reproduction:
 
 
 def _m7_ours(c: Context) -> Method | None:
-    known = (
-        "SELECT CASE WHEN coalesce(c.model_type, p.model_type) IS NOT NULL "
-        "THEN coalesce(c.model_type, p.model_type) WHEN c.kind = 'no_model_type' THEN 'None' "
-        "END AS k FROM (SELECT id FROM models UNION SELECT id FROM packages UNION "
-        "SELECT id FROM configs) i LEFT JOIN configs c USING (id) LEFT JOIN packages p USING (id)"
-    )
-    rows = top_and_other(
-        (str(k), int(n))
-        for k, n in c.all(f"SELECT k, count(*) FROM ({known}) WHERE k IS NOT NULL GROUP BY k")
-    )
-    if not rows:
-        return None
-    return Method(
-        PTMSCOPE_METHOD,
-        "The registry's model_type, else the package's (config.json, else the card's "
-        "model_type or a tag naming one); 'None' only when the registry says it has none; "
-        "models with no record at all are unknown and left out; ten largest plus 'other'.",
-        rows,
-        "bert",
-    )
+    return c.measured("architectures", "bert")
 
 
 @reproduction

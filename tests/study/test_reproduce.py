@@ -51,13 +51,14 @@ def test_the_artifacts_reading_rule_by_rule() -> None:
     assert paper_claims(None).status == NO_MODEL_INDEX
     assert paper_claims(_index([])).status == EMPTY
     # any exception drops every claim: a percent string, a missing type, a list dataset
-    assert paper_claims(_index([_result(value="95.3%")])).status == DROPPED
+    percent = paper_claims(_index([_result(value="95.3%")]))
+    assert percent.status == DROPPED and percent.drop == "a value float() refuses"
     assert paper_claims(_index([_result(dataset={"name": "x"})])).status == DROPPED
     assert paper_claims(_index([_result(dataset=["glue"])])).status == DROPPED
     assert paper_claims(_index([_result(), _result(value="n/a")])).status == DROPPED
     no_task = _result()
     del no_task["task"]
-    assert paper_claims(_index([no_task])).status == DROPPED
+    assert paper_claims(_index([no_task])).drop == "missing 'task'"
     assert paper_claims({"model-index": {"name": "not a list"}}).status == DROPPED
     # float() accepts a numeric string: the artifact keeps it
     assert paper_claims(_index([_result(value="0.91")])).status == CLAIMED
@@ -148,6 +149,7 @@ def test_claims_by_both_methods_with_computed_reasons(study: Path) -> None:
     assert m4.ptmscope_method.headline_row.numerator == 3  # first, percent, later
     text = " | ".join(m4.reasons)
     assert "1 models with claims ptmscope reads are dropped whole" in text
+    assert "(1 for a value float() refuses)" in text
     assert "1 models have claims only in later model-index entries" in text
     assert "1 listed models have a card this crawl lacks" in text
 
@@ -206,3 +208,14 @@ def test_every_format_carries_the_reproduction_and_json_validates(study: Path) -
         assert "M15" in rendered and "paper" in rendered.lower(), name
         assert "dropped whole" in rendered, name
     assert report(study, paper=None).reproductions == ()
+
+
+def test_the_readme_carries_a_generated_reproduction_table() -> None:
+    """The README's table sits between the markers scripts/readme_study.py writes between,
+    one row per paper measurement, in the shape reproduction_table renders."""
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    start, end = "<!-- reproduction:start -->", "<!-- reproduction:end -->"
+    assert start in readme and end in readme
+    table = readme.split(start, 1)[1].split(end, 1)[0].strip().splitlines()
+    assert table[0].startswith("| id | measurement | paper (ICSE 2023) | paper's method")
+    assert [line.split("|")[1].strip() for line in table[2:]] == [f"M{i}" for i in range(1, 16)]

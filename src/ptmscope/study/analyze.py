@@ -135,6 +135,7 @@ def _paper_columns(metadata: Any) -> dict[str, Any]:
         "paper_status": found.status,
         "paper_datasets": list(found.datasets),
         "paper_later_entries": found.later_entries,
+        "paper_drop": found.drop,
     }
 
 

@@ -47,7 +47,7 @@ PACKAGES = pa.schema(
         ("files_known", pa.bool_()), ("serialization", pa.string()), ("remote_code", pa.bool_()),
         ("parameters", pa.int64()), ("paper_status", pa.string()),
         ("paper_datasets", pa.list_(pa.string())), ("paper_later_entries", pa.bool_()),
-        ("claim_datasets", pa.list_(pa.string())),
+        ("claim_datasets", pa.list_(pa.string())), ("paper_drop", pa.string()),
         ("error", pa.string()),
         *[(column, pa.bool_()) for column in FACTOR_COLUMNS], ("_source", pa.string()),
     ]

@@ -36,6 +36,19 @@ class PaperClaims:
     later_entries: bool
     """Whether a model-index entry after the first holds claims by the same rules: the
     claims the artifact never read."""
+    drop: str | None = None
+    """Why a dropped card was dropped: ``a value float() refuses``, ``missing 'dataset'``…"""
+
+
+def _cause(exc: Exception) -> str:
+    """The kind of exception that dropped a card, in words a report can count by."""
+    if isinstance(exc, ValueError):
+        return "a value float() refuses"
+    if isinstance(exc, KeyError):
+        return f"missing {exc.args[0]!r}" if exc.args else "a missing key"
+    if isinstance(exc, IndexError):
+        return "an empty model-index"
+    return f"a wrong shape ({type(exc).__name__})"
 
 
 def _entry_claims(entry: Any) -> list[str]:
@@ -68,8 +81,8 @@ def paper_claims(metadata: Mapping[str, Any] | None) -> PaperClaims:
                 continue
     try:
         found = _entry_claims(index[0])
-    except Exception:
-        return PaperClaims(DROPPED, (), later)
+    except Exception as exc:  # the artifact's rule: any exception, no claims
+        return PaperClaims(DROPPED, (), later, _cause(exc))
     if not found:
         return PaperClaims(EMPTY, (), later)
     return PaperClaims(CLAIMED, tuple(found), later)

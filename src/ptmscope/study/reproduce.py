@@ -316,11 +316,15 @@ def m4_claims_by_task(c: Context) -> Reproduction:
         "count(*) FILTER (WHERE p.task <> coalesce(m.pipeline_tag, 'none')) "
         "FROM packages p LEFT JOIN models m USING (id)"
     )
+    causes = c.all(
+        "SELECT coalesce(paper_drop, 'an unrecorded cause'), count(*) FROM packages "
+        f"WHERE machine_parseable AND paper_status = '{DROPPED}' GROUP BY 1 ORDER BY 2 DESC, 1"
+    )
+    why = ", ".join(f"{int(n):,} for {cause}" for cause, n in causes[:3])
     paper = Method(PAPER_METHOD, M4_DEFINITION, _m4_rows(c), "all")
     reasons = [
-        *_population_reasons(c),
         f"{dropped:,} models with claims ptmscope reads are dropped whole by the paper's method "
-        "on an exception in their first model-index entry (e.g. a value float() refuses)"
+        f"on an exception in their first model-index entry ({why})"
         if dropped
         else None,
         f"{later:,} models have claims only in later model-index entries, which the paper's "
@@ -342,6 +346,7 @@ def m4_claims_by_task(c: Context) -> Reproduction:
         "another task than the registry's"
         if retask
         else None,
+        *_population_reasons(c),
     ]
     return c.reproduction("M4", paper, c.measured("claims_by_task", "all"), reasons)
 

@@ -31,8 +31,19 @@ _ATTRIBUTES = (
 
 
 def _scan_verdict(report: Mapping[str, Any]) -> str | None:
+    """The worst verdict of the scanned files; weight files that were not there to scan
+    (LFS pointers, a card-only folder) are said, so "clean" never covers them."""
+    scanned = {s["path"] for s in report["scans"]}
     verdicts = {s["verdict"] for s in report["scans"]}
-    return next((v for v in SCAN_ORDER if v in verdicts), None)
+    worst = next((v for v in SCAN_ORDER if v in verdicts), None)
+    unscanned = [
+        w for w in report["package"].get("weights", ())
+        if not w.get("available", True) and w["path"] not in scanned
+    ]  # fmt: skip
+    if not unscanned:
+        return worst
+    files = f"{len(unscanned)} weight file{'s' if len(unscanned) != 1 else ''} not scanned"
+    return f"{worst} ({files})" if worst is not None else files
 
 
 def _factors(report: Mapping[str, Any]) -> tuple[str, ...]:

@@ -133,6 +133,11 @@ class Registry:
         self._count_lock = threading.Lock()
         self._workers: anyio.CapacityLimiter | None = None
 
+    def download_count(self, repo_id: str) -> int:
+        """Whole-file downloads of ``repo_id`` served by this registry."""
+        with self._count_lock:
+            return self.downloads.get(repo_id, 0)
+
     # ------------------------------------------------------------ dispatch
     def app(self) -> Starlette:
         return Starlette(
@@ -315,7 +320,7 @@ class Registry:
             "private": False,
             "disabled": False,
             "gated": False,
-            "downloads": self.downloads.get(revision.repo_id, 0),
+            "downloads": self.download_count(revision.repo_id),
             "likes": 0,
             "tags": tags,
             "pipeline_tag": package_task(card_data, None, revision.config),

@@ -409,10 +409,28 @@ def _add_registry(commands: Any) -> None:
         help="longest git upload-pack run (default 600)",
     )
     serve.add_argument(
-        "--workers",
+        "--threads",
         type=int,
         metavar="N",
-        help="threads for blocking work such as audits and git (default 32)",
+        help="threads per worker for blocking work such as audits and git (default 32)",
+    )
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        metavar="N",
+        help="worker processes, sharing verdicts and counters through --state (default 1)",
+    )
+    serve.add_argument(
+        "--state",
+        metavar="FILE",
+        help="shared state (SQLite, WAL) of every worker (default ROOT/.ptmscope/state.sqlite)",
+    )
+    serve.add_argument(
+        "--accel-redirect",
+        metavar="PREFIX",
+        help="hand file bodies to a front server: X-Accel-Redirect under this URL prefix "
+        "(an nginx internal location over ROOT/.ptmscope/objects; see examples/nginx)",
     )
 
 
@@ -1007,13 +1025,16 @@ def _registry(args: argparse.Namespace) -> int:
     import ptmscope.registry
     from ptmscope.registry.serve import serve
 
-    registry = ptmscope.registry.create_registry(
-        Path(args.root), Path(args.policy) if args.policy else None,
-        audit_log=Path(args.audit_log) if args.audit_log else None, rate_limit=args.rate_limit,
-        max_body_bytes=args.max_body_bytes, body_timeout=args.body_timeout,
-        git_timeout=args.git_timeout, workers=args.workers, dry_run=args.dry_run,
-    )  # fmt: skip
-    serve(registry, args.host, args.port)
+    options = {
+        "root": Path(args.root).resolve(), "policy": Path(args.policy) if args.policy else None,
+        "audit_log": Path(args.audit_log) if args.audit_log else None,
+        "rate_limit": args.rate_limit, "max_body_bytes": args.max_body_bytes,
+        "body_timeout": args.body_timeout, "git_timeout": args.git_timeout,
+        "threads": args.threads, "dry_run": args.dry_run,
+        "state": Path(args.state) if args.state else None, "accel_redirect": args.accel_redirect,
+    }  # fmt: skip
+    registry = ptmscope.registry.create_registry(**options)  # checks every option once
+    serve(registry, args.host, args.port, workers=args.workers, options=options)
     return EXIT_OK
 
 

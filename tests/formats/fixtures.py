@@ -33,7 +33,16 @@ from ptmscope.results.audit import (
     Stride,
 )
 from ptmscope.results.scan import FileScan, Location, ScanError, ScanFinding, ScanResult
-from ptmscope.results.study import Measurement, Row, StudyResult
+from ptmscope.results.study import (
+    PAPER_METHOD,
+    PTMSCOPE_METHOD,
+    Measurement,
+    Method,
+    PaperRow,
+    Reproduction,
+    Row,
+    StudyResult,
+)
 from ptmscope.results.verify import ClaimResult, ClaimVerdict, VerifyResult
 from ptmscope.severity import Severity
 from ptmscope.vocab import ProbeKind, ScorecardVerdict, SourceKind, WeightRole
@@ -253,5 +262,45 @@ def study_result() -> StudyResult:
                 "Repositories with at least one signed commit.",
                 (Row("all", 0, 0),),
             ),
-        )
+        ),
+        reproductions=(
+            Reproduction(
+                "M4",
+                "Claims per task",
+                "all 2,594/62,467 (4.2%)",
+                (PaperRow("all", 2594 / 62467, 2594, 62467),),
+                Method(
+                    PAPER_METHOD,
+                    "First model-index entry only.",
+                    (Row("all", 30, 1_000), Row(HOSTILE, 1, 9)),
+                    "all",
+                ),  # fmt: skip
+                Method(
+                    PTMSCOPE_METHOD,
+                    "Every claim form.",
+                    (Row("all", 120, 1_000),),
+                    "all",
+                    "claims_by_task",
+                ),  # fmt: skip
+                (f"90 models are dropped on an exception ({HOSTILE})",),
+            ),
+            Reproduction(
+                "M11",
+                "A popular model without a card",
+                "SpanBERT: 9th most downloaded",
+                (),
+                Method(
+                    PAPER_METHOD,
+                    "Place by downloads.",
+                    (Row("SpanBERT/x", 14, 74_970),),
+                    "SpanBERT/x",
+                    unit="place",
+                ),  # fmt: skip
+                None,
+                ("downloads are of 2023",),
+            ),
+            Reproduction(
+                "M14", "Interviews", "12 interviews", (), None, None, needs="interview transcripts"
+            ),  # fmt: skip
+        ),
     )

@@ -50,6 +50,9 @@ def test_html_is_one_file_with_a_chart_for_charted_measurements() -> None:
 
 def test_json_matches_the_shipped_schema_and_keeps_raw_keys() -> None:
     data = checks.validate_shipped("study", STUDY_FORMATS.render("json", study_result()))
-    assert data["schema_version"] == "1.3.0"
+    assert data["schema_version"] == "1.4.0"
+    assert [r["id"] for r in data["reproduction"]] == ["M4", "M11", "M14"]
+    assert data["reproduction"][0]["paper_method"]["rows"][1]["key"] == HOSTILE
+    assert data["reproduction"][2]["paper_method"] is None and data["reproduction"][2]["needs"]
     assert data["measurements"][0]["rows"][2]["key"] == HOSTILE
     assert data["measurements"][0]["notes"] == ["tasks from the card, else the registry"]

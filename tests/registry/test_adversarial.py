@@ -338,7 +338,7 @@ def test_refsless_bare_clone_inside_root_still_served(
 # ------------------------------------------------- high: cheap denial of service
 @pytest.fixture(scope="module")
 def limited(world: dict[str, Path]) -> Iterator[Server]:
-    server = Server(world["root"], body_timeout=2, max_body_bytes=1 << 20, workers=4)
+    server = Server(world["root"], body_timeout=2, max_body_bytes=1 << 20, threads=4)
     yield server
     server.stop()
 

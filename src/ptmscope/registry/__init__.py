@@ -29,8 +29,10 @@ def create_registry(
     max_body_bytes: int | None = None,
     body_timeout: float | None = None,
     git_timeout: float | None = None,
-    workers: int | None = None,
+    threads: int | None = None,
     dry_run: bool = False,
+    state: str | Path | None = None,
+    accel_redirect: str | None = None,
 ) -> Registry:
     """The registry over ``root/<owner>/<name>/`` packages (folders or git repositories).
 
@@ -38,16 +40,20 @@ def create_registry(
     audited and scanned when first served and decided once per commit; refused files
     get HTTP 403 (``X-Error-Code: GatedRepo``, the reason in the message); decisions and
     refusals go to ``audit_log`` (default ``root/.ptmscope/gateway-audit.jsonl``).
-    ``dry_run`` serves what the admission policy denies and logs it as "would refuse". A limit left ``None`` keeps its default
-    (see :mod:`ptmscope.registry.serve`); a limit that is not positive is an
-    :class:`~ptmscope.errors.InputError`.
+    ``dry_run`` serves what the admission policy denies and logs it as "would refuse".
+    ``state`` is the store every worker process shares (verdicts, downloads, sightings,
+    the log; default ``root/.ptmscope/state.sqlite``); ``accel_redirect`` hands file
+    bodies to a front server (see :mod:`ptmscope.registry.objects`). A limit left
+    ``None`` keeps its default (see :mod:`ptmscope.registry.serve`); a limit that is
+    not positive is an :class:`~ptmscope.errors.InputError`.
     """
     from ptmscope.registry.serve import build
 
     return build(
         Path(root), Path(policy) if policy is not None else None,
         Path(audit_log) if audit_log is not None else None, rate_limit,
-        max_body_bytes, body_timeout, git_timeout, workers, dry_run,
+        max_body_bytes, body_timeout, git_timeout, threads, dry_run,
+        Path(state) if state is not None else None, accel_redirect,
     )  # fmt: skip
 
 
@@ -60,12 +66,15 @@ def create_app(
     max_body_bytes: int | None = None,
     body_timeout: float | None = None,
     git_timeout: float | None = None,
-    workers: int | None = None,
+    threads: int | None = None,
     dry_run: bool = False,
+    state: str | Path | None = None,
+    accel_redirect: str | None = None,
 ) -> Starlette:
     """The ASGI application that ``ptmscope registry serve`` runs (same arguments as
     :func:`create_registry`); point ``HF_ENDPOINT`` at wherever you serve it."""
     return create_registry(
         root, policy, audit_log=audit_log, rate_limit=rate_limit, max_body_bytes=max_body_bytes,
-        body_timeout=body_timeout, git_timeout=git_timeout, workers=workers, dry_run=dry_run,
+        body_timeout=body_timeout, git_timeout=git_timeout, threads=threads, dry_run=dry_run,
+        state=state, accel_redirect=accel_redirect,
     ).app()  # fmt: skip

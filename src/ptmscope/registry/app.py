@@ -38,7 +38,10 @@ from ptmscope.package import FileEntry, package_task
 from ptmscope.registry import githttp
 from ptmscope.registry.body import BodyError, ServerLimits, read_body
 from ptmscope.registry.gateway import Gateway, Refusal
+from ptmscope.registry.objects import Objects
+from ptmscope.registry.state import MemoryState, StateStore
 from ptmscope.registry.store import (
+    Digest,
     NotFound,
     Repo,
     Revision,
@@ -91,6 +94,30 @@ class FolderPackage(Exception):
         )
 
 
+class FrontServer:
+    """The hand-off of judged file bodies to a front server: the body is published once
+    (:mod:`ptmscope.registry.objects`) and the answer is headers only, with
+    ``X-Accel-Redirect`` naming the object under ``prefix`` (an nginx ``internal``
+    location over the objects folder), which then serves it and the client's Range."""
+
+    def __init__(self, objects: Objects, prefix: str) -> None:
+        self.objects = objects
+        self.prefix = "/" + prefix.strip("/") + "/"
+
+    def hand_off(
+        self, revision: Revision, entry: FileEntry, digest: Digest, headers: dict[str, str]
+    ) -> Response | None:
+        """Headers-only answer for the front server; ``None`` when the body could not be
+        published (the registry then serves it itself)."""
+        published = self.objects.publish(revision, entry, digest)
+        if published is None:
+            return None
+        dropped = ("Content-Length", "Content-Range", "Accept-Ranges")  # nginx writes its own
+        handed = {k: v for k, v in headers.items() if k not in dropped}
+        handed["X-Accel-Redirect"] = self.prefix + published
+        return Response(status_code=200, headers=handed)
+
+
 class RateLimiter:
     """Token bucket per client address: ``rate`` requests per second, bursts of ``rate``."""
 
@@ -121,22 +148,27 @@ class Registry:
         gateway: Gateway | None = None,
         rate_limit: float | None = None,
         limits: ServerLimits | None = None,
+        state: StateStore | None = None,
+        accel: FrontServer | None = None,
     ) -> None:
         self.store = store
         self.gateway = gateway
+        self.state: StateStore = (
+            state if state is not None else gateway.state if gateway is not None else MemoryState()
+        )
+        """Download counters (and, through the gateway, verdicts) every worker shares."""
+        self.accel = accel
+        """When set, file bodies are handed to the front server (``X-Accel-Redirect``)."""
         if gateway is not None:
             gateway.content_keys = store.content_keys
             gateway.upstream = store.upstream
         self.limiter = RateLimiter(rate_limit) if rate_limit else None
         self.limits = limits or ServerLimits()
-        self.downloads: dict[str, int] = {}
-        self._count_lock = threading.Lock()
         self._workers: anyio.CapacityLimiter | None = None
 
     def download_count(self, repo_id: str) -> int:
-        """Whole-file downloads of ``repo_id`` served by this registry."""
-        with self._count_lock:
-            return self.downloads.get(repo_id, 0)
+        """Whole-file downloads of ``repo_id`` served by this registry (every worker)."""
+        return self.state.downloads(repo_id)
 
     # ------------------------------------------------------------ dispatch
     def app(self) -> Starlette:
@@ -567,8 +599,11 @@ class Registry:
         if request.method == "HEAD":
             return Response(status_code=status, headers=headers)
         if status == 200:
-            with self._count_lock:
-                self.downloads[repo.repo_id] = self.downloads.get(repo.repo_id, 0) + 1
+            self.state.count_download(repo.repo_id)
+        if self.accel is not None:
+            handed = self.accel.hand_off(revision, entry, digest, headers)
+            if handed is not None:
+                return handed
         return StreamingResponse(iter_bytes(entry, start, end), status_code=status, headers=headers)
 
 

@@ -24,7 +24,9 @@ The older gateway file (before admission policies) still works::
                                # log a warning
 
 Verdicts are cached by commit sha: a revision is immutable, so it is judged
-once (a folder's revision id is a hash of its content). Judging fails closed:
+once (a folder's revision id is a hash of its content), once for every worker
+process: verdicts, refused content, first sightings and the log live in the
+registry's shared state (:mod:`ptmscope.registry.state`), where a restart finds them. Judging fails closed:
 any exception while collecting, evaluating or scanning refuses every file of the
 revision (rule ``gateway.unreadable``). Refusals made on content (scan findings,
 scan errors) are also keyed by content digest (sha256 and git blob id), so the
@@ -35,11 +37,13 @@ line, and so is each revision that could not be judged.
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -50,8 +54,9 @@ from ptmscope.package import FileEntry
 from ptmscope.policy.document import AdmissionPolicy, Rule, load_admission_policy
 from ptmscope.registry.firstseen import FirstSeen
 from ptmscope.registry.singleflight import SingleFlight
+from ptmscope.registry.state import CLAIM_POLL_S, MemoryState, StateStore
 from ptmscope.registry.store import Revision, RevisionSource
-from ptmscope.results.policy import PolicyDecision, Verdict
+from ptmscope.results.policy import PolicyDecision, Verdict, Violation
 from ptmscope.results.scan import FileScan
 from ptmscope.scan.policy import Policy, default_policy, is_admission_policy, load_policy
 from ptmscope.severity import Severity
@@ -93,6 +98,9 @@ class GatewayPolicy:
     on_error: str = "refuse"
     """``refuse``: a revision that cannot be judged is refused whole; ``warn``: served, logged."""
     admission: AdmissionPolicy | None = None
+    digest: str = "-"
+    """SHA-256 of the policy file's bytes (and an older file's scan policy): what the
+    shared state keys verdicts by, so gateways with different policies never share one."""
 
     @classmethod
     def load(cls, path: Path) -> GatewayPolicy:
@@ -108,7 +116,8 @@ class GatewayPolicy:
         if not isinstance(data, dict):
             raise InputError(f"{path}: a gateway policy is a YAML mapping")
         if _is_admission(data):
-            return cls.of(load_admission_policy(path))
+            admission = load_admission_policy(path)
+            return replace(cls.of(admission), digest=admission.digest)
         unknown = set(map(str, data)) - _KEYS
         if unknown:
             raise InputError(f"{path}: unknown keys {', '.join(sorted(unknown))}")
@@ -127,8 +136,14 @@ class GatewayPolicy:
         if on_error not in ON_ERROR:
             raise InputError(f"{path}: on_error is one of {', '.join(ON_ERROR)}")
         scan_policy = default_policy()
+        digest = hashlib.sha256(text.encode("utf-8"))
         if data.get("scan_policy"):
-            scan_policy = load_policy([(path.parent / str(data["scan_policy"])).resolve()])
+            scan_path = (path.parent / str(data["scan_policy"])).resolve()
+            scan_policy = load_policy([scan_path])
+            try:
+                digest.update(scan_path.read_bytes())
+            except OSError as exc:
+                raise InputError(f"{scan_path}: cannot read the scan policy: {exc}") from None
         return cls(
             block=block,
             refuse_errors=bool(data.get("refuse_errors", True)),
@@ -137,6 +152,7 @@ class GatewayPolicy:
             allowed_owners=frozenset(owners),
             scan_policy=scan_policy,
             on_error=on_error,
+            digest=digest.hexdigest(),
         )
 
     @classmethod
@@ -194,12 +210,55 @@ class PackageVerdict:
     decision: PolicyDecision | None = None
     """The admission policy's decision, when the gateway has one."""
     expires: float | None = None
-    """``time.monotonic()`` after which the decision is made again (a cooldown that ends)."""
+    """``time.time()`` after which the decision is made again (a cooldown that ends)."""
     report: dict[str, Any] | None = None
     """The audit report the revision was judged on (the scorecard API reuses it)."""
 
     def expired(self) -> bool:
-        return self.expires is not None and time.monotonic() >= self.expires
+        return self.expires is not None and time.time() >= self.expires
+
+    def data(self) -> dict[str, Any]:
+        """The verdict as JSON-ready data, for the shared state."""
+        decision = self.decision
+        return {
+            "refused": {path: [r.rule, r.message] for path, r in self.refused.items()},
+            "scanned": dict(self.scanned),
+            "note": self.note,
+            "decision": None
+            if decision is None
+            else {**decision.data(), "ref": decision.ref, "not_judged": list(decision.not_judged),
+                  "tool_version": decision.tool_version},
+            "expires": self.expires,
+            "report": self.report,
+        }  # fmt: skip
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any]) -> PackageVerdict:
+        """A verdict another worker (or an earlier run) stored with :meth:`data`."""
+        decided = data.get("decision")
+        decision = None
+        if decided is not None:
+            decision = PolicyDecision(
+                Verdict(decided["decision"]),
+                tuple(
+                    Violation(v["rule"], Verdict(v["action"]), v["reason"], tuple(v["evidence"]))
+                    for v in decided["violations"]
+                ),
+                decided["policy_digest"],
+                decided["audited_commit"],
+                decided["ref"],
+                tuple(decided.get("unknown", ())),
+                tuple(decided.get("not_judged", ())),
+                decided.get("tool_version", ""),
+            )
+        return cls(
+            {path: Refusal(rule, message) for path, (rule, message) in data["refused"].items()},
+            dict(data["scanned"]),
+            data.get("note"),
+            decision,
+            data.get("expires"),
+            data.get("report"),
+        )
 
 
 class Gateway:
@@ -208,23 +267,29 @@ class Gateway:
     Fails closed: whatever cannot be judged goes through :meth:`unjudged`.
     """
 
-    def __init__(self, policy: GatewayPolicy, log_path: Path, dry_run: bool = False) -> None:
+    def __init__(
+        self,
+        policy: GatewayPolicy,
+        log_path: Path,
+        dry_run: bool = False,
+        state: StateStore | None = None,
+    ) -> None:
         self.policy = policy
         self.log_path = log_path
         self.dry_run = dry_run
+        self.state: StateStore = state if state is not None else MemoryState()
+        """What every worker shares: verdicts, refused content, sightings, the log."""
         """Serve what the admission policy denies, logging what would have been refused."""
         self.content_keys: ContentKeys = lambda revision, entry: frozenset()
         """How to name a file's bytes; the registry plugs in its store's digests."""
         self.upstream: Callable[[str], UpstreamRecord | None] = lambda model_id: None
         """How to look up a base model's record; the registry plugs in its store."""
         self._verdicts: dict[tuple[Any, ...], PackageVerdict] = {}
-        self.first_seen = FirstSeen(log_path.parent / "first-seen.jsonl")
+        self.first_seen = FirstSeen(log_path.parent / "first-seen.jsonl", self.state)
         """When this registry first saw each package and revision (the cooldown's dates)."""
         self._flight = SingleFlight()
         self._lock = threading.Lock()
         self._log_lock = threading.Lock()
-        self._denied: dict[str, tuple[Refusal, str]] = {}
-        """Content key → the refusal of the bytes it names, and where they were first refused."""
         self._blobs: dict[str, Refusal | None] = {}
         """Git blob id → content verdict (``None``: clean), from package scans and clone checks."""
         self._clones: dict[tuple[str, str], Refusal | None] = {}
@@ -270,6 +335,12 @@ class Gateway:
         )
 
     @property
+    def identity(self) -> str:
+        """What makes two gateways judge alike: the policy's bytes and whether it enforces.
+        Shared verdicts and refused content are keyed by it."""
+        return f"{self.policy.digest}:{'dry-run' if self.dry_run else 'enforce'}"
+
+    @property
     def policy_digest(self) -> str:
         """Names the policy in cache keys and log lines (``-`` for the older gateway file)."""
         return self.policy.admission.digest if self.policy.admission is not None else "-"
@@ -278,14 +349,49 @@ class Gateway:
         """The revision's verdict, judged once per commit, policy and lineage (a base model
         served here that changes, relicensed say, has its fine-tunes judged again)."""
         key = (revision.repo_id, revision.sha, self.policy_digest, self._lineage_key(revision))
-        verdict: PackageVerdict = self._once(self._verdicts, key, lambda: self._judge(revision))
+        verdict: PackageVerdict = self._once(
+            self._verdicts, key, lambda: self._shared_judgement(revision, self._state_key(key))
+        )
         return verdict
 
+    def _shared_judgement(self, revision: Revision, key: str) -> PackageVerdict:
+        """The verdict another worker stored, else judged here by the one worker holding the
+        claim while the others wait for it (see :mod:`ptmscope.registry.state`). A revision
+        that could not be judged is not stored: each worker (and a restart) tries again."""
+        while True:
+            stored = self.state.verdict(key)
+            if stored is not None:
+                return PackageVerdict.from_data(stored)
+            if self.state.claim(key):
+                try:
+                    stored = self.state.verdict(key)
+                    if stored is not None:
+                        return PackageVerdict.from_data(stored)
+                    verdict = self._judge(revision)
+                    if verdict.note is None:
+                        self.state.put_verdict(
+                            key, revision.repo_id, revision.sha, self.policy_digest,
+                            verdict.data(), verdict.expires,
+                        )  # fmt: skip
+                    return verdict
+                finally:
+                    self.state.release(key)
+            time.sleep(CLAIM_POLL_S)
+
+    def _state_key(self, key: tuple[Any, ...]) -> str:
+        """A verdict's key in the shared state: a digest of this gateway's identity and
+        (repo, sha, policy, lineage)."""
+        return hashlib.sha256(json.dumps([self.identity, key], default=str).encode()).hexdigest()
+
     def known_verdict(self, revision: Revision) -> PackageVerdict | None:
-        """The verdict already made, without judging (for listings)."""
+        """The verdict already made, here or by another worker, without judging (listings)."""
         key = (revision.repo_id, revision.sha, self.policy_digest, self._lineage_key(revision))
         with self._lock:
-            return self._verdicts.get(key)
+            known = self._verdicts.get(key)
+        if isinstance(known, PackageVerdict) and not known.expired():
+            return known
+        stored = self.state.verdict(self._state_key(key))
+        return None if stored is None else PackageVerdict.from_data(stored)
 
     def _lineage_key(self, revision: Revision) -> tuple[tuple[str, str | None], ...]:
         if self.policy.admission is None:
@@ -309,11 +415,10 @@ class Gateway:
 
     def _denied_content(self, revision: Revision, entry: FileEntry) -> Refusal | None:
         for key in sorted(self.content_keys(revision, entry)):
-            with self._lock:
-                hit = self._denied.get(key)
+            hit = self.state.denied_content(f"{self.identity}:{key}")
             if hit is not None:
-                refusal, where = hit
-                return Refusal(refusal.rule, f"same bytes as refused {where}: {refusal.message}")
+                rule, message, where = hit
+                return Refusal(rule, f"same bytes as refused {where}: {message}")
         return None
 
     def _judge(self, revision: Revision) -> PackageVerdict:
@@ -368,9 +473,8 @@ class Gateway:
         return None
 
     def _deny(self, keys: frozenset[str], refusal: Refusal, where: str) -> None:
-        with self._lock:
-            for key in keys:
-                self._denied.setdefault(key, (refusal, where))
+        named = sorted(f"{self.identity}:{key}" for key in keys)
+        self.state.deny_content(named, refusal.rule, refusal.message, where)
 
     def _judge_package(self, revision: Revision) -> PackageVerdict:
         from ptmscope.audit import evaluate
@@ -431,9 +535,9 @@ class Gateway:
     # ------------------------------------------------------------------ git
     def blob_refusal(self, oid: str, scan: Callable[[], FileScan]) -> Refusal | None:
         """The content verdict of one git blob (scanned once, ever, per gateway)."""
-        hit = self._denied.get(f"git:{oid}")
+        hit = self.state.denied_content(f"{self.identity}:git:{oid}")
         if hit is not None:
-            return hit[0]
+            return Refusal(hit[0], hit[1])
 
         def judge() -> Refusal | None:
             refusal = self.scan_refusal(scan())
@@ -488,9 +592,15 @@ class Gateway:
     def _append(self, record: dict[str, Any]) -> None:
         # ASCII only: U+2028 and friends from file names would split a record for readers
         # that split lines the way Python's str.splitlines does
-        line = json.dumps(record, ensure_ascii=True) + "\n"
-        with self._log_lock, self.log_path.open("a", encoding="utf-8") as handle:
-            handle.write(line)
+        line = (json.dumps(record, ensure_ascii=True) + "\n").encode("ascii")
+        with self._log_lock:
+            # one write on an O_APPEND descriptor: lines of several workers never interleave
+            fd = os.open(self.log_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+            try:
+                os.write(fd, line)
+            finally:
+                os.close(fd)
+        self.state.record_event(record)
 
     def log_decision(self, revision: Revision, decision: PolicyDecision) -> None:
         """One JSON line per decided revision, allow and warn included."""
@@ -532,7 +642,7 @@ class Gateway:
 def _cooldown_ends(
     report: dict[str, Any], decision: PolicyDecision, policy: AdmissionPolicy
 ) -> float | None:
-    """When a cooldown that this decision broke will have passed (monotonic time), so the
+    """When a cooldown that this decision broke will have passed (``time.time()``), so the
     revision is judged again then; ``None`` when no cooldown was broken."""
     broken = {v.rule for v in decision.violations}
     days = [r.value for r in policy.rules if r.template == "cooldown_days" and r.id in broken]
@@ -545,7 +655,7 @@ def _cooldown_ends(
     if not known:
         return None  # the age is unknown: it stays unknown
     ends = max(known) + timedelta(days=max(days))
-    return time.monotonic() + max(1.0, (ends - datetime.now(UTC)).total_seconds())
+    return time.time() + max(1.0, (ends - datetime.now(UTC)).total_seconds())
 
 
 def _now() -> str:

@@ -96,7 +96,7 @@ class FileChanged(OSError):
     """A folder file is no longer the one recorded (and hashed, and judged) for its revision."""
 
 
-def _identity(st: os.stat_result) -> Identity:
+def file_identity(st: os.stat_result) -> Identity:
     return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
 
 
@@ -120,7 +120,7 @@ def open_pinned(base: str, rel: str, identity: Identity) -> int:
     """``open_beneath`` that also insists on the recorded identity (same inode, unchanged)."""
     fd = open_beneath(base, rel)
     st = os.fstat(fd)
-    if not stat.S_ISREG(st.st_mode) or _identity(st) != identity:
+    if not stat.S_ISREG(st.st_mode) or file_identity(st) != identity:
         os.close(fd)
         raise FileChanged(f"{rel} changed after this revision was recorded")
     return fd
@@ -154,7 +154,7 @@ class FolderHashes:
         self._lock = threading.Lock()
 
     def _hash(self, rel: str, st: os.stat_result) -> Hashed:
-        identity = _identity(st)
+        identity = file_identity(st)
         with self._lock:
             known = self._cache.get(identity)
         if known is not None:
@@ -166,7 +166,7 @@ class FolderHashes:
             while chunk := handle.read(_HASH_CHUNK):
                 sha2.update(chunk)
                 sha1.update(chunk)
-            if _identity(os.fstat(handle.fileno())) != identity:
+            if file_identity(os.fstat(handle.fileno())) != identity:
                 raise Changed(f"{rel} changed while it was hashed")
         with self._lock:
             self._cache[identity] = (sha2.hexdigest(), sha1.hexdigest())

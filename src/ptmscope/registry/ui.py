@@ -208,7 +208,7 @@ class Catalog:
         facts = self._facts.get(key)
         decision = self._decisions.get(key)
         if decision is not None and decision.expires is not None:
-            decision = None if time.monotonic() >= decision.expires else decision
+            decision = None if time.time() >= decision.expires else decision
         # an undecided commit is looked at again once audited (a scorecard asks the gateway):
         # re-reading every unaudited revision at each refresh would churn the store's cache
         recheck = decision is None and self.cards.known(repo_id, sha) is not None

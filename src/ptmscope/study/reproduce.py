@@ -166,6 +166,7 @@ ORGANISATIONS_NEEDED = (
 
 @reproduction
 def m1_verified_organisations(c: Context) -> Reproduction:
+    """M1: verified organisations, when the listing carries the flag."""
     if not _verified_known(c):
         return c.reproduction("M1", None, None, needs=ORGANISATIONS_NEEDED)
     paper = Method(
@@ -183,6 +184,7 @@ def m1_verified_organisations(c: Context) -> Reproduction:
 
 @reproduction
 def m2_commit_signing(c: Context) -> Reproduction:
+    """M2: repositories with a signed commit: any signature (the paper) against an author's."""
     read = c.count("SELECT count(*) FROM repos WHERE error IS NULL")
     if not read:
         return c.reproduction(
@@ -222,6 +224,7 @@ def m2_commit_signing(c: Context) -> Reproduction:
 
 @reproduction
 def m3_verified_signed(c: Context) -> Reproduction:
+    """M3: verified organisations owning a signed repository: substring match (the paper) against the exact namespace."""
     read = c.count("SELECT count(*) FROM repos WHERE error IS NULL")
     if not _verified_known(c) or not read:
         return c.reproduction(
@@ -301,6 +304,7 @@ def _population_reasons(c: Context) -> list[str | None]:
 
 @reproduction
 def m4_claims_by_task(c: Context) -> Reproduction:
+    """M4 (Fig. 7): machine-parseable claims per task, and why the two readings differ."""
     if not c.count("SELECT count(*) FROM packages WHERE paper_status IS NOT NULL"):
         return c.reproduction(
             "M4", None, c.measured("claims_by_task", "all"),
@@ -353,6 +357,7 @@ def m4_claims_by_task(c: Context) -> Reproduction:
 
 @reproduction
 def m5_table_iv_wording(c: Context) -> Reproduction:
+    """M5: Table IV's '<0.1%', which is Fig. 7's 'other' bucket."""
     if not c.count("SELECT count(*) FROM packages WHERE paper_status IS NOT NULL"):
         return c.reproduction("M5", None, c.measured("claims_by_task", "all"))
     rows = _m4_rows(c)
@@ -377,6 +382,7 @@ def m5_table_iv_wording(c: Context) -> Reproduction:
 
 @reproduction
 def m6_datasets_in_claims(c: Context) -> Reproduction:
+    """M6 (Fig. 6): datasets in claims, per metric entry (the paper) against per model."""
     if not c.count("SELECT count(*) FROM packages WHERE paper_status IS NOT NULL"):
         return c.reproduction("M6", None, None, needs="cards ingested by this ptmscope")
     counts: dict[str, int] = {}
@@ -433,6 +439,7 @@ def _configs(c: Context) -> int:
 
 @reproduction
 def m7_architectures(c: Context) -> Reproduction:
+    """M7 (Fig. 6): architectures, absent records as None (the paper) against unknown left out."""
     listed = c.count(f"SELECT count(*) FROM ({LISTED})")
     ours = _m7_ours(c)
     if not _configs(c) or not listed:
@@ -482,6 +489,7 @@ def _m7_ours(c: Context) -> Method | None:
 
 @reproduction
 def m8_downstream_counts(c: Context) -> Reproduction:
+    """M8: models on the most popular training dataset and architecture."""
     datasets = c.all(
         "SELECT d, count(DISTINCT id) FROM (SELECT id, unnest(datasets) AS d FROM packages "
         "WHERE has_card AND error IS NULL) GROUP BY d ORDER BY 2 DESC, d LIMIT 1"
@@ -545,6 +553,7 @@ def m8_downstream_counts(c: Context) -> Reproduction:
 
 @reproduction
 def m9_malware(c: Context) -> Reproduction:
+    """M9: ClamAV verdicts, which a study database cannot hold."""
     return c.reproduction(
         "M9", None, None,
         needs="per-file security verdicts (the Hub's securityRepoStatus / tree pages: "
@@ -555,6 +564,7 @@ def m9_malware(c: Context) -> Reproduction:
 
 @reproduction
 def m10_snapshot(c: Context) -> Reproduction:
+    """M10: the snapshot's size: models created by the paper's day against every id read."""
     listed = c.count(f"SELECT count(*) FROM ({LISTED})")
     if not listed:
         return c.reproduction("M10", None, None, needs="a registry listing with creation dates")
@@ -605,6 +615,7 @@ _RANKED = (
 
 @reproduction
 def m11_popular_without_card(c: Context) -> Reproduction:
+    """M11: the most downloaded models without a card (SpanBERT in the paper)."""
     listed = c.count(f"SELECT count(*) FROM ({LISTED})")
     if not c.count("SELECT count(*) FROM models WHERE has_card = false") or not listed:
         return c.reproduction(
@@ -649,6 +660,7 @@ def m11_popular_without_card(c: Context) -> Reproduction:
 
 @reproduction
 def m12_documentation(c: Context) -> Reproduction:
+    """M12: missing or inadequate documentation: no claims (the paper's derivation) against no card or no provenance."""
     if not c.count("SELECT count(*) FROM packages WHERE paper_status IS NOT NULL"):
         return c.reproduction("M12", None, None, needs="cards ingested by this ptmscope")
     known, claimed = c.one(f"SELECT count(*), count(*) FILTER (WHERE claimed) FROM ({KNOWN_CARDS})")
@@ -686,6 +698,7 @@ def m12_documentation(c: Context) -> Reproduction:
 
 @reproduction
 def m13_top_downloads(c: Context) -> Reproduction:
+    """M13 (Fig. 1): the most downloaded models, and how concentrated downloads are."""
     listed = c.count(f"SELECT count(*) FROM ({LISTED})")
     if not listed:
         return c.reproduction("M13", None, None, needs="downloads per model (a listing)")
@@ -711,6 +724,7 @@ def m13_top_downloads(c: Context) -> Reproduction:
 
 @reproduction
 def m14_interviews(c: Context) -> Reproduction:
+    """M14: the interview study, qualitative."""
     return c.reproduction(
         "M14",
         None,
@@ -721,6 +735,7 @@ def m14_interviews(c: Context) -> Reproduction:
 
 @reproduction
 def m15_claimed_vs_measured(c: Context) -> Reproduction:
+    """M15: claimed against measured accuracy, which `verify` does per model."""
     return c.reproduction(
         "M15",
         None,

@@ -39,7 +39,9 @@ def _rows(m: Measurement) -> Table:
 def _method(method: Method | None, name: str) -> Table | Text:
     if method is None:
         return Text(f"{name}: not measurable on this data")
-    table = Table(title=f"{name}: {method.definition}", title_justify="left", expand=False)
+    table = Table(
+        title=rich_text(f"{name}: {method.definition}"), title_justify="left", expand=False
+    )
     table.add_column("key", overflow="fold")
     table.add_column("value", justify="right")
     for r in method.rows:
@@ -54,20 +56,20 @@ def _reproductions(result: StudyResult, console: Console) -> None:
         summary.add_column(column, overflow="fold")
     for r in result.reproductions:
         summary.add_row(
-            r.id, rich_text(numbers.paper_headline(r)), rich_text(numbers.headline(r.paper_method)),
+            rich_text(r.id), rich_text(numbers.paper_headline(r)), rich_text(numbers.headline(r.paper_method)),
             rich_text(numbers.headline(r.ptmscope_method)),
         )  # fmt: skip
     console.print(summary)
     for r in result.reproductions:
-        console.print(Text(f"{r.id}: {r.title}", style="bold"))
-        console.print(Text(f"paper: {r.paper_value}"))
+        console.print(rich_text(f"{r.id}: {r.title}", "bold"))
+        console.print(rich_text(f"paper: {r.paper_value}"))
         if not r.supported:
-            console.print(Text(f"not measurable here; needs {r.needs}", style="yellow"))
+            console.print(rich_text(f"not measurable here; needs {r.needs}", "yellow"))
             continue
         console.print(_method(r.paper_method, "paper's method"))
         console.print(_method(r.ptmscope_method, "ptmscope's method"))
         for reason in r.reasons:
-            console.print(Text(f"why: {reason}"))
+            console.print(rich_text(f"why: {reason}"))
     console.print()
 
 

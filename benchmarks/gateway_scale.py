@@ -84,9 +84,8 @@ def _wait(url: str, process: subprocess.Popen[bytes]) -> None:
 
 
 def _package(work: Path) -> Path:
-    from safetensors.numpy import save_file  # the bench needs the project's test install
-
     import numpy as np
+    from safetensors.numpy import save_file  # the bench needs the project's test install
 
     root = work / "root"
     package = root / "acme" / "bench"
@@ -227,7 +226,7 @@ def main() -> int:
         front, _ = _nginx(work, "front", _front_block(root, upstream, port))
         started += [server, front]
         cases["front-2"] = (f"http://127.0.0.1:{port}", [server.pid, front.pid])
-        for name, (endpoint, pids) in cases.items():
+        for endpoint, pids in cases.values():
             process = next(p for p in started if p.pid == pids[0])
             _wait(f"{endpoint}/api/models", process)
             for file, _, headers in FILES.values():  # warm: judged, published, cached
@@ -260,8 +259,10 @@ def main() -> int:
         if args.soak:
             endpoint = cases["front-2"][0]
             soak = _ab(f"{endpoint}/acme/bench/resolve/main/small.txt", 0, {}, seconds=args.soak)
-            print(f"soak: {args.soak} s on the deployment, {soak.rps:.0f} req/s, "
-                  f"{soak.failed} failed or non-2xx requests")
+            print(
+                f"soak: {args.soak} s on the deployment, {soak.rps:.0f} req/s, "
+                f"{soak.failed} failed or non-2xx requests"
+            )
             if soak.failed:
                 return 1
         return 0

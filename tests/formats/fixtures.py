@@ -274,14 +274,14 @@ def study_result() -> StudyResult:
                     "First model-index entry only.",
                     (Row("all", 30, 1_000), Row(HOSTILE, 1, 9)),
                     "all",
-                ),  # fmt: skip
+                ),
                 Method(
                     PTMSCOPE_METHOD,
                     "Every claim form.",
                     (Row("all", 120, 1_000),),
                     "all",
                     "claims_by_task",
-                ),  # fmt: skip
+                ),
                 (f"90 models are dropped on an exception ({HOSTILE})",),
             ),
             Reproduction(
@@ -295,12 +295,12 @@ def study_result() -> StudyResult:
                     (Row("SpanBERT/x", 14, 74_970),),
                     "SpanBERT/x",
                     unit="place",
-                ),  # fmt: skip
+                ),
                 None,
                 ("downloads are of 2023",),
             ),
             Reproduction(
                 "M14", "Interviews", "12 interviews", (), None, None, needs="interview transcripts"
-            ),  # fmt: skip
+            ),
         ),
     )

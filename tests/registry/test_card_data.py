@@ -53,3 +53,23 @@ def test_bom_and_crlf_cards_served_as_audit_reads_them(
         assert package.card is not None and package.card.metadata_error is None
         assert served[repo_id]["card"] == dict(package.card.metadata), repo_id
         assert served[repo_id]["pipeline_tag"] == package.task == "token-classification"
+
+
+def test_a_card_with_yaml_dates_is_served_as_json(
+    make_server: Callable[..., Server], tmp_path: Path
+) -> None:
+    """YAML reads ``released: 2023-01-01`` as a date, which JSON cannot carry: model info
+    answered 500 before; the date is served as ISO text, as the Hub's cardData shows it."""
+    import json
+    import urllib.request
+
+    package = tmp_path / "root" / "acme" / "dated"
+    package.mkdir(parents=True)
+    (package / "README.md").write_text(
+        "---\nlicense: mit\nreleased: 2023-01-01\nextra:\n  when: 2023-01-02 10:00:00\n---\n# d\n"
+    )
+    server = make_server(tmp_path / "root")
+    with urllib.request.urlopen(f"{server.endpoint}/api/models/acme/dated", timeout=30) as r:
+        card = json.loads(r.read())["cardData"]
+    assert card["released"] == "2023-01-01"
+    assert card["extra"]["when"].startswith("2023-01-02")

@@ -23,6 +23,7 @@ import math
 import re
 import threading
 import time
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlencode
@@ -34,10 +35,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from ptmscope.package import FileEntry, package_task
+from ptmscope.package import FileEntry
 from ptmscope.registry import githttp
 from ptmscope.registry.body import BodyError, ServerLimits, read_body
-from ptmscope.registry.gateway import Gateway, Refusal
+from ptmscope.registry.gateway import Gateway, PackageVerdict, Refusal
+from ptmscope.registry.index import PackageIndex, Summary, summarize
 from ptmscope.registry.objects import Objects
 from ptmscope.registry.state import MemoryState, StateStore
 from ptmscope.registry.store import (
@@ -165,6 +167,15 @@ class Registry:
         self.limiter = RateLimiter(rate_limit) if rate_limit else None
         self.limits = limits or ServerLimits()
         self._workers: anyio.CapacityLimiter | None = None
+        self._index: PackageIndex | None = None
+        self._index_lock = threading.Lock()
+
+    def index(self) -> PackageIndex:
+        """The listing index (``ROOT/.ptmscope/index.sqlite``), opened at the first listing."""
+        with self._index_lock:
+            if self._index is None:
+                self._index = PackageIndex(self.store)
+            return self._index
 
     def download_count(self, repo_id: str) -> int:
         """Whole-file downloads of ``repo_id`` served by this registry (every worker)."""
@@ -307,7 +318,10 @@ class Registry:
         refusal = self.gateway.owner_refusal(repo.repo_id) if self.gateway else None
         if refusal is not None:
             raise _Refused(refusal)
-        return self.store.resolved(repo, ref)
+        revision = self.store.resolved(repo, ref)
+        if self._index is not None:  # a change the listing's stat signature could not see
+            self._index.observe(repo, revision)
+        return revision
 
     def _sibling(self, revision: Revision, entry: FileEntry, blobs: bool) -> dict[str, Any]:
         item: dict[str, Any] = {"rfilename": entry.path}
@@ -323,61 +337,103 @@ class Registry:
                 }
         return item
 
-    def _info(
-        self, revision: Revision, blobs: bool, card: bool = True, security: bool = True
-    ) -> dict[str, Any]:
-        owner = revision.repo_id.split("/", 1)[0]
-        card_data = revision.card_data or {}
-        tags = _tags(card_data, revision)
+    def _info(self, revision: Revision, blobs: bool) -> dict[str, Any]:
         created, modified = revision.created, revision.modified
         verdict = None
-        if self.gateway is not None and security:  # the dates the gateway judges by
+        if self.gateway is not None:  # the dates the gateway judges by
             created, modified = self.gateway.first_seen.dates(revision.repo_id, revision.sha)
             verdict = self.gateway.verdict(revision)
-        elif self.gateway is not None:  # a listing judges nothing and records nothing
-            created, modified = self.gateway.first_seen.peek(revision.repo_id, revision.sha) or (
-                created,
-                modified,
-            )
-            verdict = self.gateway.known_verdict(revision)
+        siblings = [self._sibling(revision, f, blobs) for f in revision.files]
+        info = self._item(summarize(revision), created, modified, verdict, True, siblings)
+        if verdict is not None and self.gateway is not None:
+            info["securityRepoStatus"] = self.gateway.security_status(verdict)
+        return info
+
+    def _item(
+        self,
+        summary: Summary,
+        created: datetime,
+        modified: datetime,
+        verdict: PackageVerdict | None,
+        card: bool,
+        siblings: list[dict[str, Any]],
+    ) -> dict[str, Any]:
+        """What model info and listings say of a revision (one place for both)."""
         withheld = verdict is not None and self.gateway is not None and self.gateway.denied(verdict)
         info: dict[str, Any] = {
-            "_id": revision.sha[:24],
-            "id": revision.repo_id,
-            "modelId": revision.repo_id,
-            "author": owner,
-            "sha": revision.sha,
+            "_id": summary.sha[:24],
+            "id": summary.repo_id,
+            "modelId": summary.repo_id,
+            "author": summary.repo_id.split("/", 1)[0],
+            "sha": summary.sha,
             "lastModified": _iso(modified),
             "createdAt": _iso(created),
             "private": False,
             "disabled": False,
             "gated": False,
-            "downloads": self.download_count(revision.repo_id),
+            "downloads": self.download_count(summary.repo_id),
             "likes": 0,
-            "tags": tags,
-            "pipeline_tag": package_task(card_data, None, revision.config),
-            "library_name": card_data.get("library_name")
-            if isinstance(card_data.get("library_name"), str)
-            else None,
-            "siblings": [self._sibling(revision, f, blobs) for f in revision.files],
+            "tags": list(summary.tags),
+            "pipeline_tag": summary.pipeline_tag,
+            "library_name": summary.library_name,
+            "siblings": siblings,
             "spaces": [],
-            "usedStorage": sum(f.size for f in revision.files),
+            "usedStorage": summary.used_storage,
         }
         # a denied revision's card and config are parts of files the gateway refuses
-        if card and revision.card_data is not None and not withheld:
-            info["cardData"] = revision.card_data
-        if revision.config is not None and not withheld:
-            info["config"] = revision.config
-        if security and verdict is not None and self.gateway is not None:
-            info["securityRepoStatus"] = self.gateway.security_status(verdict)
+        if card and summary.card_data is not None and not withheld:
+            info["cardData"] = summary.card_data
+        if summary.config is not None and not withheld:
+            info["config"] = summary.config
         return info
 
-    def _page(self, request: Request, items: list[Any], size: int = PAGE) -> Response:
+    def _dates(self, summary: Summary) -> tuple[datetime, datetime]:
+        """A listed revision's dates: the gateway's first sightings when it has them."""
+        if self.gateway is not None:
+            seen = self.gateway.first_seen.peek(summary.repo_id, summary.sha)
+            if seen is not None:
+                return seen
+        return summary.created, summary.modified
+
+    def _listed(self, summary: Summary, card: bool, full: bool) -> dict[str, Any]:
+        """A listing item from an index row: a listing judges nothing and records nothing."""
+        created, modified = self._dates(summary)
+        verdict = None
+        if self.gateway is not None:
+            verdict = self.gateway.known_verdict_for(
+                summary.repo_id, summary.sha, summary.card_data
+            )
+        siblings = [{"rfilename": path} for path, _ in summary.siblings] if full else []
+        info = self._item(summary, created, modified, verdict, card, siblings)
+        if not full:
+            del info["siblings"]
+        return info
+
+    def _sort_value(self, summary: Summary, key: str) -> int | str:
+        """What a listing sorts ``summary`` by: the value its item shows under ``key``."""
+        if key == "downloads":
+            return self.download_count(summary.repo_id)
+        if key in ("lastModified", "createdAt"):
+            created, modified = self._dates(summary)
+            return _iso(modified if key == "lastModified" else created)
+        return summary.repo_id if key == "id" else 0
+
+    def _page(
+        self,
+        request: Request,
+        items: Sequence[Any],
+        size: int = PAGE,
+        render: Callable[[Any], Any] | None = None,
+    ) -> Response:
+        """One page of ``items`` and the ``Link`` to the next; ``render`` turns the page's
+        items (only those) into what is sent."""
         try:
             start = max(0, int(request.query_params.get("cursor", "0")))
         except ValueError:
             return _error(400, "bad cursor")
-        page = items[start : start + size]
+        page = list(items[start : start + size])
+        if render is not None:
+            page = [render(item) for item in page]
         headers = {}
         if start + size < len(items):
             query = [(k, v) for k, v in request.query_params.multi_items() if k != "cursor"]
@@ -405,37 +461,29 @@ class Registry:
                 wanted.add(params[key])
         full = params.get("full", "").lower() in ("1", "true")
         card = params.get("cardData", "").lower() in ("1", "true")
-        items = []
-        for repo_id in self.store.repo_ids():
-            owner, name = repo_id.split("/", 1)
+        rows: list[Summary] = []
+        for summary in self.index().rows():
+            repo_id = summary.repo_id
+            owner = repo_id.split("/", 1)[0]
             if (author and owner != author) or (search and search not in repo_id.lower()):
                 continue
             if self.gateway is not None and self.gateway.owner_refusal(repo_id):
                 continue
-            try:
-                repo = self.store.repo(owner, name)
-                revision = self.store.revision(repo, repo.resolve(None))
-            except NotFound:
+            if wanted and not wanted <= {*summary.tags, summary.pipeline_tag, summary.library_name}:
                 continue
-            except Exception:  # a broken package is left out of listings, not fatal
-                continue
-            info = self._info(revision, blobs=False, card=card, security=False)
-            if wanted and not wanted <= set(info["tags"]) | {
-                info["pipeline_tag"],
-                info["library_name"],
-            }:
-                continue
-            if not full:
-                info.pop("siblings", None)
-            items.append(info)
+            rows.append(summary)
         sort = params.get("sort")
         if sort in ("downloads", "likes", "lastModified", "createdAt", "id", "trending_score"):
             key = "id" if sort == "trending_score" else sort
-            items.sort(key=lambda i: i.get(key) or 0, reverse=params.get("direction", "-1") == "-1")
+            rows.sort(
+                key=lambda s: self._sort_value(s, key) or 0,
+                reverse=params.get("direction", "-1") == "-1",
+            )
         limit = params.get("limit")
         if limit is not None and limit.isdigit():
-            items = items[: int(limit)]
-        return self._page(request, items, size=50)
+            rows = rows[: int(limit)]
+        # only the page's items are built (and only theirs judged known or not)
+        return self._page(request, rows, size=50, render=lambda s: self._listed(s, card, full))
 
     def refs(self, repo: Repo) -> Response:
         branches, tags, _ = repo.refs()
@@ -625,27 +673,6 @@ def _parse_range(header: str, size: int) -> tuple[int, int] | None:
     if start >= size or end <= start:
         return None
     return start, end
-
-
-def _tags(card: dict[str, Any], revision: Revision) -> list[str]:
-    tags: list[str] = []
-
-    def add(value: object, prefix: str = "") -> None:
-        values = value if isinstance(value, list) else [value]
-        for item in values:
-            if isinstance(item, str) and item and f"{prefix}{item}" not in tags:
-                tags.append(f"{prefix}{item}")
-
-    add(card.get("tags"))
-    add(card.get("library_name"))
-    add(card.get("pipeline_tag"))
-    add(card.get("language"))
-    add(card.get("license"), "license:")
-    add(card.get("datasets"), "dataset:")
-    add(card.get("base_model"), "base_model:")
-    if any(f.path.endswith(".safetensors") for f in revision.files):
-        add("safetensors")
-    return tags
 
 
 def _clone_message(repo: Repo, refusal: Refusal) -> str:

@@ -393,6 +393,15 @@ class Gateway:
         stored = self.state.verdict(self._state_key(key))
         return None if stored is None else PackageVerdict.from_data(stored)
 
+    def known_verdict_for(
+        self, repo_id: str, sha: str, card_data: dict[str, Any] | None
+    ) -> PackageVerdict | None:
+        """:meth:`known_verdict` of a revision that is not loaded (a listing reads its index
+        row): the verdict's key needs only the id, the commit and the card's base models."""
+        epoch = datetime.fromtimestamp(0, UTC)
+        row = Revision(repo_id, sha, "index", (), None, epoch, epoch, card_data=card_data)
+        return self.known_verdict(row)
+
     def _lineage_key(self, revision: Revision) -> tuple[tuple[str, str | None], ...]:
         if self.policy.admission is None:
             return ()

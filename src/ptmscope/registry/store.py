@@ -725,7 +725,7 @@ def _card_and_config(revision: Revision) -> tuple[dict[str, Any] | None, dict[st
     card = revision.index.get("README.md")
     card_data = None
     if card is not None and card.reader is not None and card.size <= MAX_CARD_BYTES:
-        card_data = card_metadata(card.path, card.read())
+        card_data = _json_safe(card_metadata(card.path, card.read()))
     config = None
     entry = revision.index.get("config.json")
     if entry is not None and entry.reader is not None and entry.size <= MAX_CONFIG_BYTES:
@@ -736,3 +736,19 @@ def _card_and_config(revision: Revision) -> tuple[dict[str, Any] | None, dict[st
         if isinstance(data, dict):
             config = {k: data[k] for k in ("model_type", "architectures") if k in data}
     return card_data, config
+
+
+def _json_safe(value: Any) -> Any:
+    """Card YAML as JSON can carry it: dates (``released: 2023-01-01``) as ISO text and
+    other non-JSON scalars as text, as the Hub's ``cardData`` shows them."""
+    import datetime as dt
+
+    if isinstance(value, dict):
+        return {str(k): _json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_safe(v) for v in value]
+    if isinstance(value, dt.date | dt.datetime | dt.time):
+        return value.isoformat()
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    return str(value)

@@ -276,3 +276,68 @@ def test_a_swapped_folder_file_is_never_published(tmp_path: Path) -> None:
     published = objects.publish(fresh, entry, store.digest(fresh, entry))
     assert published is not None
     assert (tmp_path / "objects" / published).read_bytes() == bytes(reversed(data))
+
+
+def _gateway_and_revision(tmp_path: Path, state_path: Path) -> tuple[object, object]:
+    from ptmscope.registry.gateway import Gateway, GatewayPolicy
+    from ptmscope.registry.state import SqliteState
+    from ptmscope.registry.store import Store
+
+    root = _root(tmp_path)
+    store = Store(root)
+    repo = store.repo("acme", "safe")
+    revision = store.revision(repo, repo.resolve(None))
+    policy = GatewayPolicy.load(tmp_path / "policy.yaml")
+    gateway = Gateway(policy, tmp_path / "log.jsonl", state=SqliteState(state_path))
+    gateway.content_keys = store.content_keys
+    return gateway, revision
+
+
+def test_a_waiting_worker_takes_the_stored_verdict_or_fails_closed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """While another worker holds the claim, this one judges nothing: it takes the verdict
+    that worker stores, and after CLAIM_WAIT_S without one it refuses (not stored)."""
+    import threading
+
+    from ptmscope.registry import gateway as gateway_module
+    from ptmscope.registry.state import SqliteState
+
+    state_path = tmp_path / "state.sqlite"
+    gateway, revision = _gateway_and_revision(tmp_path, state_path)
+    judged: list[str] = []
+    original = gateway._judge  # type: ignore[attr-defined]
+    gateway._judge = lambda r: judged.append(r.sha) or original(r)  # type: ignore[attr-defined]
+    key = gateway._state_key(  # type: ignore[attr-defined]
+        (revision.repo_id, revision.sha, gateway.policy_digest, gateway._lineage_key(revision))  # type: ignore[attr-defined]
+    )
+    other = SqliteState(state_path)  # another live worker (this process, another owner)
+    assert other.claim(key)
+    monkeypatch.setattr(gateway_module, "CLAIM_WAIT_S", 0.5)
+    verdict = gateway.verdict(revision)  # type: ignore[attr-defined]
+    assert judged == [] and verdict.note is not None and "could not be judged" in verdict.note
+    assert set(verdict.refused) == {f.path for f in revision.files}  # fail closed
+    assert SqliteState(state_path).verdict(key) is None  # not stored
+
+    fresh, revision = _gateway_and_revision(tmp_path / "again", state_path)
+    fresh_judged: list[str] = []
+    fresh._judge = lambda r: fresh_judged.append(r.sha)  # type: ignore[attr-defined]
+    key = fresh._state_key(  # type: ignore[attr-defined]
+        (revision.repo_id, revision.sha, fresh.policy_digest, fresh._lineage_key(revision))  # type: ignore[attr-defined]
+    )
+    assert other.claim(key)  # the other worker is judging this revision now
+    judged_elsewhere, _ = _gateway_and_revision(tmp_path / "elsewhere", tmp_path / "other.sqlite")
+    stored = judged_elsewhere.verdict(revision)  # type: ignore[attr-defined]
+    monkeypatch.setattr(gateway_module, "CLAIM_WAIT_S", 60)
+    timer = threading.Timer(
+        0.3,
+        lambda: other.put_verdict(key, revision.repo_id, revision.sha, "-", stored.data(), None),  # type: ignore[attr-defined]
+    )
+    timer.start()
+    try:
+        got = fresh.verdict(revision)  # type: ignore[attr-defined]
+    finally:
+        timer.cancel()
+    assert fresh_judged == []  # it waited and took the other worker's verdict
+    assert got.note is None and got.decision is not None
+    assert got.decision.decision.value == stored.decision.decision.value == "allow"

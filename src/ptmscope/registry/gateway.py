@@ -54,7 +54,7 @@ from ptmscope.package import FileEntry
 from ptmscope.policy.document import AdmissionPolicy, Rule, load_admission_policy
 from ptmscope.registry.firstseen import FirstSeen
 from ptmscope.registry.singleflight import SingleFlight
-from ptmscope.registry.state import CLAIM_POLL_S, MemoryState, StateStore
+from ptmscope.registry.state import CLAIM_POLL_S, CLAIM_WAIT_S, MemoryState, StateStore
 from ptmscope.registry.store import Revision, RevisionSource
 from ptmscope.results.policy import PolicyDecision, Verdict, Violation
 from ptmscope.results.scan import FileScan
@@ -358,6 +358,7 @@ class Gateway:
         """The verdict another worker stored, else judged here by the one worker holding the
         claim while the others wait for it (see :mod:`ptmscope.registry.state`). A revision
         that could not be judged is not stored: each worker (and a restart) tries again."""
+        deadline = time.monotonic() + CLAIM_WAIT_S
         while True:
             stored = self.state.verdict(key)
             if stored is not None:
@@ -376,6 +377,9 @@ class Gateway:
                     return verdict
                 finally:
                     self.state.release(key)
+            if time.monotonic() >= deadline:
+                waited = TimeoutError(f"another worker has been judging it for {CLAIM_WAIT_S:g} s")
+                return self._unjudged(revision, waited)
             time.sleep(CLAIM_POLL_S)
 
     def _state_key(self, key: tuple[Any, ...]) -> str:

@@ -39,6 +39,9 @@ CLAIM_POLL_S = 0.05
 """How often a worker waiting for another worker's judgement looks for the verdict."""
 CLAIM_STALE_S = 3600.0
 """A claim older than this is taken over whoever holds it (a judgement hung or lost)."""
+CLAIM_WAIT_S = 900.0
+"""A worker waits this long for another's judgement, then answers "could not be judged"
+(fail closed, not stored: the next request asks again)."""
 STATE_FILE = "state.sqlite"
 """The store's file name in ``ROOT/.ptmscope/`` when ``--state`` is not given."""
 

@@ -142,6 +142,8 @@ def test_reasons_are_marked_by_source_and_claims_come_from_the_card(db: Path) ->
         "performance claim" in t and "machine-parseable" in t for t in by_source[Source.CARD]
     )
     assert any("datasets: imdb" in t for t in by_source[Source.CARD])
+    values = next(t for t in by_source[Source.CARD] if t.startswith("claims: "))
+    assert "accuracy = 91.3 on imdb (text-classification)" in values  # the card's own words
     assert any("card factors present" in t for t in by_source[Source.STUDY])
     thin = next(c for c in select(db, TASK, top=50).candidates if c.id == "acme/thin")
     assert any("pickles" in r.text and r.source is Source.STUDY for r in thin.reasons)

@@ -210,6 +210,7 @@ joined AS (
         COALESCE(d.dependents, 0) AS dependents,
         p.id IS NOT NULL AS analysed, p.has_card AS has_card, m.has_card AS listed_card,
         p.error AS error, p.claims AS claims, p.machine_parseable AS machine_parseable,
+        p.claim_values AS claim_values,
         p.datasets AS datasets, p.base_models AS base_models,
         p.finetuned_from AS finetuned_from, p.serialization AS serialization,
         p.files_known AS files_known, p.remote_code AS remote_code,
@@ -354,6 +355,10 @@ def _card_reasons(row: Mapping[str, Any]) -> list[Reason]:
                 "re-measured: `ptmscope verify` checks them)",
             )
         )
+        values = list(row["claim_values"] or ())
+        if values:
+            more = f" (+{claims - len(values)} more)" if claims > len(values) else ""
+            reasons.append(Reason(Source.CARD, "claims: " + "; ".join(values) + more))
     else:
         reasons.append(Reason(Source.CARD, "no performance claim"))
     if row["datasets"]:
@@ -585,7 +590,7 @@ def _filters(
 
 CACHE_DIR = ".select-cache"
 """Beside the database's tables: the ranked population, so a later query skips ranking it."""
-CACHE_VERSION = 3
+CACHE_VERSION = 4
 """Bumped when the ranking changes, so an older cache is never read."""
 
 

@@ -106,6 +106,7 @@ def analyze_one(record: dict[str, Any]) -> dict[str, Any]:
         claim_datasets=sorted(
             {c.dataset for c in package.claims if c.machine_parseable and c.dataset}
         ),
+        claim_values=_claim_values(package),
         datasets=_strings(metadata.get("datasets")),
         base_models=_strings(metadata.get("base_model")),
         finetuned_from=sorted(
@@ -124,6 +125,19 @@ def analyze_one(record: dict[str, Any]) -> dict[str, Any]:
                 None if finding.outcome is Outcome.UNKNOWN else finding.outcome is Outcome.PRESENT
             )
     return row
+
+
+CLAIM_VALUES = 5
+"""Claims kept as text per package (machine-parseable first), for ``select``'s reasons."""
+
+
+def _claim_values(package: Package) -> list[str]:
+    """``metric = value on dataset (task)`` of the first claims, machine-parseable first."""
+    ordered = sorted(package.claims, key=lambda c: not c.machine_parseable)
+    return [
+        f"{c.metric} = {c.raw} on {c.dataset or '?'}" + (f" ({c.task})" if c.task else "")
+        for c in ordered[:CLAIM_VALUES]
+    ]
 
 
 def _paper_columns(metadata: Any) -> dict[str, Any]:

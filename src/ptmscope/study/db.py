@@ -48,6 +48,7 @@ PACKAGES = pa.schema(
         ("parameters", pa.int64()), ("paper_status", pa.string()),
         ("paper_datasets", pa.list_(pa.string())), ("paper_later_entries", pa.bool_()),
         ("claim_datasets", pa.list_(pa.string())), ("paper_drop", pa.string()),
+        ("claim_values", pa.list_(pa.string())),
         ("error", pa.string()),
         *[(column, pa.bool_()) for column in FACTOR_COLUMNS], ("_source", pa.string()),
     ]

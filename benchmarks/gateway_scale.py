@@ -140,7 +140,7 @@ def _front_block(example: str, root: Path, work: Path, upstream: int, port: int)
     text = (EXAMPLES / example).read_text()
     for old, new in (("/srv/models", str(root)), ("127.0.0.1:8000", f"127.0.0.1:{upstream}"),
                      ("listen 8080", f"listen 127.0.0.1:{port}"),
-                     ("127.0.0.1:8081", f"127.0.0.1:{_port()}"),
+                     ("/run/ptmscope-decisions.sock", str(work / f"decisions-{port}.sock")),
                      ("/var/cache/nginx/ptmscope", str(work / f"cache-{port}"))):  # fmt: skip
         text = text.replace(old, new)
     return text
@@ -188,8 +188,12 @@ class Run:
     failed: int
 
 
+KEEPALIVE = True
+"""``ab -k`` (as the Hub's clients reuse connections); ``--no-keepalive`` opens one per request."""
+
+
 def _ab(url: str, requests: int, headers: dict[str, str], seconds: int | None = None) -> Run:
-    command = ["ab", "-q", "-k", "-c", str(CONNECTIONS), "-r"]
+    command = ["ab", "-q", *(["-k"] if KEEPALIVE else []), "-c", str(CONNECTIONS), "-r"]
     command += ["-t", str(seconds), "-n", "10000000"] if seconds else ["-n", str(requests)]
     if requests < CONNECTIONS and not seconds:
         command[command.index("-c") + 1] = str(max(1, requests // 2))
@@ -213,7 +217,11 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--soak", type=int, default=60, help="seconds of load on the deployment")
+    parser.add_argument("--no-keepalive", action="store_true", help="a connection per request")
     args = parser.parse_args()
+    global KEEPALIVE
+    KEEPALIVE = not args.no_keepalive
+    print(f"ab: {CONNECTIONS} connections, keep-alive {'on' if KEEPALIVE else 'off'}")
     if not _install():
         print("skipped: nginx and ab (apache2-utils) are not installed and cannot be")
         return 0

@@ -160,12 +160,19 @@ def test_one_claim_wins_and_a_dead_owners_claim_is_taken_over(tmp_path: Path) ->
     assert SqliteState(path).claim("k")
 
 
+def _short_socket() -> str:
+    """A unix socket path under the 108-byte limit (pytest's folders can be longer)."""
+    import tempfile
+
+    return str(Path(tempfile.mkdtemp(prefix="ngx", dir="/tmp")) / "d.sock")
+
+
 def _nginx_conf(base: Path, example: str, root: Path, upstream: int, port: int) -> Path:
     """The shipped example, pointed at this test's folder and ports (nothing else changed)."""
     server = (EXAMPLES / example).read_text()
     for old, new in (("/srv/models", str(root)), ("127.0.0.1:8000", f"127.0.0.1:{upstream}"),
                      ("listen 8080", f"listen 127.0.0.1:{port}"),
-                     ("127.0.0.1:8081", f"127.0.0.1:{free_port()}"),
+                     ("/run/ptmscope-decisions.sock", _short_socket()),
                      ("/var/cache/nginx/ptmscope", str(base / "nginx-cache"))):  # fmt: skip
         server = server.replace(old, new)
     (base / "nginx").mkdir()

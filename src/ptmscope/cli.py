@@ -505,7 +505,6 @@ task, a bad policy or --weights); 3 internal error.
 
 def _add_select(commands: Any) -> None:
     from ptmscope.formats.select import SELECT_FORMATS
-    from ptmscope.selection.probe import FOLDS
 
     sub = commands.add_parser(
         "select",
@@ -532,21 +531,28 @@ def _add_select(commands: Any) -> None:
         metavar="K",
         help="candidates fetched and run on --data (3)",
     )
-    sub.add_argument(
+    _add_task_stage_options(sub)
+    add_format_options(sub, SELECT_FORMATS)
+
+
+def _add_task_stage_options(parser: Any) -> None:
+    """The options of the task stage (``--data``) that ``select`` and ``compare`` share."""
+    from ptmscope.selection.probe import FOLDS
+
+    parser.add_argument(
         "--columns",
         action="append",
         default=[],
         metavar="ROLE=COLUMN",
         help="name a column of --data (text, label, text_pair)",
     )
-    sub.add_argument(
+    parser.add_argument(
         "--limit", type=int, metavar="N", help="use N examples of --data (default 2000)"
     )
-    sub.add_argument(
+    parser.add_argument(
         "--folds", type=int, default=FOLDS, metavar="K", help=f"probe folds (default {FOLDS})"
     )
-    sub.add_argument("--token", help="Hub token for private or gated models (default: HF_TOKEN)")
-    add_format_options(sub, SELECT_FORMATS)
+    parser.add_argument("--token", help="Hub token for private or gated models (default: HF_TOKEN)")
 
 
 COMPARE_EPILOG = """Each model is audited as `audit` would (REF: a folder, a git repository at a
@@ -566,7 +572,6 @@ denies one; 2 usage or input error; 3 internal error.
 
 def _add_compare(commands: Any) -> None:
     from ptmscope.formats.compare import COMPARE_FORMATS
-    from ptmscope.selection.probe import FOLDS
 
     compare = commands.add_parser(
         "compare",
@@ -580,23 +585,8 @@ def _add_compare(commands: Any) -> None:
     compare.add_argument(
         "--data", metavar="FILE", help="labelled texts: verify claims, run LogME and probes"
     )
-    compare.add_argument(
-        "--columns",
-        action="append",
-        default=[],
-        metavar="ROLE=COLUMN",
-        help="name a column of --data (text, label, text_pair)",
-    )
-    compare.add_argument(
-        "--limit", type=int, metavar="N", help="use N examples of --data (default 2000)"
-    )
-    compare.add_argument(
-        "--folds", type=int, default=FOLDS, metavar="K", help=f"probe folds (default {FOLDS})"
-    )
     compare.add_argument("--policy", metavar="FILE", help="admission policy: a decision per model")
-    compare.add_argument(
-        "--token", help="Hub token for private or gated models (default: HF_TOKEN)"
-    )
+    _add_task_stage_options(compare)
     add_format_options(compare, COMPARE_FORMATS)
 
 

@@ -348,3 +348,14 @@ def test_a_waiting_worker_takes_the_stored_verdict_or_fails_closed(
     assert fresh_judged == []  # it waited and took the other worker's verdict
     assert got.note is None and got.decision is not None
     assert got.decision.decision.value == stored.decision.decision.value == "allow"
+
+
+def test_an_object_is_named_by_plain_hex_only(tmp_path: Path) -> None:
+    from ptmscope.registry.objects import Objects
+    from ptmscope.registry.store import Digest
+
+    objects = Objects(tmp_path / "objects")
+    assert objects.name(Digest("a" * 40, "b" * 64, 130)) == f"bb/{'b' * 64}"
+    assert objects.name(Digest("a" * 40, None, None)) == f"aa/git-{'a' * 40}"
+    assert objects.name(Digest("a" * 40, "../../etc/passwd", 1)) is None
+    assert objects.name(Digest("../x", None, None)) is None

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import threading
 from pathlib import Path
 
@@ -40,6 +41,7 @@ OBJECTS = "objects"
 """The published objects' folder inside the registry's ``.ptmscope`` folder."""
 COPY_CHUNK = 8 << 20
 """Bytes asked of ``copy_file_range`` per call."""
+_NAME = re.compile(r"(?:git-[0-9a-f]{40}|[0-9a-f]{64})")
 
 
 class Objects:
@@ -49,15 +51,20 @@ class Objects:
         self.folder = folder
         self._lock = threading.Lock()
 
-    def name(self, digest: Digest) -> str:
-        """An object's path below the folder: by sha256 when known, else by git blob id."""
+    def name(self, digest: Digest) -> str | None:
+        """An object's path below the folder: by sha256 when known, else by git blob id;
+        ``None`` for a digest that is not plain hex (never a path a front server reads)."""
         key = digest.sha256 if digest.sha256 else f"git-{digest.git_oid}"
+        if not _NAME.fullmatch(key):
+            return None
         return f"{key[-2:]}/{key}"
 
     def publish(self, revision: Revision, entry: FileEntry, digest: Digest) -> str | None:
         """The object holding exactly the judged bytes of ``entry`` (published now if need
         be), or ``None`` when they cannot be published (the caller serves them itself)."""
         relative = self.name(digest)
+        if relative is None:
+            return None
         final = self.folder / relative
         try:
             if final.stat().st_size == entry.size:

@@ -234,8 +234,10 @@ def test_registry_app_factory_serves_the_hub_api(tmp_path: Path, make_package: A
     make_package("tiny").rename(root / "org" / "tiny")
     with pytest.raises(ptmscope.InputError, match="not a folder of packages"):
         ptmscope.registry.create_app(tmp_path / "missing")
-    with pytest.raises(ptmscope.InputError, match="--workers must be positive"):
-        ptmscope.registry.create_app(root, workers=0)
+    with pytest.raises(ptmscope.InputError, match="--threads must be positive"):
+        ptmscope.registry.create_app(root, threads=0)
+    with pytest.raises(ptmscope.InputError, match="--threads must be positive"):
+        ptmscope.registry.create_app(root, workers=0)  # the former name of threads
     port = _free_port()
     server = uvicorn.Server(
         uvicorn.Config(ptmscope.registry.create_app(root), host="127.0.0.1", port=port,

@@ -33,6 +33,7 @@ def create_registry(
     dry_run: bool = False,
     state: str | Path | None = None,
     accel_redirect: str | None = None,
+    workers: int | None = None,
 ) -> Registry:
     """The registry over ``root/<owner>/<name>/`` packages (folders or git repositories).
 
@@ -43,8 +44,9 @@ def create_registry(
     ``dry_run`` serves what the admission policy denies and logs it as "would refuse".
     ``state`` is the store every worker process shares (verdicts, downloads, sightings,
     the log; default ``root/.ptmscope/state.sqlite``); ``accel_redirect`` hands file
-    bodies to a front server (see :mod:`ptmscope.registry.objects`). A limit left
-    ``None`` keeps its default (see :mod:`ptmscope.registry.serve`); a limit that is
+    bodies to a front server (see :mod:`ptmscope.registry.objects`). ``workers`` is the
+    former name of ``threads`` (worker *processes* are ``serve(…, workers=N)``). A limit
+    left ``None`` keeps its default (see :mod:`ptmscope.registry.serve`); a limit that is
     not positive is an :class:`~ptmscope.errors.InputError`.
     """
     from ptmscope.registry.serve import build
@@ -52,7 +54,8 @@ def create_registry(
     return build(
         Path(root), Path(policy) if policy is not None else None,
         Path(audit_log) if audit_log is not None else None, rate_limit,
-        max_body_bytes, body_timeout, git_timeout, threads, dry_run,
+        max_body_bytes, body_timeout, git_timeout, threads if threads is not None else workers,
+        dry_run,
         Path(state) if state is not None else None, accel_redirect,
     )  # fmt: skip
 
@@ -70,11 +73,12 @@ def create_app(
     dry_run: bool = False,
     state: str | Path | None = None,
     accel_redirect: str | None = None,
+    workers: int | None = None,
 ) -> Starlette:
     """The ASGI application that ``ptmscope registry serve`` runs (same arguments as
     :func:`create_registry`); point ``HF_ENDPOINT`` at wherever you serve it."""
     return create_registry(
         root, policy, audit_log=audit_log, rate_limit=rate_limit, max_body_bytes=max_body_bytes,
         body_timeout=body_timeout, git_timeout=git_timeout, threads=threads, dry_run=dry_run,
-        state=state, accel_redirect=accel_redirect,
+        state=state, accel_redirect=accel_redirect, workers=workers,
     ).app()  # fmt: skip

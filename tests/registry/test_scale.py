@@ -359,3 +359,25 @@ def test_an_object_is_named_by_plain_hex_only(tmp_path: Path) -> None:
     assert objects.name(Digest("a" * 40, None, None)) == f"aa/git-{'a' * 40}"
     assert objects.name(Digest("a" * 40, "../../etc/passwd", 1)) is None
     assert objects.name(Digest("../x", None, None)) is None
+
+
+def test_seeded_upstream_dates_are_imported_earliest_kept(tmp_path: Path) -> None:
+    """first-seen.jsonl lines (upstream dates seeded by hand) move a sighting earlier, at
+    any start, never later."""
+    from datetime import UTC, datetime
+
+    from ptmscope.registry.firstseen import FirstSeen
+    from ptmscope.registry.state import SqliteState
+
+    state = tmp_path / "state.sqlite"
+    legacy = tmp_path / "first-seen.jsonl"
+    seen = FirstSeen(legacy, SqliteState(state))
+    created, _ = seen.dates("acme/a", "1" * 40)
+    legacy.write_text(
+        json.dumps(["acme/a", "2023-01-24T14:49:25+00:00"]) + "\n"
+        + json.dumps(["acme/a@" + "1" * 40, "2099-01-01T00:00:00+00:00"]) + "\n"
+    )  # fmt: skip
+    again = FirstSeen(legacy, SqliteState(state))
+    package, revision = again.dates("acme/a", "1" * 40)
+    assert package == datetime(2023, 1, 24, 14, 49, 25, tzinfo=UTC)  # moved earlier
+    assert revision == created  # a later seed never moves it later

@@ -29,7 +29,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterable, Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -195,7 +195,7 @@ class SqliteState:
         connection = self._connection()
         connection.executemany(
             "INSERT OR IGNORE INTO first_seen VALUES (?, ?)",
-            [(key, now.isoformat()) for key in wanted],
+            [(key, now.astimezone(UTC).isoformat()) for key in wanted],
         )
         return self.peek_first_seen(wanted)
 
@@ -245,10 +245,13 @@ class SqliteState:
         return [json.loads(r[0]) for r in reversed(rows)]
 
     def import_first_seen(self, pairs: Iterable[tuple[str, datetime]]) -> None:
-        """Sightings recorded before the store existed (``first-seen.jsonl``), earliest kept."""
+        """Sightings from ``first-seen.jsonl`` (an older registry's, or upstream dates seeded
+        by hand): the earlier of the file's and the recorded one is kept."""
+        rows = [(key, moment.astimezone(UTC).isoformat()) for key, moment in pairs]
         self._connection().executemany(
-            "INSERT OR IGNORE INTO first_seen VALUES (?, ?)",
-            [(key, moment.isoformat()) for key, moment in pairs],
+            "INSERT INTO first_seen VALUES (?, ?) "
+            "ON CONFLICT (key) DO UPDATE SET at = min(at, excluded.at)",
+            rows,
         )
 
 
@@ -341,7 +344,8 @@ class MemoryState:
     def import_first_seen(self, pairs: Iterable[tuple[str, datetime]]) -> None:
         with self._lock:
             for key, moment in pairs:
-                self._seen.setdefault(key, moment)
+                known = self._seen.get(key)
+                self._seen[key] = moment if known is None else min(known, moment)
 
 
 def open_state(path: Path) -> SqliteState | MemoryState:

@@ -221,6 +221,9 @@ def test_nginx_moves_the_bytes_and_refusals_pass_through(tmp_path: Path, example
                                      {"Range": "bytes=65536-131071"})  # fmt: skip
         assert status == 206 and body == big[65536:131072]
         assert headers["Content-Range"] == f"bytes 65536-131071/{len(big)}"
+        # a client that reaches the worker directly gets the body, not a hand-off
+        status, headers, body = _get(f"{server.endpoint}/acme/safe/resolve/main/big.dat")
+        assert status == 200 and body == big and headers["X-Accel-Redirect"] is None
         # an internal location is not reachable from outside
         assert _get(f"{front}/_ptmscope/objects/{digest[-2:]}/{digest}")[0] == 404
         status, headers, body = _get(f"{front}/acme/pickled/resolve/main/pytorch_model.bin")

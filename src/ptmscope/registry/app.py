@@ -96,6 +96,10 @@ class FolderPackage(Exception):
         )
 
 
+FRONT_HEADER = "X-Ptmscope-Front"
+"""Set to ``accel`` by the front server on what it proxies (``examples/nginx``)."""
+
+
 class FrontServer:
     """The hand-off of judged file bodies to a front server: the body is published once
     (:mod:`ptmscope.registry.objects`) and the answer is headers only, with
@@ -105,6 +109,13 @@ class FrontServer:
     def __init__(self, objects: Objects, prefix: str) -> None:
         self.objects = objects
         self.prefix = "/" + prefix.strip("/") + "/"
+
+    @staticmethod
+    def fronted(request: Request) -> bool:
+        """Whether the request came through the front server (its configuration sets
+        :data:`FRONT_HEADER`): a client that reaches the worker's port directly gets the
+        body from ptmscope, never an empty answer naming an object it cannot follow."""
+        return request.headers.get(FRONT_HEADER) == "accel"
 
     def hand_off(
         self, revision: Revision, entry: FileEntry, digest: Digest, headers: dict[str, str]
@@ -648,7 +659,7 @@ class Registry:
             return Response(status_code=status, headers=headers)
         if status == 200:
             self.state.count_download(repo.repo_id)
-        if self.accel is not None:
+        if self.accel is not None and self.accel.fronted(request):
             handed = self.accel.hand_off(revision, entry, digest, headers)
             if handed is not None:
                 return handed

@@ -384,3 +384,35 @@ def test_seeded_upstream_dates_are_imported_earliest_kept(tmp_path: Path) -> Non
     package, revision = again.dates("acme/a", "1" * 40)
     assert package == datetime(2023, 1, 24, 14, 49, 25, tzinfo=UTC)  # moved earlier
     assert revision == created  # a later seed never moves it later
+
+
+def test_a_failing_store_fails_closed_and_the_revision_is_judged_again_later(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A store that cannot answer (locked past its timeout) refuses the revision, not 500,
+    and the refusal is not kept for the life of the process: it is judged again later."""
+    import time as clock
+
+    from ptmscope.registry import gateway as gateway_module
+    from ptmscope.registry.state import MemoryState
+
+    class Locked(MemoryState):
+        failing = True
+
+        def verdict(self, key: str) -> dict[str, object] | None:
+            if self.failing:
+                raise sqlite3.OperationalError("database is locked")
+            return super().verdict(key)
+
+    gateway, revision = _gateway_and_revision(tmp_path, tmp_path / "unused.sqlite")
+    store = Locked()
+    gateway.state = store  # type: ignore[attr-defined]
+    refused = gateway.verdict(revision)  # type: ignore[attr-defined]
+    assert refused.note is not None and "database is locked" in refused.note
+    assert set(refused.refused) == {f.path for f in revision.files}
+    store.failing = False
+    assert gateway.verdict(revision).note is not None  # type: ignore[attr-defined]  # kept a while
+    monkeypatch.setattr(clock, "time", lambda: refused.expires + 1)  # type: ignore[operator]
+    assert gateway_module.time.time() > refused.expires  # type: ignore[operator]
+    judged = gateway.verdict(revision)  # type: ignore[attr-defined]
+    assert judged.note is None and judged.decision is not None

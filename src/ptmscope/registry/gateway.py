@@ -40,6 +40,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import sqlite3
 import threading
 import time
 from collections.abc import Callable
@@ -66,6 +67,8 @@ ON_ERROR = ("refuse", "warn")
 FILE_TEMPLATES = frozenset({"formats", "no_pickle"})
 """Templates judged on single files: they hold for every blob a clone would carry."""
 UNREADABLE = "gateway.unreadable"
+UNJUDGED_RETRY_S = 60.0
+"""A revision that could not be judged is refused, then judged again after this."""
 ContentKeys = Callable[[Revision, FileEntry], frozenset[str]]
 
 _KEYS = {
@@ -357,7 +360,14 @@ class Gateway:
     def _shared_judgement(self, revision: Revision, key: str) -> PackageVerdict:
         """The verdict another worker stored, else judged here by the one worker holding the
         claim while the others wait for it (see :mod:`ptmscope.registry.state`). A revision
-        that could not be judged is not stored: each worker (and a restart) tries again."""
+        that could not be judged is not stored: each worker (and a restart) tries again. A
+        store that fails (locked past its timeout, a damaged row) fails closed."""
+        try:
+            return self._claimed_judgement(revision, key)
+        except (sqlite3.Error, ValueError, KeyError, TypeError) as exc:
+            return self._unjudged(revision, exc)
+
+    def _claimed_judgement(self, revision: Revision, key: str) -> PackageVerdict:
         deadline = time.monotonic() + CLAIM_WAIT_S
         while True:
             stored = self.state.verdict(key)
@@ -468,11 +478,16 @@ class Gateway:
         return Unjudged(refusal, served=warn)
 
     def _unjudged(self, revision: Revision, exc: BaseException) -> PackageVerdict:
+        """Fail closed for now, and judge again after :data:`UNJUDGED_RETRY_S`: a passing
+        cause (a busy store, another worker's long audit) does not refuse a revision for
+        the life of the process."""
         unjudged = self.unjudged("revision", exc, revision.repo_id, revision.sha, "*", "gateway")
         note = unjudged.refusal.message
+        retry = time.time() + UNJUDGED_RETRY_S
         if unjudged.served:
-            return PackageVerdict({}, {}, note=note)
-        return PackageVerdict({f.path: unjudged.refusal for f in revision.files}, {}, note=note)
+            return PackageVerdict({}, {}, note=note, expires=retry)
+        refused = {f.path: unjudged.refusal for f in revision.files}
+        return PackageVerdict(refused, {}, note=note, expires=retry)
 
     def scan_refusal(self, scan: FileScan) -> Refusal | None:
         """The policy's judgement of one scan: a finding at or above ``block``, or an error."""

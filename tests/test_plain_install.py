@@ -139,7 +139,7 @@ def _registry_step(
 
 def smoke(bin_dir: Path) -> int:
     """The installed command, without extras: version, probes, scan, audit (folder, and a Hub
-    id through ``registry serve``), verify's extra."""
+    id through ``registry serve``), export (SPDX and CycloneDX, validated), verify's extra."""
     command = str(bin_dir / "ptmscope")
 
     def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -160,6 +160,13 @@ def smoke(bin_dir: Path) -> int:
         failed += _smoke_step("audit FOLDER", audited, 0)
         if not audited.returncode and json.loads(audited.stdout)["package"]["source"] != "local":
             failed.append("audit source")
+        for form in ("spdx", "cyclonedx"):
+            # Validated at run time against the official schema the wheel ships (SPDX:
+            # data/spdx-3.0.1-json-schema.json, checked by its published digest).
+            exported = run("export", str(root), "-f", form)
+            failed += _smoke_step(f"export {form}", exported, 0)
+            if not exported.returncode and '"name": "pkg"' not in exported.stdout:
+                failed.append(f"export {form} content")
         failed += _registry_step(command, root, run)
         verified = run("verify", str(root))
         failed += _smoke_step("verify (no extra)", verified, 2)

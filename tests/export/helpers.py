@@ -41,7 +41,8 @@ def cyclonedx(text: str, version: str = "1.6") -> dict[str, Any]:
 
 
 def spdx(text: str) -> dict[str, Any]:
-    """The SPDX document, after spdx-python-model read it back and the graph checked out."""
+    """The SPDX document, after the official schema, spdx-python-model, the SHACL shapes
+    and the graph checks accepted it."""
     check_spdx(text)
     document: dict[str, Any] = json.loads(text)
     return document

@@ -233,3 +233,47 @@ def test_shard_serialization_is_checked_by_hashing(tmp_path: Path) -> None:
     weights.write_bytes(weights.read_bytes() + b"appended")
     _, report = audit_json(str(model), "--trust-key", str(public))
     assert report["signature"]["files_mismatched"] == ["model.safetensors"]  # type: ignore[index]
+
+
+def _bundle_of(folder: Path, private: Path, files: dict[str, bytes]) -> Path:
+    """A bundle the trusted key made for another package (``files``), e.g. an older release or
+    a sibling repository of the same publisher: anyone can copy it next to these files."""
+    folder.mkdir(parents=True)
+    for name, data in files.items():
+        (folder / name).write_bytes(data)
+    return sign_with_key(folder, private, folder.parent / f"{folder.name}.bundle")
+
+
+def test_a_trusted_bundle_for_fewer_files_does_not_hide_a_changed_one(tmp_path: Path) -> None:
+    """The good model.sig shows the weights changed; a second bundle by the same key that lists
+    only the card (copied in from elsewhere) verifies. The package is still invalid: a trusted
+    signature says these weights are not what was signed, whatever else verifies."""
+    private, public = write_key_pair(tmp_path / "keys")
+    model = write_package(tmp_path / "model")
+    sign_with_key(model, private)
+    card = _bundle_of(
+        tmp_path / "card-only", private, {"README.md": (model / "README.md").read_bytes()}
+    )
+    weights = model / "model.safetensors"
+    weights.write_bytes(weights.read_bytes()[:-1] + b"\x01")
+    (model / "release.sig").write_bytes(card.read_bytes())
+    code, report = audit_json(str(model), "--trust-key", str(public), "--fail-on", "high")
+    signature = report["signature"]
+    assert signature["state"] == "invalid" and code == 1, signature  # type: ignore[index]
+    assert signature["bundle"] == "model.sig"  # type: ignore[index]
+    assert signature["files_mismatched"] == ["model.safetensors"]  # type: ignore[index]
+    assert signature["bundles"] == ["model.sig", "release.sig"]  # type: ignore[index]
+    assert finding(report, "risk.model_signature")["severity"] == "critical"
+
+
+def test_a_bundle_by_another_key_beside_a_good_one_does_not_spoil_it(
+    signed: tuple[Path, Path], tmp_path: Path
+) -> None:
+    model, public = signed
+    stranger, _ = write_key_pair(tmp_path / "other", "stranger")
+    foreign = _bundle_of(tmp_path / "foreign", stranger, {"x.txt": b"x"})
+    (model / "other.sig").write_bytes(foreign.read_bytes())
+    _, report = audit_json(str(model), "--trust-key", str(public))
+    signature = report["signature"]
+    assert signature["state"] == "verified" and signature["bundle"] == "model.sig"  # type: ignore[index]
+    assert signature["files_covered"] == 3 and signature["files_unsigned"] == []  # type: ignore[index]

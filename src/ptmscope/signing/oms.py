@@ -287,8 +287,9 @@ def _check(
 
 
 def check_package(files: Sequence[FileEntry], trust: TrustOptions | None = None) -> ModelSignature:
-    """The package's model signature: the best-verifying of its bundles (verified, then
-    invalid, then unverifiable), or ``unsigned`` when no file is an OMS bundle."""
+    """The package's model signature: a trusted bundle whose files changed, else the
+    best-verifying of its bundles (verified, then invalid, then unverifiable), or ``unsigned``
+    when no file is an OMS bundle."""
     trust = trust or TrustOptions()
     found = candidates(files)
     bundles: list[_Bundle] = []
@@ -308,5 +309,18 @@ def check_package(files: Sequence[FileEntry], trust: TrustOptions | None = None)
         )
     logging.getLogger("model_signing").setLevel(logging.ERROR)
     results = [_check(b, files, trust, names) for b in bundles[:MAX_BUNDLES]]
-    best = min(results, key=lambda r: _PREFERENCE.get(r.state, len(_PREFERENCE)))
+    best = min(results, key=_rank)
     return replace(best, bundles=tuple(names))
+
+
+def _rank(result: ModelSignature) -> int:
+    """Which bundle's verdict stands for the package (lowest first).
+
+    A bundle that verifies with the trusted key but whose files changed or went missing comes
+    first: the signer itself says this content is not what was signed, and another bundle that
+    verifies (one copied in from an older or smaller release of the same signer) must not
+    hide it. Otherwise a verifying bundle beats one that does not (another key's, say).
+    """
+    if result.state == "invalid" and (result.files_mismatched or result.files_missing):
+        return -1
+    return _PREFERENCE.get(result.state, len(_PREFERENCE))

@@ -277,3 +277,24 @@ def test_a_bundle_by_another_key_beside_a_good_one_does_not_spoil_it(
     signature = report["signature"]
     assert signature["state"] == "verified" and signature["bundle"] == "model.sig"  # type: ignore[index]
     assert signature["files_covered"] == 3 and signature["files_unsigned"] == []  # type: ignore[index]
+
+
+def test_a_bundle_that_lists_no_file_of_the_package_is_not_verified(tmp_path: Path) -> None:
+    """A trusted signature over an empty manifest vouches for nothing here: it must not read as
+    ``verified`` (which the ``signed`` policy accepts), alone or beside a changed package."""
+    private, public = write_key_pair(tmp_path / "keys")
+    empty = _bundle_of(tmp_path / "empty", private, {})
+    model = write_package(tmp_path / "model")
+    (model / "model.sig").write_bytes(empty.read_bytes())
+    _, report = audit_json(str(model), "--trust-key", str(public))
+    signature = report["signature"]
+    assert signature["state"] == "unverifiable" and signature["method"] == "key", signature  # type: ignore[index]
+    assert "no file of this package" in signature["reason"]  # type: ignore[index]
+    assert finding(report, "risk.model_signature")["severity"] == "medium"
+
+    signed = write_package(tmp_path / "signed")
+    sign_with_key(signed, private)
+    (signed / "empty.sig").write_bytes(empty.read_bytes())
+    _, report = audit_json(str(signed), "--trust-key", str(public))
+    assert report["signature"]["state"] == "verified"  # type: ignore[index]
+    assert report["signature"]["bundle"] == "model.sig"  # type: ignore[index]

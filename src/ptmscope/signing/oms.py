@@ -271,6 +271,13 @@ def _check(
                 + ", ".join([*result.mismatched, *result.missing][:5])
             ),
         )
+    if not result.covered and not result.unchecked:
+        # The manifest lists nothing: a signature over it vouches for none of these files.
+        return replace(
+            signed,
+            reason=f"{path} verifies with the {trust.method} trusted, but its manifest lists "
+            "no file of this package",
+        )
     if result.unchecked:
         first, why = result.unchecked[0]
         return replace(

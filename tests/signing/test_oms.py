@@ -298,3 +298,30 @@ def test_a_bundle_that_lists_no_file_of_the_package_is_not_verified(tmp_path: Pa
     _, report = audit_json(str(signed), "--trust-key", str(public))
     assert report["signature"]["state"] == "verified"  # type: ignore[index]
     assert report["signature"]["bundle"] == "model.sig"  # type: ignore[index]
+
+
+def test_files_under_the_signers_ignore_paths_are_unsigned(tmp_path: Path) -> None:
+    """model_signing can sign with ignore paths; a file under one is still not signed. A code
+    file added there and a card changed there must show as unsigned, never as a clear risk."""
+    import model_signing
+
+    private, public = write_key_pair(tmp_path / "keys")
+    model = write_package(tmp_path / "model")
+    (model / "extra").mkdir()
+    (model / "extra" / "notes.txt").write_text("notes\n")
+    staging = tmp_path / "ignoring.sig"
+    model_signing.signing.Config().use_elliptic_key_signer(private_key=private).set_hashing_config(
+        model_signing.hashing.Config().set_ignored_paths(paths=["extra", "README.md"])
+    ).sign(model, staging)
+    staging.replace(model / "model.sig")
+    (model / "extra" / "modeling_evil.py").write_text("import os\n")
+    (model / "README.md").write_text("# changed card\n")
+    _, report = audit_json(str(model), "--trust-key", str(public))
+    signature = report["signature"]
+    assert signature["files_covered"] == 2  # type: ignore[index]
+    assert signature["files_unsigned"] == [  # type: ignore[index]
+        "README.md", "extra/modeling_evil.py", "extra/notes.txt",
+    ]  # fmt: skip
+    assert signature["covers"]["readme"] is False  # type: ignore[index]
+    risk = finding(report, "risk.model_signature")
+    assert risk["outcome"] == "detected" and risk["severity"] == "medium"

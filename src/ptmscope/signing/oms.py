@@ -153,9 +153,9 @@ def _client_trust_config(root: Path, folder: Path) -> Path:
     return path
 
 
-def _verified_manifest(raw: bytes, trust: TrustOptions) -> tuple[list[ManifestEntry], list[str]]:
-    """Check the bundle's signature with ``model_signing`` and return its manifest entries and
-    ignored paths. Raises on any failure (the caller reports it as ``invalid``).
+def _verified_manifest(raw: bytes, trust: TrustOptions) -> list[ManifestEntry]:
+    """Check the bundle's signature with ``model_signing`` and return its manifest entries.
+    Raises on any failure (the caller reports it as ``invalid``).
 
     ``model_signing`` verifies a folder on disk in one call; we need its manifest to compare
     with files that may live in git or on a registry, so the verifier it configures is called
@@ -186,12 +186,10 @@ def _verified_manifest(raw: bytes, trust: TrustOptions) -> tuple[list[ManifestEn
         # model_signing prints format warnings to stdout: keep it off the report.
         with contextlib.redirect_stdout(io.StringIO()):
             manifest = config._verifier.verify(signature)  # private: see docstring
-    entries = [
+    return [
         parse_identifier(rd.identifier, rd.digest.algorithm, rd.digest.digest_hex)
         for rd in manifest.resource_descriptors()
     ]
-    ignore = [str(p) for p in manifest.serialization_type.get("ignore_paths", ())]
-    return entries, ignore
 
 
 def _first_line(exc: BaseException) -> str:
@@ -241,7 +239,7 @@ def _check(
             ),
         )
     try:
-        entries, ignore = _verified_manifest(bundle.entry.read(), trust)
+        entries = _verified_manifest(bundle.entry.read(), trust)
     except Exception as exc:  # any failure to verify is a verdict on the bundle, not a crash
         return replace(
             base,
@@ -249,7 +247,7 @@ def _check(
             method=trust.method,
             reason=f"{path} does not verify with the {trust.method} trusted: {_first_line(exc)}",
         )
-    result = compare(entries, files, ignore, names)
+    result = compare(entries, files, names)
     covered = set(result.covered)
     signed = replace(
         base,

@@ -92,9 +92,9 @@ def _registry_digest(entry: FileEntry) -> str | None:
     return None
 
 
-def ignored(path: str, ignore: Iterable[str]) -> bool:
-    """Whether ``path`` is under one of the manifest's ignored paths (or a git file)."""
-    for prefix in (*GIT_PATHS, *ignore):
+def ignored(path: str, ignore: Iterable[str] = GIT_PATHS) -> bool:
+    """Whether ``path`` is one of ``ignore`` or under it (by default: a git file)."""
+    for prefix in ignore:
         prefix = prefix.strip("/")
         if prefix and (path == prefix or path.startswith(prefix + "/")):
             return True
@@ -102,15 +102,15 @@ def ignored(path: str, ignore: Iterable[str]) -> bool:
 
 
 def compare(
-    entries: Sequence[ManifestEntry],
-    files: Sequence[FileEntry],
-    ignore: Iterable[str] = (),
-    bundles: Iterable[str] = (),
+    entries: Sequence[ManifestEntry], files: Sequence[FileEntry], bundles: Iterable[str] = ()
 ) -> Comparison:
     """Each signed file against the package: covered, changed, missing or unreadable; and
-    every file the manifest does not list (outside ``ignore``, git files and the bundles)."""
+    every file the manifest does not list, git files and the bundles aside.
+
+    The manifest's own ignore paths do not excuse a file: the signer chose not to sign it, so
+    what lies there (a code file, a card) is unsigned all the same and is listed as such.
+    """
     by_path = {f.path: f for f in files}
-    ignore = tuple(ignore)
     signed: dict[str, list[ManifestEntry]] = {}
     for item in entries:
         signed.setdefault(item.path, []).append(item)
@@ -141,9 +141,7 @@ def compare(
         (covered if same else mismatched).append(path)
     skip = set(bundles)
     unsigned = sorted(
-        f.path
-        for f in files
-        if f.path not in signed and f.path not in skip and not ignored(f.path, ignore)
+        f.path for f in files if f.path not in signed and f.path not in skip and not ignored(f.path)
     )
     return Comparison(
         tuple(covered), tuple(unsigned), tuple(mismatched), tuple(missing), tuple(unchecked),

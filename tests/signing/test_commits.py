@@ -209,3 +209,68 @@ def test_a_keyring_file_with_junk_is_refused(signed_repo: Fixture, tmp_path: Pat
     )  # fmt: skip
     assert done.returncode == 2 and "allowed-signers" in done.stderr
     assert len(done.stderr.strip().splitlines()) == 1
+
+
+def _rewrite(repo: Path, sha: str, *changes: tuple[bytes, bytes]) -> str:
+    """Write a copy of commit ``sha`` with ``changes`` made to its object (signature kept)."""
+    raw = subprocess.run(
+        ["git", "-C", str(repo), "cat-file", "commit", sha], capture_output=True, check=True
+    ).stdout
+    for old, new in changes:
+        raw = raw.replace(old, new)
+    return subprocess.run(
+        ["git", "-C", str(repo), "hash-object", "-t", "commit", "-w", "--stdin"],
+        input=raw, capture_output=True, check=True,
+    ).stdout.decode().strip()  # fmt: skip
+
+
+def test_a_changed_commit_with_a_forge_committer_is_invalid_not_platform_signed(
+    tmp_path: Path,
+) -> None:
+    """A forge committer (noreply@github.com, noreply@huggingface.co) marks a commit as the
+    platform's, but its signature must still verify: a commit changed after signing, by a key
+    the keyring trusts or an SSH key (whose signature checks against its own key), is invalid,
+    not platform-signed (which would lower a high risk to low)."""
+    ada = make_pgp_key(tmp_path / "gnupg", "Ada <ada@example.org>")
+    ssh_key = make_ssh_key(tmp_path / "ssh")
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    git(repo, "init", "-q", "-b", "main")
+    try:
+        _commit(repo, "unsigned upload")
+        _commit(
+            repo, "pgp by a forge", f"user.signingkey={ada.fingerprint}",
+            env={"GNUPGHOME": str(ada.home), "GIT_COMMITTER_NAME": "GitHub",
+                 "GIT_COMMITTER_EMAIL": "noreply@github.com"},
+        )  # fmt: skip
+        _commit(
+            repo, "ssh by a forge", "gpg.format=ssh", f"user.signingkey={ssh_key}",
+            env={"GIT_COMMITTER_NAME": "HF", "GIT_COMMITTER_EMAIL": "noreply@huggingface.co"},
+        )  # fmt: skip
+    finally:
+        subprocess.run(
+            ["gpgconf", "--homedir", str(ada.home), "--kill", "gpg-agent"],
+            capture_output=True,
+            check=False,
+        )
+    keyring = tmp_path / "ada.asc"
+    keyring.write_bytes(_gpg(ada.home, "--armor", "--export", ada.fingerprint))
+    public = (ssh_key.parent / "id_ed25519.pub").read_text().split()
+    signers = tmp_path / "allowed_signers"
+    signers.write_text(f"ada@example.org {public[0]} {public[1]}\n")
+    args = ("--trust-keyring", str(keyring), "--trust-keyring", str(signers))
+
+    _, report = audit(str(repo), *args)
+    assert report["package"]["history"]["states"]["platform-signed"] == 2  # type: ignore[index]
+
+    newest, middle, _ = git(repo, "rev-list", "HEAD").split()
+    changed = _rewrite(repo, middle, (b"pgp by a forge", b"pgp by a forge, then changed"))
+    head = _rewrite(
+        repo, newest, (middle.encode(), changed.encode()), (b"ssh by a forge", b"ssh, changed")
+    )
+    git(repo, "update-ref", "refs/heads/main", head)
+    code, report = audit(str(repo), *args, "--fail-on", "high")
+    states = report["package"]["history"]["states"]  # type: ignore[index]
+    assert states["invalid"] == 2 and states["platform-signed"] == 0, states
+    finding = history_finding(report)
+    assert finding["severity"] == "high" and code == 1

@@ -9,7 +9,8 @@ allowed-signers file written beside it.
 
 Each commit ends in one of :data:`~ptmscope.package.COMMIT_STATES`. A platform's signature
 (the Hub's web commits, GitHub's web flow) is ``platform-signed`` whoever's keyring holds the
-key: it says which forge wrote the commit, not who authored it.
+key (unless it does not verify: then it is ``invalid``): it says which forge wrote the commit,
+not who authored it.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from ptmscope.signing.trust import read_trust_file
 
 MAX_VERIFIED_COMMITS = 5_000
 """Signed commits verified per history (two tool runs each at most); later ones keep the state
-their header gives (``signed-unknown-key``) with the reason "not checked"."""
+their header gives (``signed-unknown-key``, ``platform-signed``) with the reason "not checked"."""
 TOOL_TIMEOUT_S = 30
 """Seconds one ``gpg`` or ``ssh-keygen`` run may take."""
 SSH_NAMESPACE = "git"
@@ -229,9 +230,23 @@ def _verify_ssh(signature: Signature, keyring: Keyring) -> Signature:
 
 
 def judge(signature: Signature, keyring: Keyring) -> Signature:
-    """One commit signature's state against ``keyring``."""
+    """One commit signature's state against ``keyring``.
+
+    A platform's commit (a forge key id or committer) is checked too: the committer line is
+    part of what anyone can write, so a commit changed after signing must read ``invalid``
+    (when the tools can tell: a trusted key's ``BADSIG``, an SSH signature that fails against
+    its own key), never ``platform-signed``. Otherwise it stays ``platform-signed`` whoever's
+    key made it: it says which forge wrote it, not who authored it.
+    """
     if signature.signer == "platform":
+        checked = _verify(signature, keyring)
+        if checked.state == "invalid":
+            return checked
         return replace(signature, state="platform-signed", reason=f"{signature.platform} key")
+    return _verify(signature, keyring)
+
+
+def _verify(signature: Signature, keyring: Keyring) -> Signature:
     if signature.armored is None or signature.payload is None:
         return replace(signature, state="signed-unknown-key", reason="signature not kept to verify")
     if signature.kind == "gpg":
@@ -252,7 +267,7 @@ def verify_history(history: Sequence[Commit], keyring: Keyring) -> tuple[Commit,
         if signature is None:
             out.append(commit)
             continue
-        if checked >= MAX_VERIFIED_COMMITS and signature.signer != "platform":
+        if checked >= MAX_VERIFIED_COMMITS:
             judged = replace(
                 signature, reason=f"not checked: over {MAX_VERIFIED_COMMITS} signed commits"
             )

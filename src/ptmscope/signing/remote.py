@@ -18,6 +18,8 @@ from ptmscope.package import FileEntry
 
 HASH_CHUNK = 8 << 20
 """Bytes read at a time when a file is hashed."""
+LOCAL_ORIGIN = "local:"
+"""How a folder's file is named (:attr:`FileEntry.origin`): its bytes are what is loaded."""
 GIT_PATHS = (".git", ".gitattributes", ".github", ".gitignore")
 """What OMS leaves out of a manifest by default (``model_signing.hashing``)."""
 
@@ -83,9 +85,12 @@ def _hash_range(entry: FileEntry, algorithm: str, start: int, end: int) -> str:
 
 def _registry_digest(entry: FileEntry) -> str | None:
     """The content SHA-256 a registry or LFS pointer states, when it stands for the bytes a
-    reuser would load: a Hub file, or an LFS object that is not here. Bytes on disk or in git
-    are hashed instead (a work-tree file can differ from its pointer)."""
-    if entry.sha256 is None:
+    reuser would load: a Hub file, or a pointer in git whose object is not here (git-lfs
+    fetches it by that digest). Bytes on disk or in git are hashed instead (a work-tree file
+    can differ from its pointer). A pointer-shaped file in a folder stands for nothing but
+    itself: a loader reads that text (an ``ext-`` line of it can be a working Jinja template),
+    so it is never taken for the object it names."""
+    if entry.sha256 is None or entry.origin.startswith(LOCAL_ORIGIN):
         return None
     if entry.origin.startswith("hub:") or not entry.available:
         return entry.sha256.lower()

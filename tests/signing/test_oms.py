@@ -355,3 +355,26 @@ def test_a_pointer_shaped_file_in_a_folder_is_not_taken_for_the_signed_object(
     assert signature["covers"]["chat_template"] is False  # type: ignore[index]
     assert signature["digests_from_registry"] == 0  # type: ignore[index]
     assert finding(report, "risk.model_signature")["severity"] == "medium"
+
+
+def test_bundles_past_the_limit_cannot_hide_a_changed_file(tmp_path: Path) -> None:
+    """Only MAX_BUNDLES bundles are checked; copies of a trusted bundle for fewer files, named
+    to sort first, must not push the one that shows the change out of reach and leave the
+    package verified."""
+    from ptmscope.signing.oms import MAX_BUNDLES
+
+    private, public = write_key_pair(tmp_path / "keys")
+    model = write_package(tmp_path / "model")
+    sign_with_key(model, private, model / "model.sigstore.json")
+    card = _bundle_of(
+        tmp_path / "card-only", private, {"README.md": (model / "README.md").read_bytes()}
+    )
+    weights = model / "model.safetensors"
+    weights.write_bytes(weights.read_bytes()[:-1] + b"\x01")
+    for i in range(MAX_BUNDLES):
+        (model / f"a{i}.sig").write_bytes(card.read_bytes())
+    _, report = audit_json(str(model), "--trust-key", str(public))
+    signature = report["signature"]
+    assert signature["state"] != "verified", signature  # type: ignore[index]
+    assert str(MAX_BUNDLES) in signature["reason"]  # type: ignore[index]
+    assert len(signature["bundles"]) == MAX_BUNDLES + 1  # type: ignore[index]

@@ -30,7 +30,8 @@ BUNDLE_SUFFIXES = (".sig", ".sigstore.json")
 MAX_BUNDLE_BYTES = 16 << 20
 """A bundle larger than this is not read (real ones are a few kB)."""
 MAX_BUNDLES = 8
-"""Bundles checked per package; further candidates are listed, not checked."""
+"""Bundles checked per package; further candidates are listed, not checked, and a package
+with more is never ``verified`` (an unchecked one could show a changed file)."""
 BUNDLE_MEDIA_TYPE = "application/vnd.dev.sigstore.bundle"
 INSTALL_HINT = "install ptmscope[signing] to verify it (pip install 'ptmscope[signing]')"
 _PREFERENCE = {"verified": 0, "invalid": 1, "unverifiable": 2}
@@ -315,6 +316,13 @@ def check_package(files: Sequence[FileEntry], trust: TrustOptions | None = None)
     logging.getLogger("model_signing").setLevel(logging.ERROR)
     results = [_check(b, files, trust, names) for b in bundles[:MAX_BUNDLES]]
     best = min(results, key=_rank)
+    if best.state == "verified" and len(bundles) > MAX_BUNDLES:
+        # A bundle left unchecked may be the one that shows a changed file: not verified.
+        best = replace(
+            best,
+            state="unverifiable",
+            reason=f"{len(bundles)} bundles, only {MAX_BUNDLES} checked: {best.reason}",
+        )
     return replace(best, bundles=tuple(names))
 
 

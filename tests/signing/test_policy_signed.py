@@ -12,9 +12,15 @@ STATES = {"author-verified": 0, "signed-unknown-key": 0, "platform-signed": 0, "
           "unsigned": 3}  # fmt: skip
 
 
-def report(signature: str | None, history: dict[str, int] | None, clear: bool = False) -> Any:
+def report(
+    signature: str | None,
+    history: dict[str, int] | None,
+    clear: bool = False,
+    unsigned: tuple[str, ...] = (),
+) -> Any:
+    sign = {"state": signature, "reason": "why", "files_unsigned": list(unsigned)}
     return {
-        "signature": None if signature is None else {"state": signature, "reason": "why"},
+        "signature": None if signature is None else sign,
         "package": {"history": None if history is None else {"states": {**STATES, **history}}},
         "findings": [
             {"probe": "risk.history_unsigned", "outcome": "clear" if clear else "detected"}
@@ -26,6 +32,9 @@ def report(signature: str | None, history: dict[str, int] | None, clear: bool = 
     ("data", "passes", "needle"),
     [
         (report("verified", None), True, ""),
+        # Signed README, an unsigned code file beside it: not signed.
+        (report("verified", None, unsigned=("modeling_evil.py",)), False, "1 file(s) outside"),
+        (report("verified", {"author-verified": 1}, clear=True, unsigned=("x.py",)), True, ""),
         (report("invalid", None), False, "model signature invalid"),
         (report("verified", {"invalid": 1}), False, "do not verify"),
         (report("unsigned", {"author-verified": 2}, clear=True), True, ""),

@@ -254,8 +254,13 @@ def _pinned(report: Report, on: bool) -> list[str]:
 
 
 def _signed(report: Report, on: bool) -> list[str]:
-    """A model signature that verifies, or an author-verified newest commit; an invalid
-    signature of either kind breaks the rule. Nothing known is unknown, never a pass."""
+    """A model signature that verifies and covers every file, or an author-verified newest
+    commit (it signs the whole tree); an invalid signature of either kind breaks the rule.
+    Nothing known is unknown, never a pass.
+
+    A verified signature with files outside its manifest does not pass on its own: what
+    lies outside (a code file, another weights file beside the signed one) is as unsigned
+    as in a package with no signature at all."""
     if not on:
         return []
     signature = report.get("signature") or {}
@@ -268,7 +273,8 @@ def _signed(report: Report, on: bool) -> list[str]:
         found.append(f"{states['invalid']} commit signature(s) do not verify")
     if found:
         return found
-    if signature.get("state") == "verified":
+    outside = list(signature.get("files_unsigned") or ())
+    if signature.get("state") == "verified" and not outside:
         return []
     newest = next(
         (f for f in report.get("findings") or () if f.get("probe") == "risk.history_unsigned"),
@@ -282,6 +288,8 @@ def _signed(report: Report, on: bool) -> list[str]:
             "commit states (audit schema 2.5.0); unknown"
         ]
     model = signature.get("state") or "unknown"
+    if model == "verified":
+        model += f" but {len(outside)} file(s) outside it ({', '.join(outside[:3])})"
     commits = (
         ", ".join(f"{count} {state}" for state, count in states.items() if count)
         if states
@@ -339,7 +347,10 @@ TEMPLATES: Mapping[str, Template] = {
     ),
     "pinned_revision": Template(lambda v: "the revision pinned to a full commit id", bool, _pinned),
     "signed": Template(
-        lambda v: "a verified signature (the model signature, or an author-verified commit)",
+        lambda v: (
+            "a verified signature (a model signature covering every file, or an "
+            "author-verified newest commit)"
+        ),
         bool,
         _signed,
     ),

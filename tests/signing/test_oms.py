@@ -202,6 +202,29 @@ def test_bad_trust_options_are_one_line_exit_2(
     assert len(lines) == 1 and needle in lines[0] and "Traceback" not in done.stderr
 
 
+def test_trust_files_of_the_wrong_kind_are_one_line_exit_2(signed: tuple[Path, Path]) -> None:
+    """A private key, a card or a key where certificates go would make every bundle read
+    invalid (as if tampered): refused before the audit, one line."""
+    model, public = signed
+    private = public.parent / "signer.key"
+    assert private.is_file()
+    cases = [
+        (("--trust-key", str(private)), "not a PEM public key (a private key: give its public key)"),
+        (("--trust-key", str(model / "README.md")), "not a PEM public key"),
+        (("--trust-cert", str(public)), "not PEM certificates"),
+        (
+            ("--trust-identity", "a@b.c", "--trust-issuer", "https://i", "--trust-root",
+             str(model / "README.md")),
+            "not JSON",
+        ),
+    ]  # fmt: skip
+    for args, needle in cases:
+        done = ptmscope("audit", str(model), *args)
+        assert done.returncode == 2, (args, done.stderr)
+        lines = done.stderr.strip().splitlines()
+        assert len(lines) == 1 and needle in lines[0] and "Traceback" not in done.stderr, lines
+
+
 def test_a_package_in_git_verifies_from_its_blobs(tmp_path: Path) -> None:
     private, public = write_key_pair(tmp_path / "keys")
     model = write_package(tmp_path / "repo")

@@ -72,7 +72,36 @@ class TrustOptions:
             *(("--trust-keyring", k) for k in self.keyrings),
         ):
             if path is not None:
-                read_trust_file(flag, path)
+                _check_content(flag, path, read_trust_file(flag, path))
+
+
+def _check_content(flag: str, path: Path, data: bytes) -> None:
+    """Refuse a trust file that is not what its flag takes: given a certificate as the key
+    (or any other file), every bundle would read ``invalid``, which looks like tampering."""
+    import json
+
+    if flag == "--trust-root":
+        try:
+            json.loads(data)
+        except ValueError:
+            raise InputError(f"{flag} {path}: not JSON (a Sigstore trusted_root.json)") from None
+        return
+    if flag not in ("--trust-key", "--trust-cert"):
+        return
+    try:
+        from cryptography import x509
+        from cryptography.hazmat.primitives.serialization import load_pem_public_key
+    except ImportError:  # no signing extra: bundles stay unverifiable whatever the file holds
+        return
+    try:
+        if flag == "--trust-key":
+            load_pem_public_key(data)
+        else:
+            x509.load_pem_x509_certificates(data)
+    except (ValueError, TypeError):
+        wanted = "a PEM public key" if flag == "--trust-key" else "PEM certificates"
+        found = " (a private key: give its public key)" if b"PRIVATE KEY" in data else ""
+        raise InputError(f"{flag} {path}: not {wanted}{found}") from None
 
 
 def read_trust_file(flag: str, path: Path) -> bytes:

@@ -225,6 +225,32 @@ def test_trust_files_of_the_wrong_kind_are_one_line_exit_2(signed: tuple[Path, P
         assert len(lines) == 1 and needle in lines[0] and "Traceback" not in done.stderr, lines
 
 
+def test_a_backslash_in_a_file_name_is_matched_in_folders_and_git(tmp_path: Path) -> None:
+    """Folder and git sources show a backslash doubled (names.readable_name); the manifest
+    names the file as written. A correctly signed package is verified, not a false
+    'invalid' (which reads as tampering)."""
+    private, public = write_key_pair(tmp_path / "keys")
+    model = write_package(tmp_path / "repo")
+    (model / "notes\\v1.txt").write_text("a file name with a backslash\n")
+    sign_with_key(model, private)
+    _, report = audit_json(str(model), "--trust-key", str(public))
+    signature = report["signature"]
+    assert signature["state"] == "verified", signature  # type: ignore[index]
+    assert signature["files_covered"] == 4 and signature["files_unsigned"] == []  # type: ignore[index]
+    git(model, "init", "-q", "-b", "main")
+    git(model, "add", "-A")
+    git(model, "commit", "-q", "-m", "signed release")
+    bare = tmp_path / "mirror.git"
+    subprocess.run(["git", "clone", "-q", "--bare", str(model), str(bare)], check=True)
+    _, report = audit_json(str(bare), "--trust-key", str(public))
+    assert report["signature"]["state"] == "verified"  # type: ignore[index]
+    assert report["signature"]["files_covered"] == 4  # type: ignore[index]
+    (model / "notes\\v1.txt").write_text("changed after signing\n")
+    _, report = audit_json(str(model), "--trust-key", str(public))
+    assert report["signature"]["state"] == "invalid"  # type: ignore[index]
+    assert report["signature"]["files_mismatched"] == ["notes\\\\v1.txt"]  # type: ignore[index]
+
+
 def test_a_package_in_git_verifies_from_its_blobs(tmp_path: Path) -> None:
     private, public = write_key_pair(tmp_path / "keys")
     model = write_package(tmp_path / "repo")

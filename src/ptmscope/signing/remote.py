@@ -14,6 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from ptmscope.names import readable_name
 from ptmscope.package import FileEntry
 
 HASH_CHUNK = 8 << 20
@@ -116,9 +117,14 @@ def compare(
     what lies there (a code file, a card) is unsigned all the same and is listed as such.
     """
     by_path = {f.path: f for f in files}
+    # A manifest names files as written on disk; folder and git sources show them through
+    # readable_name (a backslash doubled, so that undecodable bytes shown as escapes read
+    # unambiguously),
+    # the Hub source as the registry lists them. Name the signed files the package's way.
+    hub = any(f.origin.startswith("hub:") for f in files)
     signed: dict[str, list[ManifestEntry]] = {}
     for item in entries:
-        signed.setdefault(item.path, []).append(item)
+        signed.setdefault(item.path if hub else readable_name(item.path), []).append(item)
     covered: list[str] = []
     mismatched: list[str] = []
     missing: list[str] = []

@@ -251,6 +251,27 @@ def test_a_backslash_in_a_file_name_is_matched_in_folders_and_git(tmp_path: Path
     assert report["signature"]["files_mismatched"] == ["notes\\\\v1.txt"]  # type: ignore[index]
 
 
+def test_a_bundle_in_a_subfolder_signs_that_folder(tmp_path: Path) -> None:
+    """A repository holding a signed model in ``sub/`` (``sub/model.sig`` over ``sub``'s
+    files): its paths are read relative to ``sub``, not as missing from the root (a false
+    'invalid'); the root's own files are outside it; a changed file in ``sub`` is invalid."""
+    private, public = write_key_pair(tmp_path / "keys")
+    root = tmp_path / "repo"
+    model = write_package(root / "sub")
+    sign_with_key(model, private)
+    (root / "README.md").write_text("# two models\n")
+    _, report = audit_json(str(root), "--trust-key", str(public))
+    signature = report["signature"]
+    assert signature["state"] == "verified", signature  # type: ignore[index]
+    assert signature["files_covered"] == 3  # type: ignore[index]
+    assert signature["files_unsigned"] == ["README.md"]  # type: ignore[index]
+    assert signature["files_missing"] == []  # type: ignore[index]
+    (model / "config.json").write_text('{"model_type": "changed"}')
+    _, report = audit_json(str(root), "--trust-key", str(public))
+    assert report["signature"]["state"] == "invalid"  # type: ignore[index]
+    assert report["signature"]["files_mismatched"] == ["sub/config.json"]  # type: ignore[index]
+
+
 def test_a_package_in_git_verifies_from_its_blobs(tmp_path: Path) -> None:
     private, public = write_key_pair(tmp_path / "keys")
     model = write_package(tmp_path / "repo")

@@ -15,6 +15,7 @@ import contextlib
 import io
 import json
 import logging
+import posixpath
 import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -248,7 +249,7 @@ def _check(
             method=trust.method,
             reason=f"{path} does not verify with the {trust.method} trusted: {_first_line(exc)}",
         )
-    result = compare(entries, files, names)
+    result = compare(entries, files, names, posixpath.dirname(path))
     covered = set(result.covered)
     signed = replace(
         base,

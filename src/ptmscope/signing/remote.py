@@ -108,13 +108,20 @@ def ignored(path: str, ignore: Iterable[str] = GIT_PATHS) -> bool:
 
 
 def compare(
-    entries: Sequence[ManifestEntry], files: Sequence[FileEntry], bundles: Iterable[str] = ()
+    entries: Sequence[ManifestEntry],
+    files: Sequence[FileEntry],
+    bundles: Iterable[str] = (),
+    folder: str = "",
 ) -> Comparison:
     """Each signed file against the package: covered, changed, missing or unreadable; and
     every file the manifest does not list, git files and the bundles aside.
 
     The manifest's own ignore paths do not excuse a file: the signer chose not to sign it, so
     what lies there (a code file, a card) is unsigned all the same and is listed as such.
+    ``folder``: where the bundle lies in the package. A bundle in a subfolder signs that
+    folder's model (its manifest's paths are relative to it), unless none of its paths is
+    found there and the package root is what it names (a whole-package manifest kept in a
+    subfolder); either way every digest is still compared.
     """
     by_path = {f.path: f for f in files}
     # A manifest names files as written on disk; folder and git sources show them through
@@ -122,9 +129,17 @@ def compare(
     # unambiguously),
     # the Hub source as the registry lists them. Name the signed files the package's way.
     hub = any(f.origin.startswith("hub:") for f in files)
-    signed: dict[str, list[ManifestEntry]] = {}
-    for item in entries:
-        signed.setdefault(item.path if hub else readable_name(item.path), []).append(item)
+
+    def keyed(prefix: str) -> dict[str, list[ManifestEntry]]:
+        named: dict[str, list[ManifestEntry]] = {}
+        for item in entries:
+            shown = item.path if hub else readable_name(item.path)
+            named.setdefault(prefix + shown, []).append(item)
+        return named
+
+    signed = keyed(folder + "/" if folder else "")
+    if folder and not signed.keys() & by_path.keys():
+        signed = keyed("")
     covered: list[str] = []
     mismatched: list[str] = []
     missing: list[str] = []

@@ -538,13 +538,13 @@ def test_clone_gate_follows_refs_at_once_and_applies_package_rules_to_history(
     store = Store(root)
     try:
         repo = store.repo("acme", "hist")
-        assert clone_refusal(store, gateway, repo) is None
+        assert clone_refusal(store, gateway, repo)[0] is None
         (work / "pytorch_model.bin").write_bytes(pickle.dumps({"w": [1.0, 2.0]}, protocol=4))
         git(work, "add", ".")
         git(work, "commit", "-q", "-m", "pickle weights")
         git(work, "rm", "-q", "pytorch_model.bin")
         git(work, "commit", "-q", "-m", "gone from the tip, not from history")
-        refusal = clone_refusal(store, gateway, repo)  # no wait: refs are read afresh
+        refusal, _ = clone_refusal(store, gateway, repo)  # no wait: refs are read afresh
         assert refusal is not None and refusal.rule == "policy.require_safetensors", refusal
         assert "in the history" in refusal.message
     finally:

@@ -25,7 +25,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, unquote, urlencode
 
 import anyio
@@ -51,6 +51,9 @@ from ptmscope.registry.store import (
     Unsafe,
     iter_bytes,
 )
+
+if TYPE_CHECKING:
+    from ptmscope.registry.gitgate import RefState
 
 MAX_PATH = 4096
 PAGE = 1000
@@ -280,18 +283,23 @@ class Registry:
                 repo, git_dir = self._git_dir(parts[0], parts[1])
             except FolderPackage as exc:  # git shows this as "remote: <message>"
                 return githttp.refused_advertisement(str(exc))
-            refusal = self._clone_refusal(repo, client)
+            refusal, refs = self._clone_refusal(repo, client)
             if refusal is not None:
                 return githttp.refused_advertisement(_clone_message(repo, refusal))
+            if refs is not None:  # behind a gateway: exactly what was judged
+                return githttp.advertise(githttp.judged_view(git_dir, refs), None, judged=True)
             return githttp.advertise(git_dir, request.headers.get("git-protocol"))
         if len(parts) == 3 and parts[2] == "git-upload-pack" and method == "POST":
             try:
                 repo, git_dir = self._git_dir(parts[0], parts[1])
             except FolderPackage as exc:
                 return githttp.refused_negotiation(str(exc))
-            refusal = self._clone_refusal(repo, client)
+            refusal, refs = self._clone_refusal(repo, client)
             if refusal is not None:
                 return githttp.refused_negotiation(_clone_message(repo, refusal))
+            if refs is not None:
+                view = githttp.judged_view(git_dir, refs)
+                return githttp.upload_pack(view, body, None, self.limits.git_timeout_s, True)
             return githttp.upload_pack(
                 git_dir, body, request.headers.get("git-protocol"), self.limits.git_timeout_s
             )
@@ -310,20 +318,22 @@ class Registry:
             raise FolderPackage(repo.repo_id)
         return repo, git_dir
 
-    def _clone_refusal(self, repo: Repo, client: str) -> Refusal | None:
-        """The gateway's word on a clone or fetch of ``repo`` (logged when it refuses)."""
+    def _clone_refusal(self, repo: Repo, client: str) -> tuple[Refusal | None, RefState | None]:
+        """The gateway's word on a clone or fetch of ``repo`` (logged when it refuses), and
+        the refs it judged, which are what may be served (``None``: no gateway, or nothing
+        judged and the policy's ``on_error: warn`` serves it anyway)."""
         if self.gateway is None:
-            return None
+            return None, None
         from ptmscope.registry.gitgate import clone_refusal
 
         try:
-            refusal = clone_refusal(self.store, self.gateway, repo)
+            refusal, refs = clone_refusal(self.store, self.gateway, repo)
         except Exception as exc:  # fail closed on anything (reading the refs, say)
             unjudged = self.gateway.unjudged("repository", exc, repo.repo_id, "-", "<git>", client)
-            return unjudged.refused
+            return unjudged.refused, None  # served live only under on_error: warn
         if refusal is not None:
             self.gateway.log(refusal, repo.repo_id, "-", "<git clone>", client)
-        return refusal
+        return refusal, refs
 
     def _revision(self, repo: Repo, ref: str | None) -> Revision:
         refusal = self.gateway.owner_refusal(repo.repo_id) if self.gateway else None

@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import hashlib
 import subprocess
+from collections.abc import Mapping
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
@@ -54,23 +56,49 @@ ADVERTISED = ("refs/heads/", "refs/tags/")
 """The refs a clone is offered (``githttp`` hides every other namespace), besides HEAD."""
 
 
-def ref_state(source: GitSource) -> tuple[str, dict[str, str]]:
+@dataclass(frozen=True)
+class RefState:
+    """One reading of a repository's refs: what is judged, and then what is served.
+
+    A clone through the gateway is answered from these refs (``githttp.judged_view``), not
+    from the live repository, so a ref that moves between the judgement and ``upload-pack``
+    can offer nothing unjudged."""
+
+    fingerprint: str
+    """Names the state of every ref and HEAD (hidden refs and the object count too)."""
+    tips: Mapping[str, str]
+    """HEAD and each advertised ref → the commit it stands for (tags peeled): what is judged."""
+    targets: Mapping[str, str]
+    """Each advertised ref → the object it names (an annotated tag's tag object)."""
+    head: str | None
+    """The branch HEAD names, when HEAD is symbolic and that branch is advertised."""
+
+
+def ref_state(source: GitSource) -> RefState:
     """One reading of the refs: a name for the state of every ref and HEAD (it changes when
     any ref moves, hidden ones too, since their blobs are judged), and the commit each
     advertised ref and HEAD points to. Judging and caching use this same reading, so a
     verdict can never be filed under a newer state than the one it judged."""
     refs = _run(source, "for-each-ref", "--format=%(refname) %(objectname) %(*objectname)")
     head = _run(source, "rev-parse", "--verify", "-q", "HEAD^{commit}")
+    symbolic = subprocess.run(
+        [*source.command, "symbolic-ref", "-q", "HEAD"],
+        capture_output=True, env=source.env, timeout=GIT_TIMEOUT_S, check=False,
+    )  # fmt: skip
     # objects can be added without a ref moving (a push of a commit no ref names): the
     # store's size is part of the state, so new objects are judged before they are served
     objects = _run(source, "count-objects", "-v")
     tips = {"HEAD": head.decode().strip()}
+    targets = {}
     for line in refs.decode().splitlines():
         name, _, rest = line.partition(" ")
         target, _, peeled = rest.partition(" ")
         if name.startswith(ADVERTISED):
             tips[name] = peeled.strip() or target
-    return hashlib.sha1(refs + b"\n" + head + b"\n" + objects).hexdigest(), tips
+            targets[name] = target
+    named = symbolic.stdout.decode().strip() if symbolic.returncode == 0 else ""
+    fingerprint = hashlib.sha1(refs + b"\n" + head + b"\n" + objects).hexdigest()
+    return RefState(fingerprint, tips, targets, named if named in targets else None)
 
 
 def stored_blobs(source: GitSource) -> list[tuple[str, int]]:
@@ -106,14 +134,15 @@ def _scan_blob(source: GitSource, gateway: Gateway, oid: str, size: int) -> File
     return scan_bytes(data, name, policy)
 
 
-def clone_refusal(store: Store, gateway: Gateway, repo: Repo) -> Refusal | None:
-    """Why a clone or fetch of ``repo`` is refused; ``None`` when everything in it may be served."""
+def clone_refusal(store: Store, gateway: Gateway, repo: Repo) -> tuple[Refusal | None, RefState]:
+    """Why a clone or fetch of ``repo`` is refused (``None`` when everything in it may be
+    served), and the refs that verdict is about: serve those, not the live ones."""
     source = repo.objects()
-    state, tips = ref_state(source)
+    refs = ref_state(source)
     file_rules = gateway.enforced_file_rules()
 
     def judge() -> Refusal | None:
-        for name, sha in sorted(tips.items()):
+        for name, sha in sorted(refs.tips.items()):
             verdict = gateway.verdict(store.revision(repo, sha))
             if verdict.refused:
                 path, refusal = sorted(verdict.refused.items())[0]
@@ -130,7 +159,7 @@ def clone_refusal(store: Store, gateway: Gateway, repo: Repo) -> Refusal | None:
                 )
         return None
 
-    return gateway.clone_refusal(repo.repo_id, state, judge)
+    return gateway.clone_refusal(repo.repo_id, refs.fingerprint, judge), refs
 
 
 def _format_refusal(

@@ -2,8 +2,15 @@
 
 Two requests make a fetch: the ref advertisement (``GET …/info/refs?service=
 git-upload-pack``) and the negotiation (``POST …/git-upload-pack``), both answered
-by ``git upload-pack --stateless-rpc`` on the package's repository; protocol v2
-is passed through from the ``Git-Protocol`` header. Pushing is not offered.
+by ``git upload-pack --stateless-rpc``; protocol v2 is passed through from the
+``Git-Protocol`` header. Pushing is not offered.
+
+Behind a gateway, ``upload-pack`` runs on a judged view (:func:`judged_view`), not on
+the live repository: a bare repository holding exactly the refs the gateway judged,
+reading the repository's objects through ``alternates``, answered in protocol v0/v1,
+whose wants must be reachable from those refs (protocol v2 serves a want of any stored
+object, and a ref can move between the judgement and ``upload-pack``). Whatever is
+pushed meanwhile is judged by the next request, never served by this one.
 
 The pack is streamed from ``upload-pack`` to the client as it is produced (the
 request body is spooled to a temporary file that becomes git's stdin), under a
@@ -16,15 +23,20 @@ prints ``remote: <body>``), an ``ERR`` pkt-line on the negotiation (git prints
 from __future__ import annotations
 
 import re
+import shutil
 import subprocess
 import tempfile
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from starlette.responses import Response, StreamingResponse
 
 from ptmscope.sources.git import git_env
+
+if TYPE_CHECKING:
+    from ptmscope.registry.gitgate import RefState
 
 _PROTOCOL = re.compile(r"^[A-Za-z0-9=:._-]{1,64}$")
 _CHUNK = 1 << 16
@@ -46,6 +58,53 @@ _UPLOAD_PACK = [
     "-c", "uploadpack.hideRefs=refs/", "-c", "uploadpack.hideRefs=!refs/heads/",
     "-c", "uploadpack.hideRefs=!refs/tags/", "upload-pack", "--stateless-rpc",
 ]  # fmt: skip
+
+
+_JUDGED = [
+    *_UPLOAD_PACK[:-2],
+    # Partial clones fetch blobs by id later: allowed when reachable from the judged refs.
+    "-c", "uploadpack.allowReachableSHA1InWant=true",
+    *_UPLOAD_PACK[-2:],
+]  # fmt: skip
+
+
+def judged_view(git_dir: str, refs: RefState, timeout_s: float = 60) -> str:
+    """A temporary bare repository with exactly ``refs`` (HEAD as judged) over the objects
+    of ``git_dir``; the caller removes it (:func:`remove_view`) once git is done with it."""
+    env = git_env(Path(git_dir).parent)
+    base = ["git", "-c", "safe.directory=*", "--git-dir", git_dir, "rev-parse"]
+    paths = subprocess.run(
+        [*base, "--path-format=absolute", "--git-path", "objects", "--show-object-format"],
+        capture_output=True, env=env, timeout=timeout_s, check=True,
+    ).stdout.decode().split("\n")  # fmt: skip
+    objects, form = paths[0].strip(), paths[1].strip()
+    view = Path(tempfile.mkdtemp(prefix="ptmscope-view-"))
+    try:
+        for folder in ("refs/heads", "refs/tags", "objects/info", "objects/pack"):
+            (view / folder).mkdir(parents=True)
+        (view / "objects/info/alternates").write_text(objects + "\n")
+        config = "[core]\n\trepositoryformatversion = {}\n\tbare = true\n"
+        if form != "sha1":
+            config += f"[extensions]\n\tobjectformat = {form}\n"
+        (view / "config").write_text(config.format(0 if form == "sha1" else 1))
+        lines = ["# pack-refs with: peeled fully-peeled sorted \n"]
+        for name in sorted(refs.targets):
+            lines.append(f"{refs.targets[name]} {name}\n")
+            if refs.tips[name] != refs.targets[name]:
+                lines.append(f"^{refs.tips[name]}\n")
+        (view / "packed-refs").write_text("".join(lines))
+        head = f"ref: {refs.head}" if refs.head else refs.tips["HEAD"]
+        (view / "HEAD").write_text(head + "\n")
+    except BaseException:
+        remove_view(str(view))
+        raise
+    return str(view)
+
+
+def remove_view(view: str) -> None:
+    """Delete a judged view (never the repository: only ``ptmscope-view-`` folders)."""
+    if Path(view).name.startswith("ptmscope-view-"):
+        shutil.rmtree(view, ignore_errors=True)
 
 
 def _env(git_dir: str, protocol: str | None) -> dict[str, str]:
@@ -83,15 +142,23 @@ def refused_negotiation(message: str) -> Response:
     )
 
 
-def advertise(git_dir: str, protocol: str | None, timeout_s: float = 60) -> Response:
-    """The ref advertisement (``info/refs``) of ``git_dir``, as ``upload-pack`` makes it."""
+def advertise(
+    git_dir: str, protocol: str | None, timeout_s: float = 60, judged: bool = False
+) -> Response:
+    """The ref advertisement (``info/refs``) of ``git_dir``, as ``upload-pack`` makes it;
+    ``judged``: ``git_dir`` is a judged view, answered in protocol v0/v1 and then removed."""
+    command = _JUDGED if judged else _UPLOAD_PACK
+    protocol = None if judged else protocol
     try:
         done = subprocess.run(
-            [*_UPLOAD_PACK, "--advertise-refs", git_dir],
+            [*command, "--advertise-refs", git_dir],
             capture_output=True, env=_env(git_dir, protocol), timeout=timeout_s, check=False,
         )  # fmt: skip
     except subprocess.TimeoutExpired:
         return Response("repository unreadable\n", status_code=500)
+    finally:
+        if judged:
+            remove_view(git_dir)
     if done.returncode != 0:
         return Response("repository unreadable\n", status_code=500)
     body = done.stdout
@@ -106,17 +173,34 @@ def advertise(git_dir: str, protocol: str | None, timeout_s: float = 60) -> Resp
     )
 
 
-def upload_pack(git_dir: str, body: bytes, protocol: str | None, timeout_s: float) -> Response:
-    """Run ``upload-pack`` on ``body`` and stream its output (killed after ``timeout_s``)."""
-    with tempfile.TemporaryFile() as spool:
-        spool.write(body)
-        spool.seek(0)
-        process = subprocess.Popen(
-            [*_UPLOAD_PACK, git_dir],
-            stdin=spool, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-            env=_env(git_dir, protocol),
-        )  # fmt: skip
-    watchdog = threading.Timer(timeout_s, process.kill)
+def upload_pack(
+    git_dir: str, body: bytes, protocol: str | None, timeout_s: float, judged: bool = False
+) -> Response:
+    """Run ``upload-pack`` on ``body`` and stream its output (killed after ``timeout_s``);
+    ``judged``: ``git_dir`` is a judged view, answered in protocol v0/v1 and removed when
+    the stream ends."""
+    command = _JUDGED if judged else _UPLOAD_PACK
+    protocol = None if judged else protocol
+    try:
+        with tempfile.TemporaryFile() as spool:
+            spool.write(body)
+            spool.seek(0)
+            process = subprocess.Popen(
+                [*command, git_dir],
+                stdin=spool, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                env=_env(git_dir, protocol),
+            )  # fmt: skip
+    except BaseException:
+        if judged:
+            remove_view(git_dir)
+        raise
+
+    def expire() -> None:  # also when the stream never starts (the client left first)
+        process.kill()
+        if judged:
+            remove_view(git_dir)
+
+    watchdog = threading.Timer(timeout_s, expire)
     watchdog.daemon = True
     watchdog.start()
 
@@ -135,6 +219,8 @@ def upload_pack(git_dir: str, body: bytes, protocol: str | None, timeout_s: floa
             process.wait()
             if stdout is not None:
                 stdout.close()
+            if judged:
+                remove_view(git_dir)
 
     return StreamingResponse(
         stream(),

@@ -644,3 +644,59 @@ def test_refused_bytes_stay_refused_where_the_scan_cannot_decide(tmp_path: Path)
     finally:
         store.close()
     assert not marker.exists()
+
+
+# ------------------------------ critical: what a judged clone can reach was all stored
+def _client(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+    env.update({"GIT_TERMINAL_PROMPT": "0", "GIT_CONFIG_NOSYSTEM": "1", "HOME": str(cwd)})
+    return subprocess.run(
+        ["git", *args], cwd=cwd, capture_output=True, text=True, timeout=120, env=env
+    )
+
+
+def test_a_blob_missing_when_judged_is_not_served_once_stored(tmp_path: Path) -> None:
+    """A repository whose history names a blob it does not hold (a partial or shallow
+    mirror) borrows objects from another repository of ROOT (``alternates``). The blob is
+    in no listing, so no verdict covers it; once it is pushed into the other repository
+    (this one's refs and object count unchanged, so its cached verdict stands) the clone
+    served it: a malicious pickle reached the client. Now what the served refs reach must
+    be stored when judged, or the clone is refused."""
+    marker = tmp_path / "MARKER"
+    work = tmp_path / "work"
+    work.mkdir()
+    git(work, "init", "-q", "-b", "main")
+    (work / "README.md").write_text("---\nlicense: mit\n---\n# fork\n")
+    evil = _evil(work / "pytorch_model.bin", marker)
+    git(work, "add", "-A")
+    git(work, "commit", "-q", "-m", "evil")
+    blob = git(work, "rev-parse", "HEAD:pytorch_model.bin")
+    git(work, "rm", "-q", "pytorch_model.bin")
+    git(work, "commit", "-q", "-m", "gone from the tip")
+    root = tmp_path / "root"
+    base, fork = root / "acme" / "base.git", root / "acme" / "fork.git"
+    subprocess.run(["git", "clone", "-q", "--bare", str(build_root(tmp_path / "b") / "acme" /
+                    "history"), str(base)], check=True)  # fmt: skip
+    subprocess.run(["git", "init", "-q", "--bare", "-b", "main", str(fork)], check=True)
+    (fork / "objects" / "info" / "alternates").write_text(str(base / "objects") + "\n")
+    listed = git(work, "rev-list", "--objects", "--all").splitlines()
+    kept = "".join(line.split()[0] + "\n" for line in listed if not line.startswith(blob))
+    subprocess.run(
+        ["git", "-C", str(work), "pack-objects", "-q", str(fork / "objects" / "pack" / "pack")],
+        input=kept.encode(), check=True, capture_output=True,
+    )  # fmt: skip
+    git(fork, "update-ref", "refs/heads/main", git(work, "rev-parse", "HEAD"))
+    policy = tmp_path / "gateway.yaml"
+    policy.write_text(POLICY)
+    server = Server(root, "--policy", str(policy))
+    try:
+        first = _client(tmp_path, "clone", "-q", f"{server.endpoint}/acme/fork", "first")
+        assert first.returncode != 0
+        (tmp_path / "x.bin").write_bytes(evil)
+        assert git(base, "hash-object", "-w", str(tmp_path / "x.bin")) == blob  # a push to base
+        second = _client(tmp_path, "clone", "-q", "--mirror", f"{server.endpoint}/acme/fork", "m")
+        assert second.returncode != 0 and "ptmscope gateway" in second.stderr, second.stderr
+        assert _client(tmp_path, "--git-dir", "m", "cat-file", "-e", blob).returncode != 0
+    finally:
+        server.stop()
+    assert not marker.exists()

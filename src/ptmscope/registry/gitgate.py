@@ -11,6 +11,10 @@ included: a file deleted from the tip is still in the pack. So the gate is:
    and so do the bytes of a file refused elsewhere (the gateway's digest deny set);
    an admission policy's enforced ``formats`` and ``no_pickle`` hold for every blob too
    (a pickle deleted from the tip is still in the pack).
+3. everything reachable from the served refs is stored: what is missing cannot be
+   judged, and it could appear later (a fetch into a partial or shallow mirror, a
+   push into a repository it borrows objects from through ``alternates``), to be served
+   under a verdict that never saw it (:func:`missing_objects`).
 
 The result is cached per repository and ref state (the ``for-each-ref`` listing),
 so a repository is walked again only when a ref moves.
@@ -31,10 +35,11 @@ from ptmscope.policy.document import Rule
 from ptmscope.policy.scan_view import NOT_WEIGHTS
 from ptmscope.policy.templates import TEMPLATES
 from ptmscope.registry.gateway import Gateway, Refusal
+from ptmscope.registry.githttp import judged_view, remove_view
 from ptmscope.registry.store import Repo, Store
 from ptmscope.results.scan import FileScan
 from ptmscope.scan.scanner import scan_bytes, scan_file
-from ptmscope.sources.git import GIT_TIMEOUT_S, SPOOL_THRESHOLD, GitSource
+from ptmscope.sources.git import GIT_TIMEOUT_S, SPOOL_THRESHOLD, GitSource, git_env
 from ptmscope.weights import sniff
 
 
@@ -123,6 +128,31 @@ def stored_blobs(source: GitSource) -> list[tuple[str, int]]:
     return blobs
 
 
+def missing_objects(source: GitSource, refs: RefState) -> list[str]:
+    """The objects reachable from ``refs`` that are not stored, walked on the judged view
+    itself (as ``upload-pack`` walks it: no replace refs, grafts or ``shallow`` file).
+
+    A blob that is absent is in no listing, so no verdict covers it; once it is stored
+    (a fetch into a partial clone, a push into the repository named by ``alternates``,
+    which leaves this repository's ref state as it was) the view would serve it."""
+    view = judged_view(source.git_dir, refs, GIT_TIMEOUT_S)
+    try:
+        done = subprocess.run(
+            ["git", "-c", "safe.directory=*", "--git-dir", view,
+             "rev-list", "--objects", "--missing=print", "--all"],
+            capture_output=True, env=git_env(Path(view).parent), timeout=GIT_TIMEOUT_S,
+            check=False,
+        )  # fmt: skip
+    except subprocess.TimeoutExpired:
+        raise SourceError(f"git rev-list took longer than {GIT_TIMEOUT_S} s") from None
+    finally:
+        remove_view(view)
+    if done.returncode != 0:  # a missing commit or tree cannot even be walked
+        detail = done.stderr.decode("utf-8", "replace").strip().splitlines()
+        return [detail[-1] if detail else f"rev-list exit {done.returncode}"]
+    return [line[1:] for line in done.stdout.decode().splitlines() if line.startswith("?")]
+
+
 def _scan_blob(source: GitSource, gateway: Gateway, oid: str, size: int) -> FileScan:
     policy = gateway.policy.scan_policy
     name = f"blob {oid}"
@@ -142,6 +172,12 @@ def clone_refusal(store: Store, gateway: Gateway, repo: Repo) -> tuple[Refusal |
     file_rules = gateway.enforced_file_rules()
 
     def judge() -> Refusal | None:
+        missing = missing_objects(source, refs)
+        if missing:
+            raise SourceError(
+                f"{len(missing)} object(s) reachable from the served refs are not stored "
+                f"(a partial or shallow repository?), so they cannot be judged: {missing[0]}"
+            )
         for name, sha in sorted(refs.tips.items()):
             verdict = gateway.verdict(store.revision(repo, sha))
             if verdict.refused:

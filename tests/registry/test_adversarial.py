@@ -700,3 +700,33 @@ def test_a_blob_missing_when_judged_is_not_served_once_stored(tmp_path: Path) ->
     finally:
         server.stop()
     assert not marker.exists()
+
+
+def test_a_replace_ref_does_not_hide_the_bytes_a_clone_carries(tmp_path: Path) -> None:
+    """``refs/replace/<evil blob>`` names a clean blob: the judge read the blob through
+    ``cat-file``, which answered with the replacement's bytes, so the history looked clean,
+    and ``upload-pack`` (which ignores replace refs) sent the malicious pickle itself.
+    Objects are now read as stored, so the clone is refused."""
+    marker = tmp_path / "MARKER"
+    work = tmp_path / "root" / "acme" / "replaced"
+    work.mkdir(parents=True)
+    git(work, "init", "-q", "-b", "main")
+    (work / "README.md").write_text("---\nlicense: mit\n---\n# replaced\n")
+    _evil(work / "pytorch_model.bin", marker)
+    git(work, "add", "-A")
+    git(work, "commit", "-q", "-m", "evil")
+    blob = git(work, "rev-parse", "HEAD:pytorch_model.bin")
+    b.write_torch_zip(tmp_path / "clean.bin")
+    git(work, "replace", blob, git(work, "hash-object", "-w", str(tmp_path / "clean.bin")))
+    git(work, "rm", "-q", "pytorch_model.bin")
+    git(work, "commit", "-q", "-m", "gone from the tip")
+    policy = tmp_path / "gateway.yaml"
+    policy.write_text(POLICY)
+    server = Server(tmp_path / "root", "--policy", str(policy))
+    try:
+        done = _client(tmp_path, "clone", "-q", "--mirror", f"{server.endpoint}/acme/replaced", "m")
+        assert done.returncode != 0 and "ptmscope gateway" in done.stderr, done.stderr
+        assert _client(tmp_path, "--git-dir", "m", "cat-file", "-e", blob).returncode != 0
+    finally:
+        server.stop()
+    assert not marker.exists()

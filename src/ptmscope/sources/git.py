@@ -10,8 +10,8 @@ mirrors do) are not recognised by git; they are opened through a temporary
 overlay that borrows their objects via ``objects/info/alternates``.
 
 Git is run with a scrubbed environment (no inherited ``GIT_*`` variable, no
-global or system config, no alternate object directories from the environment),
-so only the repository on disk decides what is read; :func:`confinement_problem`
+global or system config, no alternate object directories from the environment, no
+``refs/replace`` substitution), so only the repository on disk decides what is read; :func:`confinement_problem`
 says when that repository itself reaches outside a boundary (a ``.git`` symlink
 or ``gitdir:`` file, symlinks inside the git directory, alternates that leave).
 Blobs larger than :data:`SPOOL_THRESHOLD` are copied once to a private temporary
@@ -59,6 +59,9 @@ _ENV = {
     "GIT_TERMINAL_PROMPT": "0",
     "GIT_NO_LAZY_FETCH": "1",
     "GIT_ALLOW_PROTOCOL": "file",
+    # refs/replace/* would make ``cat-file`` answer an object id with another object's
+    # bytes: what is judged must be the bytes the id names, which a clone carries
+    "GIT_NO_REPLACE_OBJECTS": "1",
     "GIT_CONFIG_NOSYSTEM": "1",
     "GIT_CONFIG_GLOBAL": os.devnull,
     "GIT_OPTIONAL_LOCKS": "0",

@@ -166,5 +166,12 @@ def test_a_judged_clone_gets_the_judged_refs_tags_and_default_branch(
     assert git(clone, "rev-parse", "v1^{commit}") == racy["clean"]
     assert git(clone, "rev-parse", "origin/dev") == racy["clean"]
     assert (clone / "model.safetensors").stat().st_size > 0  # fetched lazily, by id
-    leftovers = [p for p in Path(os.environ.get("TMPDIR", "/tmp")).glob("ptmscope-view-*")]
-    assert not [p for p in leftovers if p.stat().st_mtime > time.time() - 60], leftovers
+    # A sparse:oid filter would make upload-pack read the blob it names: not offered.
+    readme = git(racy["bare"], "rev-parse", "main:README.md")
+    sparse = _client(
+        tmp_path, "clone", "-q", f"--filter=sparse:oid={readme}", f"{server}/acme/racy",
+        str(tmp_path / "sparse"),
+    )  # fmt: skip
+    assert sparse.returncode != 0 and "sparse:oid" in sparse.stderr, sparse.stderr
+    # Views live in this process's folder (removed at exit); each is removed once served.
+    assert list(githttp._views_folder().iterdir()) == []

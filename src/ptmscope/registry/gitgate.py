@@ -35,7 +35,7 @@ from ptmscope.policy.document import Rule
 from ptmscope.policy.scan_view import NOT_WEIGHTS
 from ptmscope.policy.templates import TEMPLATES
 from ptmscope.registry.gateway import Gateway, Refusal
-from ptmscope.registry.githttp import judged_view, remove_view
+from ptmscope.registry.githttp import JUDGED_READING, judged_view, remove_view
 from ptmscope.registry.store import Repo, Store
 from ptmscope.results.scan import FileScan
 from ptmscope.scan.scanner import scan_bytes, scan_file
@@ -138,7 +138,7 @@ def missing_objects(source: GitSource, refs: RefState) -> list[str]:
     view = judged_view(source.git_dir, refs, GIT_TIMEOUT_S)
     try:
         done = subprocess.run(
-            ["git", "-c", "safe.directory=*", "--git-dir", view,
+            ["git", "-c", "safe.directory=*", *JUDGED_READING, "--git-dir", view,
              "rev-list", "--objects", "--missing=print", "--all"],
             capture_output=True, env=git_env(Path(view).parent), timeout=GIT_TIMEOUT_S,
             check=False,

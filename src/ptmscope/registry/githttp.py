@@ -22,6 +22,7 @@ prints ``remote: <body>``), an ``ERR`` pkt-line on the negotiation (git prints
 
 from __future__ import annotations
 
+import atexit
 import re
 import shutil
 import subprocess
@@ -60,12 +61,34 @@ _UPLOAD_PACK = [
 ]  # fmt: skip
 
 
+JUDGED_READING = [
+    # What the view serves is walked from the objects themselves: a commit-graph or bitmap
+    # file added to the repository after judging (they do not change its ref state) could
+    # name another tree for a judged commit.
+    "-c", "core.commitGraph=false", "-c", "pack.useBitmaps=false",
+]  # fmt: skip
+"""Options for every git run on a judged view (``upload-pack``, and the judge's walk)."""
 _JUDGED = [
-    *_UPLOAD_PACK[:-2],
+    *_UPLOAD_PACK[:1], *JUDGED_READING, *_UPLOAD_PACK[1:-2],
     # Partial clones fetch blobs by id later: allowed when reachable from the judged refs.
     "-c", "uploadpack.allowReachableSHA1InWant=true",
+    # A sparse:oid filter reads the blob it names, whatever it is: not offered.
+    "-c", "uploadpackfilter.sparse:oid.allow=false",
     *_UPLOAD_PACK[-2:],
 ]  # fmt: skip
+_views: Path | None = None
+_views_lock = threading.Lock()
+
+
+def _views_folder() -> Path:
+    """This process's folder of judged views, removed when the process exits: a view a
+    client abandoned (it left before the pack was streamed) goes with it at the latest."""
+    global _views
+    with _views_lock:
+        if _views is None or not _views.is_dir():
+            _views = Path(tempfile.mkdtemp(prefix="ptmscope-views-"))
+            atexit.register(shutil.rmtree, _views, True)
+        return _views
 
 
 def judged_view(git_dir: str, refs: RefState, timeout_s: float = 60) -> str:
@@ -78,7 +101,7 @@ def judged_view(git_dir: str, refs: RefState, timeout_s: float = 60) -> str:
         capture_output=True, env=env, timeout=timeout_s, check=True,
     ).stdout.decode().split("\n")  # fmt: skip
     objects, form = paths[0].strip(), paths[1].strip()
-    view = Path(tempfile.mkdtemp(prefix="ptmscope-view-"))
+    view = Path(tempfile.mkdtemp(prefix="ptmscope-view-", dir=_views_folder()))
     try:
         for folder in ("refs/heads", "refs/tags", "objects/info", "objects/pack"):
             (view / folder).mkdir(parents=True)

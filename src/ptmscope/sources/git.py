@@ -11,8 +11,9 @@ overlay that borrows their objects via ``objects/info/alternates``.
 
 Git is run with a scrubbed environment (no inherited ``GIT_*`` variable, no
 global or system config, no alternate object directories from the environment, no
-``refs/replace`` substitution), so only the repository on disk decides what is read; :func:`confinement_problem`
-says when that repository itself reaches outside a boundary (a ``.git`` symlink
+``refs/replace`` substitution), so only the repository on disk decides what is read;
+:func:`confinement_problem` says when that repository itself reaches outside a
+boundary (a ``.git`` symlink
 or ``gitdir:`` file, symlinks inside the git directory, alternates that leave).
 Blobs larger than :data:`SPOOL_THRESHOLD` are copied once to a private temporary
 file and read from there, so ranged reads of a large blob do not re-read it.

@@ -173,5 +173,20 @@ def test_a_judged_clone_gets_the_judged_refs_tags_and_default_branch(
         str(tmp_path / "sparse"),
     )  # fmt: skip
     assert sparse.returncode != 0 and "sparse:oid" in sparse.stderr, sparse.stderr
-    # Views live in this process's folder (removed at exit); each is removed once served.
-    assert list(githttp._views_folder().iterdir()) == []
+    # Each view is removed once served (and any a client abandoned, at exit).
+    assert githttp.live_views() == frozenset()
+
+
+def test_an_abandoned_view_is_removed_at_exit(racy: dict[str, Any]) -> None:
+    """A view whose client left before the pack was streamed is removed with the process
+    (the hook ``atexit`` runs), never left in the temporary folder."""
+    from ptmscope.sources.git import GitSource
+
+    source = GitSource(racy["bare"])
+    try:
+        view = githttp.judged_view(source.git_dir, gitgate.ref_state(source))
+    finally:
+        source.close()
+    assert Path(view).is_dir() and view in githttp.live_views()
+    githttp._remove_live_views()
+    assert not Path(view).exists() and view not in githttp.live_views()

@@ -76,19 +76,22 @@ _JUDGED = [
     "-c", "uploadpackfilter.sparse:oid.allow=false",
     *_UPLOAD_PACK[-2:],
 ]  # fmt: skip
-_views: Path | None = None
+_live_views: set[str] = set()
 _views_lock = threading.Lock()
 
 
-def _views_folder() -> Path:
-    """This process's folder of judged views, removed when the process exits: a view a
-    client abandoned (it left before the pack was streamed) goes with it at the latest."""
-    global _views
+def _remove_live_views() -> None:
+    for view in list(_live_views):
+        remove_view(view)
+
+
+atexit.register(_remove_live_views)  # a view a client abandoned goes with the process
+
+
+def live_views() -> frozenset[str]:
+    """The judged views this process holds now (each is removed once git is done)."""
     with _views_lock:
-        if _views is None or not _views.is_dir():
-            _views = Path(tempfile.mkdtemp(prefix="ptmscope-views-"))
-            atexit.register(shutil.rmtree, _views, True)
-        return _views
+        return frozenset(_live_views)
 
 
 def judged_view(git_dir: str, refs: RefState, timeout_s: float = 60) -> str:
@@ -101,7 +104,9 @@ def judged_view(git_dir: str, refs: RefState, timeout_s: float = 60) -> str:
         capture_output=True, env=env, timeout=timeout_s, check=True,
     ).stdout.decode().split("\n")  # fmt: skip
     objects, form = paths[0].strip(), paths[1].strip()
-    view = Path(tempfile.mkdtemp(prefix="ptmscope-view-", dir=_views_folder()))
+    view = Path(tempfile.mkdtemp(prefix="ptmscope-view-"))
+    with _views_lock:
+        _live_views.add(str(view))
     try:
         for folder in ("refs/heads", "refs/tags", "objects/info", "objects/pack"):
             (view / folder).mkdir(parents=True)
@@ -128,6 +133,8 @@ def remove_view(view: str) -> None:
     """Delete a judged view (never the repository: only ``ptmscope-view-`` folders)."""
     if Path(view).name.startswith("ptmscope-view-"):
         shutil.rmtree(view, ignore_errors=True)
+    with _views_lock:
+        _live_views.discard(view)
 
 
 def _env(git_dir: str, protocol: str | None) -> dict[str, str]:

